@@ -1,0 +1,300 @@
+package dev.divergence.model.lm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import ai.djl.ndarray.types.SparseFormat;
+import dev.divergence.model.InvalidModelException;
+import dev.divergence.model.Parameters;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A Llama-family decoder (RMSNorm, rotary embeddings, SwiGLU MLP, grouped-query attention,
+ * tied or untied embeddings) written as a function of Hugging Face-named parameters, so
+ * checkpoints move to and from the Hugging Face ecosystem unchanged.
+ *
+ * <p>Padding: {@code attentionMask} marks real tokens with 1. Rotary positions count real
+ * tokens only (as Hugging Face {@code generate()} does), so left padding changes nothing for the
+ * real tokens; outputs at padded positions are finite but meaningless.
+ */
+public final class LlamaModel implements AutoCloseable {
+
+    /** Finite "minus infinity": fully masked rows (padding queries) stay NaN-free. */
+    private static final float MASKED = -1e30f;
+
+    private final LlamaConfig config;
+    private final Parameters params;
+    private final NDArray inverseFrequencies;
+
+    public LlamaModel(LlamaConfig config, Parameters params) {
+        this.config = config;
+        this.params = params;
+        if (config.tieWordEmbeddings() && params.contains("lm_head.weight")) {
+            // some exporters write the tied head anyway; the embedding is the source of truth
+            params.remove("lm_head.weight");
+        }
+        params.requireShapes(expectedShapes(config));
+        float[] inv = new float[config.headDim() / 2];
+        for (int i = 0; i < inv.length; i++) {
+            // float32 as in the reference implementation: theta ** (2i / d) then reciprocal
+            inv[i] = (float) (1.0 / Math.pow(config.ropeTheta(), (float) (2 * i) / config.headDim()));
+        }
+        this.inverseFrequencies = params.manager().create(inv);
+    }
+
+    /** Loads {@code config.json} and the safetensors weights of a Hugging Face model folder. */
+    public static LlamaModel load(NDManager manager, Path dir) {
+        LlamaConfig config = LlamaConfig.read(dir);
+        Parameters params = Parameters.load(manager, dir);
+        params.castFloats(DataType.FLOAT32);
+        return new LlamaModel(config, params);
+    }
+
+    /** Random initialisation (normal, std 0.02; norms at 1) that depends only on the seed. */
+    public static LlamaModel initialize(NDManager manager, LlamaConfig config, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        Parameters params = new Parameters(manager);
+        for (Map.Entry<String, Shape> e : expectedShapes(config).entrySet()) {
+            String name = e.getKey();
+            NDArray a = name.endsWith("norm.weight")
+                    ? params.manager().ones(e.getValue())
+                    : name.endsWith(".bias")
+                            ? params.manager().zeros(e.getValue())
+                            : Parameters.normal(params.manager(), e.getValue(), 0.02, random);
+            params.put(name, a);
+        }
+        return new LlamaModel(config, params);
+    }
+
+    public void save(Path dir) {
+        config.write(dir);
+        params.save(dir);
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public Parameters parameters() {
+        return params;
+    }
+
+    public static Map<String, Shape> expectedShapes(LlamaConfig c) {
+        Map<String, Shape> s = new LinkedHashMap<>();
+        long h = c.hiddenSize();
+        long q = (long) c.numHeads() * c.headDim();
+        long kv = (long) c.numKeyValueHeads() * c.headDim();
+        s.put("model.embed_tokens.weight", new Shape(c.vocabSize(), h));
+        for (int l = 0; l < c.numLayers(); l++) {
+            String p = "model.layers." + l + ".";
+            s.put(p + "input_layernorm.weight", new Shape(h));
+            s.put(p + "self_attn.q_proj.weight", new Shape(q, h));
+            s.put(p + "self_attn.k_proj.weight", new Shape(kv, h));
+            s.put(p + "self_attn.v_proj.weight", new Shape(kv, h));
+            if (c.qkvBias()) {
+                s.put(p + "self_attn.q_proj.bias", new Shape(q));
+                s.put(p + "self_attn.k_proj.bias", new Shape(kv));
+                s.put(p + "self_attn.v_proj.bias", new Shape(kv));
+            }
+            s.put(p + "self_attn.o_proj.weight", new Shape(h, q));
+            s.put(p + "post_attention_layernorm.weight", new Shape(h));
+            s.put(p + "mlp.gate_proj.weight", new Shape(c.intermediateSize(), h));
+            s.put(p + "mlp.up_proj.weight", new Shape(c.intermediateSize(), h));
+            s.put(p + "mlp.down_proj.weight", new Shape(h, c.intermediateSize()));
+        }
+        s.put("model.norm.weight", new Shape(h));
+        if (!c.tieWordEmbeddings()) {
+            s.put("lm_head.weight", new Shape(c.vocabSize(), h));
+        }
+        return s;
+    }
+
+    /** Full-sequence logits [B, T, V] without a cache. */
+    public NDArray forward(NDArray inputIds, NDArray attentionMask) {
+        return forward(inputIds, attentionMask, null);
+    }
+
+    /**
+     * Logits [B, T, V] for {@code inputIds} [B, T] (int64). With a cache, the new tokens attend
+     * to everything cached before them and their keys/values are appended (prefill = first call,
+     * steps = later calls). The result lives on {@code inputIds}' manager; every intermediate
+     * array is released before returning (the autograd graph keeps what backward needs).
+     */
+    public NDArray forward(NDArray inputIds, NDArray attentionMask, KvCache cache) {
+        Shape shape = inputIds.getShape();
+        if (shape.dimension() != 2) {
+            throw new InvalidModelException("input_ids", "expected shape [batch, seq], got " + shape);
+        }
+        int batch = Math.toIntExact(shape.get(0));
+        int seq = Math.toIntExact(shape.get(1));
+        if (seq == 0) {
+            throw new InvalidModelException("input_ids", "empty sequence");
+        }
+        boolean[][] mask = readMask(attentionMask, batch, seq);
+        if (cache != null && cache.batch() != batch) {
+            throw new InvalidModelException("kv_cache", "holds " + cache.batch() + " rows but input_ids has " + batch);
+        }
+        long[] realTokens = new long[batch];
+        float[] positions = positions(mask, cache, realTokens);
+        NDManager out = inputIds.getManager();
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray logits = run(inputIds, mask, positions, cache, batch, seq);
+            NDScope.unregister(logits);
+            logits.attach(out);
+            if (cache != null) {
+                cache.advance(mask, realTokens);
+            }
+            return logits;
+        }
+    }
+
+    private NDArray run(NDArray inputIds, boolean[][] mask, float[] positions, KvCache cache, int batch, int seq) {
+        NDManager m = inputIds.getManager();
+        int past = cache == null ? 0 : cache.length();
+        int keysLen = past + seq;
+        NDArray additiveMask = m.create(attentionBias(mask, cache, batch, seq, past, keysLen),
+                new Shape(batch, 1, 1, seq, keysLen));
+        NDArray pos = m.create(positions, new Shape(batch, 1, seq, 1));
+        NDArray freqs = pos.mul(inverseFrequencies.reshape(1, 1, 1, -1));
+        NDArray angles = freqs.concat(freqs, -1);
+        NDArray cos = angles.cos();
+        NDArray sin = angles.sin();
+
+        NDArray x = Embedding.embedding(inputIds, params.get("model.embed_tokens.weight"), SparseFormat.DENSE)
+                .singletonOrThrow();
+        int h = config.numHeads();
+        int kvh = config.numKeyValueHeads();
+        int d = config.headDim();
+        int groups = config.kvGroups();
+        float scale = (float) (1.0 / Math.sqrt(d));
+        for (int l = 0; l < config.numLayers(); l++) {
+            String p = "model.layers." + l + ".";
+            NDArray xn = rmsNorm(x, params.get(p + "input_layernorm.weight"));
+            NDArray q = linear(xn, p + "self_attn.q_proj").reshape(batch, seq, h, d).transpose(0, 2, 1, 3);
+            NDArray k = linear(xn, p + "self_attn.k_proj").reshape(batch, seq, kvh, d).transpose(0, 2, 1, 3);
+            NDArray v = linear(xn, p + "self_attn.v_proj").reshape(batch, seq, kvh, d).transpose(0, 2, 1, 3);
+            q = rotate(q, cos, sin);
+            k = rotate(k, cos, sin);
+            if (cache != null) {
+                NDArray[] kv = cache.append(l, k, v);
+                k = kv[0];
+                v = kv[1];
+            }
+            // grouped-query attention without copying keys/values: query heads of one kv group
+            // (heads j*groups .. j*groups+groups-1, as repeat_kv lays them out) share one matmul
+            NDArray scores = q.reshape(batch, kvh, (long) groups * seq, d)
+                    .matMul(k.transpose(0, 1, 3, 2)).mul(scale)
+                    .reshape(batch, kvh, groups, seq, keysLen)
+                    .add(additiveMask);
+            NDArray probs = scores.softmax(-1).reshape(batch, kvh, (long) groups * seq, keysLen);
+            NDArray attn = probs.matMul(v).reshape(batch, h, seq, d).transpose(0, 2, 1, 3)
+                    .reshape(batch, seq, (long) h * d);
+            x = x.add(linear(attn, p + "self_attn.o_proj"));
+            xn = rmsNorm(x, params.get(p + "post_attention_layernorm.weight"));
+            NDArray gate = Activation.swish(linear(xn, p + "mlp.gate_proj"), 1f);
+            x = x.add(linear(gate.mul(linear(xn, p + "mlp.up_proj")), p + "mlp.down_proj"));
+        }
+        x = rmsNorm(x, params.get("model.norm.weight"));
+        NDArray head = config.tieWordEmbeddings() ? params.get("model.embed_tokens.weight") : params.get("lm_head.weight");
+        return Linear.linear(x, head).singletonOrThrow();
+    }
+
+    private NDArray linear(NDArray x, String prefix) {
+        NDArray w = params.get(prefix + ".weight");
+        NDList out = params.contains(prefix + ".bias")
+                ? Linear.linear(x, w, params.get(prefix + ".bias"))
+                : Linear.linear(x, w);
+        return out.singletonOrThrow();
+    }
+
+    private NDArray rmsNorm(NDArray x, NDArray weight) {
+        NDArray inv = x.square().mean(new int[] {-1}, true).add((float) config.rmsNormEps()).pow(-0.5f);
+        return x.mul(inv).mul(weight);
+    }
+
+    /** x * cos + rotate_half(x) * sin, rotate_half(x) = [-x2, x1] (Hugging Face convention). */
+    private static NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
+        long half = x.getShape().get(3) / 2;
+        NDArray x1 = x.get(":, :, :, :" + half);
+        NDArray x2 = x.get(":, :, :, " + half + ":");
+        NDArray rotated = x2.neg().concat(x1, -1);
+        return x.mul(cos).add(rotated.mul(sin));
+    }
+
+    private static boolean[][] readMask(NDArray attentionMask, int batch, int seq) {
+        boolean[][] mask = new boolean[batch][seq];
+        if (attentionMask == null) {
+            for (boolean[] row : mask) {
+                java.util.Arrays.fill(row, true);
+            }
+            return mask;
+        }
+        if (!attentionMask.getShape().equals(new Shape(batch, seq))) {
+            throw new InvalidModelException("attention_mask", "shape " + attentionMask.getShape()
+                    + " does not match input_ids [" + batch + ", " + seq + "]");
+        }
+        long[] flat = attentionMask.toType(DataType.INT64, false).toLongArray();
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < seq; t++) {
+                mask[b][t] = flat[b * seq + t] != 0;
+            }
+        }
+        return mask;
+    }
+
+    private float[] positions(boolean[][] mask, KvCache cache, long[] realTokens) {
+        int batch = mask.length;
+        int seq = mask[0].length;
+        float[] out = new float[batch * seq];
+        for (int b = 0; b < batch; b++) {
+            long start = cache == null ? 0 : cache.nextPosition(b);
+            long seen = 0;
+            for (int t = 0; t < seq; t++) {
+                if (mask[b][t]) {
+                    seen++;
+                }
+                out[b * seq + t] = start + Math.max(seen - 1, 0);
+            }
+            realTokens[b] = seen;
+            if (start + seen > config.maxPositionEmbeddings()) {
+                throw new InvalidModelException("input_ids", "sequence length " + (start + seen)
+                        + " exceeds the context of " + config.maxPositionEmbeddings() + " (max_position_embeddings)");
+            }
+        }
+        return out;
+    }
+
+    /** Additive mask [B, T, S]: 0 where query t may see key s (causal, not padding, in window). */
+    private float[] attentionBias(boolean[][] mask, KvCache cache, int batch, int seq, int past, int keysLen) {
+        float[] bias = new float[batch * seq * keysLen];
+        Integer window = config.slidingWindow();
+        for (int b = 0; b < batch; b++) {
+            boolean[] pastMask = cache == null ? new boolean[0] : cache.keyMask()[b];
+            for (int t = 0; t < seq; t++) {
+                int query = past + t;
+                int base = (b * seq + t) * keysLen;
+                for (int s = 0; s < keysLen; s++) {
+                    boolean real = s < past ? pastMask[s] : mask[b][s - past];
+                    boolean visible = real && s <= query && (window == null || query - s < window);
+                    bias[base + s] = visible ? 0f : MASKED;
+                }
+            }
+        }
+        return bias;
+    }
+
+    @Override
+    public void close() {
+        params.close();
+    }
+}

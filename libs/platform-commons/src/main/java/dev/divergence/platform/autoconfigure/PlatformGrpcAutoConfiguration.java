@@ -1,0 +1,35 @@
+package dev.divergence.platform.autoconfigure;
+
+import dev.divergence.platform.grpc.ExceptionMappingInterceptor;
+import dev.divergence.platform.grpc.GrpcServerLifecycle;
+import dev.divergence.platform.grpc.GrpcServerProperties;
+import io.grpc.BindableService;
+import io.grpc.ServerInterceptor;
+import io.micrometer.core.instrument.binder.grpc.ObservationGrpcServerInterceptor;
+import io.micrometer.observation.ObservationRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+/** The service's gRPC server, with health, reflection, tracing and exception mapping. */
+@AutoConfiguration
+@EnableConfigurationProperties(GrpcServerProperties.class)
+@ConditionalOnExpression("${divergence.grpc.port:-1} >= 0")
+public class PlatformGrpcAutoConfiguration {
+
+  @Bean
+  GrpcServerLifecycle grpcServer(
+      GrpcServerProperties properties,
+      ObjectProvider<BindableService> services,
+      ObjectProvider<ObservationRegistry> observations) {
+    // ServerInterceptors.intercept calls the last interceptor first: tracing wraps error mapping.
+    List<ServerInterceptor> interceptors = new ArrayList<>();
+    interceptors.add(new ExceptionMappingInterceptor());
+    observations.ifAvailable(registry -> interceptors.add(new ObservationGrpcServerInterceptor(registry)));
+    return new GrpcServerLifecycle(properties, services.orderedStream().toList(), interceptors);
+  }
+}

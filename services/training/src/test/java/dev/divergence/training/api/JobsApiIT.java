@@ -1,0 +1,192 @@
+package dev.divergence.training.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.divergence.platform.events.EventHeaders;
+import dev.divergence.platform.events.Topics;
+import dev.divergence.platform.test.EmbeddedInfrastructure;
+import dev.divergence.proto.common.v1.EventEnvelope;
+import dev.divergence.proto.training.v1.JobSubmitted;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** REST → PostgreSQL (job + outbox in one transaction) → relay → Kafka, on real infrastructure. */
+@EmbeddedInfrastructure
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "divergence.grpc.port=0")
+class JobsApiIT {
+
+  private static final String VALID_SPEC = """
+      {"algorithm":"distillation","divergence":"reverse_kl","baseModel":"tiny-lm-student",
+       "teacherModel":"tiny-lm-teacher","dataset":"arithmetic","maxSteps":100,"parameters":{"temperature":2.0}}""";
+
+  private static KafkaConsumer<String, byte[]> consumer;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final JsonMapper json = JsonMapper.builder().build();
+
+  @LocalServerPort int port;
+  @Autowired JdbcTemplate jdbc;
+
+  @BeforeAll
+  static void subscribe() {
+    String bootstrap = System.getProperty("spring.kafka.bootstrap-servers");
+    Properties config = new Properties();
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, "jobs-api-it-" + UUID.randomUUID());
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+    consumer.subscribe(List.of(Topics.TRAINING_JOB_EVENTS));
+  }
+
+  @AfterAll
+  static void close() {
+    consumer.close();
+  }
+
+  @Test
+  void submittedJobIsStoredAndAnnouncedOnKafka() throws Exception {
+    HttpResponse<String> response = post("{\"displayName\":\"kd run\",\"spec\":" + VALID_SPEC + "}", Map.of());
+    assertThat(response.statusCode()).isEqualTo(201);
+    JsonNode job = json.readTree(response.body());
+    String jobId = job.get("jobId").asString();
+    assertThat(job.get("state").asString()).isEqualTo("QUEUED");
+    assertThat(response.headers().firstValue("Location")).hasValue("/api/v1/training/jobs/" + jobId);
+    assertThat(jdbc.queryForObject("SELECT state FROM training_job WHERE job_id = ?::uuid", String.class, jobId))
+        .isEqualTo("QUEUED");
+
+    ConsumerRecord<String, byte[]> record = awaitRecord(jobId);
+    EventEnvelope envelope = EventEnvelope.parseFrom(record.value());
+    assertThat(envelope.getType()).isEqualTo("dev.divergence.training.v1.JobSubmitted");
+    assertThat(envelope.getAggregateId()).isEqualTo(jobId);
+    assertThat(envelope.getTenant()).isEqualTo("default");
+    assertThat(envelope.getProducer()).isEqualTo("training");
+    assertThat(envelope.getPayload().unpack(JobSubmitted.class).getJob().getSpec().getDivergence()).isEqualTo("reverse_kl");
+    assertThat(record.headers().lastHeader(EventHeaders.EVENT_ID).value()).asString().isEqualTo(envelope.getEventId());
+    assertThat(record.headers().lastHeader(EventHeaders.TRACEPARENT)).as("trace context travels with the event").isNotNull();
+    await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.queryForObject(
+        "SELECT published_at IS NOT NULL FROM outbox_event WHERE record_key = ?", Boolean.class, jobId));
+
+    HttpResponse<String> read = get("/api/v1/training/jobs/" + jobId);
+    assertThat(read.statusCode()).isEqualTo(200);
+    assertThat(json.readTree(read.body()).get("spec").get("teacherModel").asString()).isEqualTo("tiny-lm-teacher");
+  }
+
+  @Test
+  void sameIdempotencyKeyReturnsTheFirstJobAndPublishesOnce() throws Exception {
+    String key = "key-" + UUID.randomUUID();
+    HttpResponse<String> first = post("{\"spec\":" + VALID_SPEC + "}", Map.of("Idempotency-Key", key));
+    HttpResponse<String> second = post("{\"spec\":" + VALID_SPEC + "}", Map.of("Idempotency-Key", key));
+    assertThat(first.statusCode()).isEqualTo(201);
+    assertThat(second.statusCode()).isEqualTo(200);
+    String jobId = json.readTree(first.body()).get("jobId").asString();
+    assertThat(json.readTree(second.body()).get("jobId").asString()).isEqualTo(jobId);
+    assertThat(jdbc.queryForObject("SELECT count(*) FROM outbox_event WHERE record_key = ?", Long.class, jobId)).isEqualTo(1);
+  }
+
+  @Test
+  void malformedJsonIs400NamingTheBody() throws Exception {
+    assertProblem(post("{\"spec\": {", Map.of()), 400, "body");
+  }
+
+  @Test
+  void unknownFieldIs400NamingIt() throws Exception {
+    String body = "{\"spec\":" + VALID_SPEC.replace("\"maxSteps\":100", "\"maxSteps\":100,\"learningRat\":0.1") + "}";
+    assertProblem(post(body, Map.of()), 400, "spec.learningRat");
+  }
+
+  @Test
+  void missingFieldsAre400NamingThem() throws Exception {
+    assertProblem(post("{}", Map.of()), 400, "spec");
+    assertProblem(post("{\"spec\":" + VALID_SPEC.replace("\"maxSteps\":100,", "") + "}", Map.of()), 400, "spec.maxSteps");
+  }
+
+  @Test
+  void invalidValuesAre400NamingTheField() throws Exception {
+    assertProblem(post("{\"spec\":" + VALID_SPEC.replace("reverse_kl", "kullback") + "}", Map.of()), 400, "spec.divergence");
+    assertProblem(post("{\"spec\":" + VALID_SPEC.replace("\"maxSteps\":100", "\"maxSteps\":-5") + "}", Map.of()), 400, "spec.maxSteps");
+    assertProblem(post("{\"spec\":" + VALID_SPEC.replace("\"maxSteps\":100", "\"maxSteps\":\"many\"") + "}", Map.of()), 400, "spec.maxSteps");
+    Long before = jdbc.queryForObject("SELECT count(*) FROM training_job", Long.class);
+    assertProblem(post("{\"spec\":" + VALID_SPEC.replace("distillation", "magic") + "}", Map.of()), 400, "spec.algorithm");
+    assertThat(jdbc.queryForObject("SELECT count(*) FROM training_job", Long.class)).as("nothing stored").isEqualTo(before);
+  }
+
+  @Test
+  void unknownJobIs404AndBadIdIs400() throws Exception {
+    HttpResponse<String> missing = get("/api/v1/training/jobs/" + UUID.randomUUID());
+    assertThat(missing.statusCode()).isEqualTo(404);
+    assertThat(missing.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).contains("application/problem+json"));
+    assertProblem(get("/api/v1/training/jobs/not-a-uuid"), 400, "jobId");
+  }
+
+  @Test
+  void unknownPathIs404Problem() throws Exception {
+    HttpResponse<String> response = get("/api/v1/training/nothing-here");
+    assertThat(response.statusCode()).isEqualTo(404);
+    assertThat(json.readTree(response.body()).get("status").asInt()).isEqualTo(404);
+  }
+
+  @Test
+  void readinessCoversDatabaseAndKafka() throws Exception {
+    HttpResponse<String> response = get("/actuator/health/readiness");
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonNode components = json.readTree(response.body()).get("components");
+    assertThat(components.get("db").get("status").asString()).isEqualTo("UP");
+    assertThat(components.get("kafka").get("status").asString()).isEqualTo("UP");
+    assertThat(get("/actuator/prometheus").body()).contains("divergence_outbox_pending");
+  }
+
+  private void assertProblem(HttpResponse<String> response, int status, String field) throws Exception {
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).contains("application/problem+json"));
+    JsonNode problem = json.readTree(response.body());
+    assertThat(problem.get("status").asInt()).isEqualTo(status);
+    List<String> fields = new ArrayList<>();
+    problem.get("errors").forEach(error -> fields.add(error.get("field").asString()));
+    assertThat(fields).contains(field);
+    assertThat(problem.get("requestId")).isNotNull();
+  }
+
+  private ConsumerRecord<String, byte[]> awaitRecord(String key) {
+    List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
+      return seen.stream().anyMatch(r -> key.equals(r.key()));
+    });
+    return seen.stream().filter(r -> key.equals(r.key())).findFirst().orElseThrow();
+  }
+
+  private HttpResponse<String> post(String body, Map<String, String> headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/v1/training/jobs"))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    headers.forEach(request::header);
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+}

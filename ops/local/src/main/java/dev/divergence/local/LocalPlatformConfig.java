@@ -1,0 +1,118 @@
+package dev.divergence.local;
+
+import dev.divergence.local.net.FreePorts;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What a {@link LocalPlatform} starts and where.
+ *
+ * @param repoRoot       the checkout: service jars are found relative to it
+ * @param dataDir        everything that survives a restart (Kafka log, PostgreSQL cluster, logs, run state)
+ * @param ports          every listening port
+ * @param components     which components to run (tests may start only Kafka and PostgreSQL)
+ * @param startTimeout   how long one start may take to report ready before it counts as failed
+ * @param serviceJvmOptions JVM options for each service process
+ */
+public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts ports, Set<Component> components,
+                                  Duration startTimeout, List<String> serviceJvmOptions) {
+
+    /** -Xmx384m per the service contract; SerialGC keeps resident memory low on a laptop with 5 JVMs. */
+    public static final List<String> DEFAULT_SERVICE_JVM_OPTIONS = List.of("-Xmx384m", "-XX:+UseSerialGC");
+
+    public LocalPlatformConfig {
+        repoRoot = repoRoot.toAbsolutePath().normalize();
+        dataDir = dataDir.toAbsolutePath().normalize();
+        components = components.isEmpty() ? EnumSet.noneOf(Component.class) : EnumSet.copyOf(components);
+        serviceJvmOptions = List.copyOf(serviceJvmOptions);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder().repoRoot(repoRoot).dataDir(dataDir).ports(ports).components(components)
+                .startTimeout(startTimeout).serviceJvmOptions(serviceJvmOptions);
+    }
+
+    public Path logDir() {
+        return dataDir.resolve("logs");
+    }
+
+    public Path runDir() {
+        return dataDir.resolve("run");
+    }
+
+    public Path logFile(Component c) {
+        return logDir().resolve(c.id() + ".log");
+    }
+
+    public Path jar(Component c) {
+        return repoRoot.resolve(c.jarPath());
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:postgresql://localhost:" + ports.postgres() + "/" + POSTGRES_DATABASE;
+    }
+
+    public String kafkaBootstrapServers() {
+        return "localhost:" + ports.kafka();
+    }
+
+    public String httpUrl(Component c) {
+        return "http://localhost:" + ports.http(c);
+    }
+
+    public static final String POSTGRES_DATABASE = "divergence";
+    /** zonky's initdb creates the superuser "postgres" with trust authentication: any password works. */
+    public static final String POSTGRES_USER = "postgres";
+    public static final String POSTGRES_PASSWORD = "postgres";
+
+    /**
+     * The repository root: the nearest directory at or above {@code start} that holds ops/local/pom.xml.
+     */
+    public static Path findRepoRoot(Path start) {
+        for (Path p = start.toAbsolutePath().normalize(); p != null; p = p.getParent()) {
+            if (Files.isRegularFile(p.resolve("ops/local/pom.xml"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("cannot find the Divergence checkout (a directory with ops/local/pom.xml) at or above " + start);
+    }
+
+    public static final class Builder {
+        private Path repoRoot;
+        private Path dataDir;
+        private PlatformPorts ports = PlatformPorts.defaults();
+        private Set<Component> components = EnumSet.allOf(Component.class);
+        private Duration startTimeout = Duration.ofMinutes(3);
+        private List<String> serviceJvmOptions = new ArrayList<>(DEFAULT_SERVICE_JVM_OPTIONS);
+
+        public Builder repoRoot(Path repoRoot) { this.repoRoot = repoRoot; return this; }
+        public Builder dataDir(Path dataDir) { this.dataDir = dataDir; return this; }
+        public Builder ports(PlatformPorts ports) { this.ports = ports; return this; }
+        public Builder components(Set<Component> components) { this.components = EnumSet.copyOf(components); return this; }
+        public Builder components(Component first, Component... rest) { return components(EnumSet.of(first, rest)); }
+        public Builder startTimeout(Duration startTimeout) { this.startTimeout = startTimeout; return this; }
+        public Builder serviceJvmOptions(List<String> options) { this.serviceJvmOptions = new ArrayList<>(options); return this; }
+
+        /** Random free ports for everything: what tests use so they never collide with a running ./platform up. */
+        public Builder randomFreePorts() {
+            this.ports = FreePorts.allocate();
+            return this;
+        }
+
+        public LocalPlatformConfig build() {
+            Path root = repoRoot != null ? repoRoot : findRepoRoot(Path.of(""));
+            Path data = dataDir != null ? dataDir : root.resolve(".data");
+            return new LocalPlatformConfig(root, data, ports, components, startTimeout, serviceJvmOptions);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.divergence.local;
+
+import dev.divergence.local.net.PortCheck;
+import dev.divergence.local.state.LeftoverProcesses;
+import dev.divergence.local.state.PlatformState;
+import dev.divergence.local.state.StateFile;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Everything checked before the first process starts, each failure explained in one line. */
+final class PreflightChecks {
+
+    private PreflightChecks() {
+    }
+
+    static void run(LocalPlatformConfig config, PlatformListener listener) {
+        StateFile stateFile = new StateFile(config.runDir());
+        Optional<PlatformState> previous = stateFile.read();
+        if (previous.isPresent()) {
+            PlatformState state = previous.get();
+            if (state.launcher().live().isPresent()) {
+                throw new PlatformStartException("The platform is already running from " + config.dataDir()
+                        + " (launcher pid " + state.launcher().pid() + "): see ./platform status, or stop it with ./platform down.");
+            }
+            List<String> leftovers = LeftoverProcesses.stop(state, Duration.ofSeconds(20));
+            if (!leftovers.isEmpty()) {
+                listener.notice("stopped processes left behind by an earlier launcher: " + String.join(", ", leftovers));
+            }
+            stateFile.delete();
+        }
+        requireJars(config);
+        requirePortsFree(config.ports(), config.components());
+    }
+
+    static void requireJars(LocalPlatformConfig config) {
+        List<String> missing = config.components().stream().filter(c -> c.jarPath() != null)
+                .filter(c -> !Files.isRegularFile(config.jar(c)))
+                .map(c -> config.repoRoot().relativize(config.jar(c)).toString()).toList();
+        if (!missing.isEmpty()) {
+            throw new PlatformStartException("Service jar" + (missing.size() > 1 ? "s" : "") + " missing: "
+                    + String.join(", ", missing) + " (build with ./mvnw -q -DskipTests package).");
+        }
+    }
+
+    static void requirePortsFree(PlatformPorts ports, Collection<Component> components) {
+        for (Component c : components) {
+            for (Map.Entry<String, Integer> binding : ports.bindings(c).entrySet()) {
+                if (!PortCheck.isFree(binding.getValue())) {
+                    throw new PlatformStartException(PortCheck.inUseMessage(binding.getKey(), binding.getValue()));
+                }
+            }
+        }
+    }
+}

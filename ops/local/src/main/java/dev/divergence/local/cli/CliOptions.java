@@ -1,0 +1,92 @@
+package dev.divergence.local.cli;
+
+import dev.divergence.local.Component;
+import dev.divergence.local.LocalPlatformConfig;
+import dev.divergence.local.PlatformPorts;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The command line of the launcher: {@code up|down|status [options]}.
+ *
+ * <pre>
+ *   --root DIR           the checkout (default: found from the working directory)
+ *   --data-dir DIR       data, logs and run state (default: ROOT/.data)
+ *   --port-offset N      shift every default port by N (two platforms side by side)
+ *   --port NAME=PORT     one port: kafka, kafka-controller, postgres, gateway, training, training-grpc, ...
+ *   --only A,B           start only these components (e.g. kafka,postgres)
+ *   --timeout SECONDS    how long a start may take before it counts as failed (default 180)
+ * </pre>
+ */
+record CliOptions(String command, LocalPlatformConfig config, boolean terminal) {
+
+    static CliOptions parse(String[] args) {
+        if (args.length == 0) {
+            throw new IllegalArgumentException("missing command");
+        }
+        String command = args[0];
+        Path root = null;
+        Path dataDir = null;
+        int offset = 0;
+        List<String[]> portOverrides = new ArrayList<>();
+        Set<Component> only = EnumSet.allOf(Component.class);
+        Duration timeout = Duration.ofSeconds(180);
+        for (int i = 1; i < args.length; i++) {
+            String arg = args[i];
+            String name = arg.contains("=") && arg.startsWith("--") ? arg.substring(0, arg.indexOf('=')) : arg;
+            String inlineValue = name.equals(arg) ? null : arg.substring(arg.indexOf('=') + 1);
+            String value = inlineValue;
+            if (value == null && i + 1 < args.length && name.startsWith("--")) {
+                value = args[++i];
+            }
+            if (value == null) {
+                throw new IllegalArgumentException("option " + name + " needs a value");
+            }
+            switch (name) {
+                case "--root" -> root = Path.of(value);
+                case "--data-dir" -> dataDir = Path.of(value);
+                case "--port-offset" -> offset = parseInt(name, value);
+                case "--port" -> {
+                    String[] kv = value.split("=", 2);
+                    if (kv.length != 2) {
+                        throw new IllegalArgumentException("--port expects NAME=PORT, got '" + value + "'");
+                    }
+                    portOverrides.add(kv);
+                }
+                case "--only" -> {
+                    only = EnumSet.noneOf(Component.class);
+                    for (String id : value.split(",")) {
+                        only.add(Component.byId(id.trim()));
+                    }
+                }
+                case "--timeout" -> timeout = Duration.ofSeconds(parseInt(name, value));
+                default -> throw new IllegalArgumentException("unknown option " + name);
+            }
+        }
+        PlatformPorts ports = PlatformPorts.withOffset(offset);
+        for (String[] kv : portOverrides) {
+            ports = ports.with(kv[0], parseInt("--port " + kv[0], kv[1]));
+        }
+        LocalPlatformConfig.Builder builder = LocalPlatformConfig.builder().ports(ports).components(only).startTimeout(timeout);
+        if (root != null) {
+            builder.repoRoot(root);
+        }
+        if (dataDir != null) {
+            builder.dataDir(dataDir);
+        }
+        return new CliOptions(command, builder.build(), Boolean.getBoolean("platform.tty"));
+    }
+
+    private static int parseInt(String option, String value) {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " expects a number, got '" + value + "'");
+        }
+    }
+}

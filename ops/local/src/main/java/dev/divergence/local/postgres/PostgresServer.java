@@ -1,0 +1,91 @@
+package dev.divergence.local.postgres;
+
+import dev.divergence.local.Component;
+import dev.divergence.local.LocalPlatformConfig;
+import dev.divergence.local.process.ChildComponent;
+import dev.divergence.local.process.ChildLogging;
+import dev.divergence.local.process.JavaCommand;
+import dev.divergence.local.process.LauncherClasspath;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/** A real PostgreSQL (zonky's binaries) run by {@link PostgresMain} in a child JVM; cluster under dataDir/postgres. */
+public final class PostgresServer extends ChildComponent {
+
+    public PostgresServer(LocalPlatformConfig config, JavaCommand java) {
+        super(Component.POSTGRES, config, java);
+    }
+
+    public Path clusterDir() {
+        return config.dataDir().resolve("postgres");
+    }
+
+    /** zonky unpacks the binaries once into a directory of its own; kept out of /tmp so reboots do not re-unpack. */
+    private Path binariesDir() {
+        return config.dataDir().resolve("cache").resolve("postgres-binaries");
+    }
+
+    @Override
+    public String address() {
+        return config.jdbcUrl();
+    }
+
+    @Override
+    protected void prepare() {
+        // A postmaster left behind by a launcher that was killed would hold the data directory: stop it first.
+        Postmaster.stopLeftover(clusterDir(), Duration.ofSeconds(20));
+    }
+
+    @Override
+    protected List<String> command() {
+        return java.mainClass(List.of(
+                        // unpacking the xz-compressed binaries (first start) needs ~100 MB of heap; the free-ratio
+                        // options let SerialGC hand it back afterwards, as the JVM then only waits
+                        "-Xmx160m", "-XX:+UseSerialGC", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20",
+                        ChildLogging.jvmOption(config.runDir()),
+                        "-Djava.io.tmpdir=" + config.dataDir().resolve("tmp")),
+                PostgresMain.class.getName(),
+                List.of(Integer.toString(config.ports().postgres()), clusterDir().toString(), binariesDir().toString(),
+                        LocalPlatformConfig.POSTGRES_DATABASE));
+    }
+
+    @Override
+    protected Map<String, String> environment() {
+        return Map.of("CLASSPATH", LauncherClasspath.current());
+    }
+
+    @Override
+    protected void afterStop() {
+        // If the JVM had to be killed, its shutdown hook never stopped the postmaster: do it here.
+        Postmaster.stopLeftover(clusterDir(), Duration.ofSeconds(20));
+    }
+
+    @Override
+    public boolean isHealthy() {
+        return isReachable(config.jdbcUrl());
+    }
+
+    /** True when the database accepts a connection and answers SELECT 1. */
+    public static boolean isReachable(String jdbcUrl) {
+        Properties props = new Properties();
+        props.setProperty("user", LocalPlatformConfig.POSTGRES_USER);
+        props.setProperty("password", LocalPlatformConfig.POSTGRES_PASSWORD);
+        props.setProperty("connectTimeout", "2");
+        props.setProperty("socketTimeout", "3");
+        try (Connection c = DriverManager.getConnection(jdbcUrl, props);
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT 1")) {
+            return rs.next();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+}

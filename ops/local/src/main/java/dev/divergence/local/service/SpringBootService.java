@@ -1,0 +1,80 @@
+package dev.divergence.local.service;
+
+import dev.divergence.local.Component;
+import dev.divergence.local.LocalPlatformConfig;
+import dev.divergence.local.process.ChildComponent;
+import dev.divergence.local.process.ComponentStartException;
+import dev.divergence.local.process.JavaCommand;
+
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A service or the gateway: its executable Spring Boot jar in a child JVM, configured only through
+ * environment variables (the same jar runs against external Kafka/PostgreSQL in compose or Kubernetes).
+ */
+public final class SpringBootService extends ChildComponent {
+
+    public SpringBootService(Component component, LocalPlatformConfig config, JavaCommand java) {
+        super(component, config, java);
+        if (component.isInfrastructure()) {
+            throw new IllegalArgumentException(component.id() + " is not a Spring Boot service");
+        }
+    }
+
+    @Override
+    public String address() {
+        return config.httpUrl(component);
+    }
+
+    @Override
+    protected void prepare() {
+        if (!Files.isRegularFile(config.jar(component))) {
+            throw new ComponentStartException(component, "the " + component.id() + " jar is missing: " + config.jar(component)
+                    + " (build it with ./mvnw -q -DskipTests package)", List.of());
+        }
+    }
+
+    @Override
+    protected List<String> command() {
+        return java.jar(config.serviceJvmOptions(), config.jar(component));
+    }
+
+    @Override
+    protected Map<String, String> environment() {
+        return ServiceEnvironment.of(component, config);
+    }
+
+    @Override
+    public boolean isHealthy() {
+        return HttpHealth.isReady(address());
+    }
+
+    /** The environment contract between the launcher and each service. */
+    public static final class ServiceEnvironment {
+        private ServiceEnvironment() {
+        }
+
+        public static Map<String, String> of(Component component, LocalPlatformConfig config) {
+            Map<String, String> env = new LinkedHashMap<>();
+            env.put("SERVER_PORT", Integer.toString(config.ports().http(component)));
+            env.put("DIVERGENCE_DATA_DIR", config.dataDir().toString());
+            if (component == Component.GATEWAY) {
+                for (Component service : Component.services()) {
+                    if (service != Component.GATEWAY) {
+                        env.put("DIVERGENCE_GATEWAY_SERVICES_" + service.name() + "_URI", config.httpUrl(service));
+                    }
+                }
+                return env;
+            }
+            env.put("DIVERGENCE_GRPC_PORT", Integer.toString(config.ports().grpc(component)));
+            env.put("SPRING_DATASOURCE_URL", config.jdbcUrl());
+            env.put("SPRING_DATASOURCE_USERNAME", LocalPlatformConfig.POSTGRES_USER);
+            env.put("SPRING_DATASOURCE_PASSWORD", LocalPlatformConfig.POSTGRES_PASSWORD);
+            env.put("SPRING_KAFKA_BOOTSTRAP_SERVERS", config.kafkaBootstrapServers());
+            return env;
+        }
+    }
+}

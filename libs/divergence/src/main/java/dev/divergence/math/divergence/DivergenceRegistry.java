@@ -24,10 +24,10 @@ public final class DivergenceRegistry {
     /** A parameter a divergence accepts, its default (NaN = required) and its valid range. */
     public record Parameter(String name, double defaultValue, double min, double max, String meaning) {
         double check(Double value) {
-            double v = value == null ? defaultValue : value;
-            if (Double.isNaN(v)) {
+            if (value == null && Double.isNaN(defaultValue)) {
                 throw Checks.bad(name, "is required");
             }
+            double v = value == null ? defaultValue : value;
             Checks.finiteParameter(v, name);
             Checks.inClosedRange(v, min, max, name);
             return v;

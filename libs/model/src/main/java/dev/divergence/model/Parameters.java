@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.divergence.model.io.Checkpoints;
+import dev.divergence.model.io.SafeTensorDType;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -20,6 +21,8 @@ public final class Parameters implements AutoCloseable {
 
     private final NDManager manager;
     private final Map<String, NDArray> arrays = new LinkedHashMap<>();
+    /** On-disk dtypes of loaded tensors, so saving writes bf16 checkpoints back as bf16. */
+    private final Map<String, SafeTensorDType> storedTypes = new LinkedHashMap<>();
 
     public Parameters(NDManager parent) {
         this.manager = parent.newSubManager();
@@ -114,11 +117,18 @@ public final class Parameters implements AutoCloseable {
     public static Parameters load(NDManager parent, Path checkpoint) {
         Parameters p = new Parameters(parent);
         Checkpoints.load(p.manager, checkpoint).forEach(p::put);
+        p.storedTypes.putAll(Checkpoints.storedTypes(checkpoint));
         return p;
     }
 
     public void save(Path dir) {
-        Checkpoints.save(dir, arrays, Checkpoints.DEFAULT_MAX_SHARD_BYTES);
+        Map<String, SafeTensorDType> storeAs = new LinkedHashMap<>();
+        storedTypes.forEach((name, type) -> {
+            if (arrays.containsKey(name)) {
+                storeAs.put(name, type);
+            }
+        });
+        Checkpoints.save(dir, arrays, storeAs, Checkpoints.DEFAULT_MAX_SHARD_BYTES);
     }
 
     /** Normal(0, std) weights drawn in Java so the same seed gives the same model everywhere. */

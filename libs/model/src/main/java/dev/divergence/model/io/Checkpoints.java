@@ -102,8 +102,13 @@ public final class Checkpoints {
      * {@code maxShardBytes}, otherwise {@code model-0000i-of-0000n.safetensors} plus the index.
      */
     public static void save(Path dir, Map<String, NDArray> tensors, long maxShardBytes) {
+        save(dir, tensors, Map.of(), maxShardBytes);
+    }
+
+    /** As {@link #save(Path, Map, long)}, storing the named tensors as the given dtypes. */
+    public static void save(Path dir, Map<String, NDArray> tensors, Map<String, SafeTensorDType> storeAs, long maxShardBytes) {
         Map<String, RawTensor> raw = new TreeMap<>();
-        tensors.forEach((name, array) -> raw.put(name, toRaw(name, array)));
+        tensors.forEach((name, array) -> raw.put(name, toRaw(name, array, storeAs.get(name))));
         Map<String, String> metadata = Map.of("format", "pt");
         List<Map<String, RawTensor>> shards = new ArrayList<>();
         Map<String, RawTensor> current = new TreeMap<>();
@@ -153,16 +158,62 @@ public final class Checkpoints {
         return new RawTensor(dtype, array.getShape().getShape(), bytes);
     }
 
-    public static NDArray toNDArray(NDManager manager, String name, RawTensor raw) {
-        ByteBuffer buf = ByteBuffer.allocateDirect(raw.data().length).order(ByteOrder.nativeOrder());
-        buf.put(raw.data()).flip();
-        return create(manager, name, raw.dtype(), raw.shape(), buf);
+    /**
+     * Like {@link #toRaw(String, NDArray)} but stored as {@code target}: the way back for tensors
+     * that were widened on load (bf16 held as f32, i16 as i32), so a bf16 checkpoint is saved as
+     * bf16 again, bit for bit when the values were not changed.
+     */
+    public static RawTensor toRaw(String name, NDArray array, SafeTensorDType target) {
+        RawTensor raw = toRaw(name, array);
+        if (target == null || target == raw.dtype()) {
+            return raw;
+        }
+        if (target == SafeTensorDType.BF16 && raw.dtype() == SafeTensorDType.F32) {
+            return new RawTensor(target, raw.shape(), HostNumerics.f32ToBf16(raw.data()));
+        }
+        if (target == SafeTensorDType.I16 && raw.dtype() == SafeTensorDType.I32) {
+            return new RawTensor(target, raw.shape(), HostNumerics.i32ToI16(name, raw.data()));
+        }
+        if (target != SafeTensorDType.BF16 && target != SafeTensorDType.I16) {
+            try (NDArray converted = array.toType(target.djlType(), false)) {
+                return toRaw(name, converted);
+            }
+        }
+        throw new InvalidModelException(name, "cannot store a " + raw.dtype() + " array as " + target);
     }
 
+    public static NDArray toNDArray(NDManager manager, String name, RawTensor raw) {
+        return toNDArray(manager, name, new TensorInfo(name, raw.dtype(), raw.shape(), 0, raw.data().length),
+                ByteBuffer.wrap(raw.data()).order(ByteOrder.LITTLE_ENDIAN));
+    }
+
+    /**
+     * libtorch through DJL 0.36 aborts the JVM when asked to create bf16 or int16 tensors, so
+     * those are widened on the host first (bf16 to f32 and i16 to i32 are exact).
+     */
     static NDArray toNDArray(NDManager manager, String name, TensorInfo info, ByteBuffer bytes) {
-        ByteBuffer buf = ByteBuffer.allocateDirect(bytes.remaining()).order(ByteOrder.nativeOrder());
-        buf.put(bytes.duplicate()).flip();
-        return create(manager, name, info.dtype(), info.shape(), buf);
+        SafeTensorDType dtype = info.dtype();
+        byte[] data = new byte[bytes.remaining()];
+        bytes.duplicate().get(data);
+        if (dtype == SafeTensorDType.BF16) {
+            data = HostNumerics.bf16ToF32(data);
+            dtype = SafeTensorDType.F32;
+        } else if (dtype == SafeTensorDType.I16) {
+            data = HostNumerics.i16ToI32(data);
+            dtype = SafeTensorDType.I32;
+        }
+        ByteBuffer buf = ByteBuffer.allocateDirect(data.length).order(ByteOrder.nativeOrder());
+        buf.put(data).flip();
+        return create(manager, name, dtype, info.shape(), buf);
+    }
+
+    /** The dtype each tensor has on disk (header only, no data read). */
+    public static Map<String, SafeTensorDType> storedTypes(Path dirOrFile) {
+        Map<String, SafeTensorDType> out = new LinkedHashMap<>();
+        for (Path file : files(dirOrFile)) {
+            SafeTensorsFile.open(file).tensors().forEach((name, info) -> out.put(name, info.dtype()));
+        }
+        return out;
     }
 
     private static NDArray create(NDManager manager, String name, SafeTensorDType dtype, long[] shape, ByteBuffer buf) {

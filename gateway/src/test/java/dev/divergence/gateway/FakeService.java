@@ -1,0 +1,105 @@
+package dev.divergence.gateway;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+
+/**
+ * A real HTTP server standing in for a service behind the gateway: it records what arrives and
+ * answers like a service would (echoing the request id). {@code /slow} answers after 2 s;
+ * {@code /v3/api-docs} serves a small OpenAPI document.
+ */
+final class FakeService implements AutoCloseable {
+
+  record Received(String method, String uri, Headers headers, String body) {}
+
+  private final String name;
+  private final HttpServer server;
+  private final List<Received> received = new CopyOnWriteArrayList<>();
+
+  private FakeService(String name, int port) {
+    this.name = name;
+    try {
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    server.createContext("/", this::answer);
+    server.start();
+  }
+
+  static FakeService start(String name) {
+    return new FakeService(name, 0);
+  }
+
+  static FakeService startOn(String name, int port) {
+    return new FakeService(name, port);
+  }
+
+  /** A port nothing listens on (free when asked), to play a service that is down. */
+  static int closedPort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  String uri() {
+    return "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  List<Received> received() {
+    return received;
+  }
+
+  Received lastReceived() {
+    return received.getLast();
+  }
+
+  private void answer(HttpExchange exchange) throws IOException {
+    String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+    String uri = exchange.getRequestURI().toString();
+    received.add(new Received(exchange.getRequestMethod(), uri, exchange.getRequestHeaders(), body));
+    String path = exchange.getRequestURI().getPath();
+    if (path.endsWith("/slow")) {
+      sleep(2_000);
+    }
+    String requestId = exchange.getRequestHeaders().getFirst("X-Request-Id");
+    if (requestId != null) {
+      exchange.getResponseHeaders().set("X-Request-Id", requestId);
+    }
+    String answer = path.equals("/v3/api-docs")
+        ? "{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"" + name + "\",\"version\":\"1\"},\"paths\":{}}"
+        : "{\"service\":\"" + name + "\",\"method\":\"" + exchange.getRequestMethod() + "\"}";
+    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    exchange.getResponseHeaders().set("X-Served-By", name);
+    byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
+    int status = exchange.getRequestMethod().equals("POST") ? 201 : 200;
+    exchange.sendResponseHeaders(status, bytes.length);
+    exchange.getResponseBody().write(bytes);
+    exchange.close();
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}

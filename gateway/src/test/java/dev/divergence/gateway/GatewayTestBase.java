@@ -1,0 +1,75 @@
+package dev.divergence.gateway;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The real gateway on a random port in front of real HTTP servers: training and inference answer,
+ * evaluation and merging are down. All test classes share this setup, hence one Spring context.
+ * Resilience settings are shrunk so timeouts and the circuit breaker show within a second.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+abstract class GatewayTestBase {
+
+  static final FakeService TRAINING = FakeService.start("training");
+  static final FakeService INFERENCE = FakeService.start("inference");
+  static final int EVALUATION_PORT = FakeService.closedPort();
+  static final int MERGING_PORT = FakeService.closedPort();
+
+  static final int BREAKER_WINDOW = 4;
+
+  static final JsonMapper JSON = JsonMapper.builder().build();
+  static final HttpClient CLIENT = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5))
+      .build();
+
+  @LocalServerPort
+  int port;
+
+  @DynamicPropertySource
+  static void services(DynamicPropertyRegistry registry) {
+    registry.add("divergence.gateway.services.training.uri", TRAINING::uri);
+    registry.add("divergence.gateway.services.inference.uri", INFERENCE::uri);
+    registry.add("divergence.gateway.services.evaluation.uri", () -> "http://127.0.0.1:" + EVALUATION_PORT);
+    registry.add("divergence.gateway.services.merging.uri", () -> "http://127.0.0.1:" + MERGING_PORT);
+    registry.add("divergence.gateway.read-timeout", () -> "500ms");
+    registry.add("divergence.gateway.retry.backoff", () -> "10ms");
+    registry.add("divergence.gateway.circuit-breaker.sliding-window-size", () -> BREAKER_WINDOW);
+    registry.add("divergence.gateway.circuit-breaker.minimum-number-of-calls", () -> BREAKER_WINDOW);
+    registry.add("divergence.gateway.circuit-breaker.wait-in-open-state", () -> "60s");
+  }
+
+  HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).timeout(Duration.ofSeconds(10));
+  }
+
+  HttpResponse<String> get(String path) {
+    return send(request(path).GET().build());
+  }
+
+  static HttpResponse<String> send(HttpRequest request) {
+    try {
+      return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static JsonNode json(HttpResponse<String> response) {
+    return JSON.readTree(response.body());
+  }
+}

@@ -45,12 +45,15 @@ final class ScalarRowKernel {
         }
         double sum = 0;
         for (int i = 0; i < vocab; i++) {
-            sum += Math.exp(out[i] - max);
+            double e = Math.exp(out[i] - max);
+            probs[i] = e;
+            sum += e;
         }
         double lse = max + Math.log(sum);
+        double inv = 1.0 / sum;
         for (int i = 0; i < vocab; i++) {
             out[i] -= lse;
-            probs[i] = Math.exp(out[i]);
+            probs[i] *= inv; // one exp per element; probs keep the exact zeros of underflow
         }
     }
 
@@ -87,7 +90,7 @@ final class ScalarRowKernel {
                 double teacherPart = 0;
                 double studentPart = 0;
                 for (int i = 0; i < vocab; i++) {
-                    double logM = mixtureLog(logP[i], logQ[i], beta);
+                    double logM = mixtureLog(logP[i], logQ[i], p[i], q[i], beta);
                     teacherPart += p[i] * (logP[i] - logM);
                     studentPart += q[i] * (logQ[i] - logM);
                     grad[i] = (1 - beta) * (logQ[i] - logM); // dL/dq_i, turned into dL/db below
@@ -104,7 +107,7 @@ final class ScalarRowKernel {
             case SKEW_KL -> {
                 double a = parameter;
                 for (int i = 0; i < vocab; i++) {
-                    double logM = mixtureLog(logP[i], logQ[i], a);
+                    double logM = mixtureLog(logP[i], logQ[i], p[i], q[i], a);
                     value += p[i] * (logP[i] - logM);
                     // d/dq_i of -p_i log(a p_i + (1-a) q_i) = -(1-a) p_i / M_i, written as a ratio of exps
                     grad[i] = -(1 - a) * Math.exp(logP[i] - logM);
@@ -113,7 +116,7 @@ final class ScalarRowKernel {
             case SKEW_REVERSE_KL -> {
                 double a = parameter;
                 for (int i = 0; i < vocab; i++) {
-                    double logM = mixtureLog(logQ[i], logP[i], a); // (1-a) p + a q
+                    double logM = mixtureLog(logQ[i], logP[i], q[i], p[i], a); // (1-a) p + a q
                     value += q[i] * (logQ[i] - logM);
                     grad[i] = logQ[i] + 1 - logM - a * Math.exp(logQ[i] - logM);
                 }
@@ -142,8 +145,15 @@ final class ScalarRowKernel {
         }
     }
 
-    /** log(w e^x + (1-w) e^y) without leaving log space (both weights may be 0 or 1). */
-    static double mixtureLog(double logX, double logY, double w) {
+    /**
+     * log(w x + (1-w) y) given x, y and their logs: one log when the mixture is a normal double,
+     * log-space arithmetic when it underflows (so that the result is never -inf for finite logits).
+     */
+    static double mixtureLog(double logX, double logY, double x, double y, double w) {
+        double m = w * x + (1 - w) * y;
+        if (m > 1e-290) {
+            return Math.log(m);
+        }
         if (w == 0) {
             return logY;
         }

@@ -45,6 +45,7 @@ class ApiDocsAndHealthTest extends GatewayTestBase {
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(json(response).get("openapi").asString()).startsWith("3.");
+    assertThat(json(response).at("/info/title").asString()).isEqualTo("Divergence gateway");
   }
 
   @Test

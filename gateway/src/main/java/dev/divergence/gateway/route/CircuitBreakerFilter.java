@@ -4,6 +4,8 @@ import dev.divergence.gateway.GatewayProperties;
 import dev.divergence.gateway.error.ServiceUnavailableException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.web.client.ResourceAccessException;
 import org.springframework.web.servlet.function.HandlerFilterFunction;
 import org.springframework.web.servlet.function.HandlerFunction;
@@ -16,6 +18,8 @@ import org.springframework.web.servlet.function.ServerResponse;
  * circuit answers at once instead of letting every caller wait for a service known to be down.
  */
 final class CircuitBreakerFilter implements HandlerFilterFunction<ServerResponse, ServerResponse> {
+
+  private static final Logger log = LoggerFactory.getLogger(CircuitBreakerFilter.class);
 
   private final String service;
   private final CircuitBreaker circuitBreaker;
@@ -32,12 +36,15 @@ final class CircuitBreakerFilter implements HandlerFilterFunction<ServerResponse
     try {
       return CircuitBreaker.decorateCallable(circuitBreaker, () -> next.handle(request)).call();
     } catch (CallNotPermittedException open) {
+      // the transition to OPEN was logged once; one line per rejected call would flood the log
+      log.debug("{} rejected {} {}: circuit open", service, request.method(), request.path());
       throw new ServiceUnavailableException(service,
           "its circuit breaker is open after repeated failures; retry in "
               + properties.circuitBreaker().waitInOpenState().toSeconds() + " s", open);
     } catch (ResourceAccessException failure) {
       String reason = TransportFailure.of(failure)
           .describe(failure, properties.connectTimeout(), properties.readTimeout());
+      log.warn("{} unavailable for {} {}: {}", service, request.method(), request.path(), reason);
       throw new ServiceUnavailableException(service, reason, failure);
     }
   }

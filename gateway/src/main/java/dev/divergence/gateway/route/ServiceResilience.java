@@ -5,6 +5,8 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 import org.springframework.web.client.ResourceAccessException;
@@ -18,6 +20,8 @@ import org.springframework.web.servlet.function.ServerResponse;
 @Component
 public class ServiceResilience {
 
+  private static final Logger log = LoggerFactory.getLogger(ServiceResilience.class);
+
   private final GatewayProperties properties;
   private final CircuitBreakerRegistry circuitBreakers;
 
@@ -26,6 +30,9 @@ public class ServiceResilience {
     this.circuitBreakers = CircuitBreakerRegistry.of(circuitBreakerConfig(properties.circuitBreaker()));
     // resilience4j_circuitbreaker_* metrics (state, calls, failure rate) per service on /actuator/prometheus
     meterRegistry.ifAvailable(TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(circuitBreakers)::bindTo);
+    circuitBreakers.getEventPublisher().onEntryAdded(added -> added.getAddedEntry().getEventPublisher()
+        .onStateTransition(event -> log.warn("circuit breaker of {}: {}", event.getCircuitBreakerName(),
+            event.getStateTransition())));
   }
 
   /** The filters for calls to {@code service}; its circuit breaker is created now so metrics show it at once. */

@@ -62,10 +62,15 @@ public final class PostgresServer extends ChildComponent {
         return Map.of("CLASSPATH", LauncherClasspath.current());
     }
 
+    /** pg_ctl daemonises the postmaster: it is no descendant of our JVM, so it is tracked through postmaster.pid. */
     @Override
-    protected void afterStop() {
-        // If the JVM had to be killed, its shutdown hook never stopped the postmaster: do it here.
-        Postmaster.stopLeftover(clusterDir(), Duration.ofSeconds(20));
+    protected List<ProcessHandle> detachedProcesses() {
+        return Postmaster.running(clusterDir()).stream().toList();
+    }
+
+    @Override
+    protected void stopDetached(ProcessHandle postmaster) {
+        Postmaster.fastShutdown(postmaster, Duration.ofSeconds(20));
     }
 
     @Override

@@ -36,18 +36,20 @@ final class Postmaster {
 
     /** Fast shutdown (SIGINT: disconnect clients, checkpoint, exit) of a postmaster no JVM of ours controls. */
     static void stopLeftover(Path clusterDir, Duration grace) {
-        running(clusterDir).ifPresent(handle -> {
-            try {
-                new ProcessBuilder("kill", "-INT", Long.toString(handle.pid())).inheritIO().start().waitFor();
-            } catch (IOException e) {
-                handle.destroy();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (!ProcessStopper.awaitExit(handle, grace)) {
-                handle.destroyForcibly();
-                ProcessStopper.awaitExit(handle, Duration.ofSeconds(5));
-            }
-        });
+        running(clusterDir).ifPresent(handle -> fastShutdown(handle, grace));
+    }
+
+    static void fastShutdown(ProcessHandle handle, Duration grace) {
+        try {
+            new ProcessBuilder("kill", "-INT", Long.toString(handle.pid())).inheritIO().start().waitFor();
+        } catch (IOException e) {
+            handle.destroy(); // SIGTERM, "smart" shutdown: slower, but still clean
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!ProcessStopper.awaitExit(handle, grace)) {
+            handle.destroyForcibly();
+            ProcessStopper.awaitExit(handle, Duration.ofSeconds(5));
+        }
     }
 }

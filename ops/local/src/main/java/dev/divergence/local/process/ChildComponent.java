@@ -63,13 +63,29 @@ public abstract class ChildComponent {
         if (p == null) {
             return true;
         }
+        List<ProcessHandle> detached = detachedProcesses();
         boolean clean = p.stop(stopGrace());
-        afterStop();
+        for (ProcessHandle h : detached) {
+            // the JVM's shutdown normally ends them; wait for that, and force it if the JVM had to be killed
+            if (!ProcessStopper.awaitExit(h, Duration.ofSeconds(10))) {
+                clean = false;
+                stopDetached(h);
+            }
+        }
         return clean;
     }
 
-    /** Clean-up after the process ended (e.g. a postmaster its JVM left behind). */
-    protected void afterStop() {
+    /**
+     * Processes the child started that are not its descendants any more (a daemonised postmaster): stop()
+     * returns only after they have ended too.
+     */
+    protected List<ProcessHandle> detachedProcesses() {
+        return List.of();
+    }
+
+    /** Ends a detached process that outlived its JVM (which then must have been killed). */
+    protected void stopDetached(ProcessHandle handle) {
+        ProcessStopper.stop(handle, Duration.ofSeconds(10));
     }
 
     public boolean isRunning() {

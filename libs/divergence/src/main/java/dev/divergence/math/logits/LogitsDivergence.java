@@ -114,6 +114,94 @@ public final class LogitsDivergence {
         return options.reduction().apply(values, options.rowMask());
     }
 
+    /** One value per row against a top-k teacher (see {@link TopKTeacher}); masked rows are 0. */
+    public double[] perRowTopK(TopKTeacher teacher, LogitsBatch student, LogitsOptions options) {
+        double[] values = new double[checkTopK(teacher, student, options)];
+        topK(teacher, student, options, values, null, 1.0);
+        return values;
+    }
+
+    /** The reduced loss against a top-k teacher, with its gradient w.r.t. the student logits. */
+    public double lossAndGradientTopK(TopKTeacher teacher, LogitsBatch student, LogitsOptions options,
+                                      double[] studentGradient) {
+        int rows = checkTopK(teacher, student, options);
+        Checks.notNull(studentGradient, "studentGradient");
+        Checks.sameLength(rows * student.vocab(), studentGradient.length, "studentGradient");
+        java.util.Arrays.fill(studentGradient, 0.0);
+        double[] values = new double[rows];
+        double weight = options.reduction().weight(rows, options.keptRows(rows));
+        topK(teacher, student, options, values, studentGradient, weight);
+        return options.reduction().apply(values, options.rowMask());
+    }
+
+    private static int checkTopK(TopKTeacher teacher, LogitsBatch student, LogitsOptions options) {
+        Checks.notNull(teacher, "teacher");
+        Checks.notNull(student, "studentLogits");
+        Checks.notNull(options, "options");
+        if (teacher.rows() != student.rows()) {
+            throw Checks.bad("studentLogits", "has " + student.rows() + " rows but the teacher has " + teacher.rows());
+        }
+        if (teacher.k() > student.vocab()) {
+            throw Checks.bad("k", "is " + teacher.k() + " but the vocabulary has only " + student.vocab() + " tokens");
+        }
+        if (options.rowMask() != null) {
+            Checks.sameLength(student.rows(), options.rowMask().length, "rowMask");
+        }
+        teacher.checkIndices(student.vocab(), new boolean[student.vocab()]);
+        return student.rows();
+    }
+
+    private void topK(TopKTeacher teacher, LogitsBatch student, LogitsOptions options, double[] values,
+                      double[] gradient, double weight) {
+        int vocab = student.vocab();
+        int k = teacher.k();
+        double invT = 1.0 / options.temperature();
+        forEachRow(student, options, row -> {
+            ScalarRowKernel kernel = Scratch.get(vocab).scalar;
+            // the student's full distribution (teacher slot unused), then its (k+1)-bin coarsening
+            kernel.prepare(student, student, row, invT);
+            double[] q = kernel.q;
+            double[] pBins = new double[k + 1];
+            double[] qBins = new double[k + 1];
+            double pTop = 0;
+            for (int j = 0; j < k; j++) {
+                pBins[j] = Math.exp(teacher.logProbs()[row * k + j]);
+                qBins[j] = q[teacher.indices()[row * k + j]];
+                pTop += pBins[j];
+            }
+            pBins[k] = Math.max(0.0, 1.0 - pTop);
+            // the student's tail is summed, not taken as 1 - top (which cancels when the tail is tiny)
+            boolean[] inTop = new boolean[vocab];
+            for (int j = 0; j < k; j++) {
+                inTop[teacher.indices()[row * k + j]] = true;
+            }
+            double qTail = 0;
+            for (int i = 0; i < vocab; i++) {
+                qTail += inTop[i] ? 0.0 : q[i];
+            }
+            qBins[k] = qTail;
+            values[row] = divergence.unchecked(pBins, qBins);
+            if (gradient != null) {
+                double[] g = new double[k + 1];
+                divergence.gradientWrtModelUnchecked(pBins, qBins, g);
+                double dot = 0;
+                for (int j = 0; j <= k; j++) {
+                    dot += qBins[j] * g[j];
+                }
+                // every tail token shares the tail bin's partial derivative
+                int base = row * vocab;
+                double scale = weight * invT;
+                for (int i = 0; i < vocab; i++) {
+                    gradient[base + i] = scale * q[i] * (g[k] - dot);
+                }
+                for (int j = 0; j < k; j++) {
+                    int index = teacher.indices()[row * k + j];
+                    gradient[base + index] = scale * q[index] * (g[j] - dot);
+                }
+            }
+        });
+    }
+
     private static void checkShapes(LogitsBatch teacher, LogitsBatch student, LogitsOptions options) {
         Checks.notNull(teacher, "teacherLogits");
         Checks.notNull(student, "studentLogits");

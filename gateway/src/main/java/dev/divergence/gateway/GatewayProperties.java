@@ -26,7 +26,15 @@ public record GatewayProperties(
     @DefaultValue @Valid CircuitBreaker circuitBreaker) {
 
   /** A service behind the gateway; {@code uri} is its base, e.g. {@code http://localhost:8081}. */
-  public record Service(@NotNull URI uri) {}
+  public record Service(@NotNull URI uri) {
+
+    public Service {
+      // caught here, at start-up, rather than as a confusing failure on the first forwarded request
+      if (uri != null && (uri.getScheme() == null || !uri.getScheme().startsWith("http") || uri.getHost() == null)) {
+        throw new IllegalArgumentException("must be an absolute http(s) URI such as http://localhost:8081, was '" + uri + "'");
+      }
+    }
+  }
 
   /**
    * Retries of idempotent requests whose connection could not be established; such a request never

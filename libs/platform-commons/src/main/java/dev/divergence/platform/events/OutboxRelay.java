@@ -152,6 +152,7 @@ public class OutboxRelay implements SmartLifecycle {
     while (running) {
       try {
         int published = relayOnce();
+        metrics.measureBacklog();
         backoff = Duration.ZERO;
         if (System.currentTimeMillis() > nextPurge) {
           purgePublished();

@@ -8,13 +8,14 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import org.apache.kafka.common.utils.Exit;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 /**
  * Starts the shared embedded PostgreSQL and Kafka on first use and publishes their addresses as
- * system properties. Both stop when the JVM exits.
+ * system properties. Both end with the test JVM.
  */
 public final class EmbeddedInfrastructureExtension implements BeforeAllCallback {
 
@@ -37,14 +38,29 @@ public final class EmbeddedInfrastructureExtension implements BeforeAllCallback 
       System.setProperty("spring.datasource.password", "postgres");
     }
     if (kafka == null) {
+      keepKafkaFromEndingTheJvm();
       kafka = new EmbeddedKafkaKraftBroker(1, 3);
       kafka.brokerProperty("auto.create.topics.enable", "true");
       kafka.brokerProperty("group.initial.rebalance.delay.ms", "0");
       kafka.afterPropertiesSet();
       System.setProperty("spring.kafka.bootstrap-servers", kafka.getBrokersAsString());
-      Runtime.getRuntime().addShutdownHook(new Thread(EmbeddedInfrastructureExtension::stopKafka, "embedded-kafka-stop"));
+      // No shutdown hook for the broker: Spring test contexts close their Kafka clients in their own
+      // hook, and a broker stopping concurrently makes those clients wait out their close timeouts.
+      // The in-JVM broker ends with the JVM anyway.
     }
     return new Infrastructure(jdbcUrl(), "postgres", "postgres", kafka.getBrokersAsString());
+  }
+
+  /**
+   * Kafka's test kit deletes its log directory in a shutdown hook; the broker, still running, then
+   * sees its log dirs fail and calls exit from inside shutdown, which blocks the JVM until the
+   * test runner kills it. Keeping the directory (it lies under target/) and turning the broker's
+   * exit/halt into no-ops lets the JVM end promptly.
+   */
+  private static void keepKafkaFromEndingTheJvm() {
+    Exit.setShutdownHookAdder((name, hook) -> { });
+    Exit.setExitProcedure((status, message) -> { });
+    Exit.setHaltProcedure((status, message) -> { });
   }
 
   private static EmbeddedPostgres startPostgres() {
@@ -73,12 +89,6 @@ public final class EmbeddedInfrastructureExtension implements BeforeAllCallback 
 
   private static String jdbcUrl() {
     return "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + DATABASE;
-  }
-
-  private static void stopKafka() {
-    if (kafka != null) {
-      kafka.destroy();
-    }
   }
 
   /** Addresses of the running infrastructure. */

@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
 /** A real Apache Kafka broker (KRaft, combined broker + controller) in a child JVM, data under dataDir/kafka. */
 public final class KafkaBroker extends ChildComponent {
 
-    private static final List<String> JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC");
+    /** SerialGC and C1 only: a local broker moves little data, and this saves memory and CPU on a laptop. */
+    private static final List<String> JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
     private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(90);
 
     public KafkaBroker(LocalPlatformConfig config, JavaCommand java) {

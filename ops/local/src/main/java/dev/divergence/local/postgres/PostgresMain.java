@@ -44,6 +44,8 @@ public final class PostgresMain {
                 .start(); // registers a shutdown hook that stops the postmaster
 
         createDatabaseIfMissing(postgres, database);
+        // Unpacking the binaries filled the heap; from here on this JVM only waits, so give the memory back.
+        System.gc();
         System.out.println("PostgreSQL " + serverVersion(postgres) + " ready on port " + port
                 + ", database '" + database + "', data in " + dataDir);
         Thread.currentThread().join(); // until SIGTERM or the launcher-watch agent ends the JVM

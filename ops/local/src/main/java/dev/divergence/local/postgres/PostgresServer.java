@@ -50,6 +50,7 @@ public final class PostgresServer extends ChildComponent {
                         // unpacking the xz-compressed binaries (first start) needs ~100 MB of heap; the free-ratio
                         // options let SerialGC hand it back afterwards, as the JVM then only waits
                         "-Xmx160m", "-XX:+UseSerialGC", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20",
+                        "-XX:TieredStopAtLevel=1", // C1 only: less memory and CPU for a JVM that mostly waits
                         ChildLogging.jvmOption(config.runDir()),
                         "-Djava.io.tmpdir=" + config.dataDir().resolve("tmp")),
                 PostgresMain.class.getName(),

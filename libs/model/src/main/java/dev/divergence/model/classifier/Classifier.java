@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import dev.divergence.model.InvalidModelException;
 import dev.divergence.model.Parameters;
+import dev.divergence.model.Scopes;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -76,14 +77,13 @@ public final class Classifier implements AutoCloseable {
         if (shape.dimension() != 2 || shape.get(1) != spec.inputDim()) {
             throw new InvalidModelException("features", "expected shape [batch, " + spec.inputDim() + "], got " + shape);
         }
-        NDManager out = features.getManager();
+        NDArray logits;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray logits = spec.modelType().equals("mlp") ? mlp(weights, features) : cnn(weights, features);
+            logits = spec.modelType().equals("mlp") ? mlp(weights, features) : cnn(weights, features);
             NDScope.unregister(logits);
-            logits.attach(out);
-            return logits;
         }
+        return Scopes.handOver(logits, features.getManager());
     }
 
     private NDArray mlp(LayerWeights w, NDArray x) {

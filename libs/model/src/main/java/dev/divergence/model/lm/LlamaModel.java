@@ -12,6 +12,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.ndarray.types.SparseFormat;
 import dev.divergence.model.InvalidModelException;
 import dev.divergence.model.Parameters;
+import dev.divergence.model.Scopes;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -145,17 +146,16 @@ public final class LlamaModel implements AutoCloseable {
         }
         long[] realTokens = new long[batch];
         float[] positions = positions(mask, cache, realTokens);
-        NDManager out = inputIds.getManager();
+        NDArray logits;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray logits = run(inputIds, mask, positions, cache, batch, seq);
+            logits = run(inputIds, mask, positions, cache, batch, seq);
             NDScope.unregister(logits);
-            logits.attach(out);
-            if (cache != null) {
-                cache.advance(mask, realTokens);
-            }
-            return logits;
         }
+        if (cache != null) {
+            cache.advance(mask, realTokens);
+        }
+        return Scopes.handOver(logits, inputIds.getManager());
     }
 
     private NDArray run(NDArray inputIds, boolean[][] mask, float[] positions, KvCache cache, int batch, int seq) {

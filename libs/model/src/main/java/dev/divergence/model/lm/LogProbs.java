@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.divergence.model.InvalidModelException;
+import dev.divergence.model.Scopes;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,15 +23,14 @@ public final class LogProbs {
      */
     public static NDArray tokenLogProbs(LlamaModel model, NDArray inputIds, NDArray attentionMask) {
         NDArray logits = model.forward(inputIds, attentionMask);
-        NDManager out = inputIds.getManager();
+        NDArray result;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray result = gatherTargets(logits.get(":, :-1, :"), inputIds.get(":, 1:"));
+            result = gatherTargets(logits.get(":, :-1, :"), inputIds.get(":, 1:"));
             NDScope.unregister(result);
-            result.attach(out);
             logits.close();
-            return result;
         }
+        return Scopes.handOver(result, inputIds.getManager());
     }
 
     /** log-softmax of {@code logits} [B, T, V] picked at {@code targets} [B, T]. */

@@ -50,7 +50,8 @@ public final class DivergenceRegistry {
                 ClosedForms::js, Generators.js());
         register(new Entry("js_distance", "sqrt of js (what scipy's jensenshannon returns)", List.of(),
                 params -> new NamedDivergence("js_distance", params,
-                        (p, q) -> Math.sqrt(ClosedForms.js(p, q)),
+                        // round-off can leave js at -1e-17 for identical inputs: the distance is 0 there, not NaN
+                        (p, q) -> Math.sqrt(Math.max(0.0, ClosedForms.js(p, q))),
                         sqrtGradient(ClosedForms::js, NamedDivergence.fromGenerator(Generators.js())), null)));
         Parameter beta = new Parameter("beta", 0.5, 0, 1,
                 "mixture weight of p in M = beta p + (1-beta) q; 0 -> kl, 1 -> reverse_kl (TRL's special cases)");
@@ -186,7 +187,7 @@ public final class DivergenceRegistry {
     private static NamedDivergence.Gradient sqrtGradient(NamedDivergence.Kernel inner, NamedDivergence.Gradient innerGradient) {
         return (p, q, out) -> {
             innerGradient.apply(p, q, out);
-            double scale = 0.5 / Math.sqrt(inner.apply(p, q));
+            double scale = 0.5 / Math.sqrt(Math.max(0.0, inner.apply(p, q)));
             for (int i = 0; i < out.length; i++) {
                 out[i] *= scale;
             }

@@ -8,16 +8,19 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 
 /**
  * A real HTTP server standing in for a service behind the gateway: it records what arrives and
- * answers like a service would (echoing the request id). {@code /slow} answers after 2 s;
+ * answers like a service would (echoing the request id). {@code .../slow} answers after 6 s;
  * {@code /v3/api-docs} serves a small OpenAPI document.
  */
 final class FakeService implements AutoCloseable {
+
+  static final Duration SLOW_ANSWER = Duration.ofSeconds(6);
 
   record Received(String method, String uri, Headers headers, String body) {}
 
@@ -72,7 +75,7 @@ final class FakeService implements AutoCloseable {
     received.add(new Received(exchange.getRequestMethod(), uri, exchange.getRequestHeaders(), body));
     String path = exchange.getRequestURI().getPath();
     if (path.endsWith("/slow")) {
-      sleep(2_000);
+      sleep(SLOW_ANSWER.toMillis());
     }
     String requestId = exchange.getRequestHeaders().getFirst("X-Request-Id");
     if (requestId != null) {

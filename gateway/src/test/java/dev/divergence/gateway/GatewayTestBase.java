@@ -1,6 +1,7 @@
 package dev.divergence.gateway;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,7 +17,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The real gateway on a random port in front of real HTTP servers: training and inference answer,
  * evaluation and merging are down. All test classes share this setup, hence one Spring context.
- * Resilience settings are shrunk so timeouts and the circuit breaker show within a second.
+ * Resilience settings are shrunk so timeouts and the circuit breaker show quickly; the read timeout
+ * stays generous enough for a cold JVM on a busy build machine.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 abstract class GatewayTestBase {
@@ -27,6 +29,7 @@ abstract class GatewayTestBase {
   static final int MERGING_PORT = FakeService.closedPort();
 
   static final int BREAKER_WINDOW = 4;
+  static final Duration READ_TIMEOUT = Duration.ofSeconds(3);
 
   static final JsonMapper JSON = JsonMapper.builder().build();
   static final HttpClient CLIENT = HttpClient.newBuilder()
@@ -43,7 +46,7 @@ abstract class GatewayTestBase {
     registry.add("divergence.gateway.services.inference.uri", INFERENCE::uri);
     registry.add("divergence.gateway.services.evaluation.uri", () -> "http://127.0.0.1:" + EVALUATION_PORT);
     registry.add("divergence.gateway.services.merging.uri", () -> "http://127.0.0.1:" + MERGING_PORT);
-    registry.add("divergence.gateway.read-timeout", () -> "500ms");
+    registry.add("divergence.gateway.read-timeout", () -> READ_TIMEOUT.toMillis() + "ms");
     registry.add("divergence.gateway.retry.backoff", () -> "10ms");
     registry.add("divergence.gateway.circuit-breaker.sliding-window-size", () -> BREAKER_WINDOW);
     registry.add("divergence.gateway.circuit-breaker.minimum-number-of-calls", () -> BREAKER_WINDOW);
@@ -62,7 +65,7 @@ abstract class GatewayTestBase {
     try {
       return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);

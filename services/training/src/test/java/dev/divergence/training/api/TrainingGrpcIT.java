@@ -1,0 +1,117 @@
+package dev.divergence.training.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.divergence.platform.errors.GrpcStatusMapper;
+import dev.divergence.platform.grpc.GrpcServerLifecycle;
+import dev.divergence.platform.test.EmbeddedInfrastructure;
+import dev.divergence.proto.training.v1.GetJobRequest;
+import dev.divergence.proto.training.v1.Job;
+import dev.divergence.proto.training.v1.JobSpec;
+import dev.divergence.proto.training.v1.JobState;
+import dev.divergence.proto.training.v1.SubmitJobRequest;
+import dev.divergence.proto.training.v1.TrainingServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+
+/** TrainingService over a real gRPC socket: same rules and errors as REST. */
+@EmbeddedInfrastructure
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "divergence.grpc.port=0")
+class TrainingGrpcIT {
+
+  @Autowired GrpcServerLifecycle grpc;
+  private ManagedChannel channel;
+  private TrainingServiceGrpc.TrainingServiceBlockingStub training;
+
+  @BeforeEach
+  void connect() {
+    channel = ManagedChannelBuilder.forAddress("localhost", grpc.port()).usePlaintext().build();
+    training = TrainingServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void disconnect() {
+    channel.shutdownNow();
+  }
+
+  private static JobSpec.Builder validSpec() {
+    return JobSpec.newBuilder().setAlgorithm("f_dpo").setDivergence("js").setBaseModel("tiny-lm")
+        .setDataset("preferences").setMaxSteps(50).putParameters("beta", 0.1);
+  }
+
+  @Test
+  void submitAndGetJob() {
+    Job job = training.submitJob(SubmitJobRequest.newBuilder().setDisplayName("fdpo js").setSpec(validSpec()).build());
+    assertThat(job.getState()).isEqualTo(JobState.JOB_STATE_QUEUED);
+    Job read = training.getJob(GetJobRequest.newBuilder().setJobId(job.getJobId()).build());
+    assertThat(read).isEqualTo(job);
+  }
+
+  @Test
+  void invalidSpecIsInvalidArgumentNamingTheField() {
+    assertThatThrownBy(() -> training.submitJob(SubmitJobRequest.newBuilder()
+        .setSpec(validSpec().setDivergence("kullback").setMaxSteps(0)).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, error -> {
+          assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(error.getStatus().getDescription()).contains("spec.divergence").contains("spec.maxSteps");
+          assertThat(error.getTrailers().get(GrpcStatusMapper.INVALID_FIELDS)).isEqualTo("spec.divergence,spec.maxSteps");
+        });
+    assertThatThrownBy(() -> training.submitJob(SubmitJobRequest.newBuilder().build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            error -> assertThat(error.getStatus().getDescription()).contains("spec"));
+  }
+
+  @Test
+  void unknownJobIsNotFound() {
+    assertThatThrownBy(() -> training.getJob(GetJobRequest.newBuilder().setJobId(UUID.randomUUID().toString()).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            error -> assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+    assertThatThrownBy(() -> training.getJob(GetJobRequest.newBuilder().setJobId("x").build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            error -> assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+  }
+
+  @Test
+  void reflectionListsTheServices() throws Exception {
+    List<String> services = new ArrayList<>();
+    CountDownLatch done = new CountDownLatch(1);
+    StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel).serverReflectionInfo(
+        new StreamObserver<>() {
+          @Override
+          public void onNext(ServerReflectionResponse response) {
+            response.getListServicesResponse().getServiceList().forEach(s -> services.add(s.getName()));
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            done.countDown();
+          }
+
+          @Override
+          public void onCompleted() {
+            done.countDown();
+          }
+        });
+    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("*").build());
+    requests.onCompleted();
+    assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(services).contains("dev.divergence.training.v1.TrainingService", "grpc.health.v1.Health");
+  }
+}

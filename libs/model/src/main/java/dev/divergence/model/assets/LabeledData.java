@@ -1,0 +1,73 @@
+package dev.divergence.model.assets;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.IntPredicate;
+
+/** A small in-memory classification data set: features [n][dim] and integer labels. */
+public record LabeledData(float[][] features, int[] labels, List<String> classNames) {
+
+    public int size() {
+        return labels.length;
+    }
+
+    public int dim() {
+        return features.length == 0 ? 0 : features[0].length;
+    }
+
+    /** A deterministic shuffle split: the first {@code fraction} for training, the rest for testing. */
+    public LabeledData[] split(double fraction, long seed) {
+        int[] order = permutation(size(), new SplittableRandom(seed));
+        int cut = (int) Math.round(size() * fraction);
+        return new LabeledData[] {select(order, 0, cut), select(order, cut, size())};
+    }
+
+    public LabeledData onlyClasses(IntPredicate keep) {
+        List<Integer> rows = new ArrayList<>();
+        for (int i = 0; i < size(); i++) {
+            if (keep.test(labels[i])) {
+                rows.add(i);
+            }
+        }
+        return select(rows.stream().mapToInt(Integer::intValue).toArray(), 0, rows.size());
+    }
+
+    private LabeledData select(int[] rows, int from, int to) {
+        float[][] f = new float[to - from][];
+        int[] l = new int[to - from];
+        for (int i = from; i < to; i++) {
+            f[i - from] = features[rows[i]];
+            l[i - from] = labels[rows[i]];
+        }
+        return new LabeledData(f, l, classNames);
+    }
+
+    /** Rows {@code rows} as features [B, dim] and labels [B, 1] (int64). */
+    public NDArray[] batch(NDManager manager, int[] rows) {
+        float[] flat = new float[rows.length * dim()];
+        long[] y = new long[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(features[rows[i]], 0, flat, i * dim(), dim());
+            y[i] = labels[rows[i]];
+        }
+        return new NDArray[] {manager.create(flat, new Shape(rows.length, dim())), manager.create(y, new Shape(rows.length, 1))};
+    }
+
+    static int[] permutation(int n, SplittableRandom random) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
+    }
+}

@@ -193,7 +193,10 @@ public final class LocalPlatform implements AutoCloseable {
         }
         stopping = true;
         long begin = System.nanoTime();
-        listener.stoppingAll();
+        boolean anyRunning = components.values().stream().anyMatch(ChildComponent::isRunning);
+        if (anyRunning) {
+            listener.stoppingAll();
+        }
         List<Thread> serviceStops = new ArrayList<>();
         for (Component c : components.keySet()) {
             if (!c.isInfrastructure()) {
@@ -215,7 +218,9 @@ public final class LocalPlatform implements AutoCloseable {
         }
         stateFile.delete();
         stopped = true;
-        listener.stoppedAll(Duration.ofNanos(System.nanoTime() - begin));
+        if (anyRunning) {
+            listener.stoppedAll(Duration.ofNanos(System.nanoTime() - begin));
+        }
         stoppedLatch.countDown();
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);

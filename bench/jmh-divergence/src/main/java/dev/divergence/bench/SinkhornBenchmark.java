@@ -30,16 +30,29 @@ public class SinkhornBenchmark {
     private double[][] costBatch;
 
     @Setup
-    public void setUp() {
+    public void setUp() throws java.io.IOException {
+        // bench/run.sh passes the cost matrices the numpy baseline solved, so both sides solve the same problems
+        String data = System.getProperty("bench.data");
         SplittableRandom random = new SplittableRandom(7);
         a256 = uniform(256);
-        cost256 = cost(random, 256);
+        cost256 = data != null ? read(java.nio.file.Path.of(data, "sinkhorn_256.f64"), 0, 256 * 256) : cost(random, 256);
         aBatch = new double[64][];
         costBatch = new double[64][];
         for (int k = 0; k < 64; k++) {
             aBatch[k] = uniform(32);
-            costBatch[k] = cost(random, 32);
+            costBatch[k] = data != null ? read(java.nio.file.Path.of(data, "sinkhorn_64x32.f64"), k * 32 * 32, 32 * 32)
+                    : cost(random, 32);
         }
+    }
+
+    /** {@code count} little-endian float64 values starting at value {@code offset}. */
+    static double[] read(java.nio.file.Path file, int offset, int count) throws java.io.IOException {
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(file))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        double[] out = new double[count];
+        bytes.position(offset * Double.BYTES);
+        bytes.asDoubleBuffer().get(out);
+        return out;
     }
 
     static double[] uniform(int n) {

@@ -99,6 +99,28 @@ class MetricsTest {
         assertThatThrownBy(() -> SinkhornOptions.of(0)).hasMessageStartingWith("epsilon");
     }
 
+    @Test
+    void sinkhornSurvivesAKernelThatUnderflows() {
+        // exp(-M/eps) underflows to 0 for every off-diagonal cell (10 / 1e-3 = 1e4): the scaling
+        // iterations cannot run there, the log-domain sweep takes over and still finds the identity plan
+        int n = 4;
+        double[] cost = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                cost[i * n + j] = i == j ? 0.0 : 10.0 + i + j;
+            }
+        }
+        double[] w = {0.25, 0.25, 0.25, 0.25};
+        for (boolean scaling : new boolean[]{false, true}) {
+            SinkhornResult r = Sinkhorn.solve(w, w, cost, SinkhornOptions.of(1e-3).withEpsilonScaling(scaling).withPlan(true));
+            assertThat(r.converged()).isTrue();
+            assertThat(r.cost()).isCloseTo(0.0, within(1e-12));
+            for (int i = 0; i < n; i++) {
+                assertThat(r.plan()[i * n + i]).isCloseTo(0.25, within(1e-12));
+            }
+        }
+    }
+
     static double[] simplex(Random random, int n) {
         double[] x = new double[n];
         double s = 0;

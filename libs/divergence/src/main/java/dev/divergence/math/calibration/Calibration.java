@@ -150,18 +150,15 @@ public final class Calibration {
 
     /** The slot of one confidence, -1 when the convention puts it in no bin. */
     static int slot(double conf, double[] boundaries, int bins, BinEdges edges) {
-        // number of edges <= conf (torch.bucketize right=True), found by binary search
-        int lo = 0;
-        int hi = boundaries.length;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (boundaries[mid] <= conf) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
+        // number of edges <= conf (torch.bucketize right=True): a first guess from the arithmetic,
+        // then corrected against the actual edges exactly as numpy.histogram does
+        int atOrBelow = Math.min((int) (conf * bins), bins) + 1;
+        while (atOrBelow > 1 && boundaries[atOrBelow - 1] > conf) {
+            atOrBelow--;
         }
-        int atOrBelow = lo;
+        while (atOrBelow < boundaries.length && boundaries[atOrBelow] <= conf) {
+            atOrBelow++;
+        }
         return switch (edges) {
             case TORCHMETRICS -> atOrBelow - 1;
             case NUMPY_HISTOGRAM -> Math.min(atOrBelow - 1, bins - 1);

@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /** Property-based checks (jqwik) of the identities every divergence must satisfy. */
-class DivergenceProperties {
+class DivergencePropertiesTest {
 
     private static final double LN2 = Math.log(2);
 

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs a benchmark suite and its baselines in the same run on the same machine.
+#   bench/run.sh divergence   -> bench/results/divergence.json  (schema: bench/RESULTS.md)
+# Environment: JMH_ARGS overrides the JMH run settings; PYTHON the interpreter of the baselines
+# (Debian's /usr/bin/python3 with python3-numpy, python3-scipy and optionally python3-torch).
+set -euo pipefail
+
+suite="${1:-}"
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+cd "$root"
+
+if [[ -d /usr/lib/jvm/temurin-25-jdk-amd64 ]]; then
+  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+fi
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+PYTHON="${PYTHON:-/usr/bin/python3}"
+
+case "$suite" in
+  divergence)
+    module=bench/jmh-divergence
+    baseline="$here/baselines/divergence_baselines.py"
+    ;;
+  *)
+    echo "usage: bench/run.sh divergence" >&2
+    exit 2
+    ;;
+esac
+
+work="$here/results/tmp/$suite"
+rm -rf "$work"
+mkdir -p "$work"
+
+echo "== building libs/divergence and $module"
+# offline first (fast, no network); online if a plugin or dependency is still missing
+build=(-q -pl "libs/divergence,$module" -DskipTests package dependency:build-classpath
+       "-Dmdep.outputFile=$work/classpath.txt" -Dmdep.includeScope=runtime)
+./mvnw -o "${build[@]}" || ./mvnw "${build[@]}"
+# the reactor's classpath of the bench module points at libs/divergence's freshly built jar
+classpath="$module/target/classes:$(cat "$work/classpath.txt")"
+
+echo "== baselines ($PYTHON)"
+"$PYTHON" "$baseline" "$work"
+
+echo "== JMH"
+# the Vector API is an incubator module: every JVM that runs the kernels sets the flag
+jmh_args=${JMH_ARGS:-"-f 1 -wi 3 -w 1s -i 5 -r 1s -tu s"}
+# shellcheck disable=SC2086
+"$JAVA" --add-modules=jdk.incubator.vector -cp "$classpath" org.openjdk.jmh.Main \
+  $jmh_args -jvmArgsAppend "--add-modules=jdk.incubator.vector -Dbench.data=$work" \
+  -rf json -rff "$work/jmh.json" 2>&1 | grep -v "WARNING: Using incubator modules"
+
+echo "== results"
+"$PYTHON" "$here/baselines/combine_results.py" "$suite" "$work/jmh.json" "$work/baselines.json" \
+  "$here/results/$suite.json" "bench/run.sh $suite"

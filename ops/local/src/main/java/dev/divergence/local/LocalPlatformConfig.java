@@ -92,7 +92,8 @@ public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts por
         private Path dataDir;
         private PlatformPorts ports = PlatformPorts.defaults();
         private Set<Component> components = EnumSet.allOf(Component.class);
-        private Duration startTimeout = Duration.ofMinutes(3);
+        // generous: five Spring Boot services starting at once on a busy 2-core machine take minutes
+        private Duration startTimeout = Duration.ofMinutes(5);
         private List<String> serviceJvmOptions = new ArrayList<>(DEFAULT_SERVICE_JVM_OPTIONS);
 
         public Builder repoRoot(Path repoRoot) { this.repoRoot = repoRoot; return this; }

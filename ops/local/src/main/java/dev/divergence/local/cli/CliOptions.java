@@ -20,7 +20,7 @@ import java.util.Set;
  *   --port-offset N      shift every default port by N (two platforms side by side)
  *   --port NAME=PORT     one port: kafka, kafka-controller, postgres, gateway, training, training-grpc, ...
  *   --only A,B           start only these components (e.g. kafka,postgres)
- *   --timeout SECONDS    how long a start may take before it counts as failed (default 180)
+ *   --timeout SECONDS    how long a start may take before it counts as failed (default 300)
  * </pre>
  */
 record CliOptions(String command, LocalPlatformConfig config, boolean terminal) {
@@ -35,7 +35,7 @@ record CliOptions(String command, LocalPlatformConfig config, boolean terminal) 
         int offset = 0;
         List<String[]> portOverrides = new ArrayList<>();
         Set<Component> only = EnumSet.allOf(Component.class);
-        Duration timeout = Duration.ofSeconds(180);
+        Duration timeout = Duration.ofSeconds(300);
         for (int i = 1; i < args.length; i++) {
             String arg = args[i];
             String name = arg.contains("=") && arg.startsWith("--") ? arg.substring(0, arg.indexOf('=')) : arg;

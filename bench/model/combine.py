@@ -1,0 +1,76 @@
+#!/usr/bin/python3
+"""Merges ModelBenchmark's ours.json and model_baseline.py's baselines.json into
+bench/results/model.json, in the results schema of bench/run.sh (see bench/RESULTS.md):
+suite, machine, date, command, results[{name, unit, ours, ours_error, baseline_name, baseline,
+speedup = ours / baseline throughput}], notes.
+
+usage: combine.py OURS_JSON BASELINES_JSON OUT_JSON COMMAND THREADS
+"""
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+
+
+def machine():
+    cpu = "unknown cpu"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    java_bin = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java"
+    java = subprocess.run([java_bin, "-version"], capture_output=True, text=True).stderr.splitlines()
+    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, {java[0] if java else 'java ?'}"
+
+
+def main():
+    ours_file, baseline_file, out_file, command, threads = sys.argv[1:6]
+    with open(ours_file) as f:
+        ours = json.load(f)
+    with open(baseline_file) as f:
+        baselines = json.load(f)
+    results = []
+    for name, r in ours.items():
+        base = baselines["entries"].get(f"{name}/torch")
+        if base is None:
+            continue
+        results.append({
+            "name": name,
+            "unit": r["unit"],
+            "ours": round(r["ours"], 3),
+            "ours_error": round(r["ours_error"], 3),
+            "baseline_name": f"PyTorch {baselines['torch']} CPU, {baselines['torch_threads']} threads",
+            "baseline": round(base, 3),
+            "speedup": round(r["ours"] / base, 2),
+        })
+    out = {
+        "suite": "model",
+        "machine": machine(),
+        "date": datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat(),
+        "command": command,
+        "results": results,
+        "notes": {
+            "ours": f"libs/model on DJL 0.36.0 / libtorch 2.7.1 CPU, {threads} intra-op threads, fp32",
+            "baseline": "bench/model/model_baseline.py: the same decoder written idiomatically in torch, same configs, "
+                        "shapes, loss, AdamW and clipping, same timing loop",
+            "torch": baselines["torch"],
+            "torch_threads": baselines["torch_threads"],
+            "configs": "tiny = byte-level LM (vocab 259, hidden 64, 2 layers, 4 heads / 2 kv), batch 8 x 128; "
+                       "25m = vocab 32000, hidden 512, 3 layers, 8 heads / 4 kv, intermediate 1408, tied, batch 4 x 128",
+        },
+    }
+    with open(out_file, "w") as f:
+        json.dump(out, f, indent=2)
+        f.write("\n")
+    for r in results:
+        print(f"{r['name']:<18} ours {r['ours']:>12.2f} {r['unit']:<9} torch {r['baseline']:>12.2f}  x{r['speedup']}")
+
+
+if __name__ == "__main__":
+    main()

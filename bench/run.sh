@@ -39,16 +39,22 @@ build=(-q -pl "libs/divergence,$module" -DskipTests package dependency:build-cla
 # the reactor's classpath of the bench module points at libs/divergence's freshly built jar
 classpath="$module/target/classes:$(cat "$work/classpath.txt")"
 
+# the machine may be shared: record its load so that noisy figures can be recognised as such
+cat /proc/loadavg > "$work/loadavg_before" 2>/dev/null || true
+
 echo "== baselines ($PYTHON)"
 "$PYTHON" "$baseline" "$work"
 
 echo "== JMH"
 # the Vector API is an incubator module: every JVM that runs the kernels sets the flag
-jmh_args=${JMH_ARGS:-"-f 1 -wi 3 -w 1s -i 5 -r 1s -tu s"}
+# generous warm-up: the Vector API kernels are slow until C2 has compiled them
+jmh_args=${JMH_ARGS:-"-f 1 -wi 4 -w 2s -i 5 -r 2s -tu s"}
 # shellcheck disable=SC2086
 "$JAVA" --add-modules=jdk.incubator.vector -cp "$classpath" org.openjdk.jmh.Main \
   $jmh_args -jvmArgsAppend "--add-modules=jdk.incubator.vector -Dbench.data=$work" \
   -rf json -rff "$work/jmh.json" 2>&1 | grep -v "WARNING: Using incubator modules"
+
+cat /proc/loadavg > "$work/loadavg_after" 2>/dev/null || true
 
 echo "== results"
 "$PYTHON" "$here/baselines/combine_results.py" "$suite" "$work/jmh.json" "$work/baselines.json" \

@@ -36,6 +36,14 @@ def error(value):
     return None if value != value else round(value, 3)
 
 
+def read_text(path):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
 def machine():
     cpu = "unknown cpu"
     try:
@@ -88,7 +96,9 @@ def main():
         "date": datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat(),
         "command": command,
         "results": results,
-        "notes": {k: v for k, v in baselines.items() if k != "entries"},
+        "notes": {**{k: v for k, v in baselines.items() if k != "entries"},
+                  **{name: read_text(os.path.join(os.path.dirname(jmh_file), name))
+                     for name in ("loadavg_before", "loadavg_after")}},
     }
     with open(out_file, "w") as f:
         json.dump(out, f, indent=2)

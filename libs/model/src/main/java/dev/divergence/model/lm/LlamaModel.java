@@ -35,6 +35,12 @@ public final class LlamaModel implements AutoCloseable {
     private final LlamaConfig config;
     private final Parameters params;
     private final NDArray inverseFrequencies;
+    // Scalars as tensors, made once: DJL turns every Java-number operand into a fresh native
+    // scalar tensor (a direct buffer allocation per call), a measurable cost per layer.
+    private final NDArray attentionScale;
+    private final NDArray normEpsilon;
+    /** Causal (and sliding-window) biases [T, S] by (T, past length), reused across calls. */
+    private final Map<Long, NDArray> causalBiases = new java.util.concurrent.ConcurrentHashMap<>();
 
     public LlamaModel(LlamaConfig config, Parameters params) {
         this.config = config;
@@ -50,6 +56,8 @@ public final class LlamaModel implements AutoCloseable {
             inv[i] = (float) (1.0 / Math.pow(config.ropeTheta(), (float) (2 * i) / config.headDim()));
         }
         this.inverseFrequencies = params.manager().create(inv);
+        this.attentionScale = params.manager().create((float) (1.0 / Math.sqrt(config.headDim())));
+        this.normEpsilon = params.manager().create((float) config.rmsNormEps());
     }
 
     /** Loads {@code config.json} and the safetensors weights of a Hugging Face model folder. */
@@ -162,8 +170,7 @@ public final class LlamaModel implements AutoCloseable {
         NDManager m = inputIds.getManager();
         int past = cache == null ? 0 : cache.length();
         int keysLen = past + seq;
-        NDArray additiveMask = m.create(attentionBias(mask, cache, batch, seq, past, keysLen),
-                new Shape(batch, 1, 1, seq, keysLen));
+        NDArray additiveMask = attentionBias(m, mask, cache, batch, seq, past, keysLen);
         NDArray pos = m.create(positions, new Shape(batch, 1, seq, 1));
         NDArray freqs = pos.mul(inverseFrequencies.reshape(1, 1, 1, -1));
         NDArray angles = freqs.concat(freqs, -1);
@@ -176,7 +183,6 @@ public final class LlamaModel implements AutoCloseable {
         int kvh = config.numKeyValueHeads();
         int d = config.headDim();
         int groups = config.kvGroups();
-        float scale = (float) (1.0 / Math.sqrt(d));
         for (int l = 0; l < config.numLayers(); l++) {
             String p = "model.layers." + l + ".";
             NDArray xn = rmsNorm(x, params.get(p + "input_layernorm.weight"));
@@ -193,15 +199,18 @@ public final class LlamaModel implements AutoCloseable {
             // grouped-query attention without copying keys/values: query heads of one kv group
             // (heads j*groups .. j*groups+groups-1, as repeat_kv lays them out) share one matmul
             NDArray scores = q.reshape(batch, kvh, (long) groups * seq, d)
-                    .matMul(k.transpose(0, 1, 3, 2)).mul(scale)
-                    .reshape(batch, kvh, groups, seq, keysLen)
-                    .add(additiveMask);
+                    .matMul(k.transpose(0, 1, 3, 2)).mul(attentionScale)
+                    .reshape(batch, kvh, groups, seq, keysLen);
+            if (additiveMask != null) {
+                scores = scores.add(additiveMask);
+            }
             NDArray probs = scores.softmax(-1).reshape(batch, kvh, (long) groups * seq, keysLen);
             NDArray attn = probs.matMul(v).reshape(batch, h, seq, d).transpose(0, 2, 1, 3)
                     .reshape(batch, seq, (long) h * d);
             x = x.add(linear(attn, p + "self_attn.o_proj"));
             xn = rmsNorm(x, params.get(p + "post_attention_layernorm.weight"));
-            NDArray gate = Activation.swish(linear(xn, p + "mlp.gate_proj"), 1f);
+            NDArray gateIn = linear(xn, p + "mlp.gate_proj");
+            NDArray gate = gateIn.mul(Activation.sigmoid(gateIn)); // SiLU
             x = x.add(linear(gate.mul(linear(xn, p + "mlp.up_proj")), p + "mlp.down_proj"));
         }
         x = rmsNorm(x, params.get("model.norm.weight"));
@@ -218,16 +227,14 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDArray inv = x.square().mean(new int[] {-1}, true).add((float) config.rmsNormEps()).pow(-0.5f);
-        return x.mul(inv).mul(weight);
+        NDArray rms = x.square().mean(new int[] {-1}, true).add(normEpsilon).sqrt();
+        return x.div(rms).mul(weight);
     }
 
     /** x * cos + rotate_half(x) * sin, rotate_half(x) = [-x2, x1] (Hugging Face convention). */
     private static NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
-        long half = x.getShape().get(3) / 2;
-        NDArray x1 = x.get(":, :, :, :" + half);
-        NDArray x2 = x.get(":, :, :, " + half + ":");
-        NDArray rotated = x2.neg().concat(x1, -1);
+        NDList halves = x.split(2, 3);
+        NDArray rotated = halves.get(1).neg().concat(halves.get(0), -1);
         return x.mul(cos).add(rotated.mul(sin));
     }
 
@@ -274,23 +281,61 @@ public final class LlamaModel implements AutoCloseable {
         return out;
     }
 
-    /** Additive mask [B, T, S]: 0 where query t may see key s (causal, not padding, in window). */
-    private float[] attentionBias(boolean[][] mask, KvCache cache, int batch, int seq, int past, int keysLen) {
-        float[] bias = new float[batch * seq * keysLen];
-        Integer window = config.slidingWindow();
+    /**
+     * Additive attention bias broadcastable to [B, kvHeads, groups, T, S], or null when nothing is
+     * masked (single-token steps over unpadded caches): 0 where query t may see key s (causal,
+     * not padding, inside the sliding window), a large negative number elsewhere. Built from a
+     * per-row key-padding part [B, 1, 1, 1, S] and a cached causal part [T, S], so the host only
+     * writes B*S values per call.
+     */
+    private NDArray attentionBias(NDManager m, boolean[][] mask, KvCache cache, int batch, int seq, int past, int keysLen) {
+        float[] keyBias = new float[batch * keysLen];
+        boolean padded = false;
         for (int b = 0; b < batch; b++) {
             boolean[] pastMask = cache == null ? new boolean[0] : cache.keyMask()[b];
-            for (int t = 0; t < seq; t++) {
-                int query = past + t;
-                int base = (b * seq + t) * keysLen;
-                for (int s = 0; s < keysLen; s++) {
-                    boolean real = s < past ? pastMask[s] : mask[b][s - past];
-                    boolean visible = real && s <= query && (window == null || query - s < window);
-                    bias[base + s] = visible ? 0f : MASKED;
+            for (int s = 0; s < keysLen; s++) {
+                boolean real = s < past ? pastMask[s] : mask[b][s - past];
+                if (!real) {
+                    keyBias[b * keysLen + s] = MASKED;
+                    padded = true;
                 }
             }
         }
-        return bias;
+        NDArray causal = causalBias(seq, past, keysLen);
+        NDArray keys = padded ? m.create(keyBias, new Shape(batch, 1, 1, 1, keysLen)) : null;
+        if (keys == null) {
+            return causal;
+        }
+        return causal == null ? keys : keys.add(causal);
+    }
+
+    private NDArray causalBias(int seq, int past, int keysLen) {
+        Integer window = config.slidingWindow();
+        if (seq == 1 && (window == null || keysLen <= window)) {
+            return null; // one new query sees every cached key
+        }
+        long key = ((long) seq << 32) | past;
+        NDArray cached = causalBiases.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        float[] bias = new float[seq * keysLen];
+        for (int t = 0; t < seq; t++) {
+            int query = past + t;
+            for (int s = 0; s < keysLen; s++) {
+                boolean visible = s <= query && (window == null || query - s < window);
+                bias[t * keysLen + s] = visible ? 0f : MASKED;
+            }
+        }
+        NDArray made = params.manager().create(bias, new Shape(seq, keysLen));
+        NDScope.unregister(made); // owned by the model, not by this call's scope
+        // bounded: prompts of many lengths (or huge contexts) must not grow memory without limit
+        if (causalBiases.size() < 64 && (long) seq * keysLen <= (1 << 20)) {
+            causalBiases.put(key, made);
+        } else {
+            NDScope.register(made); // one-off: let the call's scope release it
+        }
+        return made;
     }
 
     @Override

@@ -60,7 +60,8 @@ public final class DecodingSession implements AutoCloseable {
         try (NDManager step = manager.newSubManager()) {
             NDArray ids = step.create(tokens, new Shape(1, tokens.length));
             NDArray logits = model.forward(ids, null, cache);
-            return logits.get(0, tokens.length - 1).toFloatArray();
+            // a single step needs no indexing (and NDIndex parsing costs as much as a small op)
+            return tokens.length == 1 ? logits.toFloatArray() : logits.get(0, tokens.length - 1).toFloatArray();
         }
     }
 

@@ -35,6 +35,8 @@ public final class LlamaModel implements AutoCloseable {
     private final LlamaConfig config;
     private final Parameters params;
     private final NDArray inverseFrequencies;
+    /** Tensor names per layer, built once: string concatenation per op showed up in decode profiles. */
+    private final LayerNames[] layerNames;
     // Scalars as tensors, made once: DJL turns every Java-number operand into a fresh native
     // scalar tensor (a direct buffer allocation per call), a measurable cost per layer.
     private final NDArray attentionScale;
@@ -56,6 +58,10 @@ public final class LlamaModel implements AutoCloseable {
             inv[i] = (float) (1.0 / Math.pow(config.ropeTheta(), (float) (2 * i) / config.headDim()));
         }
         this.inverseFrequencies = params.manager().create(inv);
+        this.layerNames = new LayerNames[config.numLayers()];
+        for (int l = 0; l < layerNames.length; l++) {
+            layerNames[l] = new LayerNames("model.layers." + l + ".");
+        }
         this.attentionScale = params.manager().create((float) (1.0 / Math.sqrt(config.headDim())));
         this.normEpsilon = params.manager().create((float) config.rmsNormEps());
     }
@@ -184,11 +190,11 @@ public final class LlamaModel implements AutoCloseable {
         int d = config.headDim();
         int groups = config.kvGroups();
         for (int l = 0; l < config.numLayers(); l++) {
-            String p = "model.layers." + l + ".";
-            NDArray xn = rmsNorm(x, params.get(p + "input_layernorm.weight"));
-            NDArray q = linear(xn, p + "self_attn.q_proj").reshape(batch, seq, h, d).transpose(0, 2, 1, 3);
-            NDArray k = linear(xn, p + "self_attn.k_proj").reshape(batch, seq, kvh, d).transpose(0, 2, 1, 3);
-            NDArray v = linear(xn, p + "self_attn.v_proj").reshape(batch, seq, kvh, d).transpose(0, 2, 1, 3);
+            LayerNames n = layerNames[l];
+            NDArray xn = rmsNorm(x, params.get(n.inputNorm));
+            NDArray q = linear(xn, n.q).reshape(batch, seq, h, d).transpose(0, 2, 1, 3);
+            NDArray k = linear(xn, n.k).reshape(batch, seq, kvh, d).transpose(0, 2, 1, 3);
+            NDArray v = linear(xn, n.v).reshape(batch, seq, kvh, d).transpose(0, 2, 1, 3);
             q = rotate(q, cos, sin);
             k = rotate(k, cos, sin);
             if (cache != null) {
@@ -207,23 +213,37 @@ public final class LlamaModel implements AutoCloseable {
             NDArray probs = scores.softmax(-1).reshape(batch, kvh, (long) groups * seq, keysLen);
             NDArray attn = probs.matMul(v).reshape(batch, h, seq, d).transpose(0, 2, 1, 3)
                     .reshape(batch, seq, (long) h * d);
-            x = x.add(linear(attn, p + "self_attn.o_proj"));
-            xn = rmsNorm(x, params.get(p + "post_attention_layernorm.weight"));
-            NDArray gateIn = linear(xn, p + "mlp.gate_proj");
+            x = x.add(linear(attn, n.o));
+            xn = rmsNorm(x, params.get(n.postNorm));
+            NDArray gateIn = linear(xn, n.gate);
             NDArray gate = gateIn.mul(Activation.sigmoid(gateIn)); // SiLU
-            x = x.add(linear(gate.mul(linear(xn, p + "mlp.up_proj")), p + "mlp.down_proj"));
+            x = x.add(linear(gate.mul(linear(xn, n.up)), n.down));
         }
         x = rmsNorm(x, params.get("model.norm.weight"));
         NDArray head = config.tieWordEmbeddings() ? params.get("model.embed_tokens.weight") : params.get("lm_head.weight");
         return Linear.linear(x, head).singletonOrThrow();
     }
 
-    private NDArray linear(NDArray x, String prefix) {
-        NDArray w = params.get(prefix + ".weight");
-        NDList out = params.contains(prefix + ".bias")
-                ? Linear.linear(x, w, params.get(prefix + ".bias"))
+    private NDArray linear(NDArray x, String[] weightAndBias) {
+        NDArray w = params.get(weightAndBias[0]);
+        NDList out = params.contains(weightAndBias[1])
+                ? Linear.linear(x, w, params.get(weightAndBias[1]))
                 : Linear.linear(x, w);
         return out.singletonOrThrow();
+    }
+
+    private record LayerNames(String inputNorm, String postNorm, String[] q, String[] k, String[] v, String[] o,
+            String[] gate, String[] up, String[] down) {
+
+        LayerNames(String p) {
+            this(p + "input_layernorm.weight", p + "post_attention_layernorm.weight", proj(p + "self_attn.q_proj"),
+                    proj(p + "self_attn.k_proj"), proj(p + "self_attn.v_proj"), proj(p + "self_attn.o_proj"),
+                    proj(p + "mlp.gate_proj"), proj(p + "mlp.up_proj"), proj(p + "mlp.down_proj"));
+        }
+
+        private static String[] proj(String prefix) {
+            return new String[] {prefix + ".weight", prefix + ".bias"};
+        }
     }
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {

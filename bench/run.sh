@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a benchmark suite and its baselines in the same run on the same machine.
 #   bench/run.sh divergence   -> bench/results/divergence.json  (schema: bench/RESULTS.md)
+#   bench/run.sh model        -> bench/results/model.json
 # Environment: JMH_ARGS overrides the JMH run settings; PYTHON the interpreter of the baselines
 # (Debian's /usr/bin/python3 with python3-numpy, python3-scipy and optionally python3-torch).
 set -euo pipefail
@@ -21,8 +22,12 @@ case "$suite" in
     module=bench/jmh-divergence
     baseline="$here/baselines/divergence_baselines.py"
     ;;
+  model)
+    # libs/model (issue 4): a plain timing harness beside PyTorch CPU, not JMH; see bench/model/run_model.sh
+    exec "$here/model/run_model.sh"
+    ;;
   *)
-    echo "usage: bench/run.sh divergence" >&2
+    echo "usage: bench/run.sh divergence|model" >&2
     exit 2
     ;;
 esac

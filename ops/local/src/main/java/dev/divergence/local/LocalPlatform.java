@@ -284,18 +284,20 @@ public final class LocalPlatform implements AutoCloseable {
         Set<Component> pending = new LinkedHashSet<>(toStart);
         long deadline = begin + config.startTimeout().toNanos();
         while (!pending.isEmpty()) {
-            for (Component c : new ArrayList<>(pending)) {
-                ChildComponent child = components.get(c);
-                ChildProcess process = child.process().orElseThrow();
+            if (stopping) {
+                throw new PlatformStartException("stopped before " + pending.stream().map(Component::id).toList() + " became ready");
+            }
+            for (Component c : pending) {
+                ChildProcess process = components.get(c).process().orElseThrow();
                 if (!process.isAlive()) {
                     throw new PlatformStartException(c.id() + " exited with code " + process.exitCode()
                             + " while starting; last lines of " + process.logFile() + ":", process.logTail(LOG_TAIL_LINES));
                 }
-                if (child.isHealthy()) {
-                    pending.remove(c);
-                    readyOnce.add(c);
-                    listener.ready(c, Duration.ofNanos(System.nanoTime() - startedAt.get(c)));
-                }
+            }
+            for (Component c : healthyAmong(pending)) {
+                pending.remove(c);
+                readyOnce.add(c);
+                listener.ready(c, Duration.ofNanos(System.nanoTime() - startedAt.get(c)));
             }
             if (pending.isEmpty()) {
                 break;
@@ -310,6 +312,28 @@ public final class LocalPlatform implements AutoCloseable {
             listener.waiting(Set.copyOf(pending), Duration.ofNanos(System.nanoTime() - begin));
             sleep(POLL);
         }
+    }
+
+    /** Probes in parallel: one slow probe (a broker still starting) must not delay noticing the others. */
+    private List<Component> healthyAmong(Set<Component> candidates) {
+        Set<Component> healthy = ConcurrentHashMap.newKeySet();
+        List<Thread> probes = new ArrayList<>();
+        for (Component c : candidates) {
+            probes.add(Thread.ofVirtual().start(() -> {
+                if (components.get(c).isHealthy()) {
+                    healthy.add(c);
+                }
+            }));
+        }
+        for (Thread t : probes) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PlatformStartException("interrupted while waiting for the platform to start");
+            }
+        }
+        return candidates.stream().filter(healthy::contains).toList();
     }
 
     private void reportIfUnexpected(Component c, ChildProcess process) {

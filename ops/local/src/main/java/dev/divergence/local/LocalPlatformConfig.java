@@ -19,9 +19,11 @@ import java.util.Set;
  * @param components     which components to run (tests may start only Kafka and PostgreSQL)
  * @param startTimeout   how long one start may take to report ready before it counts as failed
  * @param serviceJvmOptions JVM options for each service process
+ * @param serviceStartupCache whether services run from an unpacked jar with a class-data-sharing archive
+ *                            under dataDir/cache (about twice as fast from the second start on)
  */
 public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts ports, Set<Component> components,
-                                  Duration startTimeout, List<String> serviceJvmOptions) {
+                                  Duration startTimeout, List<String> serviceJvmOptions, boolean serviceStartupCache) {
 
     /** -Xmx384m per the service contract; SerialGC keeps resident memory low on a laptop with 5 JVMs. */
     public static final List<String> DEFAULT_SERVICE_JVM_OPTIONS = List.of("-Xmx384m", "-XX:+UseSerialGC");
@@ -39,7 +41,7 @@ public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts por
 
     public Builder toBuilder() {
         return new Builder().repoRoot(repoRoot).dataDir(dataDir).ports(ports).components(components)
-                .startTimeout(startTimeout).serviceJvmOptions(serviceJvmOptions);
+                .startTimeout(startTimeout).serviceJvmOptions(serviceJvmOptions).serviceStartupCache(serviceStartupCache);
     }
 
     public Path logDir() {
@@ -95,6 +97,7 @@ public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts por
         // generous: five Spring Boot services starting at once on a busy 2-core machine take minutes
         private Duration startTimeout = Duration.ofMinutes(5);
         private List<String> serviceJvmOptions = new ArrayList<>(DEFAULT_SERVICE_JVM_OPTIONS);
+        private boolean serviceStartupCache = true;
 
         public Builder repoRoot(Path repoRoot) { this.repoRoot = repoRoot; return this; }
         public Builder dataDir(Path dataDir) { this.dataDir = dataDir; return this; }
@@ -103,6 +106,8 @@ public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts por
         public Builder components(Component first, Component... rest) { return components(EnumSet.of(first, rest)); }
         public Builder startTimeout(Duration startTimeout) { this.startTimeout = startTimeout; return this; }
         public Builder serviceJvmOptions(List<String> options) { this.serviceJvmOptions = new ArrayList<>(options); return this; }
+        /** Off: services run straight from their jars (a one-off test gains nothing from the cache it would build). */
+        public Builder serviceStartupCache(boolean enabled) { this.serviceStartupCache = enabled; return this; }
 
         /** Random free ports for everything: what tests use so they never collide with a running ./platform up. */
         public Builder randomFreePorts() {
@@ -113,7 +118,7 @@ public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts por
         public LocalPlatformConfig build() {
             Path root = repoRoot != null ? repoRoot : findRepoRoot(Path.of(""));
             Path data = dataDir != null ? dataDir : root.resolve(".data");
-            return new LocalPlatformConfig(root, data, ports, components, startTimeout, serviceJvmOptions);
+            return new LocalPlatformConfig(root, data, ports, components, startTimeout, serviceJvmOptions, serviceStartupCache);
         }
     }
 }

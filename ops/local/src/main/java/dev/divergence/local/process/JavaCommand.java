@@ -25,11 +25,10 @@ public final class JavaCommand {
         return cmd;
     }
 
-    /** java [options] -javaagent:... -jar jar */
-    public List<String> jar(List<String> jvmOptions, Path jar) {
+    /** java [options] -javaagent:... [arguments], e.g. arguments = -jar app.jar */
+    public List<String> withArguments(List<String> jvmOptions, List<String> arguments) {
         List<String> cmd = prefix(jvmOptions);
-        cmd.add("-jar");
-        cmd.add(jar.toString());
+        cmd.addAll(arguments);
         return cmd;
     }
 

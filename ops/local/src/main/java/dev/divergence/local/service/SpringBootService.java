@@ -7,6 +7,7 @@ import dev.divergence.local.process.ComponentStartException;
 import dev.divergence.local.process.JavaCommand;
 
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,8 @@ import java.util.Map;
  * environment variables (the same jar runs against external Kafka/PostgreSQL in compose or Kubernetes).
  */
 public final class SpringBootService extends ChildComponent {
+
+    private volatile StartupCache.Launch launch;
 
     public SpringBootService(Component component, LocalPlatformConfig config, JavaCommand java) {
         super(component, config, java);
@@ -35,11 +38,22 @@ public final class SpringBootService extends ChildComponent {
             throw new ComponentStartException(component, "the " + component.id() + " jar is missing: " + config.jar(component)
                     + " (build it with ./mvnw -q -DskipTests package)", List.of());
         }
+        launch = config.serviceStartupCache()
+                ? new StartupCache(config.dataDir().resolve("cache").resolve("services"), JavaCommand.javaExecutable())
+                        .prepare(component.id(), config.jar(component), config.logFile(component))
+                : StartupCache.Launch.plain(config.jar(component));
     }
 
     @Override
     protected List<String> command() {
-        return java.jar(config.serviceJvmOptions(), config.jar(component));
+        return java.withArguments(config.serviceJvmOptions(), launch.arguments());
+    }
+
+    /** Writing the class-data archive on the first stop takes CPU time; killing the JVM then would waste it. */
+    @Override
+    protected Duration stopGrace() {
+        StartupCache.Launch l = launch;
+        return l != null && l.writesArchiveOnExit() ? Duration.ofSeconds(120) : Duration.ofSeconds(20);
     }
 
     @Override

@@ -97,7 +97,8 @@ public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts por
         // generous: five Spring Boot services starting at once on a busy 2-core machine take minutes
         private Duration startTimeout = Duration.ofMinutes(5);
         private List<String> serviceJvmOptions = new ArrayList<>(DEFAULT_SERVICE_JVM_OPTIONS);
-        private boolean serviceStartupCache = true;
+        // off by default: a test's fresh data directory would pay for building a cache it never reuses
+        private boolean serviceStartupCache = false;
 
         public Builder repoRoot(Path repoRoot) { this.repoRoot = repoRoot; return this; }
         public Builder dataDir(Path dataDir) { this.dataDir = dataDir; return this; }
@@ -106,7 +107,7 @@ public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts por
         public Builder components(Component first, Component... rest) { return components(EnumSet.of(first, rest)); }
         public Builder startTimeout(Duration startTimeout) { this.startTimeout = startTimeout; return this; }
         public Builder serviceJvmOptions(List<String> options) { this.serviceJvmOptions = new ArrayList<>(options); return this; }
-        /** Off: services run straight from their jars (a one-off test gains nothing from the cache it would build). */
+        /** On (./platform up does this): warm starts reuse the unpacked jars and class-data archives under dataDir/cache. */
         public Builder serviceStartupCache(boolean enabled) { this.serviceStartupCache = enabled; return this; }
 
         /** Random free ports for everything: what tests use so they never collide with a running ./platform up. */

@@ -21,6 +21,7 @@ import java.util.Set;
  *   --port NAME=PORT     one port: kafka, kafka-controller, postgres, gateway, training, training-grpc, ...
  *   --only A,B           start only these components (e.g. kafka,postgres)
  *   --timeout SECONDS    how long a start may take before it counts as failed (default 300)
+ *   --no-startup-cache   run services straight from their jars (no unpacked copy, no class-data archive)
  * </pre>
  */
 record CliOptions(String command, LocalPlatformConfig config, boolean terminal) {
@@ -36,8 +37,13 @@ record CliOptions(String command, LocalPlatformConfig config, boolean terminal) 
         List<String[]> portOverrides = new ArrayList<>();
         Set<Component> only = EnumSet.allOf(Component.class);
         Duration timeout = Duration.ofSeconds(300);
+        boolean startupCache = true;
         for (int i = 1; i < args.length; i++) {
             String arg = args[i];
+            if (arg.equals("--no-startup-cache")) {
+                startupCache = false;
+                continue;
+            }
             String name = arg.contains("=") && arg.startsWith("--") ? arg.substring(0, arg.indexOf('=')) : arg;
             String inlineValue = name.equals(arg) ? null : arg.substring(arg.indexOf('=') + 1);
             String value = inlineValue;
@@ -72,7 +78,8 @@ record CliOptions(String command, LocalPlatformConfig config, boolean terminal) 
         for (String[] kv : portOverrides) {
             ports = ports.with(kv[0], parseInt("--port " + kv[0], kv[1]));
         }
-        LocalPlatformConfig.Builder builder = LocalPlatformConfig.builder().ports(ports).components(only).startTimeout(timeout);
+        LocalPlatformConfig.Builder builder = LocalPlatformConfig.builder().ports(ports).components(only).startTimeout(timeout)
+                .serviceStartupCache(startupCache);
         if (root != null) {
             builder.repoRoot(root);
         }

@@ -32,12 +32,15 @@ class CliOptionsTest {
         assertThat(o.config().dataDir()).isEqualTo(root.resolve(".data"));
         assertThat(o.config().ports().http(Component.GATEWAY)).isEqualTo(8080);
         assertThat(o.config().components()).containsExactly(Component.values());
+        assertThat(o.config().serviceStartupCache()).isTrue();
     }
 
     @Test
     void readsOffsetsSinglePortsSubsetsAndTimeouts() throws Exception {
         CliOptions o = CliOptions.parse(new String[] {"up", "--root=" + checkout(), "--data-dir", "/tmp/elsewhere",
-                "--port-offset", "100", "--port", "postgres=5432", "--only", "kafka, postgres", "--timeout=30"});
+                "--port-offset", "100", "--port", "postgres=5432", "--only", "kafka, postgres", "--timeout=30",
+                "--no-startup-cache"});
+        assertThat(o.config().serviceStartupCache()).isFalse();
         assertThat(o.config().dataDir()).isEqualTo(Path.of("/tmp/elsewhere"));
         assertThat(o.config().ports().kafka()).isEqualTo(19192);
         assertThat(o.config().ports().postgres()).isEqualTo(5432);

@@ -1,6 +1,7 @@
 package dev.divergence.local;
 
 import dev.divergence.local.net.PortCheck;
+import dev.divergence.local.postgres.PostgresServer;
 import dev.divergence.local.state.LeftoverProcesses;
 import dev.divergence.local.state.PlatformState;
 import dev.divergence.local.state.StateFile;
@@ -32,6 +33,13 @@ final class PreflightChecks {
                 listener.notice("stopped processes left behind by an earlier launcher: " + String.join(", ", leftovers));
             }
             stateFile.delete();
+        }
+        if (config.components().contains(Component.POSTGRES)) {
+            long postmaster = PostgresServer.stopLeftoverPostmaster(config);
+            if (postmaster > 0) {
+                listener.notice("stopped a PostgreSQL server left running on " + config.dataDir().resolve("postgres")
+                        + " (pid " + postmaster + ")");
+            }
         }
         requireJars(config);
         requirePortsFree(config.ports(), config.components());

@@ -1,6 +1,7 @@
 package dev.divergence.local.cli;
 
 import dev.divergence.local.LocalPlatformConfig;
+import dev.divergence.local.postgres.PostgresServer;
 import dev.divergence.local.process.ProcessStopper;
 import dev.divergence.local.state.LeftoverProcesses;
 import dev.divergence.local.state.PlatformState;
@@ -31,7 +32,9 @@ final class DownCommand {
         StateFile stateFile = new StateFile(config.runDir());
         Optional<PlatformState> state = stateFile.read();
         if (state.isEmpty()) {
-            out.println("The platform is not running (no " + stateFile.path() + ").");
+            long postmaster = PostgresServer.stopLeftoverPostmaster(config);
+            out.println("The platform is not running (no " + stateFile.path() + ")."
+                    + (postmaster > 0 ? " Stopped a PostgreSQL server left running on its data (pid " + postmaster + ")." : ""));
             return PlatformCli.OK;
         }
         Optional<ProcessHandle> launcher = state.get().launcher().live();
@@ -45,7 +48,11 @@ final class DownCommand {
                 ProcessStopper.awaitExit(launcher.get(), Duration.ofSeconds(5));
             }
         }
-        List<String> leftovers = LeftoverProcesses.stop(state.get(), Duration.ofSeconds(10));
+        List<String> leftovers = new java.util.ArrayList<>(LeftoverProcesses.stop(state.get(), Duration.ofSeconds(10)));
+        long postmaster = PostgresServer.stopLeftoverPostmaster(config);
+        if (postmaster > 0) {
+            leftovers.add("postmaster (pid " + postmaster + ")");
+        }
         if (!leftovers.isEmpty()) {
             out.println("  stopped processes left behind: " + String.join(", ", leftovers));
         }

@@ -40,8 +40,18 @@ public final class PostgresServer extends ChildComponent {
 
     @Override
     protected void prepare() {
-        // A postmaster left behind by a launcher that was killed would hold the data directory: stop it first.
-        Postmaster.stopLeftover(clusterDir(), Duration.ofSeconds(20));
+        stopLeftoverPostmaster(config);
+    }
+
+    /**
+     * A postmaster left behind (its launcher and JVM were both killed) holds the data directory and the port:
+     * stops it. Returns its pid, or -1 if there was none.
+     */
+    public static long stopLeftoverPostmaster(LocalPlatformConfig config) {
+        Path clusterDir = config.dataDir().resolve("postgres");
+        long pid = Postmaster.running(clusterDir).map(ProcessHandle::pid).orElse(-1L);
+        Postmaster.stopLeftover(clusterDir, Duration.ofSeconds(20));
+        return pid;
     }
 
     @Override

@@ -94,6 +94,19 @@ class JobsApiIT {
   }
 
   @Test
+  void callersTraceContinuesIntoTheEvent() throws Exception {
+    String traceId = UUID.randomUUID().toString().replace("-", "");
+    HttpResponse<String> response = post("{\"spec\":" + VALID_SPEC + "}",
+        Map.of("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01"));
+    assertThat(response.statusCode()).isEqualTo(201);
+    String jobId = json.readTree(response.body()).get("jobId").asString();
+    ConsumerRecord<String, byte[]> record = awaitRecord(jobId);
+    String header = new String(record.headers().lastHeader(EventHeaders.TRACEPARENT).value());
+    assertThat(header).startsWith("00-" + traceId + "-");
+    assertThat(EventEnvelope.parseFrom(record.value()).getTrace().getTraceparent()).isEqualTo(header);
+  }
+
+  @Test
   void sameIdempotencyKeyReturnsTheFirstJobAndPublishesOnce() throws Exception {
     String key = "key-" + UUID.randomUUID();
     HttpResponse<String> first = post("{\"spec\":" + VALID_SPEC + "}", Map.of("Idempotency-Key", key));

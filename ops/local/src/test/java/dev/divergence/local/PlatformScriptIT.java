@@ -48,8 +48,9 @@ class PlatformScriptIT {
             awaitOutput(launcher, upOutput, "components ready");
             Duration timeToHealthy = Duration.ofNanos(System.nanoTime() - begin);
             PlatformState state = new StateFile(config.runDir()).read().orElseThrow();
-            System.out.printf("local platform: all healthy %.1f s after ./platform up; resident memory %d MiB%n",
-                    timeToHealthy.toMillis() / 1000.0, ResidentMemory.ofTree(launcher.toHandle()) / 1024 / 1024);
+            System.out.printf("local platform: all healthy %.1f s after ./platform up; resident memory %d MiB (RSS sum), %d MiB (PSS sum)%n",
+                    timeToHealthy.toMillis() / 1000.0, ResidentMemory.ofTree(launcher.toHandle()) / 1024 / 1024,
+                    ResidentMemory.proportionalOfTree(launcher.toHandle()) / 1024 / 1024);
 
             for (Component c : Component.services()) {
                 assertThat(HttpHealth.isReady(config.httpUrl(c))).as("%s readiness", c.id()).isTrue();

@@ -17,6 +17,15 @@ final class ResidentMemory {
      * daemonises it, so it is no descendant of ours): those are found through the postgres data directories.
      */
     static long ofTree(ProcessHandle root) {
+        return pidsOf(root).stream().mapToLong(ResidentMemory::rssBytes).sum();
+    }
+
+    /** Proportional set size: shared pages (PostgreSQL's shared buffers, JDK libraries) counted once overall. */
+    static long proportionalOfTree(ProcessHandle root) {
+        return pidsOf(root).stream().mapToLong(ResidentMemory::pssBytes).sum();
+    }
+
+    private static Set<Long> pidsOf(ProcessHandle root) {
         Set<Long> pids = new HashSet<>();
         pids.add(root.pid());
         root.descendants().forEach(h -> pids.add(h.pid()));
@@ -28,7 +37,7 @@ final class ResidentMemory {
                         postmaster.descendants().forEach(h -> pids.add(h.pid()));
                     }
                 });
-        return pids.stream().mapToLong(ResidentMemory::rssBytes).sum();
+        return pids;
     }
 
     private static boolean belongsTo(ProcessHandle postmaster, ProcessHandle root) {
@@ -44,9 +53,17 @@ final class ResidentMemory {
     }
 
     static long rssBytes(long pid) {
+        return kilobytesField(Path.of("/proc", Long.toString(pid), "status"), "VmRSS:");
+    }
+
+    static long pssBytes(long pid) {
+        return kilobytesField(Path.of("/proc", Long.toString(pid), "smaps_rollup"), "Pss:");
+    }
+
+    private static long kilobytesField(Path file, String field) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                if (line.startsWith("VmRSS:")) {
+            for (String line : Files.readAllLines(file)) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
                 }
             }

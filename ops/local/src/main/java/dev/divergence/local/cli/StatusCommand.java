@@ -77,7 +77,7 @@ final class StatusCommand {
         boolean ok = switch (c) {
             case KAFKA -> KafkaBroker.isReachable(running.kafkaBootstrapServers());
             case POSTGRES -> PostgresServer.isReachable(running.jdbcUrl());
-            default -> HttpHealth.isReady(running.httpUrl(c));
+            default -> HttpHealth.isReady(running.httpUrl(c), java.time.Duration.ofSeconds(8));
         };
         return ok ? "healthy" : "unhealthy";
     }

@@ -14,17 +14,25 @@ public final class HttpHealth {
     private HttpHealth() {
     }
 
+    /** Polled while starting: a short timeout, the next poll comes soon. */
+    private static final Duration POLL_TIMEOUT = Duration.ofSeconds(2);
+
     public static boolean isReady(String baseUrl) {
-        return answers200(baseUrl + "/actuator/health/readiness");
+        return isReady(baseUrl, POLL_TIMEOUT);
+    }
+
+    /** A one-off check (./platform status) waits longer: a busy machine answers slowly, not wrongly. */
+    public static boolean isReady(String baseUrl, Duration timeout) {
+        return answers200(baseUrl + "/actuator/health/readiness", timeout);
     }
 
     public static boolean isLive(String baseUrl) {
-        return answers200(baseUrl + "/actuator/health/liveness");
+        return answers200(baseUrl + "/actuator/health/liveness", POLL_TIMEOUT);
     }
 
-    private static boolean answers200(String url) {
+    private static boolean answers200(String url, Duration timeout) {
         try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).GET().build();
+            HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET().build();
             return CLIENT.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

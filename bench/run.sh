@@ -2,7 +2,8 @@
 # Runs a benchmark suite and its baselines in the same run on the same machine.
 #   bench/run.sh divergence   -> bench/results/divergence.json  (schema: bench/RESULTS.md)
 #   bench/run.sh model        -> bench/results/model.json
-# Environment: JMH_ARGS overrides the JMH run settings; PYTHON the interpreter of the baselines
+# Environment: JMH_ARGS overrides the JMH run settings, ROUNDS the number of interleaved rounds
+# (default 2); PYTHON the interpreter of the baselines
 # (Debian's /usr/bin/python3 with python3-numpy, python3-scipy and optionally python3-torch).
 set -euo pipefail
 
@@ -47,20 +48,31 @@ classpath="$module/target/classes:$(cat "$work/classpath.txt")"
 # the machine may be shared: record its load so that noisy figures can be recognised as such
 cat /proc/loadavg > "$work/loadavg_before" 2>/dev/null || true
 
-echo "== baselines ($PYTHON)"
-"$PYTHON" "$baseline" "$work"
-
-echo "== JMH"
-# the Vector API is an incubator module: every JVM that runs the kernels sets the flag
+# The machine may be shared with other work whose load changes from minute to minute. Baseline
+# and JMH measurements are therefore interleaved group by group, in several rounds, and each side
+# is represented by its best observation (interference only ever slows a run down).
+rounds=${ROUNDS:-2}
 # generous warm-up: the Vector API kernels are slow until C2 has compiled them
-jmh_args=${JMH_ARGS:-"-f 1 -wi 4 -w 2s -i 5 -r 2s -tu s"}
-# shellcheck disable=SC2086
-"$JAVA" --add-modules=jdk.incubator.vector -cp "$classpath" org.openjdk.jmh.Main \
-  $jmh_args -jvmArgsAppend "--add-modules=jdk.incubator.vector -Dbench.data=$work" \
-  -rf json -rff "$work/jmh.json" 2>&1 | grep -v "WARNING: Using incubator modules"
+jmh_args=${JMH_ARGS:-"-f 1 -wi 4 -w 1s -i 5 -r 1s -tu s"}
+groups=("logits_64x32000|LogitsBenchmark|-p shape=64x32000"
+        "logits_8x152064|LogitsBenchmark|-p shape=8x152064"
+        "sinkhorn|SinkhornBenchmark|"
+        "ece|CalibrationBenchmark|")
+for round in $(seq 1 "$rounds"); do
+  for spec in "${groups[@]}"; do
+    IFS='|' read -r group benchmark params <<< "$spec"
+    echo "== round $round: $group baseline ($PYTHON)"
+    "$PYTHON" "$baseline" "$work" "$group"
+    echo "== round $round: $group JMH"
+    # the Vector API is an incubator module: every JVM that runs the kernels sets the flag
+    # shellcheck disable=SC2086
+    "$JAVA" --add-modules=jdk.incubator.vector -cp "$classpath" org.openjdk.jmh.Main "$benchmark" $params \
+      $jmh_args -jvmArgsAppend "--add-modules=jdk.incubator.vector -Dbench.data=$work" \
+      -rf json -rff "$work/jmh-$group-$round.json" 2>&1 | grep -E "^(Benchmark|[A-Z][A-Za-z]+Benchmark\.)" || true
+  done
+done
 
 cat /proc/loadavg > "$work/loadavg_after" 2>/dev/null || true
 
 echo "== results"
-"$PYTHON" "$here/baselines/combine_results.py" "$suite" "$work/jmh.json" "$work/baselines.json" \
-  "$here/results/$suite.json" "bench/run.sh $suite"
+"$PYTHON" "$here/baselines/combine_results.py" "$suite" "$work" "$here/results/$suite.json" "bench/run.sh $suite"

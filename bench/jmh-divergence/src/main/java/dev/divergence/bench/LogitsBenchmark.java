@@ -47,6 +47,15 @@ public class LogitsBenchmark {
         }
         teacher = LogitsBatch.ofFloats(t, rows, vocab);
         student = LogitsBatch.ofFloats(s, rows, vocab);
+        // Vector API code is very slow until C2 has compiled it; a few thousand calls on a small batch
+        // get it compiled before JMH's warm-up, which otherwise spends whole iterations interpreting
+        LogitsBatch smallT = LogitsBatch.ofFloats(java.util.Arrays.copyOf(t, 2 * 4096), 2, 4096);
+        LogitsBatch smallS = LogitsBatch.ofFloats(java.util.Arrays.copyOf(s, 2 * 4096), 2, 4096);
+        for (int i = 0; i < 3000; i++) {
+            kl.loss(smallT, smallS, options);
+            js.loss(smallT, smallS, options);
+            jsd.loss(smallT, smallS, options);
+        }
     }
 
     private static double gaussian(SplittableRandom random) {

@@ -4,9 +4,11 @@ bench/results/model.json, in the results schema of bench/run.sh (see bench/RESUL
 suite, machine, date, command, results[{name, unit, ours, ours_error, baseline_name, baseline,
 speedup = ours / baseline throughput}], notes.
 
-usage: combine.py OURS_JSON BASELINES_JSON OUT_JSON COMMAND THREADS
+usage: combine.py WORK_DIR OUT_JSON COMMAND THREADS
+(reads every WORK_DIR/ours_*.json and baselines_*.json; each side's best round per measurement)
 """
 import datetime
+import glob
 import json
 import os
 import platform
@@ -30,11 +32,19 @@ def machine():
 
 
 def main():
-    ours_file, baseline_file, out_file, command, threads = sys.argv[1:6]
-    with open(ours_file) as f:
-        ours = json.load(f)
-    with open(baseline_file) as f:
-        baselines = json.load(f)
+    work, out_file, command, threads = sys.argv[1:5]
+    ours, baselines = {}, {"entries": {}}
+    for path in sorted(glob.glob(os.path.join(work, "ours_*.json"))):
+        with open(path) as f:
+            for name, r in json.load(f).items():
+                if name not in ours or r["ours"] > ours[name]["ours"]:
+                    ours[name] = r
+    for path in sorted(glob.glob(os.path.join(work, "baselines_*.json"))):
+        with open(path) as f:
+            b = json.load(f)
+        baselines["torch"], baselines["torch_threads"] = b["torch"], b["torch_threads"]
+        for name, v in b["entries"].items():
+            baselines["entries"][name] = max(v, baselines["entries"].get(name, 0))
     results = []
     for name, r in ours.items():
         base = baselines["entries"].get(f"{name}/torch")
@@ -49,6 +59,12 @@ def main():
             "baseline": round(base, 3),
             "speedup": round(r["ours"] / base, 2),
         })
+    load = {}
+    for when in ("before", "after"):
+        path = os.path.join(work, f"load_{when}.txt")
+        if os.path.exists(path):
+            with open(path) as f:
+                load[when] = f.read().strip()
     out = {
         "suite": "model",
         "machine": machine(),
@@ -61,6 +77,10 @@ def main():
                         "shapes, loss, AdamW and clipping, same timing loop",
             "torch": baselines["torch"],
             "torch_threads": baselines["torch_threads"],
+            "load_average_1_5_15min": load,
+            "timing": "2 warm-up calls, then 5 windows of >= 0.6 s (and >= 2 calls) each, same loop both sides; "
+                      "ours and the PyTorch baseline alternate case by case in two rounds (same load for both); "
+                      "each figure is the best window of the best round, ours_error = half the spread of that round's windows",
             "configs": "tiny = byte-level LM (vocab 259, hidden 64, 2 layers, 4 heads / 2 kv), batch 8 x 128; "
                        "25m = vocab 32000, hidden 512, 3 layers, 8 heads / 4 kv, intermediate 1408, tied, batch 4 x 128",
         },

@@ -8,7 +8,7 @@ prompt, 32 steps), and AdamW training steps/s (next-token cross-entropy, clip 1.
 loop: 2 warm-up calls, 5 windows of >= 0.6 s (and 2 calls), best window (the machine is shared;
 the best window is the least disturbed one).
 
-usage: model_baseline.py OUT_DIR THREADS   (writes OUT_DIR/baselines.json)
+usage: model_baseline.py OUT_DIR THREADS [CASE [TAG]]   (CASE tiny|25m|all; writes OUT_DIR/baselines_TAG.json)
 """
 import json
 import math
@@ -123,12 +123,14 @@ def throughput(fn):
     return max(rates)
 
 
-def main(out_dir, threads):
+def main(out_dir, threads, only="all", tag="all"):
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
     torch.manual_seed(1)
     entries = {}
     for name, vocab, h, inter, layers, nh, nkv, tied, batch, seq in CASES:
+        if only not in ("all", name):
+            continue
         model = Llama(vocab, h, inter, layers, nh, nkv, tied)
         for p in model.parameters():
             if p.dim() > 1:
@@ -162,10 +164,11 @@ def main(out_dir, threads):
         for k in ("forward", "decode", "train_step"):
             print(f"{k}_{name:<6} torch {entries[f'{k}_{name}/torch']:12.2f}", flush=True)
 
-    with open(f"{out_dir}/baselines.json", "w") as f:
+    with open(f"{out_dir}/baselines_{tag}.json", "w") as f:
         json.dump({"torch": torch.__version__, "torch_threads": threads, "entries": entries}, f, indent=2)
         f.write("\n")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1,
+         sys.argv[3] if len(sys.argv) > 3 else "all", sys.argv[4] if len(sys.argv) > 4 else "all")

@@ -25,15 +25,22 @@ bench=(-q -f bench/model/pom.xml package dependency:build-classpath "-Dmdep.outp
        -Dmdep.includeScope=runtime)
 ./mvnw -o "${bench[@]}" || ./mvnw "${bench[@]}"
 
-echo "== libs/model on DJL ($threads threads)"
-OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" "$JAVA" \
-  -Dai.djl.pytorch.num_threads="$threads" -Dai.djl.pytorch.num_interop_threads=1 \
-  -cp "bench/model/target/classes:$(cat "$work/classpath.txt")" dev.divergence.bench.model.ModelBenchmark \
-  "$work" "bench/model/target/djl-cache" 2>&1 | grep -vE "^\[main\] (INFO|WARN)|^WARNING"
+cut -d' ' -f1-3 /proc/loadavg > "$work/load_before.txt"
+# ours and PyTorch alternate case by case, in two rounds, so both see the same load
+classpath="bench/model/target/classes:$(cat "$work/classpath.txt")"
+for round in 1 2; do
+  for case in tiny 25m; do
+    echo "== round $round, $case: libs/model on DJL ($threads threads)"
+    OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" "$JAVA" \
+      -Dai.djl.pytorch.num_threads="$threads" -Dai.djl.pytorch.num_interop_threads=1 \
+      -cp "$classpath" dev.divergence.bench.model.ModelBenchmark \
+      "$work" "bench/model/target/djl-cache" "$case" "${case}_$round" 2>&1 | grep -vE "^\[main\] (INFO|WARN)|^WARNING"
+    echo "== round $round, $case: PyTorch CPU baseline ($PYTHON, $threads threads)"
+    OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" "$PYTHON" bench/model/model_baseline.py \
+      "$work" "$threads" "$case" "${case}_$round"
+  done
+done
 
-echo "== PyTorch CPU baseline ($PYTHON, $threads threads)"
-OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" "$PYTHON" bench/model/model_baseline.py "$work" "$threads"
-
+cut -d' ' -f1-3 /proc/loadavg > "$work/load_after.txt"
 echo "== results"
-"$PYTHON" bench/model/combine.py "$work/ours.json" "$work/baselines.json" bench/results/model.json \
-  "bench/run.sh model" "$threads"
+"$PYTHON" bench/model/combine.py "$work" bench/results/model.json "bench/run.sh model" "$threads"

@@ -29,7 +29,9 @@ import java.util.SplittableRandom;
  * tiny local LM and a ~25M-parameter config. bench/model/model_baseline.py runs the same configs,
  * shapes, loss and optimiser in PyTorch with the same timing loop; keep the two in step.
  *
- * <p>usage: ModelBenchmark OUT_DIR [DJL_CACHE_DIR]  (writes OUT_DIR/ours.json)
+ * <p>usage: ModelBenchmark OUT_DIR DJL_CACHE_DIR CASE TAG  (CASE tiny|25m|all; writes
+ * OUT_DIR/ours_TAG.json). run_model.sh alternates ours and PyTorch case by case, twice, so that
+ * both sides see the same load on a shared machine.
  */
 public final class ModelBenchmark {
 
@@ -48,9 +50,14 @@ public final class ModelBenchmark {
     public static void main(String[] args) throws IOException {
         Path out = Path.of(args[0]);
         DjlRuntime.configure(args.length > 1 ? Path.of(args[1]) : out.resolve("djl-cache"));
+        String only = args.length > 2 ? args[2] : "all";
+        String tag = args.length > 3 ? args[3] : only;
         Map<String, double[]> results = new LinkedHashMap<>();
         try (NDManager root = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE)) {
             for (Case c : CASES) {
+                if (!only.equals("all") && !only.equals(c.name())) {
+                    continue;
+                }
                 try (NDManager m = root.newSubManager(); LlamaModel model = LlamaModel.initialize(m, c.config(), 1)) {
                     System.out.printf(Locale.ROOT, "%s: %.1fM parameters%n", c.name(), model.parameters().elementCount() / 1e6);
                     SplittableRandom random = new SplittableRandom(2);
@@ -93,7 +100,7 @@ public final class ModelBenchmark {
                     e.getKey(), unit, e.getValue()[0], e.getValue()[1], ++i < results.size() ? "," : ""));
         }
         Files.createDirectories(out);
-        Files.writeString(out.resolve("ours.json"), json.append("}\n").toString());
+        Files.writeString(out.resolve("ours_" + tag + ".json"), json.append("}\n").toString());
     }
 
     /**

@@ -113,6 +113,22 @@ class DivergencePropertiesTest {
         assertThat(withGenerator).isGreaterThanOrEqualTo(14);
     }
 
+    /** The f-DPO paper's alpha-divergence D(policy || reference) is the registry's alpha at 1 - paper alpha. */
+    @Property(tries = 200)
+    void alphaMapsToTheFdpoPaperAndTrl(@ForAll("pairs") double[][] pq, @ForAll @DoubleRange(min = 0.05, max = 0.95) double paperAlpha) {
+        double[] reference = pq[0];
+        double[] policy = pq[1];
+        FGenerator paper = dev.divergence.math.divergence.Generators.alpha(paperAlpha);
+        // sum_x ref(x) f(policy(x) / ref(x)): the generator applied with the arguments swapped
+        double paperValue = paper.divergence(policy, reference);
+        double ours = DivergenceRegistry.create("alpha", 1 - paperAlpha).unchecked(reference, policy);
+        if (Double.isInfinite(paperValue)) {
+            assertThat(ours).isEqualTo(paperValue);
+        } else {
+            assertThat(ours).isCloseTo(paperValue, within(1e-9 * Math.max(1, paperValue)));
+        }
+    }
+
     @Property(tries = 300)
     void pinsker(@ForAll("pairs") double[][] pq) {
         double tv = ClosedForms.totalVariation(pq[0], pq[1]);

@@ -230,6 +230,11 @@ public final class ClosedForms {
      * Amari alpha-divergence with the generator of ALGORITHMS.md, f(t) = (t^(1-a) - (1-a) t - a) / (a (a-1)),
      * D = sum q f(p/q). Equals {@link #alphaCichocki} at 1 - a. In this platform's vocabulary (p the
      * target, q the model) a -> 0 is kl = KL(p||q) and a -> 1 is reverse_kl = KL(q||p).
+     *
+     * <p>Mapping to f-DPO (Wang et al.) and TRL: the paper's alpha-divergence is D_f(policy || reference)
+     * = sum ref f_a'(policy/ref) with paper alpha a'. Since t f_a'(1/t) = f_(1-a')(t), that is this
+     * method with p = reference, q = policy and a = 1 - a', which is exactly TRL's alpha (TRL's
+     * f'(t) = (t^(alpha-1) - 1)/(alpha-1) uses alpha = 1 - paper alpha). The two agree at 0.5.
      */
     public static double alphaAmari(double[] p, double[] q, double a) {
         return alphaCichocki(p, q, 1 - a);

@@ -93,7 +93,9 @@ public final class DivergenceRegistry {
         plain("chi2", "Pearson chi-square sum (p - q)^2 / q", ClosedForms::chi2Pearson, Generators.chi2Pearson());
         plain("chi2_neyman", "Neyman chi-square sum (p - q)^2 / p", ClosedForms::chi2Neyman, Generators.chi2Neyman());
         Parameter amari = new Parameter("alpha", 0.5, -1e6, 1e6,
-                "Amari alpha of f(t) = (t^(1-a) - (1-a) t - a)/(a(a-1)); 0 -> kl, 1 -> reverse_kl; TRL's alpha = 1 - a");
+                "Amari alpha of f(t) = (t^(1-a) - (1-a) t - a)/(a(a-1)) on t = p/q; 0 -> kl, 1 -> reverse_kl. "
+                + "With p = reference and q = policy this is the f-DPO paper's alpha-divergence D(policy||reference) "
+                + "at paper alpha = 1 - a, i.e. a = TRL's alpha");
         register(new Entry("alpha", "Amari alpha-divergence (ALGORITHMS.md generator)", List.of(amari),
                 params -> {
                     double a = amari.check(params.get("alpha"));

@@ -99,6 +99,29 @@ public final class LogitsDivergence {
         double invT = 1.0 / options.temperature();
         double weight = options.reduction().weight(rows, options.keptRows(rows));
         double[] values = new double[rows];
+        FloatRowKernel vector = Simd.vectorKernel();
+        if (vector != null && sink instanceof GradientSink.Floats floats && teacher.isFloat() && student.isFloat()
+                && FloatRowKernel.supportsGradient(resolved.kind())) {
+            // float32 in, float32 gradient out: the SIMD kernel, no float64 copies of the rows
+            forEachRow(teacher, options, row -> {
+                Scratch scratch = Scratch.get(vocab);
+                int base = row * vocab;
+                double v = vector.computeWithGradient(resolved.kind(), resolved.parameter(), teacher.floats(),
+                        student.floats(), base, vocab, (float) invT, scratch.floatsA, scratch.floatsB, floats.out(),
+                        base, (float) (weight * invT));
+                if (Double.isNaN(v)) {
+                    Checks.finite(teacher.floats(), base, base + vocab, "teacherLogits");
+                    Checks.finite(student.floats(), base, base + vocab, "studentLogits");
+                }
+                values[row] = v;
+            });
+            for (int row = 0; row < rows; row++) {
+                if (!options.keeps(row)) {
+                    sink.zero(row * vocab, vocab);
+                }
+            }
+            return options.reduction().apply(values, options.rowMask());
+        }
         forEachRow(teacher, options, row -> {
             ScalarRowKernel kernel = Scratch.get(vocab).scalar;
             kernel.prepare(teacher, student, row, invT);

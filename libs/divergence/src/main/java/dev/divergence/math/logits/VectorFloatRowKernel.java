@@ -18,6 +18,166 @@ final class VectorFloatRowKernel implements FloatRowKernel {
     private static final int BLOCK = 1024;
 
     @Override
+    public double computeWithGradient(FusedKind kind, double parameter, float[] t, float[] s, int base, int n,
+                                      float invT, float[] ea, float[] eb, float[] grad, int gBase, float scale) {
+        float[] maxima = new float[2];
+        if (!maxima(t, s, base, n, maxima)) {
+            return Double.NaN;
+        }
+        float mT = maxima[0];
+        float mS = maxima[1];
+        double[] sums = exponentials(t, s, base, n, invT, mT, mS, ea, eb);
+        double logSumT = Math.log(sums[0]);
+        double logSumS = Math.log(sums[1]);
+        float scaleT = (float) (1.0 / sums[0]);
+        float scaleS = (float) (1.0 / sums[1]);
+        float offT = (float) (mT * (double) invT + logSumT); // log p = t/T - offT
+        float offS = (float) (mS * (double) invT + logSumS);
+        int bound = S.loopBound(n);
+        double value = 0;
+        if (kind == FusedKind.KL) {
+            // dL/db = q - p; value sum p (log p - log q)
+            for (int start = 0; start < bound; start += BLOCK) {
+                int end = Math.min(bound, start + BLOCK);
+                FloatVector acc = FloatVector.zero(S);
+                for (int i = start; i < end; i += L) {
+                    FloatVector p = FloatVector.fromArray(S, ea, i).mul(scaleT);
+                    FloatVector q = FloatVector.fromArray(S, eb, i).mul(scaleS);
+                    FloatVector logP = FloatVector.fromArray(S, t, base + i).mul(invT).sub(offT);
+                    FloatVector logQ = FloatVector.fromArray(S, s, base + i).mul(invT).sub(offS);
+                    acc = p.fma(logP.sub(logQ), acc);
+                    q.sub(p).mul(scale).intoArray(grad, gBase + i);
+                }
+                value += acc.reduceLanes(VectorOperators.ADD);
+            }
+            for (int i = bound; i < n; i++) {
+                double p = ea[i] * (double) scaleT;
+                double q = eb[i] * (double) scaleS;
+                value += p * ((t[base + i] * (double) invT - offT) - (s[base + i] * (double) invT - offS));
+                grad[gBase + i] = (float) ((q - p) * scale);
+            }
+            return value;
+        }
+        // REVERSE_KL and JSD: g_i = dL/dq_i into grad, value and sum q g alongside; then q (g - sum q g)
+        float beta = (float) parameter;
+        float betaQ = 1 - beta;
+        double dot = 0;
+        for (int start = 0; start < bound; start += BLOCK) {
+            int end = Math.min(bound, start + BLOCK);
+            FloatVector accValue = FloatVector.zero(S);
+            FloatVector accDot = FloatVector.zero(S);
+            for (int i = start; i < end; i += L) {
+                FloatVector p = FloatVector.fromArray(S, ea, i).mul(scaleT);
+                FloatVector q = FloatVector.fromArray(S, eb, i).mul(scaleS);
+                FloatVector logP = FloatVector.fromArray(S, t, base + i).mul(invT).sub(offT);
+                FloatVector logQ = FloatVector.fromArray(S, s, base + i).mul(invT).sub(offS);
+                FloatVector g;
+                if (kind == FusedKind.REVERSE_KL) {
+                    g = logQ.sub(logP); // the +1 of d(q log q)/dq cancels in q (g - sum q g)
+                    accValue = q.fma(g, accValue);
+                } else {
+                    FloatVector logM = p.mul(beta).add(q.mul(betaQ)).max(Float.MIN_NORMAL).lanewise(VectorOperators.LOG);
+                    FloatVector dq = logQ.sub(logM);
+                    accValue = p.mul(beta).fma(logP.sub(logM), accValue);
+                    accValue = q.mul(betaQ).fma(dq, accValue);
+                    g = dq.mul(betaQ);
+                }
+                accDot = q.fma(g, accDot);
+                g.intoArray(grad, gBase + i);
+            }
+            value += accValue.reduceLanes(VectorOperators.ADD);
+            dot += accDot.reduceLanes(VectorOperators.ADD);
+        }
+        for (int i = bound; i < n; i++) {
+            double p = ea[i] * (double) scaleT;
+            double q = eb[i] * (double) scaleS;
+            double logP = t[base + i] * (double) invT - offT;
+            double logQ = s[base + i] * (double) invT - offS;
+            double g;
+            if (kind == FusedKind.REVERSE_KL) {
+                g = logQ - logP;
+                value += q * g;
+            } else {
+                double logM = Math.log(Math.max(beta * p + betaQ * q, Float.MIN_NORMAL));
+                value += beta * p * (logP - logM) + betaQ * q * (logQ - logM);
+                g = betaQ * (logQ - logM);
+            }
+            dot += q * g;
+            grad[gBase + i] = (float) g;
+        }
+        float vDot = (float) dot;
+        for (int i = 0; i < bound; i += L) {
+            FloatVector q = FloatVector.fromArray(S, eb, i).mul(scaleS);
+            FloatVector g = FloatVector.fromArray(S, grad, gBase + i);
+            q.mul(g.sub(vDot)).mul(scale).intoArray(grad, gBase + i);
+        }
+        for (int i = bound; i < n; i++) {
+            grad[gBase + i] = (float) (eb[i] * (double) scaleS * (grad[gBase + i] - dot) * scale);
+        }
+        return value;
+    }
+
+    /** Pass 1: both maxima into {@code out}; false when a logit is NaN or infinite. */
+    private static boolean maxima(float[] t, float[] s, int base, int n, float[] out) {
+        int bound = S.loopBound(n);
+        FloatVector maxT = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        FloatVector maxS = maxT;
+        FloatVector bad = FloatVector.zero(S);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector vt = FloatVector.fromArray(S, t, base + i);
+            FloatVector vs = FloatVector.fromArray(S, s, base + i);
+            maxT = maxT.max(vt);
+            maxS = maxS.max(vs);
+            bad = bad.add(vt.sub(vt)).add(vs.sub(vs));
+        }
+        float mT = maxT.reduceLanes(VectorOperators.MAX);
+        float mS = maxS.reduceLanes(VectorOperators.MAX);
+        float badSum = bad.reduceLanes(VectorOperators.ADD);
+        for (int i = bound; i < n; i++) {
+            mT = Math.max(mT, t[base + i]);
+            mS = Math.max(mS, s[base + i]);
+            badSum += (t[base + i] - t[base + i]) + (s[base + i] - s[base + i]);
+        }
+        out[0] = mT;
+        out[1] = mS;
+        return badSum == 0 && Float.isFinite(mT) && Float.isFinite(mS);
+    }
+
+    /** Pass 2 for gradients: stores exp((x - max)/T) of both rows, returns their float64 sums. */
+    private static double[] exponentials(float[] t, float[] s, int base, int n, float invT, float mT, float mS,
+                                         float[] ea, float[] eb) {
+        int bound = S.loopBound(n);
+        FloatVector vmT = FloatVector.broadcast(S, mT);
+        FloatVector vmS = FloatVector.broadcast(S, mS);
+        double sumT = 0;
+        double sumS = 0;
+        for (int start = 0; start < bound; start += BLOCK) {
+            int end = Math.min(bound, start + BLOCK);
+            FloatVector accT = FloatVector.zero(S);
+            FloatVector accS = FloatVector.zero(S);
+            for (int i = start; i < end; i += L) {
+                FloatVector et = FloatVector.fromArray(S, t, base + i).sub(vmT).mul(invT).lanewise(VectorOperators.EXP);
+                FloatVector es = FloatVector.fromArray(S, s, base + i).sub(vmS).mul(invT).lanewise(VectorOperators.EXP);
+                accT = accT.add(et);
+                accS = accS.add(es);
+                et.intoArray(ea, i);
+                es.intoArray(eb, i);
+            }
+            sumT += accT.reduceLanes(VectorOperators.ADD);
+            sumS += accS.reduceLanes(VectorOperators.ADD);
+        }
+        for (int i = bound; i < n; i++) {
+            float et = (float) Math.exp((t[base + i] - mT) * invT);
+            float es = (float) Math.exp((s[base + i] - mS) * invT);
+            sumT += et;
+            sumS += es;
+            ea[i] = et;
+            eb[i] = es;
+        }
+        return new double[]{sumT, sumS};
+    }
+
+    @Override
     public double compute(FusedKind kind, double parameter, float[] t, float[] s, int base, int n, float invT,
                           float[] ea, float[] eb) {
         // ---- pass 1: maxima; x - x is NaN exactly for NaN and +-inf, so one sum flags bad input

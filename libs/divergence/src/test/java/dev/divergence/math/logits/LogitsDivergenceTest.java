@@ -113,6 +113,42 @@ class LogitsDivergenceTest {
         assertThat(Simd.enabled()).isEqualTo(vectorApi);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"kl", "reverse_kl", "js", "jsd", "skew_kl", "tv"})
+    void float32GradientsAgreeWithTheFloat64Kernel(String name) {
+        Random random = new Random(12);
+        int rows = 3;
+        int vocab = 2000 + 7;
+        float[] tf = new float[rows * vocab];
+        float[] sf = new float[rows * vocab];
+        double[] t = new double[rows * vocab];
+        double[] s = new double[rows * vocab];
+        for (int i = 0; i < t.length; i++) {
+            tf[i] = (float) (random.nextGaussian() * 3);
+            sf[i] = (float) (random.nextGaussian() * 3);
+            t[i] = tf[i];
+            s[i] = sf[i];
+        }
+        LogitsDivergence kd = LogitsDivergence.of(name.equals("jsd") ? DivergenceRegistry.create("jsd", 0.3)
+                : DivergenceRegistry.create(name));
+        LogitsOptions options = new LogitsOptions(1.5, new boolean[]{true, false, true}, Reduction.TOKEN_MEAN);
+        double[] exact = new double[t.length];
+        double exactLoss = kd.lossAndGradient(LogitsBatch.ofDoubles(t, rows, vocab), LogitsBatch.ofDoubles(s, rows, vocab),
+                options, exact);
+        float[] fast = new float[t.length];
+        java.util.Arrays.fill(fast, Float.NaN); // masked rows must be overwritten with zeros
+        double fastLoss = kd.lossAndGradient(LogitsBatch.ofFloats(tf, rows, vocab), LogitsBatch.ofFloats(sf, rows, vocab),
+                options, fast);
+        assertThat(fastLoss).as(name).isCloseTo(exactLoss, within(2e-6 + 1e-5 * exactLoss));
+        double scale = 0;
+        for (double g : exact) {
+            scale = Math.max(scale, Math.abs(g));
+        }
+        for (int i = 0; i < t.length; i++) {
+            assertThat((double) fast[i]).as("%s grad[%d]", name, i).isCloseTo(exact[i], within(1e-5 * scale));
+        }
+    }
+
     @Test
     void extremeLogitsStayFinite() {
         int vocab = 4;

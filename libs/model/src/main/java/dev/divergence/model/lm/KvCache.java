@@ -58,9 +58,12 @@ public final class KvCache implements AutoCloseable {
     NDArray[] append(int layer, NDArray newKeys, NDArray newValues) {
         NDArray k = keys[layer] == null ? newKeys : keys[layer].concat(newKeys, 2);
         NDArray v = values[layer] == null ? newValues : values[layer].concat(newValues, 2);
-        // The cache outlives the forward pass's scope: detach from it and own the arrays here.
-        k = k.stopGradient();
-        v = v.stopGradient();
+        // The cache outlives the forward pass's scope: detach from it and own the arrays here
+        // (and from autograd, when a cache is used under gradient recording).
+        if (k.hasGradient()) {
+            k = k.stopGradient();
+            v = v.stopGradient();
+        }
         ai.djl.ndarray.NDScope.unregister(k, v);
         k.attach(manager);
         v.attach(manager);

@@ -41,6 +41,7 @@ public final class LlamaModel implements AutoCloseable {
     // scalar tensor (a direct buffer allocation per call), a measurable cost per layer.
     private final NDArray attentionScale;
     private final NDArray normEpsilon;
+    private volatile NDArray[] rotary;
     /** Causal (and sliding-window) biases [T, S] by (T, past length), reused across calls. */
     private final Map<Long, NDArray> causalBiases = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -159,7 +160,7 @@ public final class LlamaModel implements AutoCloseable {
             throw new InvalidModelException("kv_cache", "holds " + cache.batch() + " rows but input_ids has " + batch);
         }
         long[] realTokens = new long[batch];
-        float[] positions = positions(mask, cache, realTokens);
+        long[] positions = positions(mask, cache, realTokens);
         NDArray logits;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
@@ -172,16 +173,21 @@ public final class LlamaModel implements AutoCloseable {
         return Scopes.handOver(logits, inputIds.getManager());
     }
 
-    private NDArray run(NDArray inputIds, boolean[][] mask, float[] positions, KvCache cache, int batch, int seq) {
+    private NDArray run(NDArray inputIds, boolean[][] mask, long[] positions, KvCache cache, int batch, int seq) {
         NDManager m = inputIds.getManager();
         int past = cache == null ? 0 : cache.length();
         int keysLen = past + seq;
         NDArray additiveMask = attentionBias(m, mask, cache, batch, seq, past, keysLen);
-        NDArray pos = m.create(positions, new Shape(batch, 1, seq, 1));
-        NDArray freqs = pos.mul(inverseFrequencies.reshape(1, 1, 1, -1));
-        NDArray angles = freqs.concat(freqs, -1);
-        NDArray cos = angles.cos();
-        NDArray sin = angles.sin();
+        long maxPosition = 0;
+        for (long p : positions) {
+            maxPosition = Math.max(maxPosition, p);
+        }
+        NDArray[] tables = rotaryTables(maxPosition);
+        NDArray pos = m.create(positions, new Shape(batch, seq));
+        NDArray cos = Embedding.embedding(pos, tables[0], SparseFormat.DENSE).singletonOrThrow()
+                .reshape(batch, 1, seq, config.headDim());
+        NDArray sin = Embedding.embedding(pos, tables[1], SparseFormat.DENSE).singletonOrThrow()
+                .reshape(batch, 1, seq, config.headDim());
 
         NDArray x = Embedding.embedding(inputIds, params.get("model.embed_tokens.weight"), SparseFormat.DENSE)
                 .singletonOrThrow();
@@ -279,10 +285,47 @@ public final class LlamaModel implements AutoCloseable {
         return mask;
     }
 
-    private float[] positions(boolean[][] mask, KvCache cache, long[] realTokens) {
+    /**
+     * cos and sin of the rotary angles of positions [0, n) as [n, head_dim] tables, n a power of
+     * two covering {@code maxPosition} (grown on demand, so a 128k-context config does not pay
+     * for 128k rows up front); angles in float32 as the reference computes them
+     * (position * inv_freq), halves repeated. Replaced tables stay on the model's manager (at most
+     * doubling, so bounded) because another thread may still be reading them.
+     */
+    private NDArray[] rotaryTables(long maxPosition) {
+        NDArray[] tables = rotary;
+        if (tables != null && tables[0].getShape().get(0) > maxPosition) {
+            return tables;
+        }
+        synchronized (this) {
+            tables = rotary;
+            if (tables != null && tables[0].getShape().get(0) > maxPosition) {
+                return tables;
+            }
+            int rows = (int) Math.min(Long.highestOneBit(Math.max(maxPosition, 63)) * 2, config.maxPositionEmbeddings());
+            int d = config.headDim();
+            float[] inv = inverseFrequencies.toFloatArray();
+            float[] c = new float[rows * d];
+            float[] s = new float[rows * d];
+            for (int p = 0; p < rows; p++) {
+                for (int i = 0; i < d / 2; i++) {
+                    float angle = p * inv[i];
+                    c[p * d + i] = c[p * d + i + d / 2] = (float) Math.cos(angle);
+                    s[p * d + i] = s[p * d + i + d / 2] = (float) Math.sin(angle);
+                }
+            }
+            NDArray cos = params.manager().create(c, new Shape(rows, d));
+            NDArray sin = params.manager().create(s, new Shape(rows, d));
+            NDScope.unregister(cos, sin); // owned by the model, not by the calling scope
+            rotary = new NDArray[] {cos, sin};
+            return rotary;
+        }
+    }
+
+    private long[] positions(boolean[][] mask, KvCache cache, long[] realTokens) {
         int batch = mask.length;
         int seq = mask[0].length;
-        float[] out = new float[batch * seq];
+        long[] out = new long[batch * seq];
         for (int b = 0; b < batch; b++) {
             long start = cache == null ? 0 : cache.nextPosition(b);
             long seen = 0;

@@ -23,6 +23,12 @@ import java.util.function.Supplier;
  */
 public final class ParameterTrainer {
 
+    /**
+     * DJL's PyTorch gradient collector is process-wide (a second one open at the same time throws),
+     * so micro-batches of trainers running on different threads take turns here.
+     */
+    private static final java.util.concurrent.locks.ReentrantLock GRADIENT_RECORDING = new java.util.concurrent.locks.ReentrantLock();
+
     private final Parameters params;
     private final OptimizerSpec spec;
     private final Optimizer optimizer;
@@ -62,6 +68,15 @@ public final class ParameterTrainer {
      * cycle, otherwise null.
      */
     public StepResult microBatch(Supplier<NDArray> loss) {
+        GRADIENT_RECORDING.lock();
+        try {
+            return recordMicroBatch(loss);
+        } finally {
+            GRADIENT_RECORDING.unlock();
+        }
+    }
+
+    private StepResult recordMicroBatch(Supplier<NDArray> loss) {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {

@@ -117,7 +117,7 @@ final class VectorFloatRowKernel implements FloatRowKernel {
         return value;
     }
 
-    /** Pass 1: both maxima into {@code out}; false when a logit is NaN or infinite. */
+    /** Pass 1: both maxima into {@code out}; false when a logit is NaN or infinite (x - x is NaN exactly then). */
     private static boolean maxima(float[] t, float[] s, int base, int n, float[] out) {
         int bound = S.loopBound(n);
         FloatVector maxT = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
@@ -180,29 +180,14 @@ final class VectorFloatRowKernel implements FloatRowKernel {
     @Override
     public double compute(FusedKind kind, double parameter, float[] t, float[] s, int base, int n, float invT,
                           float[] ea, float[] eb) {
-        // ---- pass 1: maxima; x - x is NaN exactly for NaN and +-inf, so one sum flags bad input
-        int bound = S.loopBound(n);
-        FloatVector maxT = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        FloatVector maxS = maxT;
-        FloatVector bad = FloatVector.zero(S);
-        for (int i = 0; i < bound; i += L) {
-            FloatVector vt = FloatVector.fromArray(S, t, base + i);
-            FloatVector vs = FloatVector.fromArray(S, s, base + i);
-            maxT = maxT.max(vt);
-            maxS = maxS.max(vs);
-            bad = bad.add(vt.sub(vt)).add(vs.sub(vs));
-        }
-        float mT = maxT.reduceLanes(VectorOperators.MAX);
-        float mS = maxS.reduceLanes(VectorOperators.MAX);
-        float badSum = bad.reduceLanes(VectorOperators.ADD);
-        for (int i = bound; i < n; i++) {
-            mT = Math.max(mT, t[base + i]);
-            mS = Math.max(mS, s[base + i]);
-            badSum += (t[base + i] - t[base + i]) + (s[base + i] - s[base + i]);
-        }
-        if (badSum != 0 || !Float.isFinite(mT) || !Float.isFinite(mS)) {
+        // ---- pass 1: maxima (and the non-finite check)
+        float[] maxima = new float[2];
+        if (!maxima(t, s, base, n, maxima)) {
             return Double.NaN;
         }
+        float mT = maxima[0];
+        float mS = maxima[1];
+        int bound = S.loopBound(n);
 
         // ---- pass 2: exponentials relative to the maxima
         boolean store = kind != FusedKind.KL && kind != FusedKind.REVERSE_KL;

@@ -21,9 +21,11 @@ import java.util.Set;
  * @param serviceJvmOptions JVM options for each service process
  * @param serviceStartupCache whether services run from an unpacked jar with a class-data-sharing archive
  *                            under dataDir/cache (about twice as fast from the second start on)
+ * @param external       Kafka/PostgreSQL used instead of local ones (those components are then not started)
  */
 public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts ports, Set<Component> components,
-                                  Duration startTimeout, List<String> serviceJvmOptions, boolean serviceStartupCache) {
+                                  Duration startTimeout, List<String> serviceJvmOptions, boolean serviceStartupCache,
+                                  ExternalInfrastructure external) {
 
     /** -Xmx384m per the service contract; SerialGC keeps resident memory low on a laptop with 5 JVMs. */
     public static final List<String> DEFAULT_SERVICE_JVM_OPTIONS = List.of("-Xmx384m", "-XX:+UseSerialGC");
@@ -33,6 +35,12 @@ public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts por
         dataDir = dataDir.toAbsolutePath().normalize();
         components = components.isEmpty() ? EnumSet.noneOf(Component.class) : EnumSet.copyOf(components);
         serviceJvmOptions = List.copyOf(serviceJvmOptions);
+        if (external.hasKafka()) {
+            components.remove(Component.KAFKA);
+        }
+        if (external.hasDatabase()) {
+            components.remove(Component.POSTGRES);
+        }
     }
 
     public static Builder builder() {
@@ -41,7 +49,7 @@ public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts por
 
     public Builder toBuilder() {
         return new Builder().repoRoot(repoRoot).dataDir(dataDir).ports(ports).components(components)
-                .startTimeout(startTimeout).serviceJvmOptions(serviceJvmOptions).serviceStartupCache(serviceStartupCache);
+                .startTimeout(startTimeout).serviceJvmOptions(serviceJvmOptions).serviceStartupCache(serviceStartupCache).external(external);
     }
 
     public Path logDir() {
@@ -60,12 +68,22 @@ public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts por
         return repoRoot.resolve(c.jarPath());
     }
 
+    /** The database the services use: the local one, or the external one if configured. */
     public String jdbcUrl() {
-        return "jdbc:postgresql://localhost:" + ports.postgres() + "/" + POSTGRES_DATABASE;
+        return external.hasDatabase() ? external.jdbcUrl() : "jdbc:postgresql://localhost:" + ports.postgres() + "/" + POSTGRES_DATABASE;
     }
 
+    public String databaseUser() {
+        return external.hasDatabase() ? external.databaseUser() : POSTGRES_USER;
+    }
+
+    public String databasePassword() {
+        return external.hasDatabase() ? external.databasePassword() : POSTGRES_PASSWORD;
+    }
+
+    /** The broker the services use: the local one, or the external one if configured. */
     public String kafkaBootstrapServers() {
-        return "localhost:" + ports.kafka();
+        return external.hasKafka() ? external.kafkaBootstrapServers() : "localhost:" + ports.kafka();
     }
 
     public String httpUrl(Component c) {
@@ -99,6 +117,7 @@ public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts por
         private List<String> serviceJvmOptions = new ArrayList<>(DEFAULT_SERVICE_JVM_OPTIONS);
         // off by default: a test's fresh data directory would pay for building a cache it never reuses
         private boolean serviceStartupCache = false;
+        private ExternalInfrastructure external = ExternalInfrastructure.NONE;
 
         public Builder repoRoot(Path repoRoot) { this.repoRoot = repoRoot; return this; }
         public Builder dataDir(Path dataDir) { this.dataDir = dataDir; return this; }
@@ -109,6 +128,14 @@ public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts por
         public Builder serviceJvmOptions(List<String> options) { this.serviceJvmOptions = new ArrayList<>(options); return this; }
         /** On (./platform up does this): warm starts reuse the unpacked jars and class-data archives under dataDir/cache. */
         public Builder serviceStartupCache(boolean enabled) { this.serviceStartupCache = enabled; return this; }
+        /** Use this broker instead of starting Kafka. */
+        public Builder externalKafka(String bootstrapServers) { this.external = external.withKafka(bootstrapServers); return this; }
+        /** Use this database instead of starting PostgreSQL. */
+        public Builder externalDatabase(String jdbcUrl, String user, String password) {
+            this.external = external.withDatabase(jdbcUrl, user, password);
+            return this;
+        }
+        Builder external(ExternalInfrastructure external) { this.external = external; return this; }
 
         /** Random free ports for everything: what tests use so they never collide with a running ./platform up. */
         public Builder randomFreePorts() {
@@ -119,7 +146,8 @@ public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts por
         public LocalPlatformConfig build() {
             Path root = repoRoot != null ? repoRoot : findRepoRoot(Path.of(""));
             Path data = dataDir != null ? dataDir : root.resolve(".data");
-            return new LocalPlatformConfig(root, data, ports, components, startTimeout, serviceJvmOptions, serviceStartupCache);
+            return new LocalPlatformConfig(root, data, ports, components, startTimeout, serviceJvmOptions, serviceStartupCache,
+                    external);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.divergence.local;
 
+import dev.divergence.local.kafka.KafkaBroker;
 import dev.divergence.local.net.PortCheck;
 import dev.divergence.local.postgres.PostgresServer;
 import dev.divergence.local.state.LeftoverProcesses;
@@ -43,6 +44,19 @@ final class PreflightChecks {
         }
         requireJars(config);
         requirePortsFree(config.ports(), config.components());
+        requireExternalReachable(config);
+    }
+
+    static void requireExternalReachable(LocalPlatformConfig config) {
+        if (config.external().hasKafka() && !KafkaBroker.isReachable(config.kafkaBootstrapServers())) {
+            throw new PlatformStartException("The external Kafka at " + config.kafkaBootstrapServers()
+                    + " does not answer (--kafka-bootstrap); start it, or leave the option out to run a local broker.");
+        }
+        if (config.external().hasDatabase()
+                && !PostgresServer.isReachable(config.jdbcUrl(), config.databaseUser(), config.databasePassword())) {
+            throw new PlatformStartException("The external database " + config.jdbcUrl() + " does not accept user "
+                    + config.databaseUser() + " (--postgres-url/--postgres-user/--postgres-password); check it, or leave the options out.");
+        }
     }
 
     static void requireJars(LocalPlatformConfig config) {

@@ -28,6 +28,17 @@ class ContractTest {
     }
 
     @Test
+    void externalInfrastructureReachesTheServicesUnchanged() {
+        LocalPlatformConfig external = config.toBuilder().externalKafka("k1:9092,k2:9092")
+                .externalDatabase("jdbc:postgresql://db:5432/prod", "app", "secret").build();
+        assertThat(ServiceEnvironment.of(Component.TRAINING, external))
+                .containsEntry("SPRING_KAFKA_BOOTSTRAP_SERVERS", "k1:9092,k2:9092")
+                .containsEntry("SPRING_DATASOURCE_URL", "jdbc:postgresql://db:5432/prod")
+                .containsEntry("SPRING_DATASOURCE_USERNAME", "app")
+                .containsEntry("SPRING_DATASOURCE_PASSWORD", "secret");
+    }
+
+    @Test
     void theGatewayGetsTheServiceAddressesAndNoInfrastructure() {
         Map<String, String> env = ServiceEnvironment.of(Component.GATEWAY, config);
         assertThat(env).containsEntry("SERVER_PORT", "8080")

@@ -54,6 +54,20 @@ class PreflightChecksTest {
     }
 
     @Test
+    void anExternalKafkaThatDoesNotAnswerIsExplainedInOneLine() throws Exception {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        LocalPlatformConfig config = config().components(Component.KAFKA).externalKafka("localhost:" + closedPort).build();
+        assertThat(config.components()).isEmpty();
+        assertThatThrownBy(() -> PreflightChecks.run(config, PlatformListener.SILENT))
+                .isInstanceOf(PlatformStartException.class)
+                .hasMessageStartingWith("The external Kafka at localhost:" + closedPort + " does not answer")
+                .hasMessageNotContaining("\n");
+    }
+
+    @Test
     void aRunningLauncherOnTheSameDataDirectoryIsReported() {
         LocalPlatformConfig config = config().components(Component.KAFKA).build();
         // the test JVM itself plays the running launcher

@@ -22,6 +22,9 @@ import java.util.Set;
  *   --only A,B           start only these components (e.g. kafka,postgres)
  *   --timeout SECONDS    how long a start may take before it counts as failed (default 300)
  *   --no-startup-cache   run services straight from their jars (no unpacked copy, no class-data archive)
+ *   --kafka-bootstrap H:P        use this broker instead of starting Kafka
+ *   --postgres-url JDBC_URL      use this database instead of starting PostgreSQL
+ *   --postgres-user U, --postgres-password P   its credentials (default postgres/postgres)
  * </pre>
  */
 record CliOptions(String command, LocalPlatformConfig config, boolean terminal) {
@@ -38,6 +41,10 @@ record CliOptions(String command, LocalPlatformConfig config, boolean terminal) 
         Set<Component> only = EnumSet.allOf(Component.class);
         Duration timeout = Duration.ofSeconds(300);
         boolean startupCache = true;
+        String kafkaBootstrap = null;
+        String postgresUrl = null;
+        String postgresUser = LocalPlatformConfig.POSTGRES_USER;
+        String postgresPassword = LocalPlatformConfig.POSTGRES_PASSWORD;
         for (int i = 1; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("--no-startup-cache")) {
@@ -71,6 +78,10 @@ record CliOptions(String command, LocalPlatformConfig config, boolean terminal) 
                     }
                 }
                 case "--timeout" -> timeout = Duration.ofSeconds(parseInt(name, value));
+                case "--kafka-bootstrap" -> kafkaBootstrap = value;
+                case "--postgres-url" -> postgresUrl = value;
+                case "--postgres-user" -> postgresUser = value;
+                case "--postgres-password" -> postgresPassword = value;
                 default -> throw new IllegalArgumentException("unknown option " + name);
             }
         }
@@ -80,6 +91,12 @@ record CliOptions(String command, LocalPlatformConfig config, boolean terminal) 
         }
         LocalPlatformConfig.Builder builder = LocalPlatformConfig.builder().ports(ports).components(only).startTimeout(timeout)
                 .serviceStartupCache(startupCache);
+        if (kafkaBootstrap != null) {
+            builder.externalKafka(kafkaBootstrap);
+        }
+        if (postgresUrl != null) {
+            builder.externalDatabase(postgresUrl, postgresUser, postgresPassword);
+        }
         if (root != null) {
             builder.repoRoot(root);
         }

@@ -76,7 +76,7 @@ final class StatusCommand {
         }
         boolean ok = switch (c) {
             case KAFKA -> KafkaBroker.isReachable(running.kafkaBootstrapServers());
-            case POSTGRES -> PostgresServer.isReachable(running.jdbcUrl());
+            case POSTGRES -> PostgresServer.isReachable(running.jdbcUrl(), running.databaseUser(), running.databasePassword());
             default -> HttpHealth.isReady(running.httpUrl(c), java.time.Duration.ofSeconds(8));
         };
         return ok ? "healthy" : "unhealthy";

@@ -26,6 +26,12 @@ final class UpCommand {
     int run() {
         ConsoleReporter console = new ConsoleReporter(out, options.terminal(), config);
         console.line("Divergence local platform: data in " + config.dataDir() + ", logs in " + config.logDir());
+        if (config.external().hasKafka()) {
+            console.line("  kafka       external  " + config.kafkaBootstrapServers());
+        }
+        if (config.external().hasDatabase()) {
+            console.line("  postgres    external  " + config.jdbcUrl() + "  (user " + config.databaseUser() + ")");
+        }
         long begin = System.nanoTime();
         LocalPlatform platform;
         try {
@@ -36,7 +42,8 @@ final class UpCommand {
             return PlatformCli.FAILED;
         }
         Duration took = Duration.ofNanos(System.nanoTime() - begin);
-        console.line("All " + config.components().size() + " components ready in " + ConsoleReporter.seconds(took) + ":");
+        int n = config.components().size();
+        console.line("All " + n + (n == 1 ? " component" : " components") + " ready in " + ConsoleReporter.seconds(took) + ":");
         for (Component c : config.components()) {
             console.line("  " + ConsoleReporter.label(c) + " " + ConsoleReporter.describe(c, config));
         }

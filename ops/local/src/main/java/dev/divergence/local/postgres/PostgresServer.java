@@ -86,14 +86,14 @@ public final class PostgresServer extends ChildComponent {
 
     @Override
     public boolean isHealthy() {
-        return isReachable(config.jdbcUrl());
+        return isReachable(config.jdbcUrl(), config.databaseUser(), config.databasePassword());
     }
 
     /** True when the database accepts a connection and answers SELECT 1. */
-    public static boolean isReachable(String jdbcUrl) {
+    public static boolean isReachable(String jdbcUrl, String user, String password) {
         Properties props = new Properties();
-        props.setProperty("user", LocalPlatformConfig.POSTGRES_USER);
-        props.setProperty("password", LocalPlatformConfig.POSTGRES_PASSWORD);
+        props.setProperty("user", user);
+        props.setProperty("password", password);
         props.setProperty("connectTimeout", "2");
         props.setProperty("socketTimeout", "3");
         try (Connection c = DriverManager.getConnection(jdbcUrl, props);

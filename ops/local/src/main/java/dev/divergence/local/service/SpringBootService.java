@@ -85,8 +85,8 @@ public final class SpringBootService extends ChildComponent {
             }
             env.put("DIVERGENCE_GRPC_PORT", Integer.toString(config.ports().grpc(component)));
             env.put("SPRING_DATASOURCE_URL", config.jdbcUrl());
-            env.put("SPRING_DATASOURCE_USERNAME", LocalPlatformConfig.POSTGRES_USER);
-            env.put("SPRING_DATASOURCE_PASSWORD", LocalPlatformConfig.POSTGRES_PASSWORD);
+            env.put("SPRING_DATASOURCE_USERNAME", config.databaseUser());
+            env.put("SPRING_DATASOURCE_PASSWORD", config.databasePassword());
             env.put("SPRING_KAFKA_BOOTSTRAP_SERVERS", config.kafkaBootstrapServers());
             return env;
         }

@@ -49,6 +49,18 @@ class CliOptionsTest {
     }
 
     @Test
+    void externalKafkaAndPostgresAreUsedInsteadOfStartingThem() throws Exception {
+        CliOptions o = CliOptions.parse(new String[] {"up", "--root", checkout().toString(),
+                "--kafka-bootstrap", "kafka.example:9092", "--postgres-url", "jdbc:postgresql://db.example:5432/d",
+                "--postgres-user", "app", "--postgres-password", "secret"});
+        assertThat(o.config().components()).doesNotContain(Component.KAFKA, Component.POSTGRES).contains(Component.GATEWAY);
+        assertThat(o.config().kafkaBootstrapServers()).isEqualTo("kafka.example:9092");
+        assertThat(o.config().jdbcUrl()).isEqualTo("jdbc:postgresql://db.example:5432/d");
+        assertThat(o.config().databaseUser()).isEqualTo("app");
+        assertThat(o.config().databasePassword()).isEqualTo("secret");
+    }
+
+    @Test
     void rejectsWhatItDoesNotKnowWithAUsageExitCode() throws Exception {
         assertThatThrownBy(() -> CliOptions.parse(new String[] {"up", "--colour", "x"})).hasMessageContaining("unknown option --colour");
         assertThatThrownBy(() -> CliOptions.parse(new String[] {"up", "--port-offset", "x"})).hasMessageContaining("expects a number");

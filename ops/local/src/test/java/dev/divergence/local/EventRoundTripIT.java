@@ -162,8 +162,9 @@ class EventRoundTripIT {
 
   private static String jobBody(String name) {
     return """
-        {"displayName":"%s","spec":{"algorithm":"distillation","divergence":"reverse_kl","baseModel":"tiny-lm-student",
-         "teacherModel":"tiny-lm-teacher","dataset":"arithmetic","maxSteps":10}}""".formatted(name);
+        {"displayName":"%s","spec":{"algorithm":"distillation","model":"breast-cancer-mlp-student",
+         "dataset":"breast-cancer","budget":{"maxSteps":10},
+         "distillation":{"teacherModel":"breast-cancer-mlp-teacher","divergence":{"name":"reverse_kl"}}}}""".formatted(name);
   }
 
   /** Every submitted job is tracked by evaluation, and none had its event applied twice. */

@@ -8,6 +8,9 @@ import com.google.protobuf.Timestamp;
 import dev.divergence.platform.events.Topics;
 import dev.divergence.platform.test.EmbeddedInfrastructure;
 import dev.divergence.proto.common.v1.EventEnvelope;
+import dev.divergence.proto.training.v1.Budget;
+import dev.divergence.proto.training.v1.DistillationSpec;
+import dev.divergence.proto.training.v1.DivergenceChoice;
 import dev.divergence.proto.training.v1.Job;
 import dev.divergence.proto.training.v1.JobSpec;
 import dev.divergence.proto.training.v1.JobState;
@@ -119,8 +122,10 @@ class TrainingJobTrackingIT {
 
   private static EventEnvelope jobSubmitted(String jobId) {
     Job job = Job.newBuilder().setJobId(jobId).setDisplayName("js distillation").setState(JobState.JOB_STATE_QUEUED)
-        .setSpec(JobSpec.newBuilder().setAlgorithm("distillation").setDivergence("js").setBaseModel("tiny-lm")
-            .setTeacherModel("tiny-lm-teacher").setDataset("arithmetic").setMaxSteps(10))
+        .setSpec(JobSpec.newBuilder().setAlgorithm("distillation").setModel("tiny-lm").setDataset("arithmetic")
+            .setBudget(Budget.newBuilder().setMaxSteps(10))
+            .setDistillation(DistillationSpec.newBuilder().setTeacherModel("tiny-lm-teacher")
+                .setDivergence(DivergenceChoice.newBuilder().setName("js"))))
         .setCreatedAt(Timestamp.newBuilder().setSeconds(1_790_000_000L)).setAttempt(1).build();
     return EventEnvelope.newBuilder().setEventId(UUID.randomUUID().toString())
         .setType("dev.divergence.training.v1.JobSubmitted").setTenant("default").setAggregateId(jobId)

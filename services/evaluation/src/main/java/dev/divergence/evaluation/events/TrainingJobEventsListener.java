@@ -40,13 +40,22 @@ public class TrainingJobEventsListener {
     consumer.handleOnce(CONSUMER, event, this::track);
   }
 
+  private static String divergenceOf(Job job) {
+    var spec = job.getSpec();
+    return switch (spec.getMethodCase()) {
+      case DISTILLATION -> spec.getDistillation().getDivergence().getName();
+      case F_DPO -> spec.getFDpo().getDivergence().getName();
+      default -> "";
+    };
+  }
+
   private void track(ReceivedEvent event) {
     Job job = event.payload(JobSubmitted.class).getJob();
     var occurred = event.envelope().getOccurredAt();
     var created = job.getCreatedAt();
     jobs.applyEvent(new TrackedTrainingJob(
         UUID.fromString(job.getJobId()), event.envelope().getTenant(), job.getSpec().getAlgorithm(),
-        job.getSpec().getDivergence(), job.getSpec().getBaseModel(), job.getState().name().replace("JOB_STATE_", ""),
+        divergenceOf(job), job.getSpec().getModel(), job.getState().name().replace("JOB_STATE_", ""),
         Instant.ofEpochSecond(created.getSeconds(), created.getNanos()),
         Instant.ofEpochSecond(occurred.getSeconds(), occurred.getNanos()), 1));
   }

@@ -1,21 +1,6 @@
 package dev.divergence.training.api;
 
-import jakarta.validation.Valid;
-import jakarta.validation.constraints.NotNull;
-import java.util.Map;
+import dev.divergence.training.job.JobSpec;
 
-/** Body of {@code POST /api/v1/training/jobs}. */
-public record SubmitJobRequest(
-    String idempotencyKey,
-    String displayName,
-    @NotNull(message = "is required") @Valid Spec spec) {
-
-  public record Spec(
-      String algorithm,
-      String divergence,
-      String baseModel,
-      String teacherModel,
-      String dataset,
-      @NotNull(message = "is required") Long maxSteps,
-      Map<String, Double> parameters) {}
-}
+/** Body of {@code POST /api/v1/training/jobs}; the spec is validated by the domain (field names as here). */
+public record SubmitJobRequest(String idempotencyKey, String displayName, JobSpec spec) {}

@@ -2,11 +2,20 @@ package dev.divergence.training.events;
 
 import dev.divergence.platform.events.OutboxEventPublisher;
 import dev.divergence.platform.events.Topics;
+import dev.divergence.proto.training.v1.JobStateChanged;
 import dev.divergence.proto.training.v1.JobSubmitted;
+import dev.divergence.proto.training.v1.StepMetrics;
 import dev.divergence.training.job.Job;
+import dev.divergence.training.job.JobState;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
 import org.springframework.stereotype.Component;
 
-/** Lifecycle events of jobs on training.job-events.v1, keyed by job id, through the outbox. */
+/**
+ * Job lifecycle events on training.job-events.v1 and step metrics on training.metrics.v1, keyed by
+ * job id, through the outbox (callers are inside the transaction of the change).
+ */
 @Component
 public class JobEventPublisher {
 
@@ -19,5 +28,15 @@ public class JobEventPublisher {
   public void submitted(Job job) {
     outbox.publish(Topics.TRAINING_JOB_EVENTS, job.id().toString(),
         JobSubmitted.newBuilder().setJob(JobMessages.toProto(job)).build());
+  }
+
+  public void stateChanged(Job job, JobState previous) {
+    outbox.publish(Topics.TRAINING_JOB_EVENTS, job.id().toString(), JobStateChanged.newBuilder()
+        .setJob(JobMessages.toProto(job)).setPrevious(JobMessages.toProto(previous)).build());
+  }
+
+  public void stepMetrics(UUID jobId, int attempt, long step, Map<String, Double> values, Instant time) {
+    outbox.publish(Topics.TRAINING_METRICS, jobId.toString(), StepMetrics.newBuilder().setJobId(jobId.toString())
+        .setAttempt(attempt).setStep(step).putAllValues(values).setTime(JobMessages.timestamp(time)).build());
   }
 }

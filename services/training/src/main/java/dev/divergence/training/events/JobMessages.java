@@ -1,34 +1,213 @@
 package dev.divergence.training.events;
 
 import com.google.protobuf.Timestamp;
+import dev.divergence.proto.training.v1.Budget;
+import dev.divergence.proto.training.v1.DistillationSpec;
+import dev.divergence.proto.training.v1.DivergenceChoice;
+import dev.divergence.proto.training.v1.FDpoSpec;
 import dev.divergence.proto.training.v1.Job;
 import dev.divergence.proto.training.v1.JobSpec;
 import dev.divergence.proto.training.v1.JobState;
+import dev.divergence.proto.training.v1.Progress;
+import dev.divergence.proto.training.v1.SupervisedSpec;
+import java.time.Instant;
 
-/** Domain jobs as shared-proto messages (events and gRPC use the same shape). */
+/** Domain jobs as shared-proto messages and back (events and gRPC use the same shape). */
 public final class JobMessages {
 
   private JobMessages() {}
 
   public static Job toProto(dev.divergence.training.job.Job job) {
-    var spec = job.spec();
-    JobSpec.Builder protoSpec = JobSpec.newBuilder()
-        .setAlgorithm(spec.algorithm())
-        .setDivergence(spec.divergence())
-        .setBaseModel(spec.baseModel())
-        .setDataset(spec.dataset())
-        .setMaxSteps(spec.maxSteps())
-        .putAllParameters(spec.parameters());
-    if (spec.teacherModel() != null) {
-      protoSpec.setTeacherModel(spec.teacherModel());
+    var progress = job.progress();
+    Progress.Builder protoProgress = Progress.newBuilder().setStep(progress.step())
+        .setTotalSteps(progress.totalSteps()).setPercent(progress.percent());
+    if (progress.etaSeconds() != null) {
+      protoProgress.setEtaSeconds(progress.etaSeconds());
     }
-    return Job.newBuilder()
+    Job.Builder proto = Job.newBuilder()
         .setJobId(job.id().toString())
         .setDisplayName(job.displayName())
-        .setState(JobState.valueOf("JOB_STATE_" + job.state().name()))
-        .setSpec(protoSpec)
-        .setCreatedAt(Timestamp.newBuilder().setSeconds(job.createdAt().getEpochSecond()).setNanos(job.createdAt().getNano()))
+        .setState(toProto(job.state()))
+        .setSpec(toProto(job.spec()))
+        .setCreatedAt(timestamp(job.createdAt()))
         .setAttempt(job.attempt())
-        .build();
+        .setProgress(protoProgress);
+    if (job.reason() != null) {
+      proto.setReason(job.reason());
+    }
+    if (job.message() != null) {
+      proto.setMessage(job.message());
+    }
+    if (job.startedAt() != null) {
+      proto.setStartedAt(timestamp(job.startedAt()));
+    }
+    if (job.finishedAt() != null) {
+      proto.setFinishedAt(timestamp(job.finishedAt()));
+    }
+    if (job.outputModel() != null) {
+      proto.setOutputModel(job.outputModel());
+    }
+    return proto.build();
+  }
+
+  public static JobState toProto(dev.divergence.training.job.JobState state) {
+    return JobState.valueOf("JOB_STATE_" + state.name());
+  }
+
+  public static dev.divergence.training.job.JobState fromProto(JobState state) {
+    return state == JobState.JOB_STATE_UNSPECIFIED || state == JobState.UNRECOGNIZED
+        ? null : dev.divergence.training.job.JobState.valueOf(state.name().substring("JOB_STATE_".length()));
+  }
+
+  public static JobSpec toProto(dev.divergence.training.job.JobSpec spec) {
+    JobSpec.Builder proto = JobSpec.newBuilder().setAlgorithm(nullToEmpty(spec.algorithm()))
+        .setModel(nullToEmpty(spec.model())).setDataset(nullToEmpty(spec.dataset()));
+    if (spec.budget() != null) {
+      proto.setBudget(toProto(spec.budget()));
+    }
+    if (spec.distillation() != null) {
+      var d = spec.distillation();
+      DistillationSpec.Builder b = DistillationSpec.newBuilder().setTeacherModel(nullToEmpty(d.teacherModel()));
+      if (d.divergence() != null) {
+        b.setDivergence(toProto(d.divergence()));
+      }
+      if (d.temperature() != null) {
+        b.setTemperature(d.temperature());
+      }
+      if (d.ceWeight() != null) {
+        b.setCeWeight(d.ceWeight());
+      }
+      if (d.onPolicyFraction() != null) {
+        b.setOnPolicyFraction(d.onPolicyFraction());
+      }
+      if (d.sequenceLevel() != null) {
+        b.setSequenceLevel(d.sequenceLevel());
+      }
+      if (d.topK() != null) {
+        b.setTopK(d.topK());
+      }
+      proto.setDistillation(b);
+    }
+    if (spec.fDpo() != null) {
+      var f = spec.fDpo();
+      FDpoSpec.Builder b = FDpoSpec.newBuilder().setReferenceModel(nullToEmpty(f.referenceModel()));
+      if (f.divergence() != null) {
+        b.setDivergence(toProto(f.divergence()));
+      }
+      if (f.beta() != null) {
+        b.setBeta(f.beta());
+      }
+      if (f.labelSmoothing() != null) {
+        b.setLabelSmoothing(f.labelSmoothing());
+      }
+      proto.setFDpo(b);
+    }
+    if (spec.supervised() != null) {
+      proto.setSupervised(SupervisedSpec.getDefaultInstance());
+    }
+    return proto.build();
+  }
+
+  /** A gRPC spec as the domain spec; proto3 zeros of optional numbers mean "use the default". */
+  public static dev.divergence.training.job.JobSpec fromProto(JobSpec proto) {
+    var budget = proto.hasBudget() ? fromProto(proto.getBudget()) : null;
+    dev.divergence.training.job.DistillationSpec distillation = null;
+    dev.divergence.training.job.FDpoSpec fDpo = null;
+    dev.divergence.training.job.SupervisedSpec supervised = null;
+    switch (proto.getMethodCase()) {
+      case DISTILLATION -> {
+        var d = proto.getDistillation();
+        distillation = new dev.divergence.training.job.DistillationSpec(emptyToNull(d.getTeacherModel()),
+            d.hasDivergence() ? fromProto(d.getDivergence()) : null, zeroToNull(d.getTemperature()),
+            d.getCeWeight(), d.getOnPolicyFraction(), d.getSequenceLevel(), d.getTopK());
+      }
+      case F_DPO -> {
+        var f = proto.getFDpo();
+        fDpo = new dev.divergence.training.job.FDpoSpec(emptyToNull(f.getReferenceModel()),
+            f.hasDivergence() ? fromProto(f.getDivergence()) : null, zeroToNull(f.getBeta()), f.getLabelSmoothing());
+      }
+      case SUPERVISED -> supervised = new dev.divergence.training.job.SupervisedSpec();
+      case METHOD_NOT_SET -> { }
+    }
+    return new dev.divergence.training.job.JobSpec(emptyToNull(proto.getAlgorithm()), emptyToNull(proto.getModel()),
+        emptyToNull(proto.getDataset()), budget, distillation, fDpo, supervised);
+  }
+
+  public static dev.divergence.training.job.Budget fromProto(Budget b) {
+    return new dev.divergence.training.job.Budget(b.getMaxSteps() == 0 ? null : b.getMaxSteps(),
+        zeroToNull(b.getBatchSize()), zeroToNull(b.getLearningRate()), b.getWarmupSteps(), emptyToNull(b.getSchedule()),
+        zeroToNull(b.getCheckpointEvery()), b.getSeed() == 0 ? null : b.getSeed(), zeroToNull(b.getGradientAccumulation()),
+        zeroToNull(b.getMaxGradNorm()), zeroToNull(b.getLogEvery()));
+  }
+
+  static Budget toProto(dev.divergence.training.job.Budget b) {
+    Budget.Builder proto = Budget.newBuilder();
+    if (b.maxSteps() != null) {
+      proto.setMaxSteps(b.maxSteps());
+    }
+    if (b.batchSize() != null) {
+      proto.setBatchSize(b.batchSize());
+    }
+    if (b.learningRate() != null) {
+      proto.setLearningRate(b.learningRate());
+    }
+    if (b.warmupSteps() != null) {
+      proto.setWarmupSteps(b.warmupSteps());
+    }
+    if (b.schedule() != null) {
+      proto.setSchedule(b.schedule());
+    }
+    if (b.checkpointEvery() != null) {
+      proto.setCheckpointEvery(b.checkpointEvery());
+    }
+    if (b.seed() != null) {
+      proto.setSeed(b.seed());
+    }
+    if (b.gradientAccumulation() != null) {
+      proto.setGradientAccumulation(b.gradientAccumulation());
+    }
+    if (b.maxGradNorm() != null) {
+      proto.setMaxGradNorm(b.maxGradNorm());
+    }
+    if (b.logEvery() != null) {
+      proto.setLogEvery(b.logEvery());
+    }
+    return proto.build();
+  }
+
+  static DivergenceChoice toProto(dev.divergence.training.job.DivergenceChoice d) {
+    DivergenceChoice.Builder proto = DivergenceChoice.newBuilder().setName(nullToEmpty(d.name()));
+    if (d.alpha() != null) {
+      proto.setAlpha(d.alpha());
+    }
+    if (d.beta() != null) {
+      proto.setBeta(d.beta());
+    }
+    return proto.build();
+  }
+
+  static dev.divergence.training.job.DivergenceChoice fromProto(DivergenceChoice d) {
+    return new dev.divergence.training.job.DivergenceChoice(emptyToNull(d.getName()),
+        d.hasAlpha() ? d.getAlpha() : null, d.hasBeta() ? d.getBeta() : null);
+  }
+
+  public static Timestamp timestamp(Instant instant) {
+    return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+  }
+
+  private static String nullToEmpty(String value) {
+    return value == null ? "" : value;
+  }
+
+  private static String emptyToNull(String value) {
+    return value == null || value.isEmpty() ? null : value;
+  }
+
+  private static Double zeroToNull(double value) {
+    return value == 0 ? null : value;
+  }
+
+  private static Integer zeroToNull(int value) {
+    return value == 0 ? null : value;
   }
 }

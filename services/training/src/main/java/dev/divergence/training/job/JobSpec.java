@@ -1,21 +1,50 @@
 package dev.divergence.training.job;
 
-import java.util.Map;
-
 /**
- * What to train. {@code divergence} uses the platform vocabulary (kl, reverse_kl, js, ...);
- * {@code parameters} holds the algorithm's numeric settings (beta, alpha, temperature, ...).
+ * What to train. Exactly one of {@code distillation}, {@code fDpo}, {@code supervised} is set,
+ * the one matching {@code algorithm}.
+ *
+ * @param model the model trained: the student, the policy, or the base of supervised training
  */
 public record JobSpec(
     String algorithm,
-    String divergence,
-    String baseModel,
-    String teacherModel,
+    String model,
     String dataset,
-    long maxSteps,
-    Map<String, Double> parameters) {
+    Budget budget,
+    DistillationSpec distillation,
+    FDpoSpec fDpo,
+    SupervisedSpec supervised) {
 
-  public JobSpec {
-    parameters = parameters == null ? Map.of() : Map.copyOf(parameters);
+  /** The method part matching {@link #algorithm()}; valid specs only. */
+  public MethodSpec method() {
+    return switch (Algorithm.byApiName(algorithm).orElseThrow()) {
+      case DISTILLATION -> distillation;
+      case F_DPO -> fDpo;
+      case SUPERVISED -> supervised == null ? new SupervisedSpec() : supervised;
+    };
+  }
+
+  /** The divergence the job optimises, if its algorithm has one. */
+  public String divergenceName() {
+    if (distillation != null && distillation.divergence() != null) {
+      return distillation.divergence().name();
+    }
+    if (fDpo != null && fDpo.divergence() != null) {
+      return fDpo.divergence().name();
+    }
+    return "";
+  }
+
+  /** The same spec with every default filled in; valid specs only. */
+  public JobSpec withDefaults() {
+    return new JobSpec(algorithm, model, dataset, budget.withDefaults(),
+        distillation == null ? null : distillation.withDefaults(),
+        fDpo == null ? null : fDpo.withDefaults(),
+        Algorithm.SUPERVISED.apiName().equals(algorithm) ? new SupervisedSpec() : null);
+  }
+
+  /** The same spec with another budget (retry with changed parameters). */
+  public JobSpec withBudget(Budget newBudget) {
+    return new JobSpec(algorithm, model, dataset, newBudget, distillation, fDpo, supervised);
   }
 }

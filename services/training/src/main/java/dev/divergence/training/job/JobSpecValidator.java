@@ -2,27 +2,46 @@ package dev.divergence.training.job;
 
 import dev.divergence.platform.errors.FieldViolation;
 import dev.divergence.platform.errors.InvalidArgumentException;
+import dev.divergence.training.registry.DatasetKind;
+import dev.divergence.training.registry.DatasetRegistry;
+import dev.divergence.training.registry.ModelRegistry;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import org.springframework.stereotype.Component;
 
 /**
- * Rules every job spec must satisfy whatever the transport, so REST and gRPC reject the same input
- * with the same field names.
+ * Every rule a job spec must satisfy, whatever the transport: REST and gRPC reject the same input
+ * with the same field names. Checks the shape, the ranges, and that the models and the dataset
+ * exist and suit the algorithm.
  */
-public final class JobSpecValidator {
+@Component
+public class JobSpecValidator {
 
-  /** Job types this service runs; trainers per algorithm arrive with the training issue. */
-  public static final Set<String> ALGORITHMS = Set.of("distillation", "f_dpo", "supervised");
+  /** Divergences each algorithm can optimise, by their platform names. */
+  static final Map<Algorithm, Set<String>> DIVERGENCES = Map.of(
+      Algorithm.DISTILLATION, Set.of("kl", "reverse_kl", "js", "jsd", "tv", "skew_kl", "skew_reverse_kl", "sinkhorn", "akl", "pld"),
+      Algorithm.F_DPO, Set.of("reverse_kl", "kl", "js", "alpha"));
 
-  /** The platform's divergence vocabulary (ARCHITECTURE.md, Conventions). */
-  public static final Set<String> DIVERGENCES = Set.of(
-      "kl", "reverse_kl", "js", "jsd", "tv", "hellinger", "chi2", "alpha", "skew_kl", "skew_reverse_kl",
-      "sinkhorn", "akl");
+  /** Dataset kinds each algorithm trains on. */
+  static final Map<Algorithm, Set<DatasetKind>> DATASET_KINDS = Map.of(
+      Algorithm.DISTILLATION, Set.of(DatasetKind.TEXT, DatasetKind.CLASSIFICATION),
+      Algorithm.F_DPO, Set.of(DatasetKind.PREFERENCE),
+      Algorithm.SUPERVISED, Set.of(DatasetKind.TEXT, DatasetKind.CLASSIFICATION));
 
-  private JobSpecValidator() {}
+  private static final Set<String> SCHEDULES = Set.of("constant", "linear", "cosine");
 
-  public static void validate(String displayName, JobSpec spec) {
+  private final ModelRegistry models;
+  private final DatasetRegistry datasets;
+
+  public JobSpecValidator(ModelRegistry models, DatasetRegistry datasets) {
+    this.models = models;
+    this.datasets = datasets;
+  }
+
+  public void validate(String displayName, JobSpec spec) {
     List<FieldViolation> violations = new ArrayList<>();
     if (displayName != null && displayName.length() > 200) {
       violations.add(new FieldViolation("displayName", "must be at most 200 characters"));
@@ -30,31 +49,21 @@ public final class JobSpecValidator {
     if (spec == null) {
       throw new InvalidArgumentException("spec", "is required");
     }
-    if (isBlank(spec.algorithm())) {
-      violations.add(new FieldViolation("spec.algorithm", "is required"));
-    } else if (!ALGORITHMS.contains(spec.algorithm())) {
-      violations.add(new FieldViolation("spec.algorithm", "unknown algorithm '" + spec.algorithm() + "'; one of " + sorted(ALGORITHMS)));
+    Optional<Algorithm> algorithm = Algorithm.byApiName(spec.algorithm());
+    if (spec.algorithm() == null || spec.algorithm().isBlank()) {
+      violations.add(new FieldViolation("spec.algorithm", "is required; one of " + Algorithm.apiNames()));
+    } else if (algorithm.isEmpty()) {
+      violations.add(new FieldViolation("spec.algorithm", "unknown algorithm '" + spec.algorithm() + "'; one of " + Algorithm.apiNames()));
     }
-    if (isBlank(spec.divergence())) {
-      violations.add(new FieldViolation("spec.divergence", "is required"));
-    } else if (!DIVERGENCES.contains(spec.divergence())) {
-      violations.add(new FieldViolation("spec.divergence", "unknown divergence '" + spec.divergence() + "'; one of " + sorted(DIVERGENCES)));
-    }
-    if (isBlank(spec.baseModel())) {
-      violations.add(new FieldViolation("spec.baseModel", "is required"));
-    }
-    if ("distillation".equals(spec.algorithm()) && isBlank(spec.teacherModel())) {
-      violations.add(new FieldViolation("spec.teacherModel", "is required for distillation"));
-    }
-    if (isBlank(spec.dataset())) {
-      violations.add(new FieldViolation("spec.dataset", "is required"));
-    }
-    if (spec.maxSteps() <= 0) {
-      violations.add(new FieldViolation("spec.maxSteps", "must be positive"));
-    }
-    spec.parameters().forEach((name, value) -> {
-      if (value == null || !Double.isFinite(value)) {
-        violations.add(new FieldViolation("spec.parameters." + name, "must be a finite number"));
+    requireModel(violations, "spec.model", spec.model());
+    validateBudget(violations, spec.budget());
+    algorithm.ifPresent(a -> {
+      validateMethodBlocks(violations, a, spec);
+      validateDataset(violations, a, spec.dataset());
+      switch (a) {
+        case DISTILLATION -> validateDistillation(violations, spec.distillation());
+        case F_DPO -> validateFDpo(violations, spec.fDpo());
+        case SUPERVISED -> { }
       }
     });
     if (!violations.isEmpty()) {
@@ -62,8 +71,140 @@ public final class JobSpecValidator {
     }
   }
 
-  private static boolean isBlank(String value) {
-    return value == null || value.isBlank();
+  private static void validateMethodBlocks(List<FieldViolation> violations, Algorithm algorithm, JobSpec spec) {
+    if (algorithm != Algorithm.DISTILLATION && spec.distillation() != null) {
+      violations.add(new FieldViolation("spec.distillation", "only for algorithm distillation"));
+    }
+    if (algorithm != Algorithm.F_DPO && spec.fDpo() != null) {
+      violations.add(new FieldViolation("spec.fDpo", "only for algorithm f_dpo"));
+    }
+    if (algorithm != Algorithm.SUPERVISED && spec.supervised() != null) {
+      violations.add(new FieldViolation("spec.supervised", "only for algorithm supervised"));
+    }
+  }
+
+  private void validateDataset(List<FieldViolation> violations, Algorithm algorithm, String dataset) {
+    if (dataset == null || dataset.isBlank()) {
+      violations.add(new FieldViolation("spec.dataset", "is required"));
+      return;
+    }
+    Optional<DatasetKind> kind = datasets.kindOf(dataset);
+    if (kind.isEmpty()) {
+      violations.add(new FieldViolation("spec.dataset", "no dataset '" + dataset + "'; see GET /api/v1/training/datasets"));
+    } else if (!DATASET_KINDS.get(algorithm).contains(kind.get())) {
+      violations.add(new FieldViolation("spec.dataset", "dataset '" + dataset + "' holds " + kind.get().apiName()
+          + " records; " + algorithm.apiName() + " needs " + DATASET_KINDS.get(algorithm).stream().map(DatasetKind::apiName).sorted().toList()));
+    }
+  }
+
+  private void validateDistillation(List<FieldViolation> violations, DistillationSpec spec) {
+    if (spec == null) {
+      violations.add(new FieldViolation("spec.distillation", "is required for algorithm distillation"));
+      return;
+    }
+    requireModel(violations, "spec.distillation.teacherModel", spec.teacherModel());
+    validateDivergence(violations, "spec.distillation.divergence", Algorithm.DISTILLATION, spec.divergence());
+    positive(violations, "spec.distillation.temperature", spec.temperature());
+    unitInterval(violations, "spec.distillation.ceWeight", spec.ceWeight());
+    unitInterval(violations, "spec.distillation.onPolicyFraction", spec.onPolicyFraction());
+    if (spec.topK() != null && spec.topK() < 0) {
+      violations.add(new FieldViolation("spec.distillation.topK", "must be 0 (all) or positive"));
+    }
+  }
+
+  private void validateFDpo(List<FieldViolation> violations, FDpoSpec spec) {
+    if (spec == null) {
+      violations.add(new FieldViolation("spec.fDpo", "is required for algorithm f_dpo"));
+      return;
+    }
+    requireModel(violations, "spec.fDpo.referenceModel", spec.referenceModel());
+    validateDivergence(violations, "spec.fDpo.divergence", Algorithm.F_DPO, spec.divergence());
+    positive(violations, "spec.fDpo.beta", spec.beta());
+    if (spec.labelSmoothing() != null && !(spec.labelSmoothing() >= 0 && spec.labelSmoothing() < 0.5)) {
+      violations.add(new FieldViolation("spec.fDpo.labelSmoothing", "must be in [0, 0.5)"));
+    }
+  }
+
+  private static void validateDivergence(
+      List<FieldViolation> violations, String field, Algorithm algorithm, DivergenceChoice divergence) {
+    if (divergence == null || divergence.name() == null || divergence.name().isBlank()) {
+      violations.add(new FieldViolation(field + ".name", "is required; one of " + sorted(DIVERGENCES.get(algorithm))));
+      return;
+    }
+    String name = divergence.name();
+    if (!DIVERGENCES.get(algorithm).contains(name)) {
+      violations.add(new FieldViolation(field + ".name",
+          "unknown divergence '" + name + "' for " + algorithm.apiName() + "; one of " + sorted(DIVERGENCES.get(algorithm))));
+      return;
+    }
+    boolean takesAlpha = Set.of("alpha", "skew_kl", "skew_reverse_kl", "akl").contains(name);
+    boolean takesBeta = name.equals("jsd");
+    if (divergence.alpha() != null && !takesAlpha) {
+      violations.add(new FieldViolation(field + ".alpha", "is not a parameter of " + name));
+    }
+    if (divergence.beta() != null && !takesBeta) {
+      violations.add(new FieldViolation(field + ".beta", "is not a parameter of " + name));
+    }
+    if (divergence.alpha() != null && takesAlpha) {
+      boolean open = name.equals("alpha");
+      double a = divergence.alpha();
+      if (!Double.isFinite(a) || (open ? !(a > 0 && a < 1) : !(a >= 0 && a <= 1))) {
+        violations.add(new FieldViolation(field + ".alpha", open ? "must be in (0, 1) (paper convention; TRL's alpha is 1 - alpha)" : "must be in [0, 1]"));
+      }
+    }
+    if (divergence.beta() != null && !(divergence.beta() >= 0 && divergence.beta() <= 1)) {
+      violations.add(new FieldViolation(field + ".beta", "must be in [0, 1] (0 = forward KL, 1 = reverse KL)"));
+    }
+  }
+
+  private static void validateBudget(List<FieldViolation> violations, Budget budget) {
+    if (budget == null) {
+      violations.add(new FieldViolation("spec.budget", "is required (at least budget.maxSteps)"));
+      return;
+    }
+    if (budget.maxSteps() == null) {
+      violations.add(new FieldViolation("spec.budget.maxSteps", "is required"));
+    } else if (budget.maxSteps() <= 0 || budget.maxSteps() > 10_000_000) {
+      violations.add(new FieldViolation("spec.budget.maxSteps", "must be between 1 and 10000000"));
+    }
+    range(violations, "spec.budget.batchSize", budget.batchSize(), 1, 65_536);
+    positive(violations, "spec.budget.learningRate", budget.learningRate());
+    range(violations, "spec.budget.warmupSteps", budget.warmupSteps(), 0, Integer.MAX_VALUE);
+    range(violations, "spec.budget.checkpointEvery", budget.checkpointEvery(), 1, Integer.MAX_VALUE);
+    range(violations, "spec.budget.gradientAccumulation", budget.gradientAccumulation(), 1, 1024);
+    range(violations, "spec.budget.logEvery", budget.logEvery(), 1, Integer.MAX_VALUE);
+    if (budget.maxGradNorm() != null && !(budget.maxGradNorm() >= 0)) {
+      violations.add(new FieldViolation("spec.budget.maxGradNorm", "must be 0 (no clipping) or positive"));
+    }
+    if (budget.schedule() != null && !SCHEDULES.contains(budget.schedule())) {
+      violations.add(new FieldViolation("spec.budget.schedule", "unknown schedule '" + budget.schedule() + "'; one of " + sorted(SCHEDULES)));
+    }
+  }
+
+  private void requireModel(List<FieldViolation> violations, String field, String reference) {
+    if (reference == null || reference.isBlank()) {
+      violations.add(new FieldViolation(field, "is required"));
+    } else if (!models.exists(reference)) {
+      violations.add(new FieldViolation(field, "no model '" + reference + "'; see GET /api/v1/training/models"));
+    }
+  }
+
+  private static void positive(List<FieldViolation> violations, String field, Double value) {
+    if (value != null && !(value > 0 && Double.isFinite(value))) {
+      violations.add(new FieldViolation(field, "must be a positive number"));
+    }
+  }
+
+  private static void unitInterval(List<FieldViolation> violations, String field, Double value) {
+    if (value != null && !(value >= 0 && value <= 1)) {
+      violations.add(new FieldViolation(field, "must be in [0, 1]"));
+    }
+  }
+
+  private static void range(List<FieldViolation> violations, String field, Integer value, int min, int max) {
+    if (value != null && (value < min || value > max)) {
+      violations.add(new FieldViolation(field, "must be between " + min + " and " + max));
+    }
   }
 
   private static List<String> sorted(Set<String> values) {

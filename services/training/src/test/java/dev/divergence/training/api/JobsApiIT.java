@@ -35,12 +35,14 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** REST → PostgreSQL (job + outbox in one transaction) → relay → Kafka, on real infrastructure. */
 @EmbeddedInfrastructure
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "divergence.grpc.port=0")
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {"divergence.grpc.port=0", "divergence.training.workers=0"})
 class JobsApiIT {
 
   private static final String VALID_SPEC = """
-      {"algorithm":"distillation","divergence":"reverse_kl","baseModel":"tiny-lm-student",
-       "teacherModel":"tiny-lm-teacher","dataset":"arithmetic","maxSteps":100,"parameters":{"temperature":2.0}}""";
+      {"algorithm":"distillation","model":"breast-cancer-mlp-student","dataset":"breast-cancer",
+       "budget":{"maxSteps":100},
+       "distillation":{"teacherModel":"breast-cancer-mlp-teacher","divergence":{"name":"reverse_kl"},"temperature":2.0}}""";
 
   private static KafkaConsumer<String, byte[]> consumer;
   private final HttpClient http = HttpClient.newHttpClient();
@@ -82,7 +84,8 @@ class JobsApiIT {
     assertThat(envelope.getAggregateId()).isEqualTo(jobId);
     assertThat(envelope.getTenant()).isEqualTo("default");
     assertThat(envelope.getProducer()).isEqualTo("training");
-    assertThat(envelope.getPayload().unpack(JobSubmitted.class).getJob().getSpec().getDivergence()).isEqualTo("reverse_kl");
+    assertThat(envelope.getPayload().unpack(JobSubmitted.class).getJob().getSpec().getDistillation().getDivergence().getName())
+        .isEqualTo("reverse_kl");
     assertThat(record.headers().lastHeader(EventHeaders.EVENT_ID).value()).asString().isEqualTo(envelope.getEventId());
     assertThat(record.headers().lastHeader(EventHeaders.TRACEPARENT)).as("trace context travels with the event").isNotNull();
     await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.queryForObject(
@@ -90,7 +93,9 @@ class JobsApiIT {
 
     HttpResponse<String> read = get("/api/v1/training/jobs/" + jobId);
     assertThat(read.statusCode()).isEqualTo(200);
-    assertThat(json.readTree(read.body()).get("spec").get("teacherModel").asString()).isEqualTo("tiny-lm-teacher");
+    JsonNode spec = json.readTree(read.body()).get("spec");
+    assertThat(spec.get("distillation").get("teacherModel").asString()).isEqualTo("breast-cancer-mlp-teacher");
+    assertThat(spec.get("budget").get("batchSize").asInt()).as("defaults filled in").isEqualTo(8);
   }
 
   @Test
@@ -126,22 +131,25 @@ class JobsApiIT {
   @Test
   void unknownFieldIs400NamingIt() throws Exception {
     String body = "{\"spec\":" + VALID_SPEC.replace("\"maxSteps\":100", "\"maxSteps\":100,\"learningRat\":0.1") + "}";
-    assertProblem(post(body, Map.of()), 400, "spec.learningRat");
+    assertProblem(post(body, Map.of()), 400, "spec.budget.learningRat");
   }
 
   @Test
   void missingFieldsAre400NamingThem() throws Exception {
     assertProblem(post("{}", Map.of()), 400, "spec");
-    assertProblem(post("{\"spec\":" + VALID_SPEC.replace("\"maxSteps\":100,", "") + "}", Map.of()), 400, "spec.maxSteps");
+    assertProblem(post("{\"spec\":" + VALID_SPEC.replace("\"maxSteps\":100", "") + "}", Map.of()), 400, "spec.budget.maxSteps");
   }
 
   @Test
   void invalidValuesAre400NamingTheField() throws Exception {
-    assertProblem(post("{\"spec\":" + VALID_SPEC.replace("reverse_kl", "kullback") + "}", Map.of()), 400, "spec.divergence");
-    assertProblem(post("{\"spec\":" + VALID_SPEC.replace("\"maxSteps\":100", "\"maxSteps\":-5") + "}", Map.of()), 400, "spec.maxSteps");
-    assertProblem(post("{\"spec\":" + VALID_SPEC.replace("\"maxSteps\":100", "\"maxSteps\":\"many\"") + "}", Map.of()), 400, "spec.maxSteps");
+    assertProblem(post("{\"spec\":" + VALID_SPEC.replace("reverse_kl", "kullback") + "}", Map.of()), 400, "spec.distillation.divergence.name");
+    assertProblem(post("{\"spec\":" + VALID_SPEC.replace("\"maxSteps\":100", "\"maxSteps\":-5") + "}", Map.of()), 400, "spec.budget.maxSteps");
+    assertProblem(post("{\"spec\":" + VALID_SPEC.replace("\"maxSteps\":100", "\"maxSteps\":\"many\"") + "}", Map.of()), 400, "spec.budget.maxSteps");
+    assertProblem(post("{\"spec\":" + VALID_SPEC.replace("breast-cancer-mlp-teacher", "no-such-teacher") + "}", Map.of()), 400, "spec.distillation.teacherModel");
+    assertProblem(post("{\"spec\":" + VALID_SPEC.replace("\"dataset\":\"breast-cancer\"", "\"dataset\":\"arithmetic-preferences\"") + "}", Map.of()), 400, "spec.dataset");
+    assertProblem(post("{\"spec\":" + VALID_SPEC.replace("{\"name\":\"reverse_kl\"}", "{\"name\":\"jsd\",\"beta\":1.5}") + "}", Map.of()), 400, "spec.distillation.divergence.beta");
     Long before = jdbc.queryForObject("SELECT count(*) FROM training_job", Long.class);
-    assertProblem(post("{\"spec\":" + VALID_SPEC.replace("distillation", "magic") + "}", Map.of()), 400, "spec.algorithm");
+    assertProblem(post("{\"spec\":" + VALID_SPEC.replace("\"algorithm\":\"distillation\"", "\"algorithm\":\"magic\"") + "}", Map.of()), 400, "spec.algorithm");
     assertThat(jdbc.queryForObject("SELECT count(*) FROM training_job", Long.class)).as("nothing stored").isEqualTo(before);
   }
 

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.divergence.platform.errors.GrpcStatusMapper;
 import dev.divergence.platform.grpc.GrpcServerLifecycle;
 import dev.divergence.platform.test.EmbeddedInfrastructure;
+import dev.divergence.proto.training.v1.Budget;
+import dev.divergence.proto.training.v1.DivergenceChoice;
+import dev.divergence.proto.training.v1.FDpoSpec;
 import dev.divergence.proto.training.v1.GetJobRequest;
 import dev.divergence.proto.training.v1.Job;
 import dev.divergence.proto.training.v1.JobSpec;
@@ -33,7 +36,8 @@ import org.springframework.boot.test.context.SpringBootTest;
 
 /** TrainingService over a real gRPC socket: same rules and errors as REST. */
 @EmbeddedInfrastructure
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "divergence.grpc.port=0")
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {"divergence.grpc.port=0", "divergence.training.workers=0"})
 class TrainingGrpcIT {
 
   @Autowired GrpcServerLifecycle grpc;
@@ -52,8 +56,10 @@ class TrainingGrpcIT {
   }
 
   private static JobSpec.Builder validSpec() {
-    return JobSpec.newBuilder().setAlgorithm("f_dpo").setDivergence("js").setBaseModel("tiny-lm")
-        .setDataset("preferences").setMaxSteps(50).putParameters("beta", 0.1);
+    return JobSpec.newBuilder().setAlgorithm("f_dpo").setModel("tiny-lm").setDataset("arithmetic-preferences")
+        .setBudget(Budget.newBuilder().setMaxSteps(50))
+        .setFDpo(FDpoSpec.newBuilder().setReferenceModel("tiny-lm").setBeta(0.1)
+            .setDivergence(DivergenceChoice.newBuilder().setName("js")));
   }
 
   @Test
@@ -67,11 +73,13 @@ class TrainingGrpcIT {
   @Test
   void invalidSpecIsInvalidArgumentNamingTheField() {
     assertThatThrownBy(() -> training.submitJob(SubmitJobRequest.newBuilder()
-        .setSpec(validSpec().setDivergence("kullback").setMaxSteps(0)).build()))
+        .setSpec(validSpec().setFDpo(FDpoSpec.newBuilder().setReferenceModel("tiny-lm")
+            .setDivergence(DivergenceChoice.newBuilder().setName("alpha").setAlpha(1.0)))
+            .setBudget(Budget.newBuilder().setMaxSteps(-1))).build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class, error -> {
           assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-          assertThat(error.getStatus().getDescription()).contains("spec.divergence").contains("spec.maxSteps");
-          assertThat(error.getTrailers().get(GrpcStatusMapper.INVALID_FIELDS)).isEqualTo("spec.divergence,spec.maxSteps");
+          assertThat(error.getStatus().getDescription()).contains("spec.fDpo.divergence.alpha").contains("spec.budget.maxSteps");
+          assertThat(error.getTrailers().get(GrpcStatusMapper.INVALID_FIELDS)).isEqualTo("spec.budget.maxSteps,spec.fDpo.divergence.alpha");
         });
     assertThatThrownBy(() -> training.submitJob(SubmitJobRequest.newBuilder().build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class,

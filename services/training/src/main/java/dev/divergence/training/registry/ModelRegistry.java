@@ -1,0 +1,232 @@
+package dev.divergence.training.registry;
+
+import dev.divergence.platform.errors.InvalidArgumentException;
+import dev.divergence.platform.errors.NotFoundException;
+import dev.divergence.platform.events.OutboxEventPublisher;
+import dev.divergence.platform.events.Topics;
+import dev.divergence.proto.training.v1.Model;
+import dev.divergence.proto.training.v1.ModelRegistered;
+import dev.divergence.training.events.JobMessages;
+import dev.divergence.training.config.TrainingProperties;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Models by name and version, in the Hugging Face layout under {@code <data>/models/<name>/<version>/}.
+ * Built-in tiny models are made on first use and registered as version 1. Every registration is
+ * announced on models.registry.v1 through the outbox.
+ */
+@Component
+public class ModelRegistry {
+
+  private static final TypeReference<Map<String, Double>> METRICS = new TypeReference<>() {};
+
+  private final JdbcTemplate jdbc;
+  private final JsonMapper json;
+  private final OutboxEventPublisher outbox;
+  private final BuiltInModels builtIns;
+  private final TrainingProperties properties;
+  private final Clock clock;
+
+  public ModelRegistry(JdbcTemplate jdbc, JsonMapper json, OutboxEventPublisher outbox, BuiltInModels builtIns,
+      TrainingProperties properties, Clock clock) {
+    this.jdbc = jdbc;
+    this.json = json;
+    this.outbox = outbox;
+    this.builtIns = builtIns;
+    this.properties = properties;
+    this.clock = clock;
+  }
+
+  /** True when the reference names a registered model (version) or a built-in one. */
+  public boolean exists(String reference) {
+    ModelReference ref;
+    try {
+      ref = ModelReference.parse("model", reference);
+    } catch (InvalidArgumentException e) {
+      return false;
+    }
+    return find(ref).isPresent() || (builtIns.isBuiltIn(ref.name()) && (ref.version() == null || ref.version() == 1));
+  }
+
+  public Optional<RegisteredModel> find(ModelReference ref) {
+    String sql = "SELECT * FROM model WHERE name = ?" + (ref.version() == null ? " ORDER BY version DESC LIMIT 1" : " AND version = ?");
+    Object[] args = ref.version() == null ? new Object[] {ref.name()} : new Object[] {ref.name(), ref.version()};
+    return jdbc.query(sql, this::map, args).stream().findFirst();
+  }
+
+  /** The model's registry entry, making and registering a built-in model on first use. */
+  @Transactional
+  public RegisteredModel resolve(String field, String reference) {
+    ModelReference ref = ModelReference.parse(field, reference);
+    Optional<RegisteredModel> registered = find(ref);
+    if (registered.isPresent()) {
+      return registered.get();
+    }
+    if (builtIns.isBuiltIn(ref.name()) && (ref.version() == null || ref.version() == 1)) {
+      Path dir = builtIns.ensure(ref.name());
+      return insert(ref.name(), 1, dir, null, null, null, null, Map.of());
+    }
+    throw new NotFoundException("model", ref.toString());
+  }
+
+  public List<RegisteredModel> list() {
+    return jdbc.query("SELECT * FROM model ORDER BY name, version", this::map);
+  }
+
+  public List<String> builtInNames() {
+    return builtIns.names();
+  }
+
+  /**
+   * Registers the model a job produced as the next version of {@code name}, moving {@code dir} into
+   * the model store. Idempotent per job: a second call returns the first registration.
+   */
+  @Transactional
+  public RegisteredModel registerProduced(UUID jobId, String name, Path dir, Lineage lineage, Map<String, Double> metrics) {
+    Optional<RegisteredModel> earlier = jdbc.query("SELECT * FROM model WHERE producing_job = ?", this::map, jobId)
+        .stream().findFirst();
+    if (earlier.isPresent()) {
+      return earlier.get();
+    }
+    jdbc.queryForObject("SELECT pg_advisory_xact_lock(hashtext(?))", Object.class, "model:" + name);
+    int version = nextVersion(name);
+    Path target = versionDir(name, version);
+    move(dir, target);
+    return insert(name, version, target, lineage.base(), lineage.teacher(), lineage.reference(), jobId, metrics);
+  }
+
+  /** Imports a Hugging Face model folder from a path as the next version of {@code name}. */
+  @Transactional
+  public RegisteredModel importFromPath(String name, Path source) {
+    if (!ModelReference.isValidName(name)) {
+      throw new InvalidArgumentException("name", "must match [a-z0-9][a-z0-9._-]{0,99}");
+    }
+    if (!Files.isRegularFile(source.resolve("config.json"))) {
+      throw new InvalidArgumentException("path", source + " is not a model folder (no config.json)");
+    }
+    jdbc.queryForObject("SELECT pg_advisory_xact_lock(hashtext(?))", Object.class, "model:" + name);
+    int version = nextVersion(name);
+    Path target = versionDir(name, version);
+    copy(source, target);
+    return insert(name, version, target, null, null, null, null, Map.of());
+  }
+
+  private int nextVersion(String name) {
+    Integer max = jdbc.queryForObject("SELECT max(version) FROM model WHERE name = ?", Integer.class, name);
+    int next = max == null ? 1 : max + 1;
+    // a built-in model owns version 1 of its name even before it is first made
+    return next == 1 && builtIns.isBuiltIn(name) ? 2 : next;
+  }
+
+  private Path versionDir(String name, int version) {
+    return properties.modelsDir().resolve(name).resolve(Integer.toString(version));
+  }
+
+  private RegisteredModel insert(String name, int version, Path dir, String base, String teacher, String reference,
+      UUID producingJob, Map<String, Double> metrics) {
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+    RegisteredModel model = new RegisteredModel(name, version, architectureOf(dir), dir.toUri().toString(), base, teacher,
+        reference, producingJob, Map.copyOf(metrics), now);
+    int inserted = jdbc.update(
+        "INSERT INTO model (name, version, architecture, uri, base_model, teacher_model, reference_model, producing_job,"
+            + " metrics, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?) ON CONFLICT (name, version) DO NOTHING",
+        model.name(), model.version(), model.architecture(), model.uri(), base, teacher, reference, producingJob,
+        json.writeValueAsString(model.metrics()), Timestamp.from(now));
+    if (inserted == 0) {
+      return find(new ModelReference(name, version)).orElseThrow();
+    }
+    outbox.publish(Topics.MODELS_REGISTRY, name, ModelRegistered.newBuilder().setModel(toProto(model)).build());
+    return model;
+  }
+
+  /** The architecture a config.json declares: Hugging Face's model_type, else the platform's own field. */
+  String architectureOf(Path dir) {
+    Path config = dir.resolve("config.json");
+    if (!Files.isRegularFile(config)) {
+      return "unknown";
+    }
+    JsonNode node = json.readTree(config.toFile());
+    for (String field : List.of("model_type", "architecture", "kind")) {
+      if (node.hasNonNull(field)) {
+        return node.get(field).asString();
+      }
+    }
+    return "unknown";
+  }
+
+  static Model toProto(RegisteredModel model) {
+    Model.Builder proto = Model.newBuilder().setName(model.name()).setVersion(model.version())
+        .setArchitecture(model.architecture()).setUri(model.uri()).putAllMetrics(model.metrics())
+        .setCreatedAt(JobMessages.timestamp(model.createdAt()));
+    if (model.baseModel() != null) {
+      proto.setBaseModel(model.baseModel());
+    }
+    if (model.teacherModel() != null) {
+      proto.setTeacherModel(model.teacherModel());
+    }
+    if (model.referenceModel() != null) {
+      proto.setReferenceModel(model.referenceModel());
+    }
+    if (model.producingJob() != null) {
+      proto.setProducingJob(model.producingJob().toString());
+    }
+    return proto.build();
+  }
+
+  private RegisteredModel map(ResultSet rs, int row) throws SQLException {
+    return new RegisteredModel(rs.getString("name"), rs.getInt("version"), rs.getString("architecture"), rs.getString("uri"),
+        rs.getString("base_model"), rs.getString("teacher_model"), rs.getString("reference_model"),
+        rs.getObject("producing_job", UUID.class), json.readValue(rs.getString("metrics"), METRICS),
+        rs.getTimestamp("created_at").toInstant());
+  }
+
+  private static void move(Path source, Path target) {
+    try {
+      Files.createDirectories(target.getParent());
+      Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot move " + source + " to " + target, e);
+    }
+  }
+
+  private static void copy(Path source, Path target) {
+    try (Stream<Path> files = Files.walk(source)) {
+      Path tmp = target.resolveSibling("." + target.getFileName() + ".importing");
+      for (Path file : (Iterable<Path>) files::iterator) {
+        Path destination = tmp.resolve(source.relativize(file).toString());
+        if (Files.isDirectory(file)) {
+          Files.createDirectories(destination);
+        } else {
+          Files.copy(file, destination, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot import " + source, e);
+    }
+  }
+
+  /** Where a produced model came from. */
+  public record Lineage(String base, String teacher, String reference) {}
+}

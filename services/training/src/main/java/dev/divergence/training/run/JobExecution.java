@@ -26,8 +26,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
-/** One attempt of one job on this worker: the {@link TrainingRun} its trainer sees, and the outcome. */
-final class JobExecution implements TrainingRun {
+/**
+ * One attempt of one job on this worker: the {@link TrainingRun} its trainer sees, and the outcome.
+ * Public for the Kubernetes runner's worker mode, which runs one attempt per process.
+ */
+public final class JobExecution implements TrainingRun {
 
   private static final Logger log = LoggerFactory.getLogger(JobExecution.class);
 
@@ -46,7 +49,7 @@ final class JobExecution implements TrainingRun {
   private final long startedNanos = System.nanoTime();
   private long firstStep = -1;
 
-  JobExecution(Job job, JobLifecycle lifecycle, TrainerRegistry trainers, ModelRegistry models, DatasetRegistry datasets,
+  public JobExecution(Job job, JobLifecycle lifecycle, TrainerRegistry trainers, ModelRegistry models, DatasetRegistry datasets,
       TrainingProperties properties) {
     this.job = job;
     this.spec = job.spec().withDefaults();
@@ -59,24 +62,24 @@ final class JobExecution implements TrainingRun {
     this.workDir = properties.dataDir().resolve("work").resolve(job.id() + "-" + job.attempt());
   }
 
-  Job job() {
+  public Job job() {
     return job;
   }
 
-  void requestCancel() {
+  public void requestCancel() {
     cancelRequested = true;
   }
 
-  void workerStopping() {
+  public void workerStopping() {
     workerStopping = true;
   }
 
-  void ownershipLost() {
+  public void ownershipLost() {
     ownershipLost = true;
   }
 
   /** Runs the attempt to its end and records the outcome; never throws. */
-  void run(int maxAttempts) {
+  public void run(int maxAttempts) {
     MDC.put("jobId", job.id().toString());
     try {
       Algorithm algorithm = Algorithm.byApiName(spec.algorithm()).orElseThrow();

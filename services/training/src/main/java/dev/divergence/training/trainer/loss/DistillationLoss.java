@@ -1,0 +1,24 @@
+package dev.divergence.training.trainer.loss;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * A teacher → student distillation loss over rows of logits (one row per token of a language model,
+ * one per example of a classifier). Pure function of its inputs; no Spring, no state.
+ */
+public interface DistillationLoss {
+
+  /** The platform name of the divergence (what the metric {@code divergence/<name>} is called). */
+  String name();
+
+  /**
+   * @param teacherLogits [N, V]; treated as a constant (no gradient flows into the teacher)
+   * @param studentLogits [N, V], differentiable
+   * @param rowMask which rows count (padding and prompt tokens are false); null keeps every row
+   * @param labels the data's target per row (next token or class), used by pld and the CE mix; may
+   *     be null for losses that do not need it
+   * @return a scalar whose value is the loss averaged over the kept rows and whose gradient with
+   *     respect to {@code studentLogits} is the exact gradient of that loss
+   */
+  NDArray compute(NDArray teacherLogits, NDArray studentLogits, boolean[] rowMask, long[] labels);
+}

@@ -1,0 +1,108 @@
+package dev.divergence.training.trainer.loss;
+
+import ai.djl.ndarray.NDArray;
+import dev.divergence.math.divergence.Divergence;
+import dev.divergence.math.logits.LogitsBatch;
+import dev.divergence.math.logits.LogitsDivergence;
+import dev.divergence.math.logits.LogitsOptions;
+import dev.divergence.math.logits.Reduction;
+import dev.divergence.math.logits.TopKTeacher;
+
+/**
+ * Per-token divergences between softmax(teacher/T) and softmax(student/T), token-mean over the kept
+ * rows: kl = KL(p||q), reverse_kl = KL(q||p), js, jsd(beta) (GKD; beta 0 and 1 are KL(p||q) and
+ * KL(q||p), special-cased as TRL does), tv, skew_kl KL(p || a p + (1-a) q) and skew_reverse_kl
+ * KL(q || (1-a) p + a q). Values and gradients come from libs/divergence (exact, log-space); no T^2
+ * rescaling is applied (TRL's GKD does not either).
+ *
+ * <p>With {@code topK > 0} the teacher is reduced to its k most likely tokens plus one bin holding
+ * the rest of its mass, and both distributions are compared on those k+1 bins (the student's tail
+ * summed over the same tokens): what a cached top-k teacher allows, with nothing renormalised away.
+ */
+public final class DivergenceLogitsLoss implements DistillationLoss {
+
+  private final String name;
+  private final LogitsDivergence divergence;
+  private final double temperature;
+  private final int topK;
+
+  /** @param divergence a registry divergence with its parameters (e.g. jsd with beta) */
+  public DivergenceLogitsLoss(String name, Divergence divergence, double temperature, int topK) {
+    if (!(temperature > 0)) {
+      throw new IllegalArgumentException("temperature must be positive, got " + temperature);
+    }
+    if (topK < 0) {
+      throw new IllegalArgumentException("topK must be >= 0, got " + topK);
+    }
+    this.name = name;
+    this.divergence = LogitsDivergence.of(divergence);
+    this.temperature = temperature;
+    this.topK = topK;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public NDArray compute(NDArray teacherLogits, NDArray studentLogits, boolean[] rowMask, long[] labels) {
+    int rows = Surrogates.rows(studentLogits);
+    int vocab = Surrogates.vocab(studentLogits);
+    float[] teacher = Surrogates.host(teacherLogits);
+    float[] student = Surrogates.host(studentLogits);
+    LogitsOptions options = new LogitsOptions(temperature, Surrogates.allRows(rowMask, rows), Reduction.TOKEN_MEAN);
+    float[] gradient = new float[rows * vocab];
+    double value;
+    if (topK > 0 && topK < vocab) {
+      double[] g = new double[rows * vocab];
+      value = divergence.lossAndGradientTopK(topK(teacher, rows, vocab), LogitsBatch.ofFloats(student, rows, vocab), options, g);
+      for (int i = 0; i < g.length; i++) {
+        gradient[i] = (float) g[i];
+      }
+    } else {
+      value = divergence.lossAndGradient(LogitsBatch.ofFloats(teacher, rows, vocab), LogitsBatch.ofFloats(student, rows, vocab),
+          options, gradient);
+    }
+    return Surrogates.of(studentLogits, gradient, value);
+  }
+
+  /** Per-row values (no gradient), masked rows 0: for metrics. */
+  public double[] perRow(float[] teacher, float[] student, int rows, int vocab, boolean[] rowMask) {
+    LogitsOptions options = new LogitsOptions(temperature, Surrogates.allRows(rowMask, rows), Reduction.TOKEN_MEAN);
+    return divergence.perRow(LogitsBatch.ofFloats(teacher, rows, vocab), LogitsBatch.ofFloats(student, rows, vocab), options);
+  }
+
+  /** The teacher's k best tokens per row with their log-probabilities at this loss's temperature. */
+  TopKTeacher topK(float[] teacher, int rows, int vocab) {
+    return topKTeacher(teacher, rows, vocab, topK, temperature);
+  }
+
+  public static TopKTeacher topKTeacher(float[] teacher, int rows, int vocab, int k, double temperature) {
+    int[] indices = new int[rows * k];
+    float[] logProbs = new float[rows * k];
+    for (int r = 0; r < rows; r++) {
+      int base = r * vocab;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int i = 0; i < vocab; i++) {
+        max = Math.max(max, teacher[base + i] / temperature);
+      }
+      double sum = 0;
+      for (int i = 0; i < vocab; i++) {
+        sum += Math.exp(teacher[base + i] / temperature - max);
+      }
+      double logZ = max + Math.log(sum);
+      Integer[] order = new Integer[vocab];
+      for (int i = 0; i < vocab; i++) {
+        order[i] = i;
+      }
+      final int b = base;
+      java.util.Arrays.sort(order, (x, y) -> Float.compare(teacher[b + y], teacher[b + x]));
+      for (int j = 0; j < k; j++) {
+        indices[r * k + j] = order[j];
+        logProbs[r * k + j] = (float) Math.min(0.0, teacher[base + order[j]] / temperature - logZ);
+      }
+    }
+    return new TopKTeacher(rows, k, indices, logProbs);
+  }
+}

@@ -1,0 +1,70 @@
+package dev.divergence.training.trainer.loss;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * PLD (Plackett-Luce distillation, classifiers): per example the permutation pi* puts the true label
+ * first, then the other classes by descending teacher probability; with student scores
+ * s = logits / T, loss = sum_k w_k (logsumexp_{j>=k} s_{pi*_j} - s_{pi*_k}), w_k the teacher's
+ * probability (at T) of class pi*_k. Mean over kept rows. Built from NDArray ops (autograd).
+ * The weights follow ALGORITHMS.md, which marks them [check] against the paper.
+ */
+public final class ListwiseDistillationLoss implements DistillationLoss {
+
+  private final double temperature;
+
+  public ListwiseDistillationLoss(double temperature) {
+    this.temperature = temperature;
+  }
+
+  @Override
+  public String name() {
+    return "pld";
+  }
+
+  @Override
+  public NDArray compute(NDArray teacherLogits, NDArray studentLogits, boolean[] rowMask, long[] labels) {
+    if (labels == null) {
+      throw new IllegalArgumentException("pld needs the true labels");
+    }
+    int rows = Surrogates.rows(studentLogits);
+    int classes = Surrogates.vocab(studentLogits);
+    boolean[] mask = Surrogates.allRows(rowMask, rows);
+    float[] teacher = Surrogates.host(teacherLogits);
+    long[] order = new long[rows * classes];
+    float[] weights = new float[rows * classes];
+    int kept = 0;
+    for (int r = 0; r < rows; r++) {
+      double[] p = AdaptiveKlLoss.softmax(teacher, r * classes, classes, temperature);
+      int label = Math.toIntExact(labels[r]);
+      Integer[] rest = java.util.stream.IntStream.range(0, classes).filter(c -> c != label).boxed().toArray(Integer[]::new);
+      java.util.Arrays.sort(rest, (a, b) -> Double.compare(p[b], p[a]));
+      order[r * classes] = label;
+      for (int j = 0; j < rest.length; j++) {
+        order[r * classes + 1 + j] = rest[j];
+      }
+      for (int j = 0; j < classes; j++) {
+        weights[r * classes + j] = mask[r] ? (float) p[(int) order[r * classes + j]] : 0f;
+      }
+      kept += mask[r] ? 1 : 0;
+    }
+    NDManager m = studentLogits.getManager();
+    NDArray scores = studentLogits.div((float) temperature).gather(m.create(order, new Shape(rows, classes)), 1);
+    // suffix log-sum-exp: lse_k = log sum_{j >= k} exp(s_j), shifted by the row maximum for stability
+    NDArray shift = scores.stopGradient().max(new int[] {1}, true);
+    NDArray exp = scores.sub(shift).exp();
+    NDArray[] suffix = new NDArray[classes];
+    NDArray running = null;
+    for (int k = classes - 1; k >= 0; k--) {
+      NDArray column = exp.get(":, " + k + ":" + (k + 1));
+      running = running == null ? column : running.add(column);
+      suffix[k] = running;
+    }
+    NDArray lse = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(suffix), 1).log().add(shift);
+    NDArray terms = lse.sub(scores).mul(m.create(weights, new Shape(rows, classes)));
+    return terms.sum().div((float) Math.max(kept, 1));
+  }
+
+}

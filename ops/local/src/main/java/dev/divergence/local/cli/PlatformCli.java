@@ -30,6 +30,7 @@ public final class PlatformCli {
             case "up" -> new UpCommand(options, out, err).run();
             case "down" -> new DownCommand(options.config(), out, err).run();
             case "status" -> new StatusCommand(options.config(), out).run();
+            case "demo" -> new DemoCommand(options.config(), out, err).run();
             default -> {
                 err.println("platform: unknown command '" + options.command() + "' (up, down, status, logs, demo)");
                 yield USAGE;

@@ -5,17 +5,12 @@ import dev.divergence.training.job.Job;
 import dev.divergence.training.job.JobWakeUp;
 import dev.divergence.training.run.JobLifecycle;
 import dev.divergence.training.store.JobRepository;
-import io.fabric8.kubernetes.api.model.DeletionPropagation;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -44,9 +39,7 @@ public final class KubernetesJobRunner implements SmartLifecycle, JobWakeUp {
 
   private static final Logger log = LoggerFactory.getLogger(KubernetesJobRunner.class);
 
-  private final KubernetesClient client;
-  private final String namespace;
-  private final TrainingJobManifest manifest;
+  private final TrainingJobsApi kubernetes;
   private final JobAttemptPort jobs;
   private final Duration pollInterval;
   private final Duration workerLostAfter;
@@ -69,16 +62,14 @@ public final class KubernetesJobRunner implements SmartLifecycle, JobWakeUp {
     }
     String namespace = kubernetes.namespace() != null ? kubernetes.namespace()
         : client.getNamespace() != null ? client.getNamespace() : "default";
-    return new KubernetesJobRunner(client, namespace, new TrainingJobManifest(kubernetes, passedThrough),
-        new LifecycleJobAttempts(lifecycle, jobs, jdbc, training), kubernetes.pollInterval(), training.workerLostAfter(),
-        clock);
+    TrainingJobsApi api = new TrainingJobsApi(client, namespace, new TrainingJobManifest(kubernetes, passedThrough));
+    return new KubernetesJobRunner(api, new LifecycleJobAttempts(lifecycle, jobs, jdbc, training),
+        kubernetes.pollInterval(), training.workerLostAfter(), clock);
   }
 
-  KubernetesJobRunner(KubernetesClient client, String namespace, TrainingJobManifest manifest, JobAttemptPort jobs,
-      Duration pollInterval, Duration workerLostAfter, Clock clock) {
-    this.client = client;
-    this.namespace = namespace;
-    this.manifest = manifest;
+  KubernetesJobRunner(TrainingJobsApi kubernetes, JobAttemptPort jobs, Duration pollInterval, Duration workerLostAfter,
+      Clock clock) {
+    this.kubernetes = kubernetes;
     this.jobs = jobs;
     this.pollInterval = pollInterval;
     this.workerLostAfter = workerLostAfter;
@@ -92,8 +83,8 @@ public final class KubernetesJobRunner implements SmartLifecycle, JobWakeUp {
       thread.setDaemon(true);
       return thread;
     });
-    informer = client.batch().v1().jobs().inNamespace(namespace).withLabels(TrainingAttempt.RUNNER_SELECTOR)
-        .runnableInformer(pollInterval.toMillis() * 12);
+    // the resync replays the cache now and then; the poll's settle step covers the same ground
+    informer = kubernetes.informer(pollInterval.toMillis() * 12);
     informer.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(io.fabric8.kubernetes.api.model.batch.v1.Job job) {
@@ -114,7 +105,7 @@ public final class KubernetesJobRunner implements SmartLifecycle, JobWakeUp {
     informer.start();
     decisions.scheduleWithFixedDelay(this::reconcileQuietly, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);
     running = true;
-    log.info("kubernetes training runner started in namespace {}", namespace);
+    log.info("kubernetes training runner started in namespace {}", kubernetes.namespace());
   }
 
   /** A job was queued: look at once rather than at the next poll; wake-ups in a burst coalesce. */
@@ -147,21 +138,10 @@ public final class KubernetesJobRunner implements SmartLifecycle, JobWakeUp {
   private void launchQueuedAttempts() {
     for (Job job : jobs.queued()) {
       TrainingAttempt attempt = TrainingAttempt.of(job);
-      if (cached(attempt).isEmpty()) {
-        create(job, attempt);
+      // the cache saves a call per round; when it has not caught up, creation finds the Job itself
+      if (informer.getStore().getByKey(kubernetes.cacheKey(attempt)) == null) {
+        kubernetes.createIfAbsent(job);
       }
-    }
-  }
-
-  private void create(Job job, TrainingAttempt attempt) {
-    try {
-      client.batch().v1().jobs().inNamespace(namespace).resource(manifest.build(job)).create();
-      log.info("created Kubernetes Job {} for {}", attempt.kubernetesName(), attempt);
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
-        throw e;
-      }
-      // it exists already: an earlier round, another runner, or a cache that has not caught up
     }
   }
 
@@ -205,34 +185,15 @@ public final class KubernetesJobRunner implements SmartLifecycle, JobWakeUp {
       return;
     }
     // finished, yet the attempt is still open: the worker could not record how it ended
-    FinishedKubernetesJob outcome = FinishedKubernetesJob.of(kubernetesJob, pods(attempt.get())).orElseThrow();
+    FinishedKubernetesJob outcome = FinishedKubernetesJob.of(kubernetesJob, kubernetes.pods(attempt.get())).orElseThrow();
     log.warn("{}: {}", attempt.get(), outcome.message());
     jobs.attemptLost(job.get(), outcome.reason(), outcome.message());
   }
 
-  private List<Pod> pods(TrainingAttempt attempt) {
-    try {
-      return client.pods().inNamespace(namespace)
-          .withLabels(Map.of(TrainingAttempt.JOB_ID, attempt.jobId().toString(),
-              TrainingAttempt.ATTEMPT, Integer.toString(attempt.attempt())))
-          .list().getItems();
-    } catch (KubernetesClientException e) {
-      // without pod access the Job's own reason is reported
-      log.debug("cannot read the pods of {}: {}", attempt, e.getMessage());
-      return List.of();
-    }
-  }
-
   private void delete(TrainingAttempt attempt, String why) {
-    var deleted = client.batch().v1().jobs().inNamespace(namespace).withName(attempt.kubernetesName())
-        .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
-    if (!deleted.isEmpty()) {
+    if (kubernetes.delete(attempt)) {
       log.info("deleted Kubernetes Job {} ({})", attempt.kubernetesName(), why);
     }
-  }
-
-  private Optional<io.fabric8.kubernetes.api.model.batch.v1.Job> cached(TrainingAttempt attempt) {
-    return Optional.ofNullable(informer.getStore().getByKey(namespace + "/" + attempt.kubernetesName()));
   }
 
   private void decide(Runnable decision) {
@@ -266,6 +227,6 @@ public final class KubernetesJobRunner implements SmartLifecycle, JobWakeUp {
   }
 
   public String namespace() {
-    return namespace;
+    return kubernetes.namespace();
   }
 }

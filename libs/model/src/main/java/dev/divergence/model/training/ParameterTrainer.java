@@ -19,7 +19,9 @@ import java.util.function.Supplier;
  * <p>Memory discipline: each micro-batch runs in an {@link NDScope}, so every temporary array
  * (activations, gradient handles) is released when it ends; the update closes its gradient
  * handles itself. Only parameters, their gradients and the optimiser state persist, so native
- * memory stays flat over long runs.
+ * memory stays flat over long runs. Do not call {@link #microBatch} from inside your own
+ * {@link NDScope}: the optimiser creates its state lazily on the first update, and an enclosing
+ * scope would close it.
  */
 public final class ParameterTrainer {
 

@@ -80,10 +80,11 @@ public class OutboxRelay implements SmartLifecycle {
    * @return how many events were published
    */
   public int relayOnce() {
-    Integer published = transactions.execute(status -> {
+    // the failure is thrown after the commit, so the acknowledged prefix and the failure bookkeeping stay
+    Round round = transactions.execute(status -> {
       Boolean locked = jdbc.queryForObject("SELECT pg_try_advisory_xact_lock(?)", Boolean.class, lockKey);
       if (!Boolean.TRUE.equals(locked)) {
-        return 0;
+        return new Round(0, null);
       }
       List<PendingEvent> batch = jdbc.query(
           "SELECT id, topic, record_key, event_id, event_type, envelope, traceparent FROM outbox_event"
@@ -93,12 +94,20 @@ public class OutboxRelay implements SmartLifecycle {
           properties.batchSize());
       return publish(batch);
     });
-    return published == null ? 0 : published;
+    if (round == null) {
+      return 0;
+    }
+    if (round.failure() != null) {
+      throw round.failure();
+    }
+    return round.published();
   }
 
-  private int publish(List<PendingEvent> batch) {
+  private record Round(int published, OutboxPublishException failure) {}
+
+  private Round publish(List<PendingEvent> batch) {
     if (batch.isEmpty()) {
-      return 0;
+      return new Round(0, null);
     }
     List<CompletableFuture<SendResult<String, byte[]>>> sends = new ArrayList<>(batch.size());
     RuntimeException sendFailure = null;
@@ -134,10 +143,10 @@ public class OutboxRelay implements SmartLifecycle {
       jdbc.update("UPDATE outbox_event SET attempts = attempts + 1, last_error = ? WHERE id = ?",
           String.valueOf(ackFailure.getMessage()), stuck.id());
       metrics.failed();
-      throw new OutboxPublishException(
-          "could not publish outbox event " + stuck.eventId() + " to " + stuck.topic(), ackFailure);
+      return new Round(acknowledged.size(), new OutboxPublishException(
+          "could not publish outbox event " + stuck.eventId() + " to " + stuck.topic(), ackFailure));
     }
-    return acknowledged.size();
+    return new Round(acknowledged.size(), null);
   }
 
   /** Deletes published events older than the retention. */

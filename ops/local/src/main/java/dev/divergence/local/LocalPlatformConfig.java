@@ -28,7 +28,9 @@ public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts por
                                   ExternalInfrastructure external) {
 
     /** -Xmx384m per the service contract; SerialGC keeps resident memory low on a laptop with 5 JVMs. */
-    public static final List<String> DEFAULT_SERVICE_JVM_OPTIONS = List.of("-Xmx384m", "-XX:+UseSerialGC");
+    public static final List<String> DEFAULT_SERVICE_JVM_OPTIONS = List.of("-Xmx384m", "-XX:+UseSerialGC",
+            // libs/divergence's SIMD kernels (training, evaluation, inference use them); scalar fallback without it
+            "--add-modules=jdk.incubator.vector");
 
     public LocalPlatformConfig {
         repoRoot = repoRoot.toAbsolutePath().normalize();

@@ -46,7 +46,8 @@ public final class KubernetesJobRunner implements SmartLifecycle, JobWakeUp {
   private final Clock clock;
   private final AtomicBoolean wakeUpPending = new AtomicBoolean();
   private ScheduledExecutorService decisions;
-  private SharedIndexInformer<io.fabric8.kubernetes.api.model.batch.v1.Job> informer;
+  /** Replaced only on the decision thread (and by start and stop). */
+  private volatile SharedIndexInformer<io.fabric8.kubernetes.api.model.batch.v1.Job> informer;
   private volatile boolean running;
 
   /** The runner for this process's configuration (see {@code RunnerConfiguration}). */
@@ -83,9 +84,21 @@ public final class KubernetesJobRunner implements SmartLifecycle, JobWakeUp {
       thread.setDaemon(true);
       return thread;
     });
+    informer = watchTrainingJobs();
+    decisions.scheduleWithFixedDelay(this::reconcileQuietly, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+    running = true;
+    log.info("kubernetes training runner started in namespace {}", kubernetes.namespace());
+  }
+
+  /**
+   * An informer on this runner's Jobs, started. It does not block: while the API server is
+   * unreachable the informer retries, except for its very first list, after which it stops —
+   * {@link #keepWatching()} replaces such an informer.
+   */
+  private SharedIndexInformer<io.fabric8.kubernetes.api.model.batch.v1.Job> watchTrainingJobs() {
     // the resync replays the cache now and then; the poll's settle step covers the same ground
-    informer = kubernetes.informer(pollInterval.toMillis() * 12);
-    informer.addEventHandler(new ResourceEventHandler<>() {
+    var watching = kubernetes.informer(pollInterval.toMillis() * 12);
+    watching.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(io.fabric8.kubernetes.api.model.batch.v1.Job job) {
         decide(() -> onKubernetesJobChanged(job));
@@ -98,14 +111,19 @@ public final class KubernetesJobRunner implements SmartLifecycle, JobWakeUp {
 
       @Override
       public void onDelete(io.fabric8.kubernetes.api.model.batch.v1.Job job, boolean finalStateUnknown) {
-        // a deleted Job's attempt is either over or found again by the next reconcile
+        // a deleted Job's attempt is either over or found again by the next round
       }
     });
-    // does not block: while the API server is unreachable the informer keeps retrying
-    informer.start();
-    decisions.scheduleWithFixedDelay(this::reconcileQuietly, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);
-    running = true;
-    log.info("kubernetes training runner started in namespace {}", kubernetes.namespace());
+    watching.start();
+    return watching;
+  }
+
+  private void keepWatching() {
+    if (!informer.isRunning()) {
+      log.warn("the watch on training Jobs in {} stopped; starting it again", kubernetes.namespace());
+      informer.close();
+      informer = watchTrainingJobs();
+    }
   }
 
   /** A job was queued: look at once rather than at the next poll; wake-ups in a burst coalesce. */
@@ -121,6 +139,7 @@ public final class KubernetesJobRunner implements SmartLifecycle, JobWakeUp {
 
   /** One round: start queued attempts, cancel, find silent workers, settle and remove finished Jobs. */
   void reconcile() {
+    keepWatching();
     launchQueuedAttempts();
     cancelRequestedJobs();
     abandonSilentWorkers();

@@ -1,6 +1,5 @@
 package dev.divergence.training.runner.kubernetes;
 
-import dev.divergence.training.job.Budget;
 import dev.divergence.training.job.Job;
 import dev.divergence.training.job.JobSpec;
 import dev.divergence.training.job.JobState;
@@ -12,6 +11,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * An in-memory {@link JobAttemptPort}: the one seam at which the runner's tests replace our own
@@ -20,6 +20,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * attempt, or FAILED after {@code maxAttempts}); {@code KubernetesRunnerIT} covers the real one.
  */
 final class InMemoryJobAttempts implements JobAttemptPort {
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   record Lost(UUID jobId, int attempt, String reason, String message) {}
 
@@ -35,8 +37,9 @@ final class InMemoryJobAttempts implements JobAttemptPort {
 
   static Job job(String algorithm, JobState state, int attempt) {
     Instant now = Instant.now();
-    JobSpec spec = new JobSpec(algorithm, "student", "dataset",
-        new Budget(100L, null, null, null, null, null, null, null, null, null), null, null, null);
+    // from JSON, as the API reads it: the spec's records may grow without this fake changing
+    JobSpec spec = JSON.readValue("{\"algorithm\":\"" + algorithm
+        + "\",\"model\":\"student\",\"dataset\":\"dataset\",\"budget\":{\"maxSteps\":100}}", JobSpec.class);
     return new Job(UUID.randomUUID(), "default", null, "test job", spec, state, attempt, new Progress(0, 100, null),
         null, null, now, null, null, now, null, false);
   }

@@ -1,0 +1,65 @@
+package dev.divergence.training.trainer.fdpo;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.divergence.model.lm.LlamaModel;
+import dev.divergence.model.lm.LogProbs;
+import dev.divergence.training.trainer.data.LmEncoding;
+import dev.divergence.training.trainer.data.PreferenceExample;
+import dev.divergence.training.trainer.data.SequenceBatch;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * B preference pairs as one batch of 2B sequences (the B chosen, then the B rejected), each
+ * prompt + answer + EOS; only the answer tokens count in the sequence log-probs.
+ */
+record PreferenceBatch(SequenceBatch sequences, int pairs) {
+
+  static PreferenceBatch of(List<PreferenceExample> data, int[] rows, LmEncoding encoding, int context) {
+    List<long[]> sequences = new ArrayList<>();
+    int[] starts = new int[2 * rows.length];
+    for (int half = 0; half < 2; half++) {
+      for (int i = 0; i < rows.length; i++) {
+        PreferenceExample example = data.get(rows[i]);
+        sequences.add(encoding.full(example.prompt(), half == 0 ? example.chosen() : example.rejected()));
+        starts[half * rows.length + i] = encoding.prompt(example.prompt()).length;
+      }
+    }
+    return new PreferenceBatch(SequenceBatch.of(sequences, starts, context), rows.length);
+  }
+
+  /** What the policy's forward pass gives: sequence log-probs [2B] (differentiable) and the answers' mean token entropy. */
+  record Scores(NDArray logProbs, double entropy) {}
+
+  Scores score(LlamaModel model, NDManager manager) {
+    SequenceBatch s = sequences;
+    NDArray ids = s.idsArray(manager);
+    NDArray logits = s.predictionRows(model.forward(ids, s.maskArray(manager)));
+    NDArray logSoftmax = logits.logSoftmax(-1);
+    NDArray targets = manager.create(s.targets(), new Shape(s.targets().length, 1));
+    NDArray tokenLogProbs = logSoftmax.gather(targets, 1).squeeze(1);
+    NDArray counted = manager.create(asFloats(s.targetMask()));
+    NDArray perSequence = tokenLogProbs.mul(counted).reshape(s.batch(), s.length() - 1).sum(new int[] {1});
+    NDArray frozen = logSoftmax.stopGradient();
+    NDArray entropy = frozen.exp().mul(frozen).sum(new int[] {1}).neg();
+    double meanEntropy = entropy.mul(counted).sum().getFloat() / Math.max(1, s.countedTokens());
+    return new Scores(perSequence, meanEntropy);
+  }
+
+  /** Sequence log-probs without gradient (evaluation). */
+  float[] logProbs(LlamaModel model, NDManager manager) {
+    SequenceBatch s = sequences;
+    NDArray lp = LogProbs.tokenLogProbs(model, s.idsArray(manager), s.maskArray(manager)).reshape(-1);
+    return lp.mul(manager.create(asFloats(s.targetMask()))).reshape(s.batch(), s.length() - 1).sum(new int[] {1}).toFloatArray();
+  }
+
+  private static float[] asFloats(boolean[] mask) {
+    float[] out = new float[mask.length];
+    for (int i = 0; i < mask.length; i++) {
+      out[i] = mask[i] ? 1f : 0f;
+    }
+    return out;
+  }
+}

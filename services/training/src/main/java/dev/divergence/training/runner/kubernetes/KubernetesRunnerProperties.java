@@ -48,9 +48,13 @@ public record KubernetesRunnerProperties(
     Map<String, Resources> resourcesByAlgorithm,
     Map<String, String> nodeSelector) {
 
-  /** Database and Kafka addresses the worker needs to reach the same job store and broker. */
-  static final List<String> DEFAULT_PASS_THROUGH =
-      List.of("spring.datasource.url", "spring.datasource.username", "spring.kafka.bootstrap-servers");
+  /**
+   * Database and Kafka addresses the worker needs to reach the same job store and broker, and the
+   * lifecycle settings both sides must agree on (those this process does not set are left out).
+   */
+  static final List<String> DEFAULT_PASS_THROUGH = List.of("spring.datasource.url", "spring.datasource.username",
+      "spring.kafka.bootstrap-servers", "divergence.training.heartbeat-interval", "divergence.training.max-attempts",
+      "divergence.training.built-in-budget");
 
   public KubernetesRunnerProperties {
     namespace = blankToNull(namespace);

@@ -26,6 +26,8 @@ final class TrainingJobManifest {
   static final String WORKER_JOB_ID_ENV = "DIVERGENCE_TRAINING_WORKER_JOB_ID";
   static final String WORKER_NAME_ENV = "DIVERGENCE_TRAINING_WORKER_NAME";
   static final String DATA_DIR_ENV = "DIVERGENCE_DATA_DIR";
+  /** Binds {@code divergence.training.data-dir} directly, whatever application.yml maps the variable above to. */
+  static final String TRAINING_DATA_DIR_ENV = "DIVERGENCE_TRAINING_DATA_DIR";
 
   private final KubernetesRunnerProperties properties;
   private final Map<String, String> passedThrough;
@@ -96,6 +98,7 @@ final class TrainingJobManifest {
     passedThrough.forEach((property, value) -> literal.put(environmentName(property), value));
     literal.putAll(properties.env());
     literal.put(DATA_DIR_ENV, properties.dataMountPath());
+    literal.put(TRAINING_DATA_DIR_ENV, properties.dataMountPath());
     literal.put(WORKER_JOB_ID_ENV, job.id().toString());
     literal.remove(WORKER_NAME_ENV);
     List<EnvVar> env = new ArrayList<>();

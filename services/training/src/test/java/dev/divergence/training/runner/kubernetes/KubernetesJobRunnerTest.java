@@ -86,6 +86,7 @@ class KubernetesJobRunnerTest {
     assertThat(env.get("SPRING_DATASOURCE_URL").getValue()).isEqualTo("jdbc:postgresql://postgres:5432/divergence");
     assertThat(env.get("SPRING_KAFKA_BOOTSTRAP_SERVERS").getValue()).isEqualTo("kafka:9092");
     assertThat(env.get("DIVERGENCE_DATA_DIR").getValue()).isEqualTo("/data");
+    assertThat(env.get("DIVERGENCE_TRAINING_DATA_DIR").getValue()).isEqualTo("/data");
     assertThat(env.get("JAVA_TOOL_OPTIONS").getValue()).isEqualTo("-Xmx3g");
     assertThat(container.getEnvFrom()).extracting(e -> e.getSecretRef() == null ? null : e.getSecretRef().getName())
         .contains("training-db");

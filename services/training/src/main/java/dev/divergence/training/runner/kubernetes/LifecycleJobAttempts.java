@@ -69,7 +69,12 @@ final class LifecycleJobAttempts implements JobAttemptPort {
       // the pod ended before its worker claimed the attempt; claiming it here lets the lifecycle
       // record and count the attempt like any other lost one
       Optional<Job> claimed = lifecycle.claim(job.id(), RUNNER_WORKER_NAME);
-      if (claimed.isEmpty() || claimed.get().attempt() != job.attempt()) {
+      if (claimed.isEmpty()) {
+        return; // a worker claimed it after all, or it was cancelled: its own outcome stands
+      }
+      if (claimed.get().attempt() != job.attempt()) {
+        // the job moved on to a newer attempt in between: that attempt is not lost; left without
+        // heartbeat it is found again as a silent worker's, so say nothing more here
         return;
       }
       running = claimed.get();

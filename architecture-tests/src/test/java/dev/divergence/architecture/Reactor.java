@@ -13,7 +13,8 @@ final class Reactor {
   static final List<String> SERVICES = List.of(
       "gateway", "services/training", "services/inference", "services/evaluation", "services/merging");
 
-  static final List<String> LIBS = List.of("libs/divergence", "libs/model", "libs/platform-commons", "libs/platform-test");
+  static final List<String> LIBS = List.of(
+      "libs/divergence", "libs/model", "libs/model-server", "libs/platform-commons", "libs/platform-test");
 
   private Reactor() {}
 
@@ -36,6 +37,7 @@ final class Reactor {
       case "divergence" -> "dev.divergence.math";
       case "platform-commons" -> "dev.divergence.platform";
       case "platform-test" -> "dev.divergence.platform.test";
+      case "model-server" -> "dev.divergence.modelserver";
       default -> "dev.divergence." + name;
     };
   }

@@ -1,0 +1,167 @@
+package dev.divergence.modelserver;
+
+import ai.djl.ndarray.NDManager;
+import dev.divergence.modelserver.backend.Backends;
+import dev.divergence.modelserver.repository.ModelRepository;
+import dev.divergence.proto.triton.ModelConfig;
+import dev.divergence.proto.triton.RepositoryIndexResponse.ModelIndex;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The models this server serves, loaded and unloaded explicitly (Triton's
+ * {@code --model-control-mode=explicit}), and the lookups with Triton's error codes:
+ * a name never loaded is INVALID_ARGUMENT, a known model without that (or any) ready version is
+ * NOT_FOUND, a version being unloaded is UNAVAILABLE.
+ */
+public final class ServedModels implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServedModels.class);
+
+    /** The versions of one model that serve together, highest last; empty after an unload or failed load. */
+    private record Entry(NavigableMap<Long, LoadedVersion> versions, ModelState state, String reason) {
+    }
+
+    private final ModelRepository repository;
+    private final NDManager manager;
+    private final Map<String, Entry> models = new ConcurrentHashMap<>();
+
+    public ServedModels(ModelRepository repository, NDManager manager) {
+        this.repository = repository;
+        this.manager = manager;
+    }
+
+    public ModelRepository repository() {
+        return repository;
+    }
+
+    /**
+     * Loads (or reloads) every version the model's policy selects; the old versions keep serving
+     * until the new ones are ready, then are unloaded.
+     */
+    public synchronized void load(String name) {
+        if (!repository.contains(name)) {
+            throw InferenceException.invalidArgument("failed to load '" + name + "', failed to poll from model repository");
+        }
+        NavigableMap<Long, LoadedVersion> loaded = new TreeMap<>();
+        try {
+            ModelConfig config = repository.readConfig(name);
+            List<Long> versions = repository.versionsToServe(config);
+            if (versions.isEmpty()) {
+                throw InferenceException.invalidArgument("failed to load '" + name + "': no numeric version folder in "
+                        + repository.root().resolve(name) + " matches the version policy");
+            }
+            for (long version : versions) {
+                loaded.put(version, new LoadedVersion(config, version, Backends.load(manager, config, repository.versionDir(name, version))));
+            }
+        } catch (RuntimeException e) {
+            loaded.values().forEach(LoadedVersion::close);
+            Entry previous = models.get(name);
+            if (previous == null || previous.versions().isEmpty()) {
+                models.put(name, new Entry(Collections.emptyNavigableMap(), ModelState.UNAVAILABLE, e.getMessage()));
+            }
+            throw e instanceof InferenceException ? e : new InferenceException(io.grpc.Status.Code.INTERNAL,
+                    "failed to load '" + name + "': " + e.getMessage(), e);
+        }
+        Entry previous = models.put(name, new Entry(Collections.unmodifiableNavigableMap(loaded), ModelState.READY, ""));
+        if (previous != null) {
+            previous.versions().values().forEach(LoadedVersion::close);
+        }
+        LOG.info("loaded model '{}' versions {}", name, loaded.keySet());
+    }
+
+    /** Unloads every version; unloading a model that is not loaded is a no-op, as in Triton. */
+    public synchronized void unload(String name) {
+        Entry previous = models.get(name);
+        if (previous == null && !repository.contains(name)) {
+            throw InferenceException.invalidArgument("failed to unload '" + name + "': not found in the model repository");
+        }
+        models.put(name, new Entry(Collections.emptyNavigableMap(), ModelState.UNAVAILABLE, "unloaded"));
+        if (previous != null) {
+            previous.versions().values().forEach(LoadedVersion::close);
+            LOG.info("unloaded model '{}'", name);
+        }
+    }
+
+    /** The version to serve a request: an explicit one, or the highest ready one when empty. */
+    public LoadedVersion resolve(String name, String version) {
+        Entry entry = models.get(name);
+        if (entry == null) {
+            throw InferenceException.invalidArgument("Request for unknown model: '" + name + "' is not found");
+        }
+        if (version.isEmpty()) {
+            if (entry.versions().isEmpty()) {
+                throw InferenceException.notFound("Request for unknown model: '" + name + "' has no available versions");
+            }
+            return entry.versions().lastEntry().getValue();
+        }
+        long number;
+        try {
+            number = Long.parseLong(version);
+        } catch (NumberFormatException e) {
+            throw InferenceException.invalidArgument("failed to parse model version '" + version + "' of '" + name + "'");
+        }
+        LoadedVersion loaded = entry.versions().get(number);
+        if (loaded == null) {
+            throw InferenceException.notFound("Request for unknown model: '" + name + "' version " + number + " is not found");
+        }
+        return loaded;
+    }
+
+    public boolean isReady(String name, String version) {
+        try {
+            resolve(name, version);
+            return true;
+        } catch (InferenceException e) {
+            return false;
+        }
+    }
+
+    /** Ready versions of one model (or of all models when name is empty), for statistics. */
+    public List<LoadedVersion> readyVersions(String name) {
+        List<LoadedVersion> out = new ArrayList<>();
+        new TreeMap<>(models).forEach((model, entry) -> {
+            if (name.isEmpty() || name.equals(model)) {
+                out.addAll(entry.versions().values());
+            }
+        });
+        return out;
+    }
+
+    /** Everything in the repository with its state; models never loaded appear without version or state. */
+    public List<ModelIndex> index(boolean readyOnly) {
+        List<ModelIndex> out = new ArrayList<>();
+        TreeMap<String, Entry> snapshot = new TreeMap<>(models);
+        for (String name : repository.modelNames()) {
+            snapshot.putIfAbsent(name, null);
+        }
+        snapshot.forEach((name, entry) -> {
+            if (entry == null) {
+                if (!readyOnly) {
+                    out.add(ModelIndex.newBuilder().setName(name).build());
+                }
+            } else if (entry.versions().isEmpty()) {
+                if (!readyOnly) {
+                    out.add(ModelIndex.newBuilder().setName(name).setState(entry.state().name()).setReason(entry.reason()).build());
+                }
+            } else {
+                entry.versions().keySet().forEach(v -> out.add(ModelIndex.newBuilder().setName(name)
+                        .setVersion(Long.toString(v)).setState(ModelState.READY.name()).build()));
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public synchronized void close() {
+        models.values().forEach(entry -> entry.versions().values().forEach(LoadedVersion::close));
+        models.clear();
+    }
+}

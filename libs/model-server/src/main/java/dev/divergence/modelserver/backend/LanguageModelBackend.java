@@ -1,0 +1,107 @@
+package dev.divergence.modelserver.backend;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.divergence.model.lm.LlamaModel;
+import dev.divergence.modelserver.InferenceException;
+import dev.divergence.modelserver.tensor.Tensor;
+import dev.divergence.modelserver.tensor.TensorType;
+import dev.divergence.proto.triton.ModelConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A libs/model language model behind the protocol: input {@code input_ids} [batch, seq] (INT64
+ * or INT32) and optional {@code attention_mask} [batch, seq] (BOOL, INT64 or INT32; 0 marks
+ * padding, left or right) to output {@code logits} [batch, vocab], the next-token logits after
+ * each row's last real token.
+ */
+public final class LanguageModelBackend implements ModelBackend {
+
+    static final String INPUT_IDS = "input_ids";
+    static final String ATTENTION_MASK = "attention_mask";
+    static final String LOGITS = "logits";
+
+    private final NDManager manager;
+    private final LlamaModel model;
+    private final TensorType logitsType;
+
+    LanguageModelBackend(NDManager parent, ModelConfig config, Path versionDir) {
+        this.manager = parent.newSubManager();
+        try {
+            this.model = LlamaModel.load(manager, versionDir);
+            ConfigChecks.requireOnly(config, List.of(INPUT_IDS, ATTENTION_MASK), List.of(LOGITS));
+            ConfigChecks.requireInput(config, INPUT_IDS, List.of(TensorType.INT64, TensorType.INT32), new long[] {-1});
+            ConfigChecks.optionalInput(config, ATTENTION_MASK, List.of(TensorType.BOOL, TensorType.INT64, TensorType.INT32),
+                    new long[] {-1});
+            this.logitsType = ConfigChecks.typeOf(ConfigChecks.requireOutput(config, LOGITS,
+                    List.of(TensorType.FP32, TensorType.FP16, TensorType.BF16), new long[] {model.config().vocabSize()}).getDataType());
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public synchronized Map<String, Tensor> execute(Map<String, Tensor> inputs, Set<String> outputs) {
+        Tensor ids = inputs.get(INPUT_IDS);
+        long[] shape = ids.shape();
+        int batch = Math.toIntExact(shape[0]);
+        int seq = Math.toIntExact(shape[1]);
+        long[] tokens = ids.toLongs();
+        int vocab = model.config().vocabSize();
+        for (long token : tokens) {
+            if (token < 0 || token >= vocab) {
+                throw InferenceException.invalidArgument("input_ids holds token " + token + " outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        long[] mask = mask(inputs.get(ATTENTION_MASK), batch * seq);
+        if (inputs.containsKey(ATTENTION_MASK) && !java.util.Arrays.equals(inputs.get(ATTENTION_MASK).shape(), shape)) {
+            throw InferenceException.invalidArgument("attention_mask shape " + java.util.Arrays.toString(inputs.get(ATTENTION_MASK).shape())
+                    + " differs from input_ids shape " + java.util.Arrays.toString(shape));
+        }
+        float[] next = new float[batch * vocab];
+        try (NDManager request = manager.newSubManager()) {
+            NDArray logits = model.forward(request.create(tokens, new Shape(batch, seq)), request.create(mask, new Shape(batch, seq)));
+            for (int row = 0; row < batch; row++) {
+                int last = lastRealPosition(mask, row, seq);
+                float[] rowLogits = logits.get(row, last).toFloatArray();
+                System.arraycopy(rowLogits, 0, next, row * vocab, vocab);
+            }
+        }
+        return outputs.contains(LOGITS) ? Map.of(LOGITS, Tensor.floats(logitsType, new long[] {batch, vocab}, next)) : Map.of();
+    }
+
+    private static long[] mask(Tensor attentionMask, int size) {
+        long[] mask = new long[size];
+        if (attentionMask == null) {
+            java.util.Arrays.fill(mask, 1);
+        } else if (attentionMask.type() == TensorType.BOOL) {
+            boolean[] values = attentionMask.toBooleans();
+            for (int i = 0; i < size && i < values.length; i++) {
+                mask[i] = values[i] ? 1 : 0;
+            }
+        } else {
+            long[] values = attentionMask.toLongs();
+            System.arraycopy(values, 0, mask, 0, Math.min(size, values.length));
+        }
+        return mask;
+    }
+
+    private static int lastRealPosition(long[] mask, int row, int seq) {
+        for (int t = seq - 1; t >= 0; t--) {
+            if (mask[row * seq + t] != 0) {
+                return t;
+            }
+        }
+        throw InferenceException.invalidArgument("attention_mask row " + row + " masks every token");
+    }
+
+    @Override
+    public synchronized void close() {
+        manager.close();
+    }
+}

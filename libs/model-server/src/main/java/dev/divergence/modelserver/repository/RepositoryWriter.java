@@ -1,0 +1,81 @@
+package dev.divergence.modelserver.repository;
+
+import com.google.protobuf.TextFormat;
+import dev.divergence.model.classifier.ClassifierSpec;
+import dev.divergence.model.lm.LlamaConfig;
+import dev.divergence.proto.triton.DataType;
+import dev.divergence.proto.triton.ModelConfig;
+import dev.divergence.proto.triton.ModelInput;
+import dev.divergence.proto.triton.ModelOutput;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.stream.Stream;
+
+/**
+ * Creates Triton repository entries from Hugging Face model folders: the default config.pbtxt
+ * for a classifier or language model, and a numeric version folder holding the model files.
+ */
+public final class RepositoryWriter {
+
+    private final Path root;
+
+    public RepositoryWriter(Path root) {
+        this.root = root;
+    }
+
+    /** Copies the model folder's files to {@code <root>/<name>/<version>/} and writes config.pbtxt. */
+    public Path write(ModelConfig config, long version, Path huggingFaceDir) {
+        Path modelDir = root.resolve(config.getName());
+        Path versionDir = modelDir.resolve(Long.toString(version));
+        try {
+            Files.createDirectories(versionDir);
+            try (Stream<Path> files = Files.list(huggingFaceDir)) {
+                for (Path file : files.filter(Files::isRegularFile).toList()) {
+                    Files.copy(file, versionDir.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            writeConfig(config);
+            return versionDir;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write repository entry " + versionDir, e);
+        }
+    }
+
+    /** (Re)writes only {@code <root>/<name>/config.pbtxt}. */
+    public void writeConfig(ModelConfig config) {
+        Path modelDir = root.resolve(config.getName());
+        try {
+            Files.createDirectories(modelDir);
+            Files.writeString(modelDir.resolve(ModelRepository.CONFIG_FILE), TextFormat.printer().printToString(config));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + modelDir.resolve(ModelRepository.CONFIG_FILE), e);
+        }
+    }
+
+    /** features FP32 [dim] to logits FP32 [classes] and labels BYTES [1]. */
+    public static ModelConfig classifierConfig(String name, Path huggingFaceDir, int maxBatchSize) {
+        ClassifierSpec spec = ClassifierSpec.read(huggingFaceDir);
+        return base(name, maxBatchSize)
+                .addInput(ModelInput.newBuilder().setName("features").setDataType(DataType.TYPE_FP32).addDims(spec.inputDim()))
+                .addOutput(ModelOutput.newBuilder().setName("logits").setDataType(DataType.TYPE_FP32).addDims(spec.numClasses()))
+                .addOutput(ModelOutput.newBuilder().setName("labels").setDataType(DataType.TYPE_STRING).addDims(1))
+                .build();
+    }
+
+    /** input_ids INT64 [-1] and optional attention_mask INT64 [-1] to next-token logits FP32 [vocab]. */
+    public static ModelConfig languageModelConfig(String name, Path huggingFaceDir, int maxBatchSize) {
+        LlamaConfig config = LlamaConfig.read(huggingFaceDir);
+        return base(name, maxBatchSize)
+                .addInput(ModelInput.newBuilder().setName("input_ids").setDataType(DataType.TYPE_INT64).addDims(-1))
+                .addInput(ModelInput.newBuilder().setName("attention_mask").setDataType(DataType.TYPE_INT64).addDims(-1).setOptional(true))
+                .addOutput(ModelOutput.newBuilder().setName("logits").setDataType(DataType.TYPE_FP32).addDims(config.vocabSize()))
+                .build();
+    }
+
+    private static ModelConfig.Builder base(String name, int maxBatchSize) {
+        return ModelConfig.newBuilder().setName(name).setBackend("divergence").setMaxBatchSize(maxBatchSize);
+    }
+}

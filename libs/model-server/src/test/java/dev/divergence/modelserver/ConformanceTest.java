@@ -1,0 +1,388 @@
+package dev.divergence.modelserver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.google.protobuf.ByteString;
+import dev.divergence.model.DjlRuntime;
+import dev.divergence.model.assets.TinyAssets;
+import dev.divergence.model.classifier.Classifier;
+import dev.divergence.model.lm.LlamaModel;
+import dev.divergence.modelserver.client.ClientOptions;
+import dev.divergence.modelserver.client.InferRequest;
+import dev.divergence.modelserver.client.InferResult;
+import dev.divergence.modelserver.client.TritonClient;
+import dev.divergence.modelserver.repository.RepositoryWriter;
+import dev.divergence.modelserver.tensor.Tensor;
+import dev.divergence.modelserver.tensor.TensorType;
+import dev.divergence.proto.triton.DataType;
+import dev.divergence.proto.triton.InferTensorContents;
+import dev.divergence.proto.triton.ModelConfig;
+import dev.divergence.proto.triton.ModelInferRequest;
+import dev.divergence.proto.triton.ModelInput;
+import dev.divergence.proto.triton.ModelMetadataResponse;
+import dev.divergence.proto.triton.ModelOutput;
+import dev.divergence.proto.triton.ModelStatistics;
+import dev.divergence.proto.triton.ModelStreamInferResponse;
+import dev.divergence.proto.triton.RepositoryIndexResponse.ModelIndex;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The Triton client against the embedded server over a real socket: every RPC, every datatype,
+ * and the error codes Triton answers with. Models are libs/model's deterministic tiny assets.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ConformanceTest {
+
+    private static final String CANCER = "cancer";
+    private static final String CANCER_HALF = "cancer-half";
+    private static final String LM = "tiny-lm";
+    private static final String LM_INT32 = "tiny-lm-int32";
+    private static final String BROKEN = "broken";
+    private static final int MAX_BATCH = 4;
+
+    private Path repository;
+
+    private NDManager manager;
+    private Path cancerDir;
+    private Path lmDir;
+    private ModelConfig cancerConfig;
+    private ModelServer server;
+    private TritonClient client;
+    private float[][] cancerRows;
+
+    @BeforeAll
+    void startServer() throws java.io.IOException {
+        Files.createDirectories(Path.of("target/tmp"));
+        repository = Files.createTempDirectory(Path.of("target/tmp"), "model-repository-");
+        DjlRuntime.configure(Path.of("target/djl-cache"));
+        manager = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE);
+        TinyAssets assets = new TinyAssets(Path.of("target/tiny-assets"), new TinyAssets.Budget(40, 30));
+        cancerDir = assets.ensure(manager, TinyAssets.CANCER_STUDENT);
+        lmDir = assets.ensure(manager, TinyAssets.TINY_LM);
+
+        RepositoryWriter writer = new RepositoryWriter(repository);
+        cancerConfig = RepositoryWriter.classifierConfig(CANCER, cancerDir, MAX_BATCH);
+        writer.write(cancerConfig, 1, cancerDir);
+        writer.write(cancerConfig.toBuilder().setName(CANCER_HALF)
+                .setInput(0, cancerConfig.getInput(0).toBuilder().setDataType(DataType.TYPE_FP16))
+                .setOutput(0, cancerConfig.getOutput(0).toBuilder().setDataType(DataType.TYPE_BF16)).build(), 1, cancerDir);
+        ModelConfig lmConfig = RepositoryWriter.languageModelConfig(LM, lmDir, MAX_BATCH);
+        writer.write(lmConfig, 1, lmDir);
+        writer.write(lmConfig.toBuilder().setName(LM_INT32)
+                .setInput(0, lmConfig.getInput(0).toBuilder().setDataType(DataType.TYPE_INT32))
+                .setInput(1, lmConfig.getInput(1).toBuilder().setDataType(DataType.TYPE_BOOL)).build(), 1, lmDir);
+        // declares 31 features for a 30-feature model: must fail to load, with the reason in the index
+        writer.write(cancerConfig.toBuilder().setName(BROKEN)
+                .setInput(0, cancerConfig.getInput(0).toBuilder().setDims(0, 31)).build(), 1, cancerDir);
+
+        server = ModelServer.start(repository, "127.0.0.1", 0, List.of(CANCER, CANCER_HALF, LM, LM_INT32));
+        client = TritonClient.connect("127.0.0.1:" + server.port(), ClientOptions.defaults().withDeadline(Duration.ofSeconds(20)));
+        cancerRows = new float[][] {sampleFeatures(1), sampleFeatures(2), sampleFeatures(3)};
+    }
+
+    @AfterAll
+    void stopServer() {
+        if (client != null) {
+            client.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (manager != null) {
+            manager.close();
+        }
+    }
+
+    @Test
+    void healthAndServerMetadata() {
+        assertThat(client.serverLive()).isTrue();
+        assertThat(client.serverReady()).isTrue();
+        assertThat(client.modelReady(CANCER, "")).isTrue();
+        assertThat(client.modelReady(CANCER, "1")).isTrue();
+        assertThat(client.modelReady(CANCER, "2")).isFalse();
+        assertThat(client.modelReady("no-such-model", "")).isFalse();
+        assertThat(client.serverMetadata().getExtensionsList()).contains("model_repository", "statistics");
+    }
+
+    @Test
+    void modelMetadataAndConfig() {
+        ModelMetadataResponse metadata = client.modelMetadata(CANCER, "");
+        assertThat(metadata.getVersionsList()).containsExactly("1");
+        assertThat(metadata.getInputs(0).getName()).isEqualTo("features");
+        assertThat(metadata.getInputs(0).getDatatype()).isEqualTo("FP32");
+        assertThat(metadata.getInputs(0).getShapeList()).containsExactly(-1L, 30L);
+        assertThat(metadata.getOutputsList()).extracting(ModelMetadataResponse.TensorMetadata::getDatatype).containsExactly("FP32", "BYTES");
+        assertThat(client.modelMetadata(CANCER_HALF, "1").getInputs(0).getDatatype()).isEqualTo("FP16");
+        assertThat(client.modelConfig(CANCER, "")).isEqualTo(cancerConfig);
+    }
+
+    @Test
+    void classifierFp32MatchesLibsModelAndLabelsAreItsArgmax() {
+        InferResult result = client.infer(InferRequest.to(CANCER).id("req-1").input("features", features(cancerRows)));
+        assertThat(result.id()).isEqualTo("req-1");
+        assertThat(result.version()).isEqualTo("1");
+        Tensor logits = result.output("logits");
+        assertThat(logits.type()).isEqualTo(TensorType.FP32);
+        assertThat(logits.shape()).containsExactly(3, 2);
+        float[] expected = directClassifierLogits(cancerRows);
+        assertThat(logits.toFloats()).containsExactly(expected, within(1e-5f));
+        List<byte[]> labels = result.output("labels").toByteElements();
+        assertThat(result.output("labels").shape()).containsExactly(3, 1);
+        List<String> classNames = dev.divergence.model.classifier.ClassifierSpec.read(cancerDir).classNames();
+        for (int row = 0; row < 3; row++) {
+            int best = expected[row * 2 + 1] > expected[row * 2] ? 1 : 0;
+            String name = classNames.isEmpty() ? Integer.toString(best) : classNames.get(best);
+            assertThat(new String(labels.get(row), StandardCharsets.UTF_8)).isEqualTo(name);
+        }
+    }
+
+    @Test
+    void typedAndRawContentsGiveBitIdenticalOutputs() {
+        InferRequest request = InferRequest.to(CANCER).input("features", features(cancerRows)).output("logits");
+        ByteString raw = client.infer(request.toProto()).getRawOutputContents(0);
+        ByteString typed = client.infer(request.toTypedProto()).getRawOutputContents(0);
+        assertThat(typed).isEqualTo(raw);
+        // the client's decode and re-encode reproduces the server's bytes exactly
+        InferResult decoded = InferResult.from(client.infer(request.toProto()));
+        assertThat(Tensor.fp32(new long[] {3, 2}, decoded.output("logits").toFloats()).raw()).isEqualTo(raw);
+    }
+
+    @Test
+    void fp16InputsAndBf16OutputsTravelRawAndAgreeWithFp32() {
+        InferResult half = client.infer(InferRequest.to(CANCER_HALF).input("features", Tensor.fp16(new long[] {3, 30}, flatten(cancerRows))));
+        Tensor logits = half.output("logits");
+        assertThat(logits.type()).isEqualTo(TensorType.BF16);
+        assertThat(logits.raw().size()).isEqualTo(3 * 2 * 2);
+        float[] expected = directClassifierLogits(cancerRows);
+        float[] got = logits.toFloats();
+        for (int i = 0; i < expected.length; i++) {
+            // fp16 inputs and bf16 outputs: a few bf16 ulps relative to the magnitude
+            assertThat(got[i]).isCloseTo(expected[i], within(0.05f * Math.max(1f, Math.abs(expected[i]))));
+        }
+    }
+
+    @Test
+    void languageModelNextTokenLogitsWithInt64AndLeftPadding() {
+        long[] prompt = {1, 50, 51, 52};
+        long[] shorter = {1, 50, 51};
+        InferResult alone = client.infer(InferRequest.to(LM).input("input_ids", Tensor.int64(new long[] {1, 3}, shorter)));
+        InferResult padded = client.infer(InferRequest.to(LM)
+                .input("input_ids", Tensor.int64(new long[] {2, 4}, concat(prompt, new long[] {0, 1, 50, 51})))
+                .input("attention_mask", Tensor.int64(new long[] {2, 4}, 1, 1, 1, 1, 0, 1, 1, 1)));
+        Tensor logits = padded.output("logits");
+        int vocab = Math.toIntExact(logits.shape()[1]);
+        assertThat(logits.shape()).containsExactly(2, vocab);
+        float[] both = logits.toFloats();
+        assertThat(Arrays.copyOfRange(both, 0, vocab)).containsExactly(directNextTokenLogits(prompt), within(1e-4f));
+        assertThat(Arrays.copyOfRange(both, vocab, 2 * vocab)).containsExactly(alone.output("logits").toFloats(), within(1e-4f));
+    }
+
+    @Test
+    void int32IdsAndBoolMaskGiveTheSameLogitsAsInt64() {
+        InferResult int64 = client.infer(InferRequest.to(LM).input("input_ids", Tensor.int64(new long[] {1, 3}, 1, 60, 61)));
+        InferResult int32 = client.infer(InferRequest.to(LM_INT32)
+                .input("input_ids", Tensor.int32(new long[] {1, 3}, 1, 60, 61))
+                .input("attention_mask", Tensor.bool(new long[] {1, 3}, true, true, true)));
+        assertThat(int32.output("logits").raw()).isEqualTo(int64.output("logits").raw());
+    }
+
+    @Test
+    void streamInferAnswersEveryRequestInOrderWithErrorsInBand() {
+        ModelInferRequest good = InferRequest.to(CANCER).id("a").input("features", features(cancerRows[0])).toProto();
+        ModelInferRequest bad = InferRequest.to("no-such-model").id("b").input("features", features(cancerRows[0])).toProto();
+        ModelInferRequest second = InferRequest.to(CANCER).id("c").input("features", features(cancerRows[1])).toProto();
+        List<ModelStreamInferResponse> responses = client.streamInfer(List.of(good, bad, second));
+        assertThat(responses).hasSize(3);
+        assertThat(responses.get(0).getErrorMessage()).isEmpty();
+        assertThat(responses.get(0).getInferResponse().getId()).isEqualTo("a");
+        assertThat(responses.get(1).getErrorMessage()).contains("unknown model");
+        assertThat(responses.get(2).getInferResponse().getId()).isEqualTo("c");
+    }
+
+    @Test
+    void statisticsCountRowsExecutionsAndFailures() {
+        ModelStatistics before = client.statistics(LM, "1").getModelStats(0);
+        client.infer(InferRequest.to(LM).input("input_ids", Tensor.int64(new long[] {2, 2}, 1, 70, 1, 71)));
+        assertThatThrownBy(() -> client.infer(InferRequest.to(LM).input("input_ids", Tensor.int64(new long[] {1, 1}, 100_000))))
+                .isInstanceOf(StatusRuntimeException.class);
+        ModelStatistics after = client.statistics(LM, "1").getModelStats(0);
+        assertThat(after.getInferenceCount() - before.getInferenceCount()).isEqualTo(2);
+        assertThat(after.getExecutionCount() - before.getExecutionCount()).isEqualTo(1);
+        assertThat(after.getInferenceStats().getFail().getCount() - before.getInferenceStats().getFail().getCount()).isEqualTo(1);
+        assertThat(after.getInferenceStats().getComputeInfer().getNs()).isGreaterThan(before.getInferenceStats().getComputeInfer().getNs());
+        assertThat(after.getBatchStatsList()).anyMatch(b -> b.getBatchSize() == 2);
+        assertThat(after.getLastInference()).isPositive();
+        assertThat(client.statistics("", "").getModelStatsList()).extracting(ModelStatistics::getName)
+                .contains(CANCER, CANCER_HALF, LM, LM_INT32);
+    }
+
+    @Test
+    void repositoryIndexLoadAndUnload() {
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> client.loadModel(BROKEN));
+        List<ModelIndex> index = client.repositoryIndex(false);
+        assertThat(index).extracting(ModelIndex::getName).contains(BROKEN, CANCER, LM);
+        ModelIndex broken = index.stream().filter(m -> m.getName().equals(BROKEN)).findFirst().orElseThrow();
+        assertThat(broken.getState()).isEqualTo("UNAVAILABLE");
+        assertThat(broken.getReason()).contains("dims");
+        assertThat(client.repositoryIndex(true)).extracting(ModelIndex::getName).doesNotContain(BROKEN);
+
+        String model = "cancer-reloadable";
+        new RepositoryWriter(repository).write(cancerConfig.toBuilder().setName(model).build(), 3, cancerDir);
+        assertThat(client.modelReady(model, "")).isFalse();
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> infer(model, ""));
+        client.loadModel(model);
+        assertThat(client.modelReady(model, "3")).isTrue();
+        assertThat(infer(model, "").version()).isEqualTo("3");
+        client.unloadModel(model);
+        assertThat(client.modelReady(model, "")).isFalse();
+        assertCode(Status.Code.NOT_FOUND, () -> infer(model, ""));
+        assertThat(client.repositoryIndex(false)).anyMatch(m -> m.getName().equals(model) && m.getState().equals("UNAVAILABLE"));
+        client.loadModel(model);
+        assertThat(infer(model, "3").model()).isEqualTo(model);
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> client.loadModel("not-in-repository"));
+    }
+
+    @Test
+    void errorsCarryTritonsCodes() {
+        Tensor good = features(cancerRows[0]);
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> infer("no-such-model", ""));
+        assertCode(Status.Code.NOT_FOUND, () -> infer(CANCER, "7"));
+        assertCode(Status.Code.NOT_FOUND, () -> client.modelMetadata(CANCER, "7"));
+        // wrong datatype, wrong shape, too large a batch, unknown input and output
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> client.infer(InferRequest.to(CANCER).input("features", Tensor.fp16(new long[] {1, 30}, flatten(cancerRows[0])))));
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> client.infer(InferRequest.to(CANCER).input("features", Tensor.fp32(new long[] {1, 29}, new float[29]))));
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> client.infer(InferRequest.to(CANCER).input("features", Tensor.fp32(new long[] {30}, new float[30]))));
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> client.infer(InferRequest.to(CANCER).input("features", Tensor.fp32(new long[] {MAX_BATCH + 1, 30}, new float[30 * (MAX_BATCH + 1)]))));
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> client.infer(InferRequest.to(CANCER).input("pixels", good)));
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> client.infer(InferRequest.to(CANCER).input("features", good).output("probabilities")));
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> client.infer(InferRequest.to(CANCER)));
+        // raw bytes that do not fill the shape, and raw and typed contents mixed in one request
+        ModelInferRequest raw = InferRequest.to(CANCER).input("features", good).toProto();
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> client.infer(raw.toBuilder().setRawInputContents(0, raw.getRawInputContents(0).substring(4)).build()));
+        ModelInferRequest mixed = raw.toBuilder().setInputs(0, raw.getInputs(0).toBuilder()
+                .setContents(InferTensorContents.newBuilder().addAllFp32Contents(boxed(flatten(cancerRows[0]))))).build();
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> client.infer(mixed));
+        // FP16 has no typed field in Triton's protocol
+        ModelInferRequest typedHalf = InferRequest.to(CANCER_HALF).input("features", Tensor.fp32(new long[] {1, 30}, flatten(cancerRows[0]))).toTypedProto();
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> client.infer(typedHalf.toBuilder().setInputs(0, typedHalf.getInputs(0).toBuilder().setDatatype("FP16")).build()));
+    }
+
+    @Test
+    void everyCallHasADeadline() {
+        try (TritonClient hurried = TritonClient.connect("127.0.0.1:" + server.port(), ClientOptions.defaults().withDeadline(Duration.ofNanos(1)))) {
+            assertCode(Status.Code.DEADLINE_EXCEEDED, hurried::serverLive);
+        }
+    }
+
+    @Test
+    void unavailableIsRetriedWithBackoffThenReported() throws Exception {
+        int freePort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            freePort = socket.getLocalPort();
+        }
+        ClientOptions options = ClientOptions.defaults().withDeadline(Duration.ofSeconds(2)).withRetries(3, Duration.ofMillis(100), Duration.ofMillis(400));
+        try (TritonClient nobodyHome = TritonClient.connect("127.0.0.1:" + freePort, options)) {
+            long start = System.nanoTime();
+            assertCode(Status.Code.UNAVAILABLE, nobodyHome::serverLive);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300)); // 100 + 200
+        }
+        // a server that comes up while the client backs off is reached by a later attempt
+        ClientOptions patient = options.withRetries(20, Duration.ofMillis(100), Duration.ofMillis(200));
+        try (TritonClient waiting = TritonClient.connect("127.0.0.1:" + freePort, patient)) {
+            var late = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                sleepQuietly(400);
+                return ModelServer.start(repository, "127.0.0.1", freePort, List.of());
+            });
+            try {
+                assertThat(waiting.serverLive()).isTrue();
+                assertThat(waiting.awaitModelReady(CANCER, "", Duration.ofMillis(300))).isFalse();
+            } finally {
+                late.get().close();
+            }
+        }
+    }
+
+    private InferResult infer(String model, String version) {
+        return client.infer(InferRequest.to(model).version(version).input("features", features(cancerRows[0])));
+    }
+
+    private static void assertCode(Status.Code code, ThrowingCallable call) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class,
+                e -> assertThat(e.getStatus().getCode()).as(e.getStatus().toString()).isEqualTo(code));
+    }
+
+    private float[] directClassifierLogits(float[][] rows) {
+        try (NDManager m = manager.newSubManager(); Classifier classifier = Classifier.load(m, cancerDir)) {
+            return classifier.logits(m.create(flatten(rows), new Shape(rows.length, 30))).toFloatArray();
+        }
+    }
+
+    private float[] directNextTokenLogits(long[] prompt) {
+        try (NDManager m = manager.newSubManager(); LlamaModel model = LlamaModel.load(m, lmDir)) {
+            NDArray logits = model.forward(m.create(prompt, new Shape(1, prompt.length)), null);
+            return logits.get(0, prompt.length - 1).toFloatArray();
+        }
+    }
+
+    /** Plausible breast-cancer feature rows: positive, of the data set's typical magnitudes. */
+    private static float[] sampleFeatures(int seed) {
+        float[] row = new float[30];
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        for (int i = 0; i < row.length; i++) {
+            row[i] = (float) (random.nextDouble(0.5, 1.5) * (i % 10 == 3 ? 600 : i % 10 == 0 ? 14 : 0.5));
+        }
+        return row;
+    }
+
+    private static Tensor features(float[]... rows) {
+        return Tensor.fp32(new long[] {rows.length, 30}, flatten(rows));
+    }
+
+    private static float[] flatten(float[]... rows) {
+        float[] out = new float[rows.length * 30];
+        for (int r = 0; r < rows.length; r++) {
+            System.arraycopy(rows[r], 0, out, r * 30, 30);
+        }
+        return out;
+    }
+
+    private static List<Float> boxed(float[] values) {
+        Float[] out = new Float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i];
+        }
+        return Arrays.asList(out);
+    }
+
+    private static long[] concat(long[] a, long[] b) {
+        long[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

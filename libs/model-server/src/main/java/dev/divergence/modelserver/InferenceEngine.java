@@ -21,7 +21,8 @@ final class InferenceEngine {
         try {
             InferRequests.Checked checked = InferRequests.check(request, version.config());
             long inputDone = System.nanoTime();
-            Map<String, Tensor> outputs = version.execute(checked.inputs(), checked.outputs());
+            DynamicBatcher.Executed executed = version.infer(checked.inputs(), checked.outputs(), checked.batchSize());
+            Map<String, Tensor> outputs = executed.outputs();
             long inferDone = System.nanoTime();
             ModelInferResponse.Builder response = ModelInferResponse.newBuilder().setModelName(version.name())
                     .setModelVersion(Long.toString(version.version())).setId(request.getId());
@@ -35,8 +36,8 @@ final class InferenceEngine {
             }
             ModelInferResponse built = response.build();
             long end = System.nanoTime();
-            version.statistics().recordSuccess(checked.batchSize(),
-                    new InferenceStatistics.Timing(0, inputDone - start, inferDone - inputDone, end - inferDone));
+            version.statistics().recordSuccess(checked.batchSize(), new InferenceStatistics.Timing(
+                    executed.queueNs(), inputDone - start, executed.computeNs(), end - inferDone));
             return built;
         } catch (RuntimeException e) {
             version.statistics().recordFailure(System.nanoTime() - start);

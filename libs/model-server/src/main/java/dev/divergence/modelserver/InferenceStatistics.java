@@ -32,19 +32,24 @@ final class InferenceStatistics {
     private long executionCount;
     private long lastInferenceMillis;
 
-    synchronized void recordSuccess(long batchSize, Timing timing) {
+    /** One successful request of {@code rows} batch rows, however the scheduler batched it. */
+    synchronized void recordSuccess(long rows, Timing timing) {
         success.add(timing.totalNs());
         queue.add(timing.queueNs());
         computeInput.add(timing.inputNs());
         computeInfer.add(timing.inferNs());
         computeOutput.add(timing.outputNs());
-        inferenceCount += batchSize;
-        executionCount++;
+        inferenceCount += rows;
         lastInferenceMillis = System.currentTimeMillis();
+    }
+
+    /** One model execution over a batch of {@code batchSize} rows (possibly several requests). */
+    synchronized void recordExecution(long batchSize, long inputNs, long inferNs, long outputNs) {
+        executionCount++;
         Duration[] batch = byBatchSize.computeIfAbsent(batchSize, b -> new Duration[] {new Duration(), new Duration(), new Duration()});
-        batch[0].add(timing.inputNs());
-        batch[1].add(timing.inferNs());
-        batch[2].add(timing.outputNs());
+        batch[0].add(inputNs);
+        batch[1].add(inferNs);
+        batch[2].add(outputNs);
     }
 
     synchronized void recordFailure(long ns) {

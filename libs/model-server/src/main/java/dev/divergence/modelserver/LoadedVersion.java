@@ -5,12 +5,14 @@ import dev.divergence.modelserver.tensor.Tensor;
 import dev.divergence.proto.triton.ModelConfig;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * One served version of a model: its backend, config and statistics. Executions share a read
- * lock and unloading takes the write lock, so an unload waits for running requests instead of
- * freeing native memory under them; requests that arrive afterwards get UNAVAILABLE.
+ * One served version of a model: its backend, config, statistics and, when config.pbtxt asks
+ * for dynamic_batching, its {@link DynamicBatcher}. Executions share a read lock and unloading
+ * takes the write lock, so an unload waits for running requests instead of freeing native memory
+ * under them; requests that arrive afterwards get UNAVAILABLE.
  */
 public final class LoadedVersion implements AutoCloseable {
 
@@ -19,12 +21,16 @@ public final class LoadedVersion implements AutoCloseable {
     private final ModelBackend backend;
     private final InferenceStatistics statistics = new InferenceStatistics();
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private final DynamicBatcher batcher;
     private boolean closed;
 
     LoadedVersion(ModelConfig config, long version, ModelBackend backend) {
         this.config = config;
         this.version = version;
         this.backend = backend;
+        this.batcher = config.hasDynamicBatching()
+                ? new DynamicBatcher(config.getName() + "-" + version, config.getMaxBatchSize(), config.getDynamicBatching(), this::executeNow)
+                : null;
     }
 
     public ModelConfig config() {
@@ -43,13 +49,32 @@ public final class LoadedVersion implements AutoCloseable {
         return statistics;
     }
 
-    Map<String, Tensor> execute(Map<String, Tensor> inputs, Set<String> outputs) {
+    /** Runs one checked request, through the dynamic batcher when the model has one. */
+    DynamicBatcher.Executed infer(Map<String, Tensor> inputs, Set<String> outputs, long rows) {
+        if (batcher == null) {
+            long start = System.nanoTime();
+            Map<String, Tensor> result = executeNow(inputs, outputs);
+            return new DynamicBatcher.Executed(result, 0, System.nanoTime() - start);
+        }
+        try {
+            return batcher.submit(inputs, outputs, rows).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
+    }
+
+    /** One model execution (one request, or several joined by the batcher). */
+    private Map<String, Tensor> executeNow(Map<String, Tensor> inputs, Set<String> outputs) {
         lifecycle.readLock().lock();
         try {
             if (closed) {
                 throw InferenceException.unavailable("'" + name() + "' version " + version + " is not at ready state");
             }
-            return backend.execute(inputs, outputs);
+            long start = System.nanoTime();
+            Map<String, Tensor> result = backend.execute(inputs, outputs);
+            long rows = inputs.values().iterator().next().shape()[0];
+            statistics.recordExecution(rows, 0, System.nanoTime() - start, 0);
+            return result;
         } finally {
             lifecycle.readLock().unlock();
         }
@@ -57,6 +82,9 @@ public final class LoadedVersion implements AutoCloseable {
 
     @Override
     public void close() {
+        if (batcher != null) {
+            batcher.close();
+        }
         lifecycle.writeLock().lock();
         try {
             if (!closed) {

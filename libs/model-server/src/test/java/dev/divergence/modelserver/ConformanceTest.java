@@ -23,6 +23,7 @@ import dev.divergence.modelserver.tensor.TensorType;
 import dev.divergence.proto.triton.DataType;
 import dev.divergence.proto.triton.InferTensorContents;
 import dev.divergence.proto.triton.ModelConfig;
+import dev.divergence.proto.triton.ModelDynamicBatching;
 import dev.divergence.proto.triton.ModelInferRequest;
 import dev.divergence.proto.triton.ModelInput;
 import dev.divergence.proto.triton.ModelMetadataResponse;
@@ -56,6 +57,8 @@ class ConformanceTest {
     private static final String LM = "tiny-lm";
     private static final String LM_INT32 = "tiny-lm-int32";
     private static final String BROKEN = "broken";
+    private static final String CANCER_BATCHED = "cancer-batched";
+    private static final String LM_BATCHED = "tiny-lm-batched";
     private static final int MAX_BATCH = 4;
 
     private Path repository;
@@ -67,6 +70,8 @@ class ConformanceTest {
     private ModelServer server;
     private TritonClient client;
     private float[][] cancerRows;
+    /** Concurrent callers for the batching tests (the common pool has one thread on two cores). */
+    private final java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(4);
 
     @BeforeAll
     void startServer() throws java.io.IOException {
@@ -93,13 +98,19 @@ class ConformanceTest {
         writer.write(cancerConfig.toBuilder().setName(BROKEN)
                 .setInput(0, cancerConfig.getInput(0).toBuilder().setDims(0, 31)).build(), 1, cancerDir);
 
-        server = ModelServer.start(repository, "127.0.0.1", 0, List.of(CANCER, CANCER_HALF, LM, LM_INT32));
+        // a long delay so that concurrent requests surely meet; the preferred size releases them early
+        ModelDynamicBatching batching = ModelDynamicBatching.newBuilder().setMaxQueueDelayMicroseconds(2_000_000).addPreferredBatchSize(MAX_BATCH).build();
+        writer.write(cancerConfig.toBuilder().setName(CANCER_BATCHED).setDynamicBatching(batching).build(), 1, cancerDir);
+        writer.write(lmConfig.toBuilder().setName(LM_BATCHED).setDynamicBatching(batching).build(), 1, lmDir);
+
+        server = ModelServer.start(repository, "127.0.0.1", 0, List.of(CANCER, CANCER_HALF, LM, LM_INT32, CANCER_BATCHED, LM_BATCHED));
         client = TritonClient.connect("127.0.0.1:" + server.port(), ClientOptions.defaults().withDeadline(Duration.ofSeconds(20)));
         cancerRows = new float[][] {sampleFeatures(1), sampleFeatures(2), sampleFeatures(3)};
     }
 
     @AfterAll
     void stopServer() {
+        callers.shutdownNow();
         if (client != null) {
             client.close();
         }
@@ -316,6 +327,48 @@ class ConformanceTest {
                 assertThat(waiting.awaitModelReady(CANCER, "", Duration.ofMillis(300))).isFalse();
             } finally {
                 late.get().close();
+            }
+        }
+    }
+
+    @Test
+    void dynamicBatchingJoinsConcurrentRequestsIntoOneExecution() throws Exception {
+        ModelStatistics before = client.statistics(CANCER_BATCHED, "1").getModelStats(0);
+        List<java.util.concurrent.CompletableFuture<InferResult>> results = new java.util.ArrayList<>();
+        float[][] rows = {cancerRows[0], cancerRows[1], cancerRows[2], sampleFeatures(4)};
+        for (float[] row : rows) {
+            results.add(java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> client.infer(InferRequest.to(CANCER_BATCHED).input("features", features(row))), callers));
+        }
+        for (int i = 0; i < rows.length; i++) {
+            InferResult batched = results.get(i).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            InferResult alone = client.infer(InferRequest.to(CANCER).input("features", features(rows[i])));
+            assertThat(batched.output("logits").shape()).containsExactly(1, 2);
+            assertThat(batched.output("logits").toFloats()).containsExactly(alone.output("logits").toFloats(), within(1e-5f));
+            assertThat(batched.output("labels").toByteElements().get(0)).isEqualTo(alone.output("labels").toByteElements().get(0));
+        }
+        ModelStatistics after = client.statistics(CANCER_BATCHED, "1").getModelStats(0);
+        assertThat(after.getInferenceCount() - before.getInferenceCount()).isEqualTo(4);
+        assertThat(after.getExecutionCount() - before.getExecutionCount()).as("executions for 4 concurrent requests").isLessThan(4);
+        assertThat(after.getBatchStatsList()).anyMatch(b -> b.getBatchSize() > 1);
+    }
+
+    @Test
+    void aFaultyRequestInAJoinedBatchFailsAlone() throws Exception {
+        long[][] prompts = {{1, 80, 81}, {1, 82, 83}, {1, 100_000, 84}, {1, 85, 86}};
+        List<java.util.concurrent.CompletableFuture<InferResult>> results = new java.util.ArrayList<>();
+        for (long[] prompt : prompts) {
+            results.add(java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> client.infer(InferRequest.to(LM_BATCHED).input("input_ids", Tensor.int64(new long[] {1, 3}, prompt))), callers));
+        }
+        for (int i = 0; i < prompts.length; i++) {
+            var result = results.get(i);
+            if (i == 2) {
+                assertThatThrownBy(() -> result.get(30, java.util.concurrent.TimeUnit.SECONDS)).cause()
+                        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+            } else {
+                assertThat(result.get(30, java.util.concurrent.TimeUnit.SECONDS).output("logits").toFloats())
+                        .containsExactly(directNextTokenLogits(prompts[i]), within(1e-4f));
             }
         }
     }

@@ -26,7 +26,7 @@ import java.util.Set;
 final class InferRequests {
 
     /** A request that passed every check: inputs keyed by name, outputs in response order, its batch size. */
-    record Checked(Map<String, Tensor> inputs, Set<String> outputs, long batchSize) {
+    record Checked(Map<String, Tensor> inputs, Set<String> outputs, long batchSize, SequenceControl sequence) {
     }
 
     private InferRequests() {
@@ -62,7 +62,7 @@ final class InferRequests {
                     + " inputs but got " + inputs.size() + " inputs for model '" + model + "'. Got input(s) " + inputs.keySet()
                     + ", but missing required input(s) " + missing);
         }
-        return new Checked(inputs, requestedOutputs(request, config), batchSize);
+        return new Checked(inputs, requestedOutputs(request, config), batchSize, SequenceControl.from(request.getParametersMap()));
     }
 
     private static ModelInput declaredInput(ModelConfig config, String name) {

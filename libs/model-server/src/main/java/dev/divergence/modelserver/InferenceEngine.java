@@ -21,7 +21,7 @@ final class InferenceEngine {
         try {
             InferRequests.Checked checked = InferRequests.check(request, version.config());
             long inputDone = System.nanoTime();
-            DynamicBatcher.Executed executed = version.infer(checked.inputs(), checked.outputs(), checked.batchSize());
+            DynamicBatcher.Executed executed = version.infer(checked.inputs(), checked.outputs(), checked.batchSize(), checked.sequence());
             Map<String, Tensor> outputs = executed.outputs();
             long inferDone = System.nanoTime();
             ModelInferResponse.Builder response = ModelInferResponse.newBuilder().setModelName(version.name())

@@ -1,6 +1,7 @@
 package dev.divergence.modelserver;
 
 import dev.divergence.modelserver.backend.ModelBackend;
+import dev.divergence.modelserver.backend.StatefulBackend;
 import dev.divergence.modelserver.tensor.Tensor;
 import dev.divergence.proto.triton.ModelConfig;
 import java.util.Map;
@@ -22,6 +23,7 @@ public final class LoadedVersion implements AutoCloseable {
     private final InferenceStatistics statistics = new InferenceStatistics();
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private final DynamicBatcher batcher;
+    private final Sequences sequences;
     private boolean closed;
 
     LoadedVersion(ModelConfig config, long version, ModelBackend backend) {
@@ -31,6 +33,15 @@ public final class LoadedVersion implements AutoCloseable {
         this.batcher = config.hasDynamicBatching()
                 ? new DynamicBatcher(config.getName() + "-" + version, config.getMaxBatchSize(), config.getDynamicBatching(), this::executeNow)
                 : null;
+        if (config.hasSequenceBatching()) {
+            if (!(backend instanceof StatefulBackend stateful)) {
+                throw InferenceException.invalidArgument("failed to load '" + config.getName()
+                        + "': sequence_batching needs a model with state between requests (a language model)");
+            }
+            this.sequences = new Sequences(config.getName(), stateful, config.getSequenceBatching().getMaxSequenceIdleMicroseconds());
+        } else {
+            this.sequences = null;
+        }
     }
 
     public ModelConfig config() {
@@ -49,8 +60,16 @@ public final class LoadedVersion implements AutoCloseable {
         return statistics;
     }
 
-    /** Runs one checked request, through the dynamic batcher when the model has one. */
-    DynamicBatcher.Executed infer(Map<String, Tensor> inputs, Set<String> outputs, long rows) {
+    /**
+     * Runs one checked request: within its sequence when the model has sequence batching, through
+     * the dynamic batcher when it has one, else directly.
+     */
+    DynamicBatcher.Executed infer(Map<String, Tensor> inputs, Set<String> outputs, long rows, SequenceControl control) {
+        if (sequences != null) {
+            long start = System.nanoTime();
+            Map<String, Tensor> result = locked(inputs, () -> sequences.execute(control, inputs, outputs));
+            return new DynamicBatcher.Executed(result, 0, System.nanoTime() - start);
+        }
         if (batcher == null) {
             long start = System.nanoTime();
             Map<String, Tensor> result = executeNow(inputs, outputs);
@@ -63,15 +82,24 @@ public final class LoadedVersion implements AutoCloseable {
         }
     }
 
+    /** Active sequences (those holding state), for monitoring and tests. */
+    public int activeSequences() {
+        return sequences == null ? 0 : sequences.active();
+    }
+
     /** One model execution (one request, or several joined by the batcher). */
     private Map<String, Tensor> executeNow(Map<String, Tensor> inputs, Set<String> outputs) {
+        return locked(inputs, () -> backend.execute(inputs, outputs));
+    }
+
+    private Map<String, Tensor> locked(Map<String, Tensor> inputs, java.util.function.Supplier<Map<String, Tensor>> execution) {
         lifecycle.readLock().lock();
         try {
             if (closed) {
                 throw InferenceException.unavailable("'" + name() + "' version " + version + " is not at ready state");
             }
             long start = System.nanoTime();
-            Map<String, Tensor> result = backend.execute(inputs, outputs);
+            Map<String, Tensor> result = execution.get();
             long rows = inputs.values().iterator().next().shape()[0];
             statistics.recordExecution(rows, 0, System.nanoTime() - start, 0);
             return result;
@@ -89,6 +117,9 @@ public final class LoadedVersion implements AutoCloseable {
         try {
             if (!closed) {
                 closed = true;
+                if (sequences != null) {
+                    sequences.close();
+                }
                 backend.close();
             }
         } finally {

@@ -2,6 +2,7 @@ package dev.divergence.modelserver;
 
 import ai.djl.ndarray.NDManager;
 import dev.divergence.modelserver.backend.Backends;
+import dev.divergence.modelserver.backend.ModelBackend;
 import dev.divergence.modelserver.repository.ModelRepository;
 import dev.divergence.proto.triton.ModelConfig;
 import dev.divergence.proto.triton.RepositoryIndexResponse.ModelIndex;
@@ -59,7 +60,13 @@ public final class ServedModels implements AutoCloseable {
                         + repository.root().resolve(name) + " matches the version policy");
             }
             for (long version : versions) {
-                loaded.put(version, new LoadedVersion(config, version, Backends.load(manager, config, repository.versionDir(name, version))));
+                ModelBackend backend = Backends.load(manager, config, repository.versionDir(name, version));
+                try {
+                    loaded.put(version, new LoadedVersion(config, version, backend));
+                } catch (RuntimeException e) {
+                    backend.close();
+                    throw e;
+                }
             }
         } catch (RuntimeException e) {
             loaded.values().forEach(LoadedVersion::close);

@@ -24,6 +24,7 @@ import dev.divergence.proto.triton.DataType;
 import dev.divergence.proto.triton.InferTensorContents;
 import dev.divergence.proto.triton.ModelConfig;
 import dev.divergence.proto.triton.ModelDynamicBatching;
+import dev.divergence.proto.triton.ModelSequenceBatching;
 import dev.divergence.proto.triton.ModelInferRequest;
 import dev.divergence.proto.triton.ModelInput;
 import dev.divergence.proto.triton.ModelMetadataResponse;
@@ -59,6 +60,7 @@ class ConformanceTest {
     private static final String BROKEN = "broken";
     private static final String CANCER_BATCHED = "cancer-batched";
     private static final String LM_BATCHED = "tiny-lm-batched";
+    private static final String LM_SEQUENCES = "tiny-lm-sequences";
     private static final int MAX_BATCH = 4;
 
     private Path repository;
@@ -103,7 +105,10 @@ class ConformanceTest {
         writer.write(cancerConfig.toBuilder().setName(CANCER_BATCHED).setDynamicBatching(batching).build(), 1, cancerDir);
         writer.write(lmConfig.toBuilder().setName(LM_BATCHED).setDynamicBatching(batching).build(), 1, lmDir);
 
-        server = ModelServer.start(repository, "127.0.0.1", 0, List.of(CANCER, CANCER_HALF, LM, LM_INT32, CANCER_BATCHED, LM_BATCHED));
+        writer.write(lmConfig.toBuilder().setName(LM_SEQUENCES).setSequenceBatching(
+                ModelSequenceBatching.newBuilder().setMaxSequenceIdleMicroseconds(300_000)).build(), 1, lmDir);
+
+        server = ModelServer.start(repository, "127.0.0.1", 0, List.of(CANCER, CANCER_HALF, LM, LM_INT32, CANCER_BATCHED, LM_BATCHED, LM_SEQUENCES));
         client = TritonClient.connect("127.0.0.1:" + server.port(), ClientOptions.defaults().withDeadline(Duration.ofSeconds(20)));
         cancerRows = new float[][] {sampleFeatures(1), sampleFeatures(2), sampleFeatures(3)};
     }
@@ -371,6 +376,33 @@ class ConformanceTest {
                         .containsExactly(directNextTokenLogits(prompts[i]), within(1e-4f));
             }
         }
+    }
+
+    @Test
+    void sequenceRequestsContinueFromTheKvCacheUntilTheEnd() {
+        assertThat(step("s1", true, false, 1, 50, 51)).containsExactly(directNextTokenLogits(new long[] {1, 50, 51}), within(1e-4f));
+        assertThat(step("s1", false, false, 52)).containsExactly(directNextTokenLogits(new long[] {1, 50, 51, 52}), within(1e-4f));
+        assertThat(step("s1", false, true, 53, 54)).containsExactly(directNextTokenLogits(new long[] {1, 50, 51, 52, 53, 54}), within(1e-4f));
+        assertThat(server.models().resolve(LM_SEQUENCES, "").activeSequences()).isZero();
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> step("s1", false, false, 55)); // ended: needs a new start
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> client.infer(InferRequest.to(LM_SEQUENCES).input("input_ids", Tensor.int64(new long[] {1, 1}, 1))));
+    }
+
+    @Test
+    void idleSequencesAreEvictedAndFreed() throws InterruptedException {
+        step("idle", true, false, 1, 60);
+        assertThat(server.models().resolve(LM_SEQUENCES, "").activeSequences()).isPositive();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (server.models().resolve(LM_SEQUENCES, "").activeSequences() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(server.models().resolve(LM_SEQUENCES, "").activeSequences()).isZero();
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> step("idle", false, false, 61));
+    }
+
+    private float[] step(String sequence, boolean start, boolean end, long... tokens) {
+        return client.infer(InferRequest.to(LM_SEQUENCES).sequence(sequence, start, end)
+                .input("input_ids", Tensor.int64(new long[] {1, tokens.length}, tokens))).output("logits").toFloats();
     }
 
     private InferResult infer(String model, String version) {

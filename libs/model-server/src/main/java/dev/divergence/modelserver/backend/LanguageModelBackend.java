@@ -3,6 +3,7 @@ package dev.divergence.modelserver.backend;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.divergence.model.lm.KvCache;
 import dev.divergence.model.lm.LlamaModel;
 import dev.divergence.modelserver.InferenceException;
 import dev.divergence.modelserver.tensor.Tensor;
@@ -19,7 +20,7 @@ import java.util.Set;
  * padding, left or right) to output {@code logits} [batch, vocab], the next-token logits after
  * each row's last real token.
  */
-public final class LanguageModelBackend implements ModelBackend {
+public final class LanguageModelBackend implements StatefulBackend {
 
     static final String INPUT_IDS = "input_ids";
     static final String ATTENTION_MASK = "attention_mask";
@@ -47,6 +48,49 @@ public final class LanguageModelBackend implements ModelBackend {
 
     @Override
     public synchronized Map<String, Tensor> execute(Map<String, Tensor> inputs, Set<String> outputs) {
+        return run(inputs, outputs, null);
+    }
+
+    /** A KV cache for one sequence: each request sends only its new tokens. */
+    @Override
+    public SequenceState openSequence() {
+        KvCache cache;
+        synchronized (this) {
+            cache = new KvCache(manager, model.config().numLayers(), 1);
+        }
+        return new CachedSequence(cache);
+    }
+
+    @Override
+    public synchronized Map<String, Tensor> execute(SequenceState state, Map<String, Tensor> inputs, Set<String> outputs) {
+        if (inputs.get(INPUT_IDS).shape()[0] != 1) {
+            throw InferenceException.invalidArgument("a request in a sequence carries one row of input_ids, got batch "
+                    + inputs.get(INPUT_IDS).shape()[0]);
+        }
+        return run(inputs, outputs, ((CachedSequence) state).cache());
+    }
+
+    /** Closes under the backend's lock so that eviction never frees a cache mid-execution. */
+    private final class CachedSequence implements SequenceState {
+        private final KvCache cache;
+
+        CachedSequence(KvCache cache) {
+            this.cache = cache;
+        }
+
+        KvCache cache() {
+            return cache;
+        }
+
+        @Override
+        public void close() {
+            synchronized (LanguageModelBackend.this) {
+                cache.close();
+            }
+        }
+    }
+
+    private Map<String, Tensor> run(Map<String, Tensor> inputs, Set<String> outputs, KvCache cache) {
         Tensor ids = inputs.get(INPUT_IDS);
         long[] shape = ids.shape();
         int batch = Math.toIntExact(shape[0]);
@@ -65,7 +109,7 @@ public final class LanguageModelBackend implements ModelBackend {
         }
         float[] next = new float[batch * vocab];
         try (NDManager request = manager.newSubManager()) {
-            NDArray logits = model.forward(request.create(tokens, new Shape(batch, seq)), request.create(mask, new Shape(batch, seq)));
+            NDArray logits = model.forward(request.create(tokens, new Shape(batch, seq)), request.create(mask, new Shape(batch, seq)), cache);
             for (int row = 0; row < batch; row++) {
                 int last = lastRealPosition(mask, row, seq);
                 float[] rowLogits = logits.get(row, last).toFloatArray();

@@ -2,6 +2,7 @@ package dev.divergence.modelserver.client;
 
 import dev.divergence.modelserver.tensor.Tensor;
 import dev.divergence.modelserver.tensor.TypedContents;
+import dev.divergence.proto.triton.InferParameter;
 import dev.divergence.proto.triton.ModelInferRequest;
 import dev.divergence.proto.triton.ModelInferRequest.InferInputTensor;
 import dev.divergence.proto.triton.ModelInferRequest.InferRequestedOutputTensor;
@@ -18,6 +19,7 @@ public final class InferRequest {
     private String id = "";
     private final Map<String, Tensor> inputs = new LinkedHashMap<>();
     private final List<String> outputs = new ArrayList<>();
+    private final Map<String, InferParameter> parameters = new LinkedHashMap<>();
 
     private InferRequest(String model) {
         this.model = model;
@@ -39,6 +41,17 @@ public final class InferRequest {
 
     public InferRequest input(String name, Tensor tensor) {
         inputs.put(name, tensor);
+        return this;
+    }
+
+    /**
+     * Marks the request as part of a sequence (Triton's sequence batching): the server keeps the
+     * sequence's state, e.g. a KV cache, from the start request to the end request.
+     */
+    public InferRequest sequence(String sequenceId, boolean start, boolean end) {
+        parameters.put("sequence_id", InferParameter.newBuilder().setStringParam(sequenceId).build());
+        parameters.put("sequence_start", InferParameter.newBuilder().setBoolParam(start).build());
+        parameters.put("sequence_end", InferParameter.newBuilder().setBoolParam(end).build());
         return this;
     }
 
@@ -66,7 +79,8 @@ public final class InferRequest {
     }
 
     private ModelInferRequest.Builder header() {
-        ModelInferRequest.Builder request = ModelInferRequest.newBuilder().setModelName(model).setModelVersion(version).setId(id);
+        ModelInferRequest.Builder request = ModelInferRequest.newBuilder().setModelName(model).setModelVersion(version).setId(id)
+                .putAllParameters(parameters);
         outputs.forEach(name -> request.addOutputs(InferRequestedOutputTensor.newBuilder().setName(name)));
         return request;
     }

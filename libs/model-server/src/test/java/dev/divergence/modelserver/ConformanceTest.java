@@ -320,6 +320,14 @@ class ConformanceTest {
             assertCode(Status.Code.UNAVAILABLE, nobodyHome::serverLive);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300)); // 100 + 200
         }
+        // after repeated failed calls the breaker opens and calls fail fast without a network attempt
+        try (TritonClient breaking = TritonClient.connect("127.0.0.1:" + freePort,
+                options.withRetries(1, Duration.ZERO, Duration.ZERO).withBreaker(2, Duration.ofMinutes(1)))) {
+            assertCode(Status.Code.UNAVAILABLE, breaking::serverLive);
+            assertCode(Status.Code.UNAVAILABLE, breaking::serverLive);
+            assertThat(breaking.circuitOpen()).isTrue();
+            assertThatThrownBy(breaking::serverLive).hasMessageContaining("circuit open");
+        }
         // a server that comes up while the client backs off is reached by a later attempt
         ClientOptions patient = options.withRetries(20, Duration.ofMillis(100), Duration.ofMillis(200));
         try (TritonClient waiting = TritonClient.connect("127.0.0.1:" + freePort, patient)) {

@@ -40,7 +40,9 @@ import java.util.function.Function;
  * A client of Triton's GRPCInferenceService, for a real Triton server or the embedded one alike.
  * Every call carries a deadline; UNAVAILABLE is retried with exponential backoff (all these RPCs
  * are safe to repeat: inference has no side effects, load and unload are idempotent); any other
- * failure surfaces at once as a {@link StatusRuntimeException} with the server's code.
+ * failure surfaces at once as a {@link StatusRuntimeException} with the server's code. Calls that
+ * still fail with UNAVAILABLE or DEADLINE_EXCEEDED feed a {@link CircuitBreaker}; while it is open
+ * calls fail fast with UNAVAILABLE instead of waiting for their deadlines.
  */
 public final class TritonClient implements AutoCloseable {
 
@@ -49,6 +51,7 @@ public final class TritonClient implements AutoCloseable {
     private final ClientOptions options;
     private final GRPCInferenceServiceBlockingStub blocking;
     private final GRPCInferenceServiceStub async;
+    private final CircuitBreaker breaker;
 
     public TritonClient(ManagedChannel channel, ClientOptions options) {
         this(channel, options, false);
@@ -60,6 +63,12 @@ public final class TritonClient implements AutoCloseable {
         this.options = options;
         this.blocking = GRPCInferenceServiceGrpc.newBlockingStub(channel).withMaxInboundMessageSize(options.maxInboundMessageBytes());
         this.async = GRPCInferenceServiceGrpc.newStub(channel).withMaxInboundMessageSize(options.maxInboundMessageBytes());
+        this.breaker = new CircuitBreaker(options.breakerThreshold(), options.breakerOpenFor(), System::nanoTime);
+    }
+
+    /** Whether the circuit breaker currently rejects calls. */
+    public boolean circuitOpen() {
+        return breaker.isOpen();
     }
 
     /** A plaintext connection to {@code host:port} that this client closes. */
@@ -186,11 +195,23 @@ public final class TritonClient implements AutoCloseable {
     }
 
     private <T> T call(Function<GRPCInferenceServiceBlockingStub, T> rpc) {
+        if (!breaker.allow()) {
+            throw Status.UNAVAILABLE.withDescription("circuit open: the server failed " + options.breakerThreshold()
+                    + " calls in a row; retrying after " + options.breakerOpenFor()).asRuntimeException();
+        }
         for (int attempt = 1; ; attempt++) {
             try {
-                return rpc.apply(blocking.withDeadlineAfter(options.deadline().toMillis(), TimeUnit.MILLISECONDS));
+                T result = rpc.apply(blocking.withDeadlineAfter(options.deadline().toMillis(), TimeUnit.MILLISECONDS));
+                breaker.onSuccess();
+                return result;
             } catch (StatusRuntimeException e) {
-                if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || attempt >= options.maxAttempts()) {
+                Status.Code code = e.getStatus().getCode();
+                if (code != Status.Code.UNAVAILABLE || attempt >= options.maxAttempts()) {
+                    if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+                        breaker.onFailure();
+                    } else {
+                        breaker.onSuccess(); // the server answered: a request error says nothing about its health
+                    }
                     throw e;
                 }
                 sleep(options.backoffAfter(attempt));

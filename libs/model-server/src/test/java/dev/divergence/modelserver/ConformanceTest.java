@@ -61,6 +61,9 @@ class ConformanceTest {
     private static final String CANCER_BATCHED = "cancer-batched";
     private static final String LM_BATCHED = "tiny-lm-batched";
     private static final String LM_SEQUENCES = "tiny-lm-sequences";
+    /** A batch this wide makes a logits response larger than gRPC's default 4 MiB limit. */
+    private static final String LM_WIDE = "tiny-lm-wide";
+    private static final int WIDE_BATCH = 4500;
     private static final int MAX_BATCH = 4;
 
     private Path repository;
@@ -108,7 +111,10 @@ class ConformanceTest {
         writer.write(lmConfig.toBuilder().setName(LM_SEQUENCES).setSequenceBatching(
                 ModelSequenceBatching.newBuilder().setMaxSequenceIdleMicroseconds(300_000)).build(), 1, lmDir);
 
-        server = ModelServer.start(repository, "127.0.0.1", 0, List.of(CANCER, CANCER_HALF, LM, LM_INT32, CANCER_BATCHED, LM_BATCHED, LM_SEQUENCES));
+        writer.write(lmConfig.toBuilder().setName(LM_WIDE).setMaxBatchSize(WIDE_BATCH).build(), 1, lmDir);
+
+        server = ModelServer.start(repository, "127.0.0.1", 0,
+                List.of(CANCER, CANCER_HALF, LM, LM_INT32, CANCER_BATCHED, LM_BATCHED, LM_SEQUENCES, LM_WIDE));
         client = TritonClient.connect("127.0.0.1:" + server.port(), ClientOptions.defaults().withDeadline(Duration.ofSeconds(20)));
         cancerRows = new float[][] {sampleFeatures(1), sampleFeatures(2), sampleFeatures(3)};
     }
@@ -411,6 +417,23 @@ class ConformanceTest {
     private float[] step(String sequence, boolean start, boolean end, long... tokens) {
         return client.infer(InferRequest.to(LM_SEQUENCES).sequence(sequence, start, end)
                 .input("input_ids", Tensor.int64(new long[] {1, tokens.length}, tokens))).output("logits").toFloats();
+    }
+
+    @Test
+    void responsesBeyondGrpcsDefault4MibArriveWithTheClientsLimit() {
+        long[] ids = new long[WIDE_BATCH];
+        Arrays.fill(ids, 65);
+        InferRequest request = InferRequest.to(LM_WIDE).input("input_ids", Tensor.int64(new long[] {WIDE_BATCH, 1}, ids));
+        Tensor logits = client.infer(request).output("logits");
+        assertThat(logits.raw().size()).isGreaterThan(4 * 1024 * 1024);
+        // a plain grpc-java stub keeps the 4 MiB default and cannot take the same answer
+        io.grpc.ManagedChannel plain = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+        try {
+            assertCode(Status.Code.RESOURCE_EXHAUSTED, () -> dev.divergence.proto.triton.GRPCInferenceServiceGrpc.newBlockingStub(plain)
+                    .withDeadlineAfter(20, java.util.concurrent.TimeUnit.SECONDS).modelInfer(request.toProto()));
+        } finally {
+            plain.shutdownNow();
+        }
     }
 
     private InferResult infer(String model, String version) {

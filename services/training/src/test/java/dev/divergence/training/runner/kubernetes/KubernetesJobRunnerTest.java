@@ -17,20 +17,26 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The runner against fabric8's mock API server in CRUD mode, with the job lifecycle in memory. */
+/**
+ * The runner against fabric8's mock API server in CRUD mode, with the job lifecycle in memory.
+ * One server for the class (starting one per test costs seconds); each test has its own namespace.
+ */
 @EnableKubernetesMockClient(crud = true)
 class KubernetesJobRunnerTest {
 
-  private static final String NAMESPACE = "training";
   private static final String IMAGE = "registry.example/divergence/training:1.2.3";
+  private static final AtomicInteger TESTS = new AtomicInteger();
 
-  KubernetesClient client;
+  static KubernetesClient client;
+
+  private final String namespace = "training-" + TESTS.incrementAndGet();
 
   private final InMemoryJobAttempts jobs = new InMemoryJobAttempts(3);
   private TrainingJobsApi api;
@@ -38,14 +44,14 @@ class KubernetesJobRunnerTest {
 
   @BeforeEach
   void setUp() {
-    KubernetesRunnerProperties properties = new KubernetesRunnerProperties(NAMESPACE, IMAGE, "Always", "training-worker",
+    KubernetesRunnerProperties properties = new KubernetesRunnerProperties(namespace, IMAGE, "Always", "training-worker",
         Duration.ofHours(1), 600, "divergence-data", "/data", null, List.of("training-db"), List.of("training-config"),
         Map.of("JAVA_TOOL_OPTIONS", "-Xmx3g", TrainingJobManifest.WORKER_JOB_ID_ENV, "not-this-one"), null, null,
         new Resources("2", "8Gi", null), Map.of("distillation", new Resources(null, "16Gi", 1)), Map.of());
     TrainingJobManifest manifest = new TrainingJobManifest(properties, Map.of(
         "spring.datasource.url", "jdbc:postgresql://postgres:5432/divergence",
         "spring.kafka.bootstrap-servers", "kafka:9092"));
-    api = new TrainingJobsApi(client, NAMESPACE, manifest);
+    api = new TrainingJobsApi(client, namespace, manifest);
     // a poll far away: each round in these tests is the start's or one the test asks for
     runner = new KubernetesJobRunner(api, jobs, Duration.ofHours(1), Duration.ofSeconds(20), Clock.systemUTC());
   }
@@ -144,7 +150,7 @@ class KubernetesJobRunnerTest {
   void podThatFailedWithoutReportingBecomesTheNextAttemptWithTheKubernetesReason() {
     Job job = jobs.put(InMemoryJobAttempts.job("distillation", JobState.RUNNING, 1));
     api.createIfAbsent(job);
-    client.pods().inNamespace(NAMESPACE).resource(new PodBuilder()
+    client.pods().inNamespace(namespace).resource(new PodBuilder()
         .withNewMetadata().withName("training-" + job.id() + "-a1-x7k2q")
           .withLabels(TrainingAttempt.of(job).labels()).endMetadata()
         .withNewStatus().withPhase("Failed").addNewContainerStatus().withName("worker")
@@ -154,7 +160,7 @@ class KubernetesJobRunnerTest {
     runner.start();
 
     // the worker's pod died: Kubernetes marks its Job failed, the watch reports it
-    client.batch().v1().jobs().inNamespace(NAMESPACE).withName(TrainingAttempt.of(job).kubernetesName())
+    client.batch().v1().jobs().inNamespace(namespace).withName(TrainingAttempt.of(job).kubernetesName())
         .editStatus(j -> {
           j.setStatus(new JobStatusBuilder().withFailed(1).withConditions(new JobConditionBuilder()
               .withType("Failed").withStatus("True").withReason("BackoffLimitExceeded")
@@ -181,7 +187,7 @@ class KubernetesJobRunnerTest {
     api.createIfAbsent(job);
     // the worker recorded SUCCEEDED, then exited 0
     jobs.update(job.id(), JobState.SUCCEEDED, 1, false);
-    client.batch().v1().jobs().inNamespace(NAMESPACE).withName(TrainingAttempt.of(job).kubernetesName())
+    client.batch().v1().jobs().inNamespace(namespace).withName(TrainingAttempt.of(job).kubernetesName())
         .editStatus(j -> {
           j.setStatus(new JobStatusBuilder().withSucceeded(1)
               .withConditions(new JobConditionBuilder().withType("Complete").withStatus("True").build()).build());
@@ -224,11 +230,11 @@ class KubernetesJobRunnerTest {
   }
 
   private io.fabric8.kubernetes.api.model.batch.v1.Job kubernetesJob(Job job, int attempt) {
-    return client.batch().v1().jobs().inNamespace(NAMESPACE)
+    return client.batch().v1().jobs().inNamespace(namespace)
         .withName(new TrainingAttempt(job.id(), attempt).kubernetesName()).get();
   }
 
   private List<io.fabric8.kubernetes.api.model.batch.v1.Job> trainingJobs() {
-    return client.batch().v1().jobs().inNamespace(NAMESPACE).withLabels(TrainingAttempt.RUNNER_SELECTOR).list().getItems();
+    return client.batch().v1().jobs().inNamespace(namespace).withLabels(TrainingAttempt.RUNNER_SELECTOR).list().getItems();
   }
 }

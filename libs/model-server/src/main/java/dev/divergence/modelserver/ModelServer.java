@@ -34,6 +34,7 @@ public final class ModelServer implements AutoCloseable {
     private final ServedModels models;
     private final Server server;
     private final AtomicBoolean ready = new AtomicBoolean();
+    private MetricsEndpoint metrics;
 
     private ModelServer(Path repository, InetSocketAddress address) {
         this.manager = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE);
@@ -52,9 +53,17 @@ public final class ModelServer implements AutoCloseable {
      * server reports ready once they are loaded. A model that fails to load stops the start.
      */
     public static ModelServer start(Path repository, String host, int port, List<String> startupModels) {
+        return start(repository, host, port, -1, startupModels);
+    }
+
+    /** As {@link #start(Path, String, int, List)}, plus Prometheus metrics on {@code metricsPort} (-1: none, 0: any free port). */
+    public static ModelServer start(Path repository, String host, int port, int metricsPort, List<String> startupModels) {
         ModelServer server = new ModelServer(repository, new InetSocketAddress(host, port));
         try {
             server.server.start();
+            if (metricsPort >= 0) {
+                server.metrics = new MetricsEndpoint(server.models, new InetSocketAddress(host, metricsPort));
+            }
             for (String model : startupModels) {
                 server.models.load(model);
             }
@@ -74,6 +83,11 @@ public final class ModelServer implements AutoCloseable {
         return server.getPort();
     }
 
+    /** The metrics port, or -1 when metrics are off. */
+    public int metricsPort() {
+        return metrics == null ? -1 : metrics.port();
+    }
+
     public ServedModels models() {
         return models;
     }
@@ -81,6 +95,9 @@ public final class ModelServer implements AutoCloseable {
     @Override
     public void close() {
         ready.set(false);
+        if (metrics != null) {
+            metrics.close();
+        }
         server.shutdown();
         try {
             if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
@@ -95,30 +112,33 @@ public final class ModelServer implements AutoCloseable {
     }
 
     /**
-     * {@code ModelServer --model-repository=<dir> [--grpc-port=8001] [--load-model=<name>]...}
+     * {@code ModelServer --model-repository=<dir> [--grpc-port=8001] [--metrics-port=8002] [--load-model=<name>]...}
      * (Triton's flag names); libtorch unpacks into {@code DJL_CACHE_DIR} or ./.data/djl.
      */
     public static void main(String[] args) throws InterruptedException {
         Path repository = null;
         int port = 8001;
+        int metricsPort = 8002;
         List<String> load = new ArrayList<>();
         for (String arg : args) {
             if (arg.startsWith("--model-repository=")) {
                 repository = Path.of(arg.substring("--model-repository=".length()));
             } else if (arg.startsWith("--grpc-port=")) {
                 port = Integer.parseInt(arg.substring("--grpc-port=".length()));
+            } else if (arg.startsWith("--metrics-port=")) {
+                metricsPort = Integer.parseInt(arg.substring("--metrics-port=".length()));
             } else if (arg.startsWith("--load-model=")) {
                 load.add(arg.substring("--load-model=".length()));
             } else {
                 throw new IllegalArgumentException("unknown argument " + arg
-                        + "; expected --model-repository=<dir> [--grpc-port=<port>] [--load-model=<name>]...");
+                        + "; expected --model-repository=<dir> [--grpc-port=<port>] [--metrics-port=<port>] [--load-model=<name>]...");
             }
         }
         if (repository == null) {
             throw new IllegalArgumentException("--model-repository=<dir> is required");
         }
         DjlRuntime.configure(Path.of(System.getenv().getOrDefault("DJL_CACHE_DIR", ".data/djl")));
-        ModelServer server = start(repository, "0.0.0.0", port, load);
+        ModelServer server = start(repository, "0.0.0.0", port, metricsPort, load);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "model-server-shutdown"));
         server.server.awaitTermination();
     }

@@ -113,7 +113,7 @@ class ConformanceTest {
 
         writer.write(lmConfig.toBuilder().setName(LM_WIDE).setMaxBatchSize(WIDE_BATCH).build(), 1, lmDir);
 
-        server = ModelServer.start(repository, "127.0.0.1", 0,
+        server = ModelServer.start(repository, "127.0.0.1", 0, 0,
                 List.of(CANCER, CANCER_HALF, LM, LM_INT32, CANCER_BATCHED, LM_BATCHED, LM_SEQUENCES, LM_WIDE));
         client = TritonClient.connect("127.0.0.1:" + server.port(), ClientOptions.defaults().withDeadline(Duration.ofSeconds(20)));
         cancerRows = new float[][] {sampleFeatures(1), sampleFeatures(2), sampleFeatures(3)};
@@ -434,6 +434,20 @@ class ConformanceTest {
         } finally {
             plain.shutdownNow();
         }
+    }
+
+    @Test
+    void prometheusMetricsCarryTritonsNames() throws Exception {
+        client.infer(InferRequest.to(CANCER).input("features", features(cancerRows[0])));
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpResponse<String> response = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + server.metricsPort() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("# TYPE nv_inference_request_success counter")
+                .containsPattern("nv_inference_request_success\\{model=\"cancer\",version=\"1\"\\} [1-9]")
+                .contains("nv_inference_count{model=\"cancer\",version=\"1\"}", "nv_inference_exec_count{", "nv_inference_queue_duration_us{",
+                        "nv_inference_compute_infer_duration_us{", "nv_inference_request_failure{", "nv_inference_request_duration_us{");
     }
 
     private InferResult infer(String model, String version) {

@@ -80,20 +80,22 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
 
     @Override
     public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
-        answer(out, () -> {
-            LoadedVersion version = models.resolve(request.getName(), request.getVersion());
-            ModelConfig config = version.config();
-            ModelMetadataResponse.Builder metadata = ModelMetadataResponse.newBuilder().setName(config.getName())
-                    .addVersions(Long.toString(version.version())).setPlatform(config.getPlatform().isEmpty() ? config.getBackend() : config.getPlatform());
-            boolean batched = config.getMaxBatchSize() > 0;
-            for (ModelInput input : config.getInputList()) {
-                metadata.addInputs(tensor(input.getName(), TensorType.wireNameOf(input.getDataType()), input.getDimsList(), batched));
-            }
-            for (ModelOutput output : config.getOutputList()) {
-                metadata.addOutputs(tensor(output.getName(), TensorType.wireNameOf(output.getDataType()), output.getDimsList(), batched));
-            }
-            return metadata.build();
-        });
+        answer(out, () -> metadata(models.resolve(request.getName(), request.getVersion())));
+    }
+
+    /** Model metadata as both transports return it: shapes with the batch dimension as -1. */
+    static ModelMetadataResponse metadata(LoadedVersion version) {
+        ModelConfig config = version.config();
+        ModelMetadataResponse.Builder metadata = ModelMetadataResponse.newBuilder().setName(config.getName())
+                .addVersions(Long.toString(version.version())).setPlatform(config.getPlatform().isEmpty() ? config.getBackend() : config.getPlatform());
+        boolean batched = config.getMaxBatchSize() > 0;
+        for (ModelInput input : config.getInputList()) {
+            metadata.addInputs(tensor(input.getName(), TensorType.wireNameOf(input.getDataType()), input.getDimsList(), batched));
+        }
+        for (ModelOutput output : config.getOutputList()) {
+            metadata.addOutputs(tensor(output.getName(), TensorType.wireNameOf(output.getDataType()), output.getDimsList(), batched));
+        }
+        return metadata.build();
     }
 
     private static TensorMetadata tensor(String name, String datatype, List<Long> dims, boolean batched) {
@@ -153,20 +155,23 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
 
     @Override
     public void modelStatistics(ModelStatisticsRequest request, StreamObserver<ModelStatisticsResponse> out) {
-        answer(out, () -> {
-            ModelStatisticsResponse.Builder response = ModelStatisticsResponse.newBuilder();
-            List<LoadedVersion> versions;
-            if (request.getName().isEmpty()) {
-                versions = models.readyVersions("");
-            } else if (request.getVersion().isEmpty()) {
-                models.resolve(request.getName(), "");
-                versions = models.readyVersions(request.getName());
-            } else {
-                versions = List.of(models.resolve(request.getName(), request.getVersion()));
-            }
-            versions.forEach(v -> response.addModelStats(v.statistics().toProto(v.name(), Long.toString(v.version()))));
-            return response.build();
-        });
+        answer(out, () -> statistics(models, request.getName(), request.getVersion()));
+    }
+
+    /** Statistics of one version, of every version of a model (empty version) or of all models (empty name). */
+    static ModelStatisticsResponse statistics(ServedModels models, String name, String version) {
+        ModelStatisticsResponse.Builder response = ModelStatisticsResponse.newBuilder();
+        List<LoadedVersion> versions;
+        if (name.isEmpty()) {
+            versions = models.readyVersions("");
+        } else if (version.isEmpty()) {
+            models.resolve(name, "");
+            versions = models.readyVersions(name);
+        } else {
+            versions = List.of(models.resolve(name, version));
+        }
+        versions.forEach(v -> response.addModelStats(v.statistics().toProto(v.name(), Long.toString(v.version()))));
+        return response.build();
     }
 
     @Override

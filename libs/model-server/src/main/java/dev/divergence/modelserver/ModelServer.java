@@ -35,6 +35,22 @@ public final class ModelServer implements AutoCloseable {
     private final Server server;
     private final AtomicBoolean ready = new AtomicBoolean();
     private MetricsEndpoint metrics;
+    private RestEndpoint rest;
+
+    /**
+     * Triton's three ports: gRPC (8001), KServe v2 REST (8000) and Prometheus metrics (8002);
+     * 0 picks a free port, -1 leaves the REST or metrics endpoint off.
+     */
+    public record Ports(int grpc, int http, int metrics) {
+
+        public static Ports tritonDefaults() {
+            return new Ports(8001, 8000, 8002);
+        }
+
+        public static Ports grpcOnly(int grpc) {
+            return new Ports(grpc, -1, -1);
+        }
+    }
 
     private ModelServer(Path repository, InetSocketAddress address) {
         this.manager = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE);
@@ -53,16 +69,20 @@ public final class ModelServer implements AutoCloseable {
      * server reports ready once they are loaded. A model that fails to load stops the start.
      */
     public static ModelServer start(Path repository, String host, int port, List<String> startupModels) {
-        return start(repository, host, port, -1, startupModels);
+        return start(repository, host, Ports.grpcOnly(port), startupModels);
     }
 
-    /** As {@link #start(Path, String, int, List)}, plus Prometheus metrics on {@code metricsPort} (-1: none, 0: any free port). */
-    public static ModelServer start(Path repository, String host, int port, int metricsPort, List<String> startupModels) {
+    /** As {@link #start(Path, String, int, List)}, with the REST and metrics endpoints as {@code ports} say. */
+    public static ModelServer start(Path repository, String host, Ports ports, List<String> startupModels) {
+        int port = ports.grpc();
         ModelServer server = new ModelServer(repository, new InetSocketAddress(host, port));
         try {
             server.server.start();
-            if (metricsPort >= 0) {
-                server.metrics = new MetricsEndpoint(server.models, new InetSocketAddress(host, metricsPort));
+            if (ports.metrics() >= 0) {
+                server.metrics = new MetricsEndpoint(server.models, new InetSocketAddress(host, ports.metrics()));
+            }
+            if (ports.http() >= 0) {
+                server.rest = new RestEndpoint(server.models, server.ready::get, new InetSocketAddress(host, ports.http()));
             }
             for (String model : startupModels) {
                 server.models.load(model);
@@ -88,6 +108,11 @@ public final class ModelServer implements AutoCloseable {
         return metrics == null ? -1 : metrics.port();
     }
 
+    /** The KServe v2 REST port, or -1 when REST is off. */
+    public int httpPort() {
+        return rest == null ? -1 : rest.port();
+    }
+
     public ServedModels models() {
         return models;
     }
@@ -97,6 +122,9 @@ public final class ModelServer implements AutoCloseable {
         ready.set(false);
         if (metrics != null) {
             metrics.close();
+        }
+        if (rest != null) {
+            rest.close();
         }
         server.shutdown();
         try {
@@ -112,33 +140,36 @@ public final class ModelServer implements AutoCloseable {
     }
 
     /**
-     * {@code ModelServer --model-repository=<dir> [--grpc-port=8001] [--metrics-port=8002] [--load-model=<name>]...}
+     * {@code ModelServer --model-repository=<dir> [--grpc-port=8001] [--http-port=8000] [--metrics-port=8002] [--load-model=<name>]...}
      * (Triton's flag names); libtorch unpacks into {@code DJL_CACHE_DIR} or ./.data/djl.
      */
     public static void main(String[] args) throws InterruptedException {
         Path repository = null;
         int port = 8001;
         int metricsPort = 8002;
+        int httpPort = 8000;
         List<String> load = new ArrayList<>();
         for (String arg : args) {
             if (arg.startsWith("--model-repository=")) {
                 repository = Path.of(arg.substring("--model-repository=".length()));
             } else if (arg.startsWith("--grpc-port=")) {
                 port = Integer.parseInt(arg.substring("--grpc-port=".length()));
+            } else if (arg.startsWith("--http-port=")) {
+                httpPort = Integer.parseInt(arg.substring("--http-port=".length()));
             } else if (arg.startsWith("--metrics-port=")) {
                 metricsPort = Integer.parseInt(arg.substring("--metrics-port=".length()));
             } else if (arg.startsWith("--load-model=")) {
                 load.add(arg.substring("--load-model=".length()));
             } else {
                 throw new IllegalArgumentException("unknown argument " + arg
-                        + "; expected --model-repository=<dir> [--grpc-port=<port>] [--metrics-port=<port>] [--load-model=<name>]...");
+                        + "; expected --model-repository=<dir> [--grpc-port=<port>] [--http-port=<port>] [--metrics-port=<port>] [--load-model=<name>]...");
             }
         }
         if (repository == null) {
             throw new IllegalArgumentException("--model-repository=<dir> is required");
         }
         DjlRuntime.configure(Path.of(System.getenv().getOrDefault("DJL_CACHE_DIR", ".data/djl")));
-        ModelServer server = start(repository, "0.0.0.0", port, metricsPort, load);
+        ModelServer server = start(repository, "0.0.0.0", new Ports(port, httpPort, metricsPort), load);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "model-server-shutdown"));
         server.server.awaitTermination();
     }

@@ -113,7 +113,7 @@ class ConformanceTest {
 
         writer.write(lmConfig.toBuilder().setName(LM_WIDE).setMaxBatchSize(WIDE_BATCH).build(), 1, lmDir);
 
-        server = ModelServer.start(repository, "127.0.0.1", 0, 0,
+        server = ModelServer.start(repository, "127.0.0.1", new ModelServer.Ports(0, 0, 0),
                 List.of(CANCER, CANCER_HALF, LM, LM_INT32, CANCER_BATCHED, LM_BATCHED, LM_SEQUENCES, LM_WIDE));
         client = TritonClient.connect("127.0.0.1:" + server.port(), ClientOptions.defaults().withDeadline(Duration.ofSeconds(20)));
         cancerRows = new float[][] {sampleFeatures(1), sampleFeatures(2), sampleFeatures(3)};

@@ -1,7 +1,6 @@
 package dev.divergence.modelserver;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.divergence.proto.triton.InferStatistics;
 import dev.divergence.proto.triton.ModelStatistics;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -17,7 +17,7 @@ import java.util.Set;
 
 /**
  * A libs/model classifier behind the protocol: input {@code features} [batch, dim] to output
- * {@code logits} [batch, classes}; optionally {@code labels} BYTES [batch, 1], the name of each
+ * {@code logits} [batch, classes]; optionally {@code labels} BYTES [batch, 1], the name of each
  * row's highest-scoring class. Features and logits may be declared FP32, FP16 or BF16: the model
  * computes in FP32 and the server converts at the edge, so half-precision clients halve traffic.
  */

@@ -2,6 +2,7 @@
 # Runs a benchmark suite and its baselines in the same run on the same machine.
 #   bench/run.sh divergence   -> bench/results/divergence.json  (schema: bench/RESULTS.md)
 #   bench/run.sh model        -> bench/results/model.json
+#   bench/run.sh training     -> bench/results/training.json
 # Environment: JMH_ARGS overrides the JMH run settings, ROUNDS the number of interleaved rounds
 # (default 2); PYTHON the interpreter of the baselines
 # (Debian's /usr/bin/python3 with python3-numpy, python3-scipy and optionally python3-torch).
@@ -27,8 +28,12 @@ case "$suite" in
     # libs/model (issue 4): a plain timing harness beside PyTorch CPU, not JMH; see bench/model/run_model.sh
     exec "$here/model/run_model.sh"
     ;;
+  training)
+    # services/training (issue 5): distillation and f-DPO steps beside PyTorch CPU; see bench/training/run_training.sh
+    exec "$here/training/run_training.sh"
+    ;;
   *)
-    echo "usage: bench/run.sh divergence|model" >&2
+    echo "usage: bench/run.sh divergence|model|training" >&2
     exit 2
     ;;
 esac

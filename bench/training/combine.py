@@ -1,0 +1,59 @@
+#!/usr/bin/python3
+"""Merges the rounds of bench/training into bench/results/training.json (schema: bench/RESULTS.md).
+
+ours / baseline: the best round (interference only slows a run down); ours_average: mean of the rounds.
+usage: combine.py WORK_DIR OUT_FILE COMMAND THREADS
+"""
+import datetime
+import glob
+import json
+import os
+import platform
+import subprocess
+import sys
+
+
+def rounds(pattern):
+    out = {}
+    for path in sorted(glob.glob(pattern)):
+        with open(path) as f:
+            data = json.load(f)
+        for key, value in data["entries"].items():
+            out.setdefault(key.split("/")[0], []).append(value)
+        out["_meta"] = data
+    return out
+
+
+def main(work, out_file, command, threads):
+    ours = rounds(os.path.join(work, "ours_*.json"))
+    torch = rounds(os.path.join(work, "baselines_*.json"))
+    meta = torch.pop("_meta", {})
+    ours.pop("_meta", None)
+    results = []
+    for name in ("distill_kl_tiny", "fdpo_tiny"):
+        if name in ours and name in torch:
+            best, base = max(ours[name]), max(torch[name])
+            results.append({"name": name, "unit": "tokens/s", "ours": round(best, 1),
+                            "ours_average": round(sum(ours[name]) / len(ours[name]), 1),
+                            "baseline_name": "PyTorch " + meta.get("torch", "?") + " CPU", "baseline": round(base, 1),
+                            "speedup": round(best / base, 3)})
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    java = subprocess.run([os.path.join(os.environ.get("JAVA_HOME", ""), "bin", "java") if os.environ.get("JAVA_HOME") else "java",
+                           "-version"], capture_output=True, text=True).stderr.splitlines()[0]
+    load = {k: open(os.path.join(work, f"load_{k}.txt")).read().strip() for k in ("before", "after")}
+    doc = {"suite": "training", "machine": f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, {java}",
+           "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%MZ"), "command": command,
+           "results": results,
+           "notes": {"threads": f"{threads} intra-op thread(s) on both sides", "rounds": "2, alternating ours / PyTorch",
+                     "load_average_before": load["before"], "load_average_after": load["after"],
+                     "shapes": "batch 8 x 64 tokens (f-DPO: 8 chosen + 8 rejected x 64, answer = last 16 tokens)",
+                     "models": "tiny-lm config (2 layers, hidden 64, vocab 259) and tiny-lm-student (1 layer, hidden 32), random init"}}
+    with open(out_file, "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+    for r in results:
+        print(f"{r['name']:<18} ours {r['ours']:10.1f}  torch {r['baseline']:10.1f}  x{r['speedup']}")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:5])

@@ -1,0 +1,134 @@
+package dev.divergence.training.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.divergence.model.DjlRuntime;
+import dev.divergence.model.assets.TinyAssets;
+import dev.divergence.model.lm.LlamaModel;
+import dev.divergence.training.job.Budget;
+import dev.divergence.training.registry.BuiltInModels;
+import dev.divergence.training.trainer.common.Optimisation;
+import dev.divergence.training.trainer.loss.DivergenceLogitsLoss;
+import dev.divergence.training.trainer.loss.FDivergence;
+import dev.divergence.training.trainer.loss.FDpoLoss;
+import dev.divergence.math.divergence.DivergenceRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Training-step throughput of the trainers' inner loops, for {@code bench/run.sh training}
+ * (bench/training/training_baseline.py runs the same steps in PyTorch CPU):
+ * <ul>
+ *   <li>distill_kl_tiny: tiny-lm teacher forward (no grad) + tiny-lm-student forward, token-level
+ *       KL(teacher||student) over [8 x 63] rows (libs/divergence value and gradient), backward, clip, AdamW;</li>
+ *   <li>fdpo_tiny: tiny-lm policy forward on 8 chosen + 8 rejected sequences of 64 tokens (answer =
+ *       last 16 tokens), cached reference log-probs, f-DPO (reverse KL) loss, backward, clip, AdamW.</li>
+ * </ul>
+ * Tokens/s = tokens of the batch (8 x 64, resp. 16 x 64) per step. Timing: 2 warm-up steps, 5 windows of
+ * at least 0.6 s, the best window (the machine is shared; the best window is the least disturbed).
+ * usage: TrainingStepBenchmark OUT_DIR DJL_CACHE TAG
+ */
+public final class TrainingStepBenchmark {
+
+  static final int BATCH = 8;
+  static final int SEQ = 64;
+  static final int ANSWER = 16;
+
+  public static void main(String[] args) throws IOException {
+    Path out = Path.of(args[0]);
+    DjlRuntime.configure(Path.of(args[1]));
+    String tag = args.length > 2 ? args[2] : "all";
+    Map<String, Double> entries = new LinkedHashMap<>();
+    Budget budget = new Budget(1_000_000L, BATCH, 1e-4, 0, "constant", 1, 1L, 1, 1.0, 1);
+    SplittableRandom random = new SplittableRandom(1);
+    try (NDManager root = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE)) {
+      long[] ids = new long[BATCH * SEQ];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = random.nextInt(256);
+      }
+      long[] mask = new long[ids.length];
+      java.util.Arrays.fill(mask, 1);
+      try (LlamaModel teacher = LlamaModel.initialize(root, TinyAssets.tinyLmConfig(), 1);
+           LlamaModel student = LlamaModel.initialize(root, BuiltInModels.tinyLmStudentConfig(), 2);
+           Optimisation optimisation = new Optimisation(student.parameters(), budget)) {
+        DivergenceLogitsLoss kl = new DivergenceLogitsLoss("kl", DivergenceRegistry.create("kl"), 1.0, 0);
+        Runnable step = () -> {
+          try (NDManager m = root.newSubManager()) {
+            NDArray x = m.create(ids, new Shape(BATCH, SEQ));
+            NDArray am = m.create(mask, new Shape(BATCH, SEQ));
+            NDArray t = teacher.forward(x, am).get(":, :-1, :").reshape(-1, 259).stopGradient();
+            optimisation.backward(() -> kl.compute(t, student.forward(x, am).get(":, :-1, :").reshape(-1, 259), null, null));
+            optimisation.step(0);
+          }
+        };
+        entries.put("distill_kl_tiny/ours", throughput(step) * BATCH * SEQ);
+      }
+      long[] pairIds = new long[2 * BATCH * SEQ];
+      for (int i = 0; i < pairIds.length; i++) {
+        pairIds[i] = random.nextInt(256);
+      }
+      long[] pairMask = new long[pairIds.length];
+      java.util.Arrays.fill(pairMask, 1);
+      float[] answer = new float[2 * BATCH * (SEQ - 1)];
+      for (int b = 0; b < 2 * BATCH; b++) {
+        for (int t = SEQ - 1 - ANSWER; t < SEQ - 1; t++) {
+          answer[b * (SEQ - 1) + t] = 1f;
+        }
+      }
+      float[] reference = new float[BATCH];
+      java.util.Arrays.fill(reference, -40f);
+      try (LlamaModel policy = LlamaModel.initialize(root, TinyAssets.tinyLmConfig(), 3);
+           Optimisation optimisation = new Optimisation(policy.parameters(), budget)) {
+        FDpoLoss dpo = new FDpoLoss(FDivergence.REVERSE_KL, 0.5, 0.1, 0.0);
+        Runnable step = () -> {
+          try (NDManager m = root.newSubManager()) {
+            NDArray x = m.create(pairIds, new Shape(2 * BATCH, SEQ));
+            NDArray am = m.create(pairMask, new Shape(2 * BATCH, SEQ));
+            NDArray refChosen = m.create(reference);
+            NDArray refRejected = m.create(reference);
+            NDArray counted = m.create(answer, new Shape(2 * BATCH, SEQ - 1));
+            optimisation.backward(() -> {
+              NDArray logits = policy.forward(x, am).get(":, :-1, :");
+              NDArray lp = logits.logSoftmax(-1).gather(x.get(":, 1:").expandDims(-1), -1).squeeze(-1);
+              NDArray sequences = lp.mul(counted).sum(new int[] {1});
+              return dpo.compute(sequences.get("0:" + BATCH), sequences.get(BATCH + ":"), refChosen, refRejected).loss();
+            });
+            optimisation.step(0);
+          }
+        };
+        entries.put("fdpo_tiny/ours", throughput(step) * 2 * BATCH * SEQ);
+      }
+    }
+    entries.forEach((k, v) -> System.out.printf("%-22s %12.1f tokens/s%n", k, v));
+    StringBuilder json = new StringBuilder("{\"entries\": {");
+    int i = 0;
+    for (Map.Entry<String, Double> e : entries.entrySet()) {
+      json.append(i++ == 0 ? "" : ", ").append('"').append(e.getKey()).append("\": ").append(e.getValue());
+    }
+    json.append("}}\n");
+    Files.writeString(out.resolve("ours_" + tag + ".json"), json);
+  }
+
+  /** Steps per second: best of 5 windows of >= 0.6 s and >= 2 steps, after 2 warm-up steps. */
+  static double throughput(Runnable step) {
+    step.run();
+    step.run();
+    double best = 0;
+    for (int w = 0; w < 5; w++) {
+      long start = System.nanoTime();
+      int n = 0;
+      while (n < 2 || System.nanoTime() - start < 600_000_000L) {
+        step.run();
+        n++;
+      }
+      best = Math.max(best, n / ((System.nanoTime() - start) / 1e9));
+    }
+    return best;
+  }
+}

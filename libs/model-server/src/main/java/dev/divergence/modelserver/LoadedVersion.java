@@ -35,7 +35,7 @@ public final class LoadedVersion implements AutoCloseable {
                 : null;
         if (config.hasSequenceBatching()) {
             if (!(backend instanceof StatefulBackend stateful)) {
-                throw InferenceException.invalidArgument("failed to load '" + config.getName()
+                throw InferenceException.invalidArgument("load failed for model '" + config.getName()
                         + "': sequence_batching needs a model with state between requests (a language model)");
             }
             this.sequences = new Sequences(config.getName(), stateful, config.getSequenceBatching().getMaxSequenceIdleMicroseconds());

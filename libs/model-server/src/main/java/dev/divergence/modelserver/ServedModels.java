@@ -6,6 +6,7 @@ import dev.divergence.modelserver.backend.ModelBackend;
 import dev.divergence.modelserver.repository.ModelRepository;
 import dev.divergence.proto.triton.ModelConfig;
 import dev.divergence.proto.triton.RepositoryIndexResponse.ModelIndex;
+import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -49,16 +50,26 @@ public final class ServedModels implements AutoCloseable {
      */
     public synchronized void load(String name) {
         if (!repository.contains(name)) {
-            throw InferenceException.invalidArgument("failed to load '" + name + "', failed to poll from model repository");
+            throw new InferenceException(Status.Code.INTERNAL, "failed to load '" + name + "', failed to poll from model repository");
+        }
+        ModelConfig config;
+        List<Long> versions;
+        try {
+            config = repository.readConfig(name);
+            versions = repository.versionsToServe(config);
+        } catch (RuntimeException e) {
+            // Triton reports an unreadable config.pbtxt as a failed poll (INTERNAL)
+            markFailed(name, e.getMessage());
+            throw new InferenceException(Status.Code.INTERNAL, "failed to load '" + name + "', failed to poll from model repository: "
+                    + e.getMessage(), e);
+        }
+        if (versions.isEmpty()) {
+            String reason = "no numeric version folder in " + repository.root().resolve(name) + " matches the version policy";
+            markFailed(name, reason);
+            throw new InferenceException(Status.Code.INTERNAL, "failed to load '" + name + "', no version is available: " + reason);
         }
         NavigableMap<Long, LoadedVersion> loaded = new TreeMap<>();
         try {
-            ModelConfig config = repository.readConfig(name);
-            List<Long> versions = repository.versionsToServe(config);
-            if (versions.isEmpty()) {
-                throw InferenceException.invalidArgument("failed to load '" + name + "': no numeric version folder in "
-                        + repository.root().resolve(name) + " matches the version policy");
-            }
             for (long version : versions) {
                 ModelBackend backend = Backends.load(manager, config, repository.versionDir(name, version));
                 try {
@@ -70,12 +81,10 @@ public final class ServedModels implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             loaded.values().forEach(LoadedVersion::close);
-            Entry previous = models.get(name);
-            if (previous == null || previous.versions().isEmpty()) {
-                models.put(name, new Entry(Collections.emptyNavigableMap(), ModelState.UNAVAILABLE, e.getMessage()));
-            }
-            throw e instanceof InferenceException ? e : new InferenceException(io.grpc.Status.Code.INTERNAL,
-                    "failed to load '" + name + "': " + e.getMessage(), e);
+            markFailed(name, e.getMessage());
+            // a model that polled but does not load is INVALID_ARGUMENT in Triton ("load failed for model ...")
+            throw e instanceof InferenceException ? e : new InferenceException(Status.Code.INVALID_ARGUMENT,
+                    "load failed for model '" + name + "': " + e.getMessage(), e);
         }
         Entry previous = models.put(name, new Entry(Collections.unmodifiableNavigableMap(loaded), ModelState.READY, ""));
         if (previous != null) {
@@ -84,17 +93,23 @@ public final class ServedModels implements AutoCloseable {
         LOG.info("loaded model '{}' versions {}", name, loaded.keySet());
     }
 
-    /** Unloads every version; unloading a model that is not loaded is a no-op, as in Triton. */
+    /** Records a failed load, unless older versions of the model keep serving. */
+    private void markFailed(String name, String reason) {
+        Entry previous = models.get(name);
+        if (previous == null || previous.versions().isEmpty()) {
+            models.put(name, new Entry(Collections.emptyNavigableMap(), ModelState.UNAVAILABLE, reason));
+        }
+    }
+
+    /** Unloads every version; unloading a model that is not loaded (or not known at all) is a no-op, as in Triton. */
     public synchronized void unload(String name) {
         Entry previous = models.get(name);
-        if (previous == null && !repository.contains(name)) {
-            throw InferenceException.invalidArgument("failed to unload '" + name + "': not found in the model repository");
+        if (previous == null) {
+            return;
         }
         models.put(name, new Entry(Collections.emptyNavigableMap(), ModelState.UNAVAILABLE, "unloaded"));
-        if (previous != null) {
-            previous.versions().values().forEach(LoadedVersion::close);
-            LOG.info("unloaded model '{}'", name);
-        }
+        previous.versions().values().forEach(LoadedVersion::close);
+        LOG.info("unloaded model '{}'", name);
     }
 
     /** The version to serve a request: an explicit one, or the highest ready one when empty. */

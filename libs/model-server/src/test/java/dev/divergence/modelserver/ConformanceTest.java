@@ -277,7 +277,13 @@ class ConformanceTest {
         assertThat(client.repositoryIndex(false)).anyMatch(m -> m.getName().equals(model) && m.getState().equals("UNAVAILABLE"));
         client.loadModel(model);
         assertThat(infer(model, "3").model()).isEqualTo(model);
-        assertCode(Status.Code.INVALID_ARGUMENT, () -> client.loadModel("not-in-repository"));
+        assertCode(Status.Code.INTERNAL, () -> client.loadModel("not-in-repository")); // Triton: "failed to poll"
+        client.unloadModel("not-in-repository"); // a no-op, as in Triton
+        // an unparsable config.pbtxt is a failed poll for Triton: INTERNAL, with the reason in the index
+        new RepositoryWriter(repository).write(cancerConfig.toBuilder().setName("garbled").build(), 1, cancerDir);
+        writeQuietly(repository.resolve("garbled").resolve("config.pbtxt"), "max_batch_size: [oops");
+        assertCode(Status.Code.INTERNAL, () -> client.loadModel("garbled"));
+        assertThat(client.repositoryIndex(false)).anyMatch(m -> m.getName().equals("garbled") && m.getReason().contains("does not parse"));
     }
 
     @Test
@@ -504,6 +510,14 @@ class ConformanceTest {
         long[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
+    }
+
+    private static void writeQuietly(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static void sleepQuietly(long millis) {

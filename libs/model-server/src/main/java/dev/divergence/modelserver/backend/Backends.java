@@ -34,9 +34,9 @@ public final class Backends {
                 return new ClassifierBackend(manager, config, versionDir);
             }
         } catch (InvalidModelException e) {
-            throw InferenceException.invalidArgument("failed to load '" + config.getName() + "': " + e.getMessage());
+            throw InferenceException.invalidArgument("load failed for model '" + config.getName() + "': " + e.getMessage());
         }
-        throw InferenceException.invalidArgument("failed to load '" + config.getName() + "': model_type '" + modelType
+        throw InferenceException.invalidArgument("load failed for model '" + config.getName() + "': model_type '" + modelType
                 + "' in " + versionDir.resolve("config.json") + " is neither a language model " + LlamaConfig.SUPPORTED_TYPES
                 + " nor a classifier (mlp, cnn)");
     }
@@ -46,11 +46,11 @@ public final class Backends {
         try {
             JsonNode node = JSON.readTree(Files.readString(file)).get("model_type");
             if (node == null || !node.isString()) {
-                throw InferenceException.invalidArgument("failed to load '" + config.getName() + "': " + file + " has no model_type");
+                throw InferenceException.invalidArgument("load failed for model '" + config.getName() + "': " + file + " has no model_type");
             }
             return node.asString();
         } catch (IOException e) {
-            throw InferenceException.invalidArgument("failed to load '" + config.getName() + "': cannot read " + file + ": " + e.getMessage());
+            throw InferenceException.invalidArgument("load failed for model '" + config.getName() + "': cannot read " + file + ": " + e.getMessage());
         }
     }
 }

@@ -76,6 +76,6 @@ final class ConfigChecks {
     }
 
     private static InferenceException invalid(ModelConfig config, String problem) {
-        return InferenceException.invalidArgument("failed to load '" + config.getName() + "': config.pbtxt " + problem);
+        return InferenceException.invalidArgument("load failed for model '" + config.getName() + "': config.pbtxt " + problem);
     }
 }

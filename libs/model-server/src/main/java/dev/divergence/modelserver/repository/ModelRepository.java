@@ -52,25 +52,26 @@ public final class ModelRepository {
     /**
      * The parsed config.pbtxt; an empty name is filled with the folder name, as Triton does.
      *
-     * @throws InferenceException INVALID_ARGUMENT when the file is missing or does not parse
+     * @throws InferenceException INVALID_ARGUMENT when the file is missing or does not parse (the
+     *     server reports it as a failed poll)
      */
     public ModelConfig readConfig(String model) {
         Path file = modelDir(model).resolve(CONFIG_FILE);
         if (!Files.isRegularFile(file)) {
-            throw InferenceException.invalidArgument("failed to load '" + model + "': no " + CONFIG_FILE + " in " + modelDir(model));
+            throw InferenceException.invalidArgument("no " + CONFIG_FILE + " in " + modelDir(model));
         }
         ModelConfig.Builder config = ModelConfig.newBuilder();
         try {
             TextFormat.merge(Files.readString(file), config);
         } catch (TextFormat.ParseException e) {
-            throw InferenceException.invalidArgument("failed to load '" + model + "': " + CONFIG_FILE + " does not parse: " + e.getMessage());
+            throw InferenceException.invalidArgument(CONFIG_FILE + " of '" + model + "' does not parse: " + e.getMessage());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         if (config.getName().isEmpty()) {
             config.setName(model);
         } else if (!config.getName().equals(model)) {
-            throw InferenceException.invalidArgument("failed to load '" + model + "': config.pbtxt names the model '"
+            throw InferenceException.invalidArgument(CONFIG_FILE + " in folder '" + model + "' names the model '"
                     + config.getName() + "', which differs from its folder name");
         }
         return config.build();

@@ -222,6 +222,12 @@ class ConformanceTest {
                 .input("input_ids", Tensor.int32(new long[] {1, 3}, 1, 60, 61))
                 .input("attention_mask", Tensor.bool(new long[] {1, 3}, true, true, true)));
         assertThat(int32.output("logits").raw()).isEqualTo(int64.output("logits").raw());
+        // the same request in typed contents (int_contents, bool_contents; int64_contents) answers identically
+        InferRequest typed32 = InferRequest.to(LM_INT32).input("input_ids", Tensor.int32(new long[] {1, 3}, 1, 60, 61))
+                .input("attention_mask", Tensor.bool(new long[] {1, 3}, true, true, true));
+        assertThat(client.infer(typed32.toTypedProto()).getRawOutputContents(0)).isEqualTo(int64.output("logits").raw());
+        InferRequest typed64 = InferRequest.to(LM).input("input_ids", Tensor.int64(new long[] {1, 3}, 1, 60, 61));
+        assertThat(client.infer(typed64.toTypedProto()).getRawOutputContents(0)).isEqualTo(int64.output("logits").raw());
     }
 
     @Test

@@ -132,7 +132,8 @@ class ConformanceTest {
     }
 
     @Test
-    void healthAndServerMetadata() {
+    void healthAndServerMetadata() throws InterruptedException {
+        assertThat(client.awaitModelReady(CANCER, "1", Duration.ofSeconds(5))).isTrue();
         assertThat(client.serverLive()).isTrue();
         assertThat(client.serverReady()).isTrue();
         assertThat(client.modelReady(CANCER, "")).isTrue();

@@ -75,7 +75,7 @@ class DistillationTrainerTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"kl,0.0,false,0", "reverse_kl,0.5,true,0", "kl,0.0,false,16"})
+  @CsvSource({"kl,0.0,false,0", "reverse_kl,0.5,true,0", "kl,0.0,false,16", "sinkhorn,0.0,false,0"})
   void languageModelStudentMovesTowardsTheTinyLm(String divergence, double onPolicy, boolean sequenceLevel, int topK,
       @TempDir Path checkpoints) {
     JobSpec spec = new JobSpec("distillation", "tiny-lm-student", "arithmetic", TestRun.budget(15, 4, 1e-2, 100),

@@ -136,7 +136,14 @@ public class ModelRegistry {
     Integer max = jdbc.queryForObject("SELECT max(version) FROM model WHERE name = ?", Integer.class, name);
     int next = max == null ? 1 : max + 1;
     // a built-in model owns version 1 of its name even before it is first made
-    return next == 1 && builtIns.isBuiltIn(name) ? 2 : next;
+    if (next == 1 && builtIns.isBuiltIn(name)) {
+      next = 2;
+    }
+    // a folder without a registry row (left by a data folder whose database was reset) is never overwritten
+    while (Files.exists(versionDir(name, next))) {
+      next++;
+    }
+    return next;
   }
 
   private Path versionDir(String name, int version) {

@@ -14,6 +14,7 @@ import dev.divergence.proto.training.v1.DivergenceChoice;
 import dev.divergence.proto.training.v1.Job;
 import dev.divergence.proto.training.v1.JobSpec;
 import dev.divergence.proto.training.v1.JobState;
+import dev.divergence.proto.training.v1.JobStateChanged;
 import dev.divergence.proto.training.v1.JobSubmitted;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -78,6 +79,26 @@ class TrainingJobTrackingIT {
     assertThat(jdbc.queryForObject("SELECT count(*) FROM processed_event WHERE event_id = ?::uuid", Long.class,
         EventEnvelope.parseFrom(event).getEventId())).isEqualTo(1);
     assertThat(get("/actuator/prometheus").body()).containsPattern("divergence_inbox_duplicates_total\\S* [1-9]");
+  }
+
+  @Test
+  void stateChangesUpdateTheTrackedJob() throws Exception {
+    String jobId = UUID.randomUUID().toString();
+    EventEnvelope submitted = jobSubmitted(jobId);
+    send(jobId, submitted.toByteArray());
+    Job running = submitted.getPayload().unpack(JobSubmitted.class).getJob().toBuilder().setState(JobState.JOB_STATE_RUNNING).build();
+    EventEnvelope changed = submitted.toBuilder().setEventId(UUID.randomUUID().toString())
+        .setType("dev.divergence.training.v1.JobStateChanged")
+        .setPayload(Any.pack(JobStateChanged.newBuilder().setJob(running).setPrevious(JobState.JOB_STATE_QUEUED).build())).build();
+    send(jobId, changed.toByteArray());
+    send(jobId, changed.toByteArray());
+    await().atMost(Duration.ofSeconds(60)).until(() -> "RUNNING".equals(jdbc.queryForObject(
+        "SELECT state FROM tracked_training_job WHERE job_id = ?::uuid", String.class, jobId)));
+    String witness = UUID.randomUUID().toString();
+    send(witness, jobSubmitted(witness).toByteArray());
+    awaitTracked(witness);
+    assertThat(jdbc.queryForObject("SELECT events_applied FROM tracked_training_job WHERE job_id = ?::uuid", Integer.class, jobId))
+        .as("submission + one state change, the redelivered change ignored").isEqualTo(2);
   }
 
   @Test

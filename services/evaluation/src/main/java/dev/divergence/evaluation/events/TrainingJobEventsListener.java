@@ -6,6 +6,7 @@ import dev.divergence.platform.events.IdempotentConsumer;
 import dev.divergence.platform.events.ReceivedEvent;
 import dev.divergence.platform.events.Topics;
 import dev.divergence.proto.training.v1.Job;
+import dev.divergence.proto.training.v1.JobStateChanged;
 import dev.divergence.proto.training.v1.JobSubmitted;
 import java.time.Instant;
 import java.util.UUID;
@@ -15,7 +16,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
 
-/** Keeps evaluation's view of training jobs from training.job-events.v1, applying each event once. */
+/** Keeps evaluation's view of training jobs (submission, then every state change) from training.job-events.v1, applying each event once. */
 @Component
 public class TrainingJobEventsListener {
 
@@ -33,11 +34,13 @@ public class TrainingJobEventsListener {
   @KafkaListener(topics = Topics.TRAINING_JOB_EVENTS)
   public void on(ConsumerRecord<String, byte[]> record) {
     ReceivedEvent event = ReceivedEvent.of(record);
-    if (!event.is(JobSubmitted.class)) {
+    if (event.is(JobSubmitted.class)) {
+      consumer.handleOnce(CONSUMER, event, e -> track(e, e.payload(JobSubmitted.class).getJob()));
+    } else if (event.is(JobStateChanged.class)) {
+      consumer.handleOnce(CONSUMER, event, e -> track(e, e.payload(JobStateChanged.class).getJob()));
+    } else {
       log.debug("ignoring {} {}", event.type(), event.eventId());
-      return;
     }
-    consumer.handleOnce(CONSUMER, event, this::track);
   }
 
   private static String divergenceOf(Job job) {
@@ -49,8 +52,7 @@ public class TrainingJobEventsListener {
     };
   }
 
-  private void track(ReceivedEvent event) {
-    Job job = event.payload(JobSubmitted.class).getJob();
+  private void track(ReceivedEvent event, Job job) {
     var occurred = event.envelope().getOccurredAt();
     var created = job.getCreatedAt();
     jobs.applyEvent(new TrackedTrainingJob(

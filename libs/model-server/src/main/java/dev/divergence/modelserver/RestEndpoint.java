@@ -33,8 +33,8 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The KServe v2 REST protocol as Triton serves it on port 8000, with JSON tensors (the binary
- * tensor extension is not implemented). Errors are {@code {"error": "..."}} with the HTTP status
+ * The KServe v2 REST protocol as Triton serves it on port 8000, with JSON tensors; a request using
+ * the binary tensor data extension is refused with 400 (docs/inference.md lists it as open). Errors are {@code {"error": "..."}} with the HTTP status
  * matching the gRPC code: INVALID_ARGUMENT 400, NOT_FOUND 404, UNAVAILABLE 503, else 500.
  */
 final class RestEndpoint implements AutoCloseable {

@@ -11,12 +11,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A real HTTP server standing in for a service behind the gateway: it records what arrives and
  * answers like a service would (echoing the request id). {@code .../slow} answers after 6 s;
- * {@code /v3/api-docs} serves a small OpenAPI document.
+ * {@code /v3/api-docs} serves a small OpenAPI document; {@code .../stream} sends one server-sent
+ * event, then the second only once {@link #releaseStream()} is called (so a test can tell a
+ * streamed answer from a buffered one).
  */
 final class FakeService implements AutoCloseable {
 
@@ -27,6 +31,7 @@ final class FakeService implements AutoCloseable {
   private final String name;
   private final HttpServer server;
   private final List<Received> received = new CopyOnWriteArrayList<>();
+  private volatile CountDownLatch streamGate = new CountDownLatch(1);
 
   private FakeService(String name, int port) {
     this.name = name;
@@ -74,6 +79,10 @@ final class FakeService implements AutoCloseable {
     String uri = exchange.getRequestURI().toString();
     received.add(new Received(exchange.getRequestMethod(), uri, exchange.getRequestHeaders(), body));
     String path = exchange.getRequestURI().getPath();
+    if (path.endsWith("/stream")) {
+      stream(exchange);
+      return;
+    }
     if (path.endsWith("/slow")) {
       sleep(SLOW_ANSWER.toMillis());
     }
@@ -90,6 +99,32 @@ final class FakeService implements AutoCloseable {
     int status = exchange.getRequestMethod().equals("POST") ? 201 : 200;
     exchange.sendResponseHeaders(status, bytes.length);
     exchange.getResponseBody().write(bytes);
+    exchange.close();
+  }
+
+  /** Lets the pending {@code .../stream} answer send its second event, and arms the next one. */
+  void releaseStream() {
+    CountDownLatch gate = streamGate;
+    streamGate = new CountDownLatch(1);
+    gate.countDown();
+  }
+
+  private void stream(HttpExchange exchange) throws IOException {
+    CountDownLatch gate = streamGate;
+    exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+    exchange.sendResponseHeaders(200, 0);
+    var body = exchange.getResponseBody();
+    body.write("event: token\ndata: first\n\n".getBytes(StandardCharsets.UTF_8));
+    body.flush();
+    try {
+      if (!gate.await(20, TimeUnit.SECONDS)) {
+        exchange.close();
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    body.write("event: done\ndata: second\n\n".getBytes(StandardCharsets.UTF_8));
     exchange.close();
   }
 

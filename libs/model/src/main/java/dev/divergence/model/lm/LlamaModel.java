@@ -144,8 +144,46 @@ public final class LlamaModel implements AutoCloseable {
      * to everything cached before them and their keys/values are appended (prefill = first call,
      * steps = later calls). The result lives on {@code inputIds}' manager; every intermediate
      * array is released before returning (the autograd graph keeps what backward needs).
+     * Equals {@code lmHead(hiddenStates(inputIds, attentionMask, cache))}.
      */
     public NDArray forward(NDArray inputIds, NDArray attentionMask, KvCache cache) {
+        return decode(inputIds, attentionMask, cache, true);
+    }
+
+    /** Final hidden states [B, T, hidden] without a cache; see {@link #hiddenStates(NDArray, NDArray, KvCache)}. */
+    public NDArray hiddenStates(NDArray inputIds, NDArray attentionMask) {
+        return hiddenStates(inputIds, attentionMask, null);
+    }
+
+    /**
+     * The decoder's output [B, T, hidden] after the final RMSNorm, before the LM head: same
+     * masks, positions and cache semantics as {@link #forward(NDArray, NDArray, KvCache)}.
+     * Losses over large vocabularies apply {@link #lmHead} to slices of it so that [B, T, V]
+     * never exists at once; gradients flow through both.
+     */
+    public NDArray hiddenStates(NDArray inputIds, NDArray attentionMask, KvCache cache) {
+        return decode(inputIds, attentionMask, cache, false);
+    }
+
+    /**
+     * Logits for hidden states of any leading shape ([N, hidden], [B, t, hidden], ...): the
+     * untied {@code lm_head.weight} or, when tied, the token embedding. Like any single op, the
+     * result lives on {@code hidden}'s manager and in the caller's innermost scope.
+     */
+    public NDArray lmHead(NDArray hidden) {
+        Shape shape = hidden.getShape();
+        if (shape.dimension() < 1 || shape.get(shape.dimension() - 1) != config.hiddenSize()) {
+            throw new InvalidModelException("hidden_states", "expected last dimension " + config.hiddenSize()
+                    + ", got shape " + shape);
+        }
+        return Linear.linear(hidden, headWeight()).singletonOrThrow();
+    }
+
+    private NDArray headWeight() {
+        return config.tieWordEmbeddings() ? params.get("model.embed_tokens.weight") : params.get("lm_head.weight");
+    }
+
+    private NDArray decode(NDArray inputIds, NDArray attentionMask, KvCache cache, boolean withHead) {
         Shape shape = inputIds.getShape();
         if (shape.dimension() != 2) {
             throw new InvalidModelException("input_ids", "expected shape [batch, seq], got " + shape);
@@ -161,16 +199,17 @@ public final class LlamaModel implements AutoCloseable {
         }
         long[] realTokens = new long[batch];
         long[] positions = positions(mask, cache, realTokens);
-        NDArray logits;
+        NDArray out;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            logits = run(inputIds, mask, positions, cache, batch, seq);
-            NDScope.unregister(logits);
+            NDArray hidden = run(inputIds, mask, positions, cache, batch, seq);
+            out = withHead ? Linear.linear(hidden, headWeight()).singletonOrThrow() : hidden;
+            NDScope.unregister(out);
         }
         if (cache != null) {
             cache.advance(mask, realTokens);
         }
-        return Scopes.handOver(logits, inputIds.getManager());
+        return Scopes.handOver(out, inputIds.getManager());
     }
 
     private NDArray run(NDArray inputIds, boolean[][] mask, long[] positions, KvCache cache, int batch, int seq) {
@@ -225,9 +264,7 @@ public final class LlamaModel implements AutoCloseable {
             NDArray gate = gateIn.mul(Activation.sigmoid(gateIn)); // SiLU
             x = x.add(linear(gate.mul(linear(xn, n.up)), n.down));
         }
-        x = rmsNorm(x, params.get("model.norm.weight"));
-        NDArray head = config.tieWordEmbeddings() ? params.get("model.embed_tokens.weight") : params.get("lm_head.weight");
-        return Linear.linear(x, head).singletonOrThrow();
+        return rmsNorm(x, params.get("model.norm.weight"));
     }
 
     private NDArray linear(NDArray x, String[] weightAndBias) {

@@ -19,6 +19,9 @@ public final class KvCache implements AutoCloseable {
     private boolean[][] keyMask;
     private final long[] nextPosition;
     private int length;
+    /** While set, this cache's rows live in that batch and its own arrays are stale (null). */
+    private KvCacheBatch residentIn;
+    private boolean closed;
 
     public KvCache(NDManager parent, int layers, int batch) {
         this.manager = parent.newSubManager();
@@ -27,6 +30,22 @@ public final class KvCache implements AutoCloseable {
         this.batch = batch;
         this.keyMask = new boolean[batch][0];
         this.nextPosition = new long[batch];
+    }
+
+    /**
+     * A cache holding given arrays (already on {@code parent}'s side or about to be attached to it):
+     * how {@link KvCacheBatch} builds its stacked cache.
+     */
+    KvCache(NDManager parent, NDArray[] keys, NDArray[] values, int batch, boolean[][] keyMask, long[] nextPosition, int length) {
+        this(parent, keys.length, batch);
+        for (int layer = 0; layer < keys.length; layer++) {
+            if (keys[layer] != null) {
+                own(layer, keys[layer], values[layer]);
+            }
+        }
+        this.keyMask = keyMask;
+        System.arraycopy(nextPosition, 0, this.nextPosition, 0, batch);
+        this.length = length;
     }
 
     public int batch() {
@@ -42,20 +61,76 @@ public final class KvCache implements AutoCloseable {
         return nextPosition[row];
     }
 
+    public int layers() {
+        return keys.length;
+    }
+
     boolean[][] keyMask() {
+        requireOwnRows();
         return keyMask;
     }
 
     NDArray keys(int layer) {
+        requireOwnRows();
         return keys[layer];
     }
 
     NDArray values(int layer) {
+        requireOwnRows();
         return values[layer];
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    KvCacheBatch residentIn() {
+        return residentIn;
+    }
+
+    /** Hands the rows to a batch: the stacked copy is the only live one until the batch scatters. */
+    void moveInto(KvCacheBatch batch) {
+        for (int layer = 0; layer < keys.length; layer++) {
+            if (keys[layer] != null) {
+                keys[layer].close();
+                values[layer].close();
+                keys[layer] = null;
+                values[layer] = null;
+            }
+        }
+        residentIn = batch;
+    }
+
+    /** Takes the rows back from a batch (arrays are attached here), the state after the batch's steps. */
+    void moveOut(NDArray[] newKeys, NDArray[] newValues, boolean[][] newKeyMask, long[] newNextPosition, int newLength) {
+        for (int layer = 0; layer < keys.length; layer++) {
+            if (newKeys[layer] != null) {
+                own(layer, newKeys[layer], newValues[layer]);
+            }
+        }
+        keyMask = newKeyMask;
+        System.arraycopy(newNextPosition, 0, nextPosition, 0, batch);
+        length = newLength;
+        residentIn = null;
+    }
+
+    private void own(int layer, NDArray k, NDArray v) {
+        ai.djl.ndarray.NDScope.unregister(k, v);
+        k.attach(manager);
+        v.attach(manager);
+        keys[layer] = k;
+        values[layer] = v;
+    }
+
+    private void requireOwnRows() {
+        if (residentIn != null) {
+            throw new IllegalStateException("this KV cache's rows are resident in a KvCacheBatch: scatter the batch before using the cache alone");
+        }
     }
 
     /** Appends one layer's new keys/values [B, Hkv, T, D]; the previous arrays are released. */
     NDArray[] append(int layer, NDArray newKeys, NDArray newValues) {
+        requireOwnRows();
         NDArray k = keys[layer] == null ? newKeys : keys[layer].concat(newKeys, 2);
         NDArray v = values[layer] == null ? newValues : values[layer].concat(newValues, 2);
         // The cache outlives the forward pass's scope: detach from it and own the arrays here
@@ -91,6 +166,7 @@ public final class KvCache implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         manager.close();
     }
 }

@@ -1,18 +1,14 @@
 package dev.divergence.inference;
 
 import dev.divergence.platform.grpc.GrpcServerLifecycle;
-import dev.divergence.platform.test.EmbeddedInfrastructure;
 import dev.divergence.platform.test.ServiceSmokeChecks;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 /** The service boots on real PostgreSQL and Kafka, migrates its own schema and reports healthy over HTTP and gRPC. */
-@EmbeddedInfrastructure
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "divergence.grpc.port=0")
-class InferenceServiceIT {
+class InferenceServiceIT extends InferenceTestBase {
 
   @LocalServerPort int port;
   @Autowired GrpcServerLifecycle grpc;

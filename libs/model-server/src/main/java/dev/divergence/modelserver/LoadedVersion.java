@@ -38,7 +38,8 @@ public final class LoadedVersion implements AutoCloseable {
                 throw InferenceException.invalidArgument("load failed for model '" + config.getName()
                         + "': sequence_batching needs a model with state between requests (a language model)");
             }
-            this.sequences = new Sequences(config.getName(), stateful, config.getSequenceBatching().getMaxSequenceIdleMicroseconds());
+            this.sequences = new Sequences(config.getName(), stateful, config.getSequenceBatching(), config.getMaxBatchSize(),
+                    (batchSize, execution) -> locked(batchSize, execution));
         } else {
             this.sequences = null;
         }
@@ -66,9 +67,7 @@ public final class LoadedVersion implements AutoCloseable {
      */
     DynamicBatcher.Executed infer(Map<String, Tensor> inputs, Set<String> outputs, long rows, SequenceControl control) {
         if (sequences != null) {
-            long start = System.nanoTime();
-            Map<String, Tensor> result = locked(inputs, () -> sequences.execute(control, inputs, outputs));
-            return new DynamicBatcher.Executed(result, 0, System.nanoTime() - start);
+            return sequences.execute(control, inputs, outputs);
         }
         if (batcher == null) {
             long start = System.nanoTime();
@@ -89,18 +88,18 @@ public final class LoadedVersion implements AutoCloseable {
 
     /** One model execution (one request, or several joined by the batcher). */
     private Map<String, Tensor> executeNow(Map<String, Tensor> inputs, Set<String> outputs) {
-        return locked(inputs, () -> backend.execute(inputs, outputs));
+        return locked(inputs.values().iterator().next().shape()[0], () -> backend.execute(inputs, outputs));
     }
 
-    private Map<String, Tensor> locked(Map<String, Tensor> inputs, java.util.function.Supplier<Map<String, Tensor>> execution) {
+    /** Runs one execution of {@code rows} batch rows unless the version is unloading, and records it. */
+    private <T> T locked(long rows, java.util.function.Supplier<T> execution) {
         lifecycle.readLock().lock();
         try {
             if (closed) {
                 throw InferenceException.unavailable("'" + name() + "' version " + version + " is not at ready state");
             }
             long start = System.nanoTime();
-            Map<String, Tensor> result = execution.get();
-            long rows = inputs.values().iterator().next().shape()[0];
+            T result = execution.get();
             statistics.recordExecution(rows, 0, System.nanoTime() - start, 0);
             return result;
         } finally {
@@ -112,6 +111,9 @@ public final class LoadedVersion implements AutoCloseable {
     public void close() {
         if (batcher != null) {
             batcher.close();
+        }
+        if (sequences != null) {
+            sequences.stopBatching(); // fails queued steps now instead of letting them wait for the lock below
         }
         lifecycle.writeLock().lock();
         try {

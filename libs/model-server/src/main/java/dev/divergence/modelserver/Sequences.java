@@ -3,9 +3,12 @@ package dev.divergence.modelserver;
 import dev.divergence.modelserver.backend.StatefulBackend;
 import dev.divergence.modelserver.backend.StatefulBackend.SequenceState;
 import dev.divergence.modelserver.tensor.Tensor;
+import dev.divergence.proto.triton.ModelSequenceBatching;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -16,6 +19,11 @@ import java.util.concurrent.TimeUnit;
  * state (a language model's KV cache) from the request flagged sequence_start to the one flagged
  * sequence_end. A sequence without requests for max_sequence_idle_microseconds (Triton's default
  * 1 s when unset) is evicted and its memory freed; its next request must start it again.
+ *
+ * <p>With the direct strategy (no {@code oldest} block) each request executes alone. With the
+ * oldest strategy, requests that continue a sequence by one step ({@link StatefulBackend#joinable})
+ * go through an {@link OldestSequenceBatcher} that executes steps of different sequences as one
+ * batch; starts and multi-token requests still execute alone.
  */
 final class Sequences implements AutoCloseable {
 
@@ -24,7 +32,7 @@ final class Sequences implements AutoCloseable {
     private static final class Slot {
         final SequenceState state;
         volatile long lastUsedNs = System.nanoTime();
-        boolean closed;
+        volatile boolean closed;
 
         Slot(SequenceState state) {
             this.state = state;
@@ -36,17 +44,24 @@ final class Sequences implements AutoCloseable {
     private final long idleNs;
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
     private final ScheduledExecutorService evictor;
+    private final OldestSequenceBatcher.Guard guard;
+    private final OldestSequenceBatcher batcher;
 
-    Sequences(String model, StatefulBackend backend, long maxIdleMicros) {
+    Sequences(String model, StatefulBackend backend, ModelSequenceBatching settings, int maxBatchSize, OldestSequenceBatcher.Guard guard) {
         this.model = model;
         this.backend = backend;
+        this.guard = guard;
+        long maxIdleMicros = settings.getMaxSequenceIdleMicroseconds();
         this.idleNs = TimeUnit.MICROSECONDS.toNanos(maxIdleMicros > 0 ? maxIdleMicros : DEFAULT_IDLE_MICROS);
+        this.batcher = settings.hasOldest()
+                ? new OldestSequenceBatcher(model, maxBatchSize, settings.getOldest(), backend, guard, slots::size)
+                : null;
         this.evictor = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sequences-" + model).factory());
         long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), idleNs / 4);
         evictor.scheduleWithFixedDelay(this::evictIdle, period, period, TimeUnit.NANOSECONDS);
     }
 
-    Map<String, Tensor> execute(SequenceControl control, Map<String, Tensor> inputs, Set<String> outputs) {
+    DynamicBatcher.Executed execute(SequenceControl control, Map<String, Tensor> inputs, Set<String> outputs) {
         if (control.id().isEmpty()) {
             throw InferenceException.invalidArgument("inference request to model '" + model + "' must specify a non-zero or non-empty correlation ID");
         }
@@ -56,18 +71,33 @@ final class Sequences implements AutoCloseable {
                     + "' must specify the START flag on the first request of the sequence");
         }
         try {
-            synchronized (slot) {
-                if (slot.closed) {
-                    throw InferenceException.invalidArgument("sequence " + control.id() + " of model '" + model
-                            + "' was evicted after being idle; start it again with the START flag");
-                }
+            if (batcher != null && !control.start() && backend.joinable(inputs)) {
+                requireOpen(control, slot);
                 slot.lastUsedNs = System.nanoTime();
-                return backend.execute(slot.state, inputs, outputs);
+                try {
+                    return batcher.submit(slot, slot.state, inputs, outputs).join();
+                } catch (CompletionException e) {
+                    throw e.getCause() instanceof RuntimeException cause ? cause : e;
+                }
+            }
+            synchronized (slot) {
+                requireOpen(control, slot);
+                slot.lastUsedNs = System.nanoTime();
+                long start = System.nanoTime();
+                Map<String, Tensor> result = guard.run(1, () -> List.of(backend.execute(slot.state, inputs, outputs))).get(0);
+                return new DynamicBatcher.Executed(result, 0, System.nanoTime() - start);
             }
         } finally {
             if (control.end()) {
                 release(control.id(), slot);
             }
+        }
+    }
+
+    private void requireOpen(SequenceControl control, Slot slot) {
+        if (slot.closed) {
+            throw InferenceException.invalidArgument("sequence " + control.id() + " of model '" + model
+                    + "' was evicted after being idle; start it again with the START flag");
         }
     }
 
@@ -109,8 +139,15 @@ final class Sequences implements AutoCloseable {
         }
     }
 
+    void stopBatching() {
+        if (batcher != null) {
+            batcher.close();
+        }
+    }
+
     @Override
     public void close() {
+        stopBatching();
         evictor.shutdownNow();
         slots.values().forEach(Sequences::close);
         slots.clear();

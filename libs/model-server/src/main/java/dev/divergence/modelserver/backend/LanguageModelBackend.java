@@ -4,12 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.divergence.model.lm.KvCache;
+import dev.divergence.model.lm.KvCacheBatch;
 import dev.divergence.model.lm.LlamaModel;
 import dev.divergence.modelserver.InferenceException;
 import dev.divergence.modelserver.tensor.Tensor;
 import dev.divergence.modelserver.tensor.TensorType;
 import dev.divergence.proto.triton.ModelConfig;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,6 +31,8 @@ public final class LanguageModelBackend implements StatefulBackend {
     private final NDManager manager;
     private final LlamaModel model;
     private final TensorType logitsType;
+    /** The caches of the sequences last stepped together, kept stacked while they keep stepping together. */
+    private final KvCacheBatch stepping;
 
     LanguageModelBackend(NDManager parent, ModelConfig config, Path versionDir) {
         this.manager = parent.newSubManager();
@@ -40,6 +44,7 @@ public final class LanguageModelBackend implements StatefulBackend {
                     new long[] {-1});
             this.logitsType = ConfigChecks.typeOf(ConfigChecks.requireOutput(config, LOGITS,
                     List.of(TensorType.FP32, TensorType.FP16, TensorType.BF16), new long[] {model.config().vocabSize()}).getDataType());
+            this.stepping = new KvCacheBatch(manager);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -67,12 +72,67 @@ public final class LanguageModelBackend implements StatefulBackend {
             throw InferenceException.invalidArgument("a request in a sequence carries one row of input_ids, got batch "
                     + inputs.get(INPUT_IDS).shape()[0]);
         }
-        return run(inputs, outputs, ((CachedSequence) state).cache());
+        KvCache cache = ((CachedSequence) state).cache();
+        stepping.release(cache);
+        return run(inputs, outputs, cache);
+    }
+
+    /** One new token, unmasked: a decode step that can share a forward with other sequences'. */
+    @Override
+    public boolean joinable(Map<String, Tensor> inputs) {
+        Tensor ids = inputs.get(INPUT_IDS);
+        if (ids == null || ids.shape().length != 2 || ids.shape()[0] != 1 || ids.shape()[1] != 1) {
+            return false;
+        }
+        Tensor mask = inputs.get(ATTENTION_MASK);
+        return mask == null || mask(mask, 1)[0] != 0;
+    }
+
+    /**
+     * The sequences' caches stacked into one batch (see {@link KvCacheBatch}) and one forward of
+     * [B, 1] new tokens; each row's logits are what the sequence would get alone.
+     */
+    @Override
+    public synchronized List<Map<String, Tensor>> executeSteps(List<SequenceState> states, List<Map<String, Tensor>> inputs,
+            Set<String> outputs) {
+        int vocab = model.config().vocabSize();
+        List<Integer> live = new ArrayList<>(states.size());
+        List<KvCache> caches = new ArrayList<>(states.size());
+        for (int i = 0; i < states.size(); i++) {
+            CachedSequence sequence = (CachedSequence) states.get(i);
+            if (!sequence.closed) {
+                live.add(i);
+                caches.add(sequence.cache());
+            }
+        }
+        List<Map<String, Tensor>> results = new ArrayList<>(java.util.Collections.nCopies(states.size(), (Map<String, Tensor>) null));
+        if (live.isEmpty()) {
+            return results;
+        }
+        long[] tokens = new long[live.size()];
+        for (int row = 0; row < tokens.length; row++) {
+            tokens[row] = inputs.get(live.get(row)).get(INPUT_IDS).toLongs()[0];
+            if (tokens[row] < 0 || tokens[row] >= vocab) {
+                // validated before anything is stacked: a forward never fails halfway through the batch's caches
+                throw InferenceException.invalidArgument("input_ids holds token " + tokens[row] + " outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        KvCache stacked = stepping.gather(caches);
+        float[] logits;
+        try (NDManager request = manager.newSubManager()) {
+            logits = model.forward(request.create(tokens, new Shape(tokens.length, 1)), null, stacked).toFloatArray();
+        }
+        for (int row = 0; row < tokens.length; row++) {
+            float[] next = java.util.Arrays.copyOfRange(logits, row * vocab, (row + 1) * vocab);
+            results.set(live.get(row), outputs.contains(LOGITS) ? Map.of(LOGITS, Tensor.floats(logitsType, new long[] {1, vocab}, next)) : Map.of());
+        }
+        return results;
     }
 
     /** Closes under the backend's lock so that eviction never frees a cache mid-execution. */
     private final class CachedSequence implements SequenceState {
         private final KvCache cache;
+        private boolean closed;
 
         CachedSequence(KvCache cache) {
             this.cache = cache;
@@ -85,6 +145,7 @@ public final class LanguageModelBackend implements StatefulBackend {
         @Override
         public void close() {
             synchronized (LanguageModelBackend.this) {
+                closed = true;
                 cache.close();
             }
         }
@@ -146,6 +207,7 @@ public final class LanguageModelBackend implements StatefulBackend {
 
     @Override
     public synchronized void close() {
+        stepping.close();
         manager.close();
     }
 }

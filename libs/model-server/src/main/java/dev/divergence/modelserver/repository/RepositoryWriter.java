@@ -7,6 +7,7 @@ import dev.divergence.proto.triton.DataType;
 import dev.divergence.proto.triton.ModelConfig;
 import dev.divergence.proto.triton.ModelInput;
 import dev.divergence.proto.triton.ModelOutput;
+import dev.divergence.proto.triton.ModelSequenceBatching;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -72,6 +73,34 @@ public final class RepositoryWriter {
                 .addInput(ModelInput.newBuilder().setName("input_ids").setDataType(DataType.TYPE_INT64).addDims(-1))
                 .addInput(ModelInput.newBuilder().setName("attention_mask").setDataType(DataType.TYPE_INT64).addDims(-1).setOptional(true))
                 .addOutput(ModelOutput.newBuilder().setName("logits").setDataType(DataType.TYPE_FP32).addDims(config.vocabSize()))
+                .build();
+    }
+
+    /** Decoding entries batch up to this many live sequences' steps (Triton's max_candidate_sequences). */
+    public static final int DECODING_MAX_CANDIDATE_SEQUENCES = 64;
+    /** A step batch runs as soon as this many sequences joined it. */
+    public static final int DECODING_PREFERRED_BATCH_SIZE = 32;
+    /** How long a step waits for other sequences' steps: small against a step's own time. */
+    public static final long DECODING_MAX_QUEUE_DELAY_MICROS = 2_000;
+    /** A generation whose client went away frees its KV cache after this long without a request. */
+    public static final long DECODING_MAX_SEQUENCE_IDLE_MICROS = 300_000_000L;
+
+    /**
+     * The decoding entry of a language model from its stateless (scoring) config: same inputs and
+     * outputs, {@code name}, no dynamic batching, and sequence batching with Triton's oldest
+     * strategy so that concurrent generations' decode steps execute as one batch (the first request
+     * of a sequence carries the prompt with sequence_start, each later one the new token;
+     * sequence_end frees the KV cache). max_batch_size becomes at least the preferred step batch.
+     */
+    public static ModelConfig decodingConfig(ModelConfig stateless, String name) {
+        int maxBatch = Math.max(stateless.getMaxBatchSize(), DECODING_MAX_CANDIDATE_SEQUENCES);
+        return stateless.toBuilder().setName(name).clearDynamicBatching().setMaxBatchSize(maxBatch)
+                .setSequenceBatching(ModelSequenceBatching.newBuilder()
+                        .setMaxSequenceIdleMicroseconds(DECODING_MAX_SEQUENCE_IDLE_MICROS)
+                        .setOldest(ModelSequenceBatching.StrategyOldest.newBuilder()
+                                .setMaxCandidateSequences(DECODING_MAX_CANDIDATE_SEQUENCES)
+                                .addPreferredBatchSize(DECODING_PREFERRED_BATCH_SIZE)
+                                .setMaxQueueDelayMicroseconds(DECODING_MAX_QUEUE_DELAY_MICROS)))
                 .build();
     }
 

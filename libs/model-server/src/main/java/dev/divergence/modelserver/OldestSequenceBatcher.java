@@ -1,0 +1,160 @@
+package dev.divergence.modelserver;
+
+import dev.divergence.modelserver.backend.StatefulBackend;
+import dev.divergence.modelserver.backend.StatefulBackend.SequenceState;
+import dev.divergence.modelserver.tensor.Tensor;
+import dev.divergence.proto.triton.ModelSequenceBatching;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Triton's "oldest" sequence batching strategy for one model version: requests of different live
+ * sequences are dynamically batched, the oldest first, one request per sequence per batch, into a
+ * single {@link StatefulBackend#executeSteps} execution. A batch runs once it reaches a preferred
+ * size or its cap (max_batch_size, and at most max_candidate_sequences sequences), otherwise when
+ * its oldest request has waited max_queue_delay_microseconds, or as soon as every live sequence
+ * has a request in it, since no other sequence could join it then (so a lone generation is not
+ * slowed by the delay).
+ */
+final class OldestSequenceBatcher implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OldestSequenceBatcher.class);
+
+    /** Runs one execution of {@code batchSize} rows under the version's lifecycle and statistics. */
+    interface Guard {
+        List<Map<String, Tensor>> run(int batchSize, java.util.function.Supplier<List<Map<String, Tensor>>> execution);
+    }
+
+    private record Pending(Object sequence, SequenceState state, Map<String, Tensor> inputs, Set<String> outputs,
+            long enqueuedNs, CompletableFuture<DynamicBatcher.Executed> result) {
+    }
+
+    private final String label;
+    private final StatefulBackend backend;
+    private final Guard guard;
+    private final IntSupplier liveSequences;
+    private final int maxBatch;
+    private final long maxDelayNs;
+    private final List<Integer> preferredSizes;
+    private final LinkedBlockingDeque<Pending> queue = new LinkedBlockingDeque<>();
+    private final Thread worker;
+    private volatile boolean closed;
+
+    OldestSequenceBatcher(String label, int maxBatchSize, ModelSequenceBatching.StrategyOldest settings, StatefulBackend backend,
+            Guard guard, IntSupplier liveSequences) {
+        this.label = label;
+        this.backend = backend;
+        this.guard = guard;
+        this.liveSequences = liveSequences;
+        int cap = Math.max(1, maxBatchSize);
+        if (settings.getMaxCandidateSequences() > 0) {
+            cap = Math.min(cap, settings.getMaxCandidateSequences());
+        }
+        this.maxBatch = cap;
+        this.maxDelayNs = TimeUnit.MICROSECONDS.toNanos(settings.getMaxQueueDelayMicroseconds());
+        this.preferredSizes = settings.getPreferredBatchSizeList();
+        this.worker = Thread.ofPlatform().daemon().name("sequence-batcher-" + label).start(this::run);
+    }
+
+    /** Queues one request of the sequence {@code sequence} (an identity: one request of it per batch). */
+    CompletableFuture<DynamicBatcher.Executed> submit(Object sequence, SequenceState state, Map<String, Tensor> inputs, Set<String> outputs) {
+        Pending pending = new Pending(sequence, state, inputs, outputs, System.nanoTime(), new CompletableFuture<>());
+        if (closed) {
+            pending.result().completeExceptionally(unavailable());
+            return pending.result();
+        }
+        queue.add(pending);
+        return pending.result();
+    }
+
+    private void run() {
+        while (!closed) {
+            List<Pending> batch;
+            try {
+                batch = nextBatch();
+            } catch (InterruptedException e) {
+                break;
+            }
+            execute(batch);
+        }
+        Pending left;
+        while ((left = queue.poll()) != null) {
+            left.result().completeExceptionally(unavailable());
+        }
+    }
+
+    private List<Pending> nextBatch() throws InterruptedException {
+        Pending first = queue.take();
+        List<Pending> batch = new ArrayList<>(List.of(first));
+        long deadline = first.enqueuedNs() + maxDelayNs;
+        while (batch.size() < maxBatch && !preferredSizes.contains(batch.size()) && batch.size() < liveSequences.getAsInt()) {
+            long wait = deadline - System.nanoTime();
+            Pending next;
+            try {
+                next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+            } catch (InterruptedException e) {
+                for (int i = batch.size() - 1; i >= 0; i--) {
+                    queue.putFirst(batch.get(i)); // closing: run() fails everything still queued
+                }
+                throw e;
+            }
+            if (next == null) {
+                break;
+            }
+            if (!next.outputs().equals(first.outputs()) || batch.stream().anyMatch(p -> p.sequence() == next.sequence())) {
+                queue.putFirst(next); // starts the next batch instead
+                break;
+            }
+            batch.add(next);
+        }
+        return batch;
+    }
+
+    private void execute(List<Pending> batch) {
+        long start = System.nanoTime();
+        try {
+            List<Map<String, Tensor>> results = guard.run(batch.size(), () -> backend.executeSteps(
+                    batch.stream().map(Pending::state).toList(), batch.stream().map(Pending::inputs).toList(), batch.get(0).outputs()));
+            long computeNs = System.nanoTime() - start;
+            for (int i = 0; i < batch.size(); i++) {
+                Pending pending = batch.get(i);
+                if (results.get(i) == null) {
+                    pending.result().completeExceptionally(InferenceException.invalidArgument(
+                            "a sequence of model '" + label + "' was evicted after being idle; start it again with the START flag"));
+                } else {
+                    pending.result().complete(new DynamicBatcher.Executed(results.get(i), start - pending.enqueuedNs(), computeNs));
+                }
+            }
+        } catch (RuntimeException e) {
+            if (batch.size() == 1) {
+                batch.get(0).result().completeExceptionally(e);
+            } else {
+                LOG.info("batched step of {} sequences on {} failed ({}), rerunning them alone", batch.size(), label, e.getMessage());
+                batch.forEach(p -> execute(List.of(p)));
+            }
+        }
+    }
+
+    private InferenceException unavailable() {
+        return InferenceException.unavailable("'" + label + "' is not at ready state");
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        worker.interrupt();
+        try {
+            worker.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

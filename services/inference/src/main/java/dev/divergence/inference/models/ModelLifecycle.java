@@ -10,7 +10,6 @@ import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,7 +51,7 @@ public class ModelLifecycle {
    *
    * @return false when the catalog already serves (or is loading) this version or a newer one, so nothing changed
    */
-  public boolean register(String name, int version, Path source, boolean builtIn, Lineage lineage) {
+  public boolean register(String name, int version, String sourceUri, boolean builtIn, Lineage lineage) {
     Optional<CatalogEntry> current = store.find(name);
     if (current.isPresent()) {
       CatalogEntry entry = current.get();
@@ -68,7 +67,7 @@ public class ModelLifecycle {
       problem = "model name '" + name + "' cannot be served: it must not contain '" + TritonNames.DECODING_SUFFIX + "' or '/'";
     } else {
       try {
-        folder = ModelFolder.read(source);
+        folder = ModelFolder.read(CatalogEntry.pathOf(sourceUri));
       } catch (IllegalArgumentException e) {
         problem = e.getMessage();
       }
@@ -76,7 +75,7 @@ public class ModelLifecycle {
     store.save(new CatalogEntry(name, version, folder == null ? null : folder.kind(),
         folder == null ? "" : folder.architecture(), folder == null ? 0 : folder.vocabSize(),
         folder == null ? 0 : folder.contextLength(), folder == null ? List.of() : folder.classNames(),
-        source.toUri().toString(), builtIn, lineage, problem == null ? ServingState.LOADING : ServingState.FAILED,
+        sourceUri, builtIn, lineage, problem == null ? ServingState.LOADING : ServingState.FAILED,
         problem, 0, null));
     if (problem != null) {
       failed(name, problem);
@@ -90,7 +89,7 @@ public class ModelLifecycle {
       CatalogEntry entry = store.find(name).orElseThrow(() -> new NotFoundException("model", name));
       if (entry.kind() == null) {
         // its files could not be read when it was registered; they may be readable now
-        if (!register(name, entry.version(), entry.sourceDir(), entry.builtIn(), entry.lineage())) {
+        if (!register(name, entry.version(), entry.sourceUri(), entry.builtIn(), entry.lineage())) {
           return store.find(name).orElseThrow();
         }
         entry = store.find(name).orElseThrow();

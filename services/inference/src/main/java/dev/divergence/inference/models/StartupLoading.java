@@ -79,7 +79,7 @@ public class StartupLoading implements DisposableBean {
       // safe beside training doing the same: each process builds into its own temporary folder and renames it into place
       dir = new TinyAssets(properties.dataDir(), properties.budget()).ensure(manager, name);
     }
-    lifecycle.register(name, 1, dir, true, Lineage.NONE);
+    lifecycle.register(name, 1, dir.toUri().toString(), true, Lineage.NONE);
   }
 
   @Override

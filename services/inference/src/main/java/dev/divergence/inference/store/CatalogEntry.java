@@ -39,7 +39,23 @@ public record CatalogEntry(
   }
 
   public Path sourceDir() {
-    return sourceUri.startsWith("file:") ? Path.of(URI.create(sourceUri)) : Path.of(sourceUri);
+    return pathOf(sourceUri);
+  }
+
+  /**
+   * The folder a registry uri names: a file URI (what the registry announces) or a plain path.
+   *
+   * @throws IllegalArgumentException when it is neither
+   */
+  public static Path pathOf(String uri) {
+    try {
+      if (uri == null || uri.isBlank()) {
+        throw new IllegalArgumentException("empty");
+      }
+      return uri.startsWith("file:") ? Path.of(URI.create(uri)) : Path.of(uri);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("uri '" + uri + "' is not a file URI or path: " + e.getMessage(), e);
+    }
   }
 
   public ServableModel servable() {

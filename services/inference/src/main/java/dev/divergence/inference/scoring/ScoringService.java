@@ -1,0 +1,271 @@
+package dev.divergence.inference.scoring;
+
+import dev.divergence.inference.config.InferenceProperties;
+import dev.divergence.inference.models.ModelKind;
+import dev.divergence.inference.models.StoredModelCatalog;
+import dev.divergence.inference.store.CatalogEntry;
+import dev.divergence.model.tokenizer.TextTokenizer;
+import dev.divergence.modelserver.client.InferRequest;
+import dev.divergence.modelserver.client.TritonClient;
+import dev.divergence.modelserver.tensor.Tensor;
+import dev.divergence.platform.errors.FieldViolation;
+import dev.divergence.platform.errors.InvalidArgumentException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
+import org.springframework.stereotype.Service;
+
+/**
+ * Continuation log-probs, next-token distributions and class probabilities, every one computed by
+ * the serving backend through the Triton client. Prompts are encoded with the model's tokenizer
+ * and start with its BOS token when it has one, as generation does.
+ */
+@Service
+public class ScoringService {
+
+  /** Bounds one call's work: continuation scoring sends one row per continuation token. */
+  static final int MAX_ITEMS = 256;
+
+  private final StoredModelCatalog catalog;
+  private final TritonClient client;
+  private final InferenceProperties properties;
+  private final MeterRegistry meters;
+
+  public ScoringService(StoredModelCatalog catalog, TritonClient client, InferenceProperties properties, MeterRegistry meters) {
+    this.catalog = catalog;
+    this.client = client;
+    this.properties = properties;
+    this.meters = meters;
+  }
+
+  /**
+   * log p(continuation | prompt) token by token. Each continuation token is one row (the prompt and
+   * the continuation tokens before it) of batched requests to the stateless entry, so a
+   * continuation of L tokens costs L rows of up to prompt + L tokens: O(L²) positions. A KV cache
+   * would make it linear but is not part of Triton's stateless protocol.
+   */
+  public Scores<ContinuationScore> continuations(String model, List<ContinuationItemInput> items) {
+    CatalogEntry entry = languageModel(model);
+    TextTokenizer tokenizer = catalog.tokenizer(model);
+    List<FieldViolation> violations = new ArrayList<>();
+    requireItems(violations, "items", items == null ? 0 : items.size());
+    List<long[]> prompts = new ArrayList<>();
+    List<long[]> continuations = new ArrayList<>();
+    for (int i = 0; items != null && i < items.size(); i++) {
+      ContinuationItemInput item = items.get(i);
+      String field = "items[" + i + "]";
+      if (item == null) {
+        violations.add(new FieldViolation(field, "must not be null"));
+        continue;
+      }
+      long[] prompt = withBos(tokenizer, text(violations, field + ".prompt", item.prompt(), tokenizer));
+      long[] continuation = text(violations, field + ".continuation", item.continuation(), tokenizer);
+      if (prompt.length + continuation.length > entry.contextLength()) {
+        violations.add(new FieldViolation(field, "prompt and continuation take " + (prompt.length + continuation.length)
+            + " tokens, more than the model's context length " + entry.contextLength()));
+      }
+      prompts.add(prompt);
+      continuations.add(continuation);
+    }
+    reject(violations);
+    return timed("continuations", () -> {
+      List<long[]> rows = new ArrayList<>();
+      for (int i = 0; i < prompts.size(); i++) {
+        for (int t = 0; t < continuations.get(i).length; t++) {
+          rows.add(LanguageModelRows.concat(prompts.get(i), continuations.get(i), t));
+        }
+      }
+      int vocab = entry.vocabSize();
+      float[] logits = LanguageModelRows.nextTokenLogits(client, model, version(entry), rows, properties.languageModelBatch(),
+          vocab, padId(tokenizer));
+      List<ContinuationScore> scores = new ArrayList<>();
+      int row = 0;
+      for (long[] continuation : continuations) {
+        List<Double> logProbs = new ArrayList<>();
+        double sum = 0;
+        for (long token : continuation) {
+          double lp = Softmax.logSoftmax(logits, row * vocab, vocab)[(int) token];
+          logProbs.add(lp);
+          sum += lp;
+          row++;
+        }
+        scores.add(new ContinuationScore(LanguageModelRows.boxed(continuation), logProbs, sum, sum / continuation.length,
+            continuation.length));
+      }
+      return new Scores<>(model, version(entry), List.of(), scores);
+    });
+  }
+
+  /** The next-token distribution after each prefix; {@code topK} null: the full distribution. */
+  public Scores<NextTokenDistribution> nextToken(String model, List<String> prefixes, Integer topK) {
+    CatalogEntry entry = languageModel(model);
+    TextTokenizer tokenizer = catalog.tokenizer(model);
+    List<FieldViolation> violations = new ArrayList<>();
+    requireItems(violations, "prefixes", prefixes == null ? 0 : prefixes.size());
+    if (topK != null && (topK < 1 || topK > entry.vocabSize())) {
+      violations.add(new FieldViolation("topK", "must be between 1 and the vocabulary size " + entry.vocabSize() + ", got " + topK));
+    }
+    List<long[]> rows = new ArrayList<>();
+    for (int i = 0; prefixes != null && i < prefixes.size(); i++) {
+      long[] row = withBos(tokenizer, text(violations, "prefixes[" + i + "]", prefixes.get(i), tokenizer));
+      if (row.length > entry.contextLength()) {
+        violations.add(new FieldViolation("prefixes[" + i + "]", row.length + " tokens, more than the model's context length "
+            + entry.contextLength()));
+      }
+      rows.add(row);
+    }
+    reject(violations);
+    return timed("next_token", () -> {
+      int vocab = entry.vocabSize();
+      float[] logits = LanguageModelRows.nextTokenLogits(client, model, version(entry), rows, properties.languageModelBatch(),
+          vocab, padId(tokenizer));
+      List<NextTokenDistribution> out = new ArrayList<>();
+      for (int r = 0; r < rows.size(); r++) {
+        double[] logProbs = Softmax.logSoftmax(logits, r * vocab, vocab);
+        double entropy = Softmax.entropy(logProbs);
+        out.add(topK == null ? full(logProbs, entropy) : top(logProbs, topK, entropy));
+      }
+      return new Scores<>(model, version(entry), List.of(), out);
+    });
+  }
+
+  /** Class probabilities of each feature vector (softmax of the classifier's logits). */
+  public Scores<ClassProbabilities> classify(String model, List<List<Float>> features) {
+    CatalogEntry entry = catalog.find(model);
+    if (entry.kind() == ModelKind.LANGUAGE_MODEL) {
+      throw new InvalidArgumentException("model", "'" + model + "' is a language model, not a classifier");
+    }
+    entry = catalog.requireEntry(model);
+    int dim = entry.contextLength();
+    List<FieldViolation> violations = new ArrayList<>();
+    requireItems(violations, "features", features == null ? 0 : features.size());
+    for (int i = 0; features != null && i < features.size(); i++) {
+      List<Float> row = features.get(i);
+      if (row == null || row.size() != dim) {
+        violations.add(new FieldViolation("features[" + i + "]", "must hold " + dim + " values (the model's input features), got "
+            + (row == null ? 0 : row.size())));
+      } else if (row.stream().anyMatch(v -> v == null || !Float.isFinite(v))) {
+        violations.add(new FieldViolation("features[" + i + "]", "values must be finite numbers"));
+      }
+    }
+    reject(violations);
+    CatalogEntry classifier = entry;
+    return timed("classify", () -> {
+      int classes = classifier.vocabSize();
+      List<ClassProbabilities> out = new ArrayList<>();
+      int maxBatch = properties.classifierBatch();
+      for (int start = 0; start < features.size(); start += maxBatch) {
+        List<List<Float>> chunk = features.subList(start, Math.min(features.size(), start + maxBatch));
+        float[] values = new float[chunk.size() * dim];
+        for (int r = 0; r < chunk.size(); r++) {
+          for (int c = 0; c < dim; c++) {
+            values[r * dim + c] = chunk.get(r).get(c);
+          }
+        }
+        float[] logits = client.infer(InferRequest.to(model).version(version(classifier))
+                .input("features", Tensor.fp32(new long[] {chunk.size(), dim}, values))
+                .output("logits"))
+            .output("logits").toFloats();
+        for (int r = 0; r < chunk.size(); r++) {
+          double[] logProbs = Softmax.logSoftmax(logits, r * classes, classes);
+          List<Double> probabilities = Arrays.stream(logProbs).map(Math::exp).boxed().toList();
+          int best = IntStream.range(0, classes).reduce((a, b) -> logProbs[b] > logProbs[a] ? b : a).orElseThrow();
+          out.add(new ClassProbabilities(probabilities, classifier.classNames().get(best)));
+        }
+      }
+      return new Scores<>(model, version(classifier), classifier.classNames(), out);
+    });
+  }
+
+  private CatalogEntry languageModel(String model) {
+    CatalogEntry entry = catalog.find(model);
+    if (entry.kind() == ModelKind.CLASSIFIER) {
+      throw new InvalidArgumentException("model", "'" + model + "' is a classifier, not a language model");
+    }
+    return catalog.requireEntry(model);
+  }
+
+  private static NextTokenDistribution full(double[] logProbs, double entropy) {
+    List<Long> ids = new ArrayList<>(logProbs.length);
+    List<Double> probabilities = new ArrayList<>(logProbs.length);
+    for (int id = 0; id < logProbs.length; id++) {
+      ids.add((long) id);
+      probabilities.add(Math.exp(logProbs[id]));
+    }
+    return new NextTokenDistribution(ids, probabilities, 0.0, entropy);
+  }
+
+  private static NextTokenDistribution top(double[] logProbs, int k, double entropy) {
+    List<Integer> order = IntStream.range(0, logProbs.length).boxed()
+        .sorted(Comparator.<Integer>comparingDouble(id -> logProbs[id]).reversed().thenComparing(id -> id))
+        .limit(k).toList();
+    List<Long> ids = new ArrayList<>(k);
+    List<Double> probabilities = new ArrayList<>(k);
+    double listed = 0;
+    for (int id : order) {
+      double p = Math.exp(logProbs[id]);
+      ids.add((long) id);
+      probabilities.add(p);
+      listed += p;
+    }
+    return new NextTokenDistribution(ids, probabilities, Math.max(0.0, 1.0 - listed), entropy);
+  }
+
+  private static void requireItems(List<FieldViolation> violations, String field, int count) {
+    if (count == 0) {
+      violations.add(new FieldViolation(field, "must not be empty"));
+    } else if (count > MAX_ITEMS) {
+      violations.add(new FieldViolation(field, "at most " + MAX_ITEMS + " per call, got " + count));
+    }
+  }
+
+  private static long[] text(List<FieldViolation> violations, String field, String text, TextTokenizer tokenizer) {
+    if (text == null || text.isEmpty()) {
+      violations.add(new FieldViolation(field, "must not be empty"));
+      return new long[0];
+    }
+    long[] ids = tokenizer.encode(text);
+    if (ids.length == 0) {
+      violations.add(new FieldViolation(field, "encodes to no tokens"));
+    }
+    return ids;
+  }
+
+  private static long[] withBos(TextTokenizer tokenizer, long[] ids) {
+    if (tokenizer.bosTokenId().isEmpty()) {
+      return ids;
+    }
+    long[] row = new long[ids.length + 1];
+    row[0] = tokenizer.bosTokenId().getAsLong();
+    System.arraycopy(ids, 0, row, 1, ids.length);
+    return row;
+  }
+
+  private static long padId(TextTokenizer tokenizer) {
+    // masked out either way; any id inside the vocabulary will do
+    return tokenizer.padTokenId().orElse(0L);
+  }
+
+  private static void reject(List<FieldViolation> violations) {
+    if (!violations.isEmpty()) {
+      throw new InvalidArgumentException(violations);
+    }
+  }
+
+  private static String version(CatalogEntry entry) {
+    return Integer.toString(entry.version());
+  }
+
+  private <T> T timed(String operation, Supplier<T> work) {
+    return Timer.builder("divergence.inference.scoring")
+        .description("Scoring calls, from validated request to result")
+        .tag("operation", operation)
+        .register(meters)
+        .record(work);
+  }
+}

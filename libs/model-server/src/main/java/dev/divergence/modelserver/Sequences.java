@@ -71,7 +71,8 @@ final class Sequences implements AutoCloseable {
                     + "' must specify the START flag on the first request of the sequence");
         }
         try {
-            if (batcher != null && !control.start() && backend.joinable(inputs)) {
+            // a lone live sequence has no one to batch with: it skips the batcher's hand-over
+            if (batcher != null && !control.start() && slots.size() > 1 && backend.joinable(inputs)) {
                 requireOpen(control, slot);
                 slot.lastUsedNs = System.nanoTime();
                 try {

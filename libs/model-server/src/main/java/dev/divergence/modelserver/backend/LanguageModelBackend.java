@@ -117,13 +117,23 @@ public final class LanguageModelBackend implements StatefulBackend {
                 throw InferenceException.invalidArgument("input_ids holds token " + tokens[row] + " outside the vocabulary [0, " + vocab + ")");
             }
         }
-        KvCache stacked = stepping.gather(caches);
+        KvCacheBatch.Step step = stepping.step(caches);
+        int rows = step.cache().batch();
+        long[] ids = new long[rows];
+        long[] mask = new long[rows];
+        for (int i = 0; i < tokens.length; i++) {
+            ids[step.rows()[i]] = tokens[i];
+            mask[step.rows()[i]] = 1;
+        }
         float[] logits;
         try (NDManager request = manager.newSubManager()) {
-            logits = model.forward(request.create(tokens, new Shape(tokens.length, 1)), null, stacked).toFloatArray();
+            // resident sequences that do not step now take a masked position: their state is unchanged in effect
+            NDArray attention = tokens.length == rows ? null : request.create(mask, new Shape(rows, 1));
+            logits = model.forward(request.create(ids, new Shape(rows, 1)), attention, step.cache()).toFloatArray();
         }
         for (int row = 0; row < tokens.length; row++) {
-            float[] next = java.util.Arrays.copyOfRange(logits, row * vocab, (row + 1) * vocab);
+            int at = step.rows()[row];
+            float[] next = java.util.Arrays.copyOfRange(logits, at * vocab, (at + 1) * vocab);
             results.set(live.get(row), outputs.contains(LOGITS) ? Map.of(LOGITS, Tensor.floats(logitsType, new long[] {1, vocab}, next)) : Map.of());
         }
         return results;

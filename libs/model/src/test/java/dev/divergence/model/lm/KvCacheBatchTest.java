@@ -112,6 +112,58 @@ class KvCacheBatchTest {
         }
     }
 
+    /** One {@link KvCacheBatch#step} of {@code sequences}: other resident rows step masked. */
+    private static void residentStepMatchesAlone(KvCacheBatch batch, List<Sequence> sequences) {
+        KvCacheBatch.Step step = batch.step(sequences.stream().map(s -> s.batched).toList());
+        int rows = step.cache().batch();
+        long[] ids = new long[rows];
+        long[] mask = new long[rows];
+        for (int i = 0; i < sequences.size(); i++) {
+            ids[step.rows()[i]] = sequences.get(i).next;
+            mask[step.rows()[i]] = 1;
+        }
+        float[][] got = new float[sequences.size()][];
+        try (NDManager m = manager.newSubManager()) {
+            NDArray logits = model.forward(m.create(ids, new Shape(rows, 1)), m.create(mask, new Shape(rows, 1)), step.cache());
+            for (int i = 0; i < got.length; i++) {
+                got[i] = logits.get(step.rows()[i], 0).toFloatArray();
+            }
+        }
+        for (int i = 0; i < got.length; i++) {
+            Sequence sequence = sequences.get(i);
+            float[] alone = step(sequence.alone, sequence.next);
+            assertThat(got[i]).as("sequence %d", i).containsExactly(alone, offset(1e-4f));
+            sequence.next = argmax(alone);
+        }
+    }
+
+    @Test
+    void stepsOfChangingSubsetsStayResidentWithIdleRowsMaskedAndNewcomersAppended() {
+        try (KvCacheBatch batch = new KvCacheBatch(manager)) {
+            Sequence a = new Sequence(new long[] {3, 17, 5});
+            Sequence b = new Sequence(new long[] {9, 1, 2, 33, 8, 21, 4, 4});
+            Sequence c = new Sequence(new long[] {12, 30});
+            Sequence d = new Sequence(new long[] {6});
+            residentStepMatchesAlone(batch, List.of(a, b, c));
+            residentStepMatchesAlone(batch, List.of(c, a)); // b idles in place
+            residentStepMatchesAlone(batch, List.of(b, d)); // d joins as a new row, a and c idle
+            assertThat(batch.members()).containsExactly(a.batched, b.batched, c.batched, d.batched);
+            residentStepMatchesAlone(batch, List.of(a, b, c, d));
+            d.batched.close();
+            d.alone.close();
+            residentStepMatchesAlone(batch, List.of(b, c));
+            batch.scatter();
+            // back alone, each cache holds its real tokens (plus masked positions from idle steps)
+            assertThat(b.batched.length()).isGreaterThanOrEqualTo(8 + 4);
+            for (Sequence s : List.of(a, b, c)) {
+                float[] alone = step(s.alone, s.next);
+                assertThat(step(s.batched, s.next)).containsExactly(alone, offset(1e-4f));
+                s.next = argmax(alone);
+            }
+            close(List.of(a, b, c));
+        }
+    }
+
     @Test
     void closedMembersAreSkippedAndResidentCachesRefuseToDecodeAlone() {
         try (KvCacheBatch batch = new KvCacheBatch(manager)) {

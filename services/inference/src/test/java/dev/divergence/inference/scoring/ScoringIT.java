@@ -1,0 +1,299 @@
+package dev.divergence.inference.scoring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.divergence.inference.InferenceTestBase;
+import dev.divergence.inference.RestCalls;
+import dev.divergence.inference.models.CatalogWaits;
+import dev.divergence.inference.models.ModelCatalog;
+import dev.divergence.model.DjlRuntime;
+import dev.divergence.model.classifier.Classifier;
+import dev.divergence.model.lm.LlamaModel;
+import dev.divergence.model.lm.LogProbs;
+import dev.divergence.model.tokenizer.ByteTokenizer;
+import dev.divergence.platform.grpc.GrpcServerLifecycle;
+import dev.divergence.proto.inference.v1.ClassifyRequest;
+import dev.divergence.proto.inference.v1.ContinuationItem;
+import dev.divergence.proto.inference.v1.FeatureVector;
+import dev.divergence.proto.inference.v1.GetModelRequest;
+import dev.divergence.proto.inference.v1.ListModelsRequest;
+import dev.divergence.proto.inference.v1.ModelServiceGrpc;
+import dev.divergence.proto.inference.v1.NextTokenDistributionsRequest;
+import dev.divergence.proto.inference.v1.ScoreContinuationsRequest;
+import dev.divergence.proto.inference.v1.ScoreContinuationsResponse;
+import dev.divergence.proto.inference.v1.ScoringServiceGrpc;
+import dev.divergence.proto.inference.v1.ServingState;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Scores served through the Triton client equal libs/model computing the same quantities directly
+ * on the same model folders (1e-4), over REST and gRPC; bad input is rejected naming the field.
+ */
+class ScoringIT extends InferenceTestBase {
+
+  private static final String LM = "tiny-lm";
+  private static final String CLASSIFIER = "breast-cancer-mlp-student";
+  private static final Path LM_DIR = Path.of("target", "it-data", "models", LM, "1");
+  private static final Path CLASSIFIER_DIR = Path.of("target", "it-data", "models", CLASSIFIER, "1");
+  private static NDManager manager;
+  private static ManagedChannel channel;
+
+  @LocalServerPort int port;
+  @Autowired GrpcServerLifecycle grpc;
+  @Autowired ModelCatalog catalog;
+  private RestCalls rest;
+
+  @BeforeAll
+  static void engine() {
+    DjlRuntime.configure(Path.of("target", "djl-cache"));
+    manager = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE);
+  }
+
+  @AfterAll
+  static void release() {
+    manager.close();
+    if (channel != null) {
+      channel.shutdownNow();
+    }
+  }
+
+  @BeforeEach
+  void ready() throws Exception {
+    CatalogWaits.ready(catalog, LM);
+    CatalogWaits.ready(catalog, CLASSIFIER);
+    rest = new RestCalls(port);
+    if (channel == null) {
+      channel = NettyChannelBuilder.forAddress("localhost", grpc.port()).usePlaintext().build();
+    }
+  }
+
+  @Test
+  void continuationLogProbsEqualLibsModel() throws Exception {
+    List<String[]> pairs = List.of(new String[] {"12+7=", "19"}, new String[] {"The cat", " sat on the mat."},
+        new String[] {"a", "b"});
+    List<Map<String, String>> items = pairs.stream().map(p -> Map.of("prompt", p[0], "continuation", p[1])).toList();
+    HttpResponse<String> response = rest.post("/api/v1/inference/score/continuations", Map.of("model", LM, "items", items));
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    JsonNode body = RestCalls.json(response);
+    assertThat(body.get("version").asString()).isEqualTo("1");
+
+    ByteTokenizer bytes = new ByteTokenizer();
+    List<long[]> prompts = pairs.stream().map(p -> bytes.encodeWithBos(p[0])).toList();
+    List<long[]> continuations = pairs.stream().map(p -> bytes.encode(p[1])).toList();
+    List<float[]> expected;
+    try (NDManager m = manager.newSubManager(); LlamaModel model = LlamaModel.load(m, LM_DIR)) {
+      expected = LogProbs.continuations(model, m, prompts, continuations);
+    }
+    for (int i = 0; i < pairs.size(); i++) {
+      JsonNode score = body.get("results").get(i);
+      float[] want = expected.get(i);
+      assertThat(score.get("tokenCount").asInt()).isEqualTo(want.length);
+      double sum = 0;
+      for (int t = 0; t < want.length; t++) {
+        assertThat(score.get("tokenIds").get(t).asLong()).isEqualTo(continuations.get(i)[t]);
+        assertThat(score.get("tokenLogProbs").get(t).asDouble()).isCloseTo(want[t], within(1e-4));
+        sum += want[t];
+      }
+      assertThat(score.get("sumLogProb").asDouble()).isCloseTo(sum, within(1e-4 * want.length));
+      assertThat(score.get("meanLogProb").asDouble()).isCloseTo(sum / want.length, within(1e-4));
+    }
+
+    // gRPC gives the same numbers
+    ScoreContinuationsRequest.Builder request = ScoreContinuationsRequest.newBuilder().setModel(LM);
+    pairs.forEach(p -> request.addItems(ContinuationItem.newBuilder().setPrompt(p[0]).setContinuation(p[1])));
+    ScoreContinuationsResponse overGrpc = ScoringServiceGrpc.newBlockingStub(channel).scoreContinuations(request.build());
+    for (int i = 0; i < pairs.size(); i++) {
+      assertThat(overGrpc.getScores(i).getSumLogProb())
+          .isCloseTo(body.get("results").get(i).get("sumLogProb").asDouble(), within(1e-9));
+    }
+  }
+
+  @Test
+  void nextTokenDistributionsEqualLibsModel() throws Exception {
+    List<String> prefixes = List.of("12+7=", "The quick brown", "x");
+    JsonNode full = RestCalls.json(rest.post("/api/v1/inference/score/next-token", Map.of("model", LM, "prefixes", prefixes)));
+    JsonNode top = RestCalls.json(rest.post("/api/v1/inference/score/next-token",
+        Map.of("model", LM, "prefixes", prefixes, "topK", 3)));
+    ByteTokenizer bytes = new ByteTokenizer();
+    try (NDManager m = manager.newSubManager(); LlamaModel model = LlamaModel.load(m, LM_DIR)) {
+      for (int i = 0; i < prefixes.size(); i++) {
+        long[] ids = bytes.encodeWithBos(prefixes.get(i));
+        NDArray logits = model.forward(m.create(ids, new Shape(1, ids.length)), m.ones(new Shape(1, ids.length), ai.djl.ndarray.types.DataType.INT64));
+        double[] want = softmax(logits.get(0, ids.length - 1).toFloatArray());
+        double entropy = 0;
+        for (double p : want) {
+          entropy -= p > 0 ? p * Math.log(p) : 0;
+        }
+        JsonNode dist = full.get("results").get(i);
+        assertThat(dist.get("probabilities").size()).isEqualTo(ByteTokenizer.VOCAB_SIZE);
+        for (int id = 0; id < want.length; id++) {
+          assertThat(dist.get("probabilities").get(id).asDouble()).isCloseTo(want[id], within(1e-4));
+        }
+        assertThat(dist.get("entropy").asDouble()).isCloseTo(entropy, within(1e-4));
+        assertThat(dist.get("tailMass").asDouble()).isEqualTo(0.0);
+
+        JsonNode best = top.get("results").get(i);
+        List<Integer> order = new ArrayList<>();
+        for (int id = 0; id < want.length; id++) {
+          order.add(id);
+        }
+        order.sort((a, b) -> Double.compare(want[b], want[a]));
+        double listed = 0;
+        for (int k = 0; k < 3; k++) {
+          assertThat(best.get("tokenIds").get(k).asInt()).isEqualTo(order.get(k));
+          assertThat(best.get("probabilities").get(k).asDouble()).isCloseTo(want[order.get(k)], within(1e-4));
+          listed += want[order.get(k)];
+        }
+        assertThat(best.get("tailMass").asDouble()).isCloseTo(1 - listed, within(1e-4));
+        assertThat(best.get("entropy").asDouble()).isCloseTo(entropy, within(1e-4));
+      }
+    }
+  }
+
+  @Test
+  void classifierProbabilitiesEqualLibsModel() throws Exception {
+    SplittableRandom random = new SplittableRandom(7);
+    int rows = 5;
+    int dim = 30;
+    float[] flat = new float[rows * dim];
+    List<List<Float>> features = new ArrayList<>();
+    for (int r = 0; r < rows; r++) {
+      List<Float> row = new ArrayList<>();
+      for (int c = 0; c < dim; c++) {
+        flat[r * dim + c] = (float) (random.nextDouble() * 20);
+        row.add(flat[r * dim + c]);
+      }
+      features.add(row);
+    }
+    HttpResponse<String> response = rest.post("/api/v1/inference/score/classify", Map.of("model", CLASSIFIER, "features", features));
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    JsonNode body = RestCalls.json(response);
+    try (NDManager m = manager.newSubManager(); Classifier classifier = Classifier.load(m, CLASSIFIER_DIR)) {
+      float[] logits = classifier.logits(m.create(flat, new Shape(rows, dim))).toFloatArray();
+      List<String> names = classifier.spec().classNames();
+      assertThat(body.get("classNames").size()).isEqualTo(names.size());
+      for (int r = 0; r < rows; r++) {
+        double[] want = softmax(java.util.Arrays.copyOfRange(logits, r * 2, r * 2 + 2));
+        JsonNode result = body.get("results").get(r);
+        assertThat(result.get("probabilities").get(0).asDouble()).isCloseTo(want[0], within(1e-4));
+        assertThat(result.get("probabilities").get(1).asDouble()).isCloseTo(want[1], within(1e-4));
+        assertThat(result.get("label").asString()).isEqualTo(names.get(want[1] > want[0] ? 1 : 0));
+      }
+    }
+    List<Float> first = features.get(0);
+    var overGrpc = ScoringServiceGrpc.newBlockingStub(channel).classify(ClassifyRequest.newBuilder().setModel(CLASSIFIER)
+        .addFeatures(FeatureVector.newBuilder().addAllValues(first)).build());
+    assertThat(overGrpc.getResults(0).getProbabilities(0))
+        .isCloseTo(body.get("results").get(0).get("probabilities").get(0).asDouble(), within(1e-9));
+  }
+
+  @Test
+  void badInputIsRejectedNamingTheField() throws Exception {
+    String continuations = "/api/v1/inference/score/continuations";
+    String nextToken = "/api/v1/inference/score/next-token";
+    String classify = "/api/v1/inference/score/classify";
+    rejected(continuations, Map.of("model", LM, "items", List.of()), 400, "items");
+    rejected(continuations, Map.of("model", LM, "items", List.of(Map.of("prompt", "", "continuation", "x"),
+        Map.of("prompt", "y", "continuation", ""))), 400, "items[0].prompt", "items[1].continuation");
+    rejected(continuations, Map.of("model", LM, "items", List.of(Map.of("prompt", "z".repeat(200), "continuation", "x"))),
+        400, "items[0]");
+    rejected(continuations, Map.of("items", List.of(Map.of("prompt", "a", "continuation", "b"))), 400, "model");
+    rejected(continuations, Map.of("model", CLASSIFIER, "items", List.of(Map.of("prompt", "a", "continuation", "b"))),
+        400, "model");
+    HttpResponse<String> unknown = rest.post(continuations, Map.of("model", "no-such-model",
+        "items", List.of(Map.of("prompt", "a", "continuation", "b"))));
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(unknown.body()).contains("model 'no-such-model'");
+    assertThat(unknown.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).contains("application/problem+json"));
+
+    rejected(nextToken, Map.of("model", LM, "prefixes", List.of()), 400, "prefixes");
+    rejected(nextToken, Map.of("model", LM, "prefixes", List.of("")), 400, "prefixes[0]");
+    rejected(nextToken, Map.of("model", LM, "prefixes", List.of("a"), "topK", 0), 400, "topK");
+    rejected(nextToken, Map.of("model", LM, "prefixes", List.of("a"), "topK", ByteTokenizer.VOCAB_SIZE + 1), 400, "topK");
+    rejected(nextToken, Map.of("model", CLASSIFIER, "prefixes", List.of("a")), 400, "model");
+
+    rejected(classify, Map.of("model", CLASSIFIER, "features", List.of()), 400, "features");
+    rejected(classify, Map.of("model", CLASSIFIER, "features", List.of(List.of(1.0f, 2.0f))), 400, "features[0]");
+    rejected(classify, Map.of("model", LM, "features", List.of(List.of(1.0f))), 400, "model");
+    assertThat(rest.post(classify, Map.of("model", "no-such-model", "features", List.of(List.of(1.0f)))).statusCode())
+        .isEqualTo(404);
+  }
+
+  @Test
+  void grpcRejectsBadInputWithTheStatusCodes() {
+    var scoring = ScoringServiceGrpc.newBlockingStub(channel);
+    assertCode(() -> scoring.scoreContinuations(ScoreContinuationsRequest.newBuilder().setModel(LM).build()),
+        Status.Code.INVALID_ARGUMENT, "items");
+    assertCode(() -> scoring.scoreContinuations(ScoreContinuationsRequest.newBuilder().setModel("no-such-model")
+        .addItems(ContinuationItem.newBuilder().setPrompt("a").setContinuation("b")).build()), Status.Code.NOT_FOUND, "model");
+    assertCode(() -> scoring.nextTokenDistributions(NextTokenDistributionsRequest.newBuilder().setModel(LM)
+        .addPrefixes("a").setTopK(-1).build()), Status.Code.INVALID_ARGUMENT, "top_k");
+    assertCode(() -> scoring.classify(ClassifyRequest.newBuilder().setModel(LM)
+        .addFeatures(FeatureVector.newBuilder().addValues(1f)).build()), Status.Code.INVALID_ARGUMENT, "model");
+    assertCode(() -> scoring.classify(ClassifyRequest.newBuilder().setModel(CLASSIFIER)
+        .addFeatures(FeatureVector.newBuilder().addValues(1f)).build()), Status.Code.INVALID_ARGUMENT, "features[0]");
+
+    var models = ModelServiceGrpc.newBlockingStub(channel);
+    assertThat(models.listModels(ListModelsRequest.getDefaultInstance()).getModelsList())
+        .anySatisfy(m -> {
+          assertThat(m.getName()).isEqualTo(LM);
+          assertThat(m.getState()).isEqualTo(ServingState.SERVING_STATE_READY);
+          assertThat(m.getTritonModelsList()).containsExactly(LM, LM + "__decode");
+        });
+    assertCode(() -> models.getModel(GetModelRequest.newBuilder().setName("no-such-model").build()), Status.Code.NOT_FOUND, "model");
+  }
+
+  private void rejected(String path, Object body, int status, String... fields) throws Exception {
+    HttpResponse<String> response = rest.post(path, body);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+    for (String field : fields) {
+      assertThat(response.body()).contains("\"field\":\"" + field + "\"");
+    }
+  }
+
+  private static void assertCode(Runnable call, Status.Code code, String mentioned) {
+    assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+      assertThat(e.getStatus().getCode()).isEqualTo(code);
+      assertThat(e.getStatus().getDescription()).contains(mentioned);
+    });
+  }
+
+  private static double[] softmax(float[] logits) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (float l : logits) {
+      max = Math.max(max, l);
+    }
+    double sum = 0;
+    double[] out = new double[logits.length];
+    for (int i = 0; i < logits.length; i++) {
+      out[i] = Math.exp(logits[i] - max);
+      sum += out[i];
+    }
+    for (int i = 0; i < out.length; i++) {
+      out[i] /= sum;
+    }
+    return out;
+  }
+}

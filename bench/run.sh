@@ -3,6 +3,7 @@
 #   bench/run.sh divergence   -> bench/results/divergence.json  (schema: bench/RESULTS.md)
 #   bench/run.sh model        -> bench/results/model.json
 #   bench/run.sh training     -> bench/results/training.json
+#   bench/run.sh inference    -> bench/results/inference.json
 # Environment: JMH_ARGS overrides the JMH run settings, ROUNDS the number of interleaved rounds
 # (default 2); PYTHON the interpreter of the baselines
 # (Debian's /usr/bin/python3 with python3-numpy, python3-scipy and optionally python3-torch).
@@ -32,8 +33,12 @@ case "$suite" in
     # services/training (issue 5): distillation and f-DPO steps beside PyTorch CPU; see bench/training/run_training.sh
     exec "$here/training/run_training.sh"
     ;;
+  inference)
+    # libs/model-server and the inference service (issue 6): generation tokens/s and latency; see bench/inference/run_inference.sh
+    exec "$here/inference/run_inference.sh"
+    ;;
   *)
-    echo "usage: bench/run.sh divergence|model|training" >&2
+    echo "usage: bench/run.sh divergence|model|training|inference" >&2
     exit 2
     ;;
 esac

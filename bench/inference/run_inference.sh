@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# bench/run.sh inference -> bench/results/inference.json (results schema: bench/RESULTS.md)
+# Generation throughput (tokens/s) and p50/p99 latency per generation at concurrency 1, 8, 32 for
+# the tiny LM, greedy, 32 tokens:
+#  (a) the embedded model server called directly over gRPC, with the oldest sequence batching
+#      strategy on and off (batching_gain_c32 = tokens/s on / off);
+#  (b, c) the inference service's POST /api/v1/inference/generate and the same through the
+#      gateway, beside the platform's own model server called directly over gRPC
+#      (service_overhead_p50 = direct p50 / gateway p50).
+# (b, c) start the platform: ./platform up --data-dir <tmp> --port-offset $PORT_OFFSET, stopped after.
+# Environment: ROUNDS (default 2); BENCH_THREADS libtorch intra-op threads (default 1);
+# SKIP_SERVICE=1 skips (b, c); PORT_OFFSET (default 700); SERVICE_MODEL the catalog name of the
+# tiny LM in the inference service (default tiny-lm); PYTHON.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+if [[ -d /usr/lib/jvm/temurin-25-jdk-amd64 ]]; then
+  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+fi
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+PYTHON="${PYTHON:-/usr/bin/python3}"
+threads="${BENCH_THREADS:-1}"
+rounds="${ROUNDS:-2}"
+offset="${PORT_OFFSET:-700}"
+model="${SERVICE_MODEL:-tiny-lm}"
+work="bench/results/tmp/inference"
+rm -rf "$work"
+mkdir -p "$work" bench/results
+
+echo "== building libs/model, libs/model-server and bench/inference"
+./mvnw -q -o -pl libs/model,libs/model-server -am install -DskipTests || ./mvnw -q -pl libs/model,libs/model-server -am install -DskipTests
+bench=(-q -f bench/inference/pom.xml package dependency:build-classpath "-Dmdep.outputFile=$root/$work/classpath.txt"
+       -Dmdep.includeScope=runtime)
+./mvnw -o "${bench[@]}" || ./mvnw "${bench[@]}"
+classpath="bench/inference/target/classes:$(cat "$work/classpath.txt")"
+load() {
+  OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" "$JAVA" -Dai.djl.offline=true \
+    -Dai.djl.pytorch.num_threads="$threads" -Dai.djl.pytorch.num_interop_threads=1 \
+    -cp "$classpath" dev.divergence.bench.inference.InferenceBenchmark "$@" 2>&1 | grep -vE "^\[main\] (INFO|WARN)|^WARNING"
+}
+
+cut -d' ' -f1-3 /proc/loadavg > "$work/load_before.txt"
+echo "== (a) embedded model server over gRPC, oldest sequence batching on and off ($rounds rounds)"
+load direct "$work/direct_1.json" bench/inference/target/tiny-assets "$rounds" | tee "$work/direct.log"
+grep "^server statistics" "$work/direct.log" > "$work/server_statistics.txt" || true
+
+if [[ "${SKIP_SERVICE:-0}" == "1" ]]; then
+  echo "SKIP_SERVICE=1: the service and gateway were not measured" > "$work/skipped.txt"
+else
+  echo "== (b, c) platform up (port offset $offset)"
+  platform_dir="$work/platform"
+  # the inference service's embedded model server takes its ports from these (children inherit them)
+  export TRITON_GRPC_PORT=$((8001 + offset)) TRITON_HTTP_PORT=$((8000 + offset)) TRITON_METRICS_PORT=$((8002 + offset))
+  export TRITON_TARGET="localhost:$TRITON_GRPC_PORT"
+  ./platform up --data-dir "$platform_dir" --port-offset "$offset" > "$work/platform.log" 2>&1 &
+  platform_pid=$!
+  stop_platform() {
+    ./platform down --data-dir "$platform_dir" > /dev/null 2>&1 || kill "$platform_pid" 2> /dev/null || true
+    wait "$platform_pid" 2> /dev/null || true
+  }
+  trap stop_platform EXIT
+  gateway="http://localhost:$((8080 + offset))"
+  service="http://localhost:$((8082 + offset))"
+  grpc="$TRITON_TARGET"
+  ready=0
+  for _ in $(seq 1 150); do
+    if grep -q "components ready" "$work/platform.log" 2> /dev/null; then ready=1; break; fi
+    if ! kill -0 "$platform_pid" 2> /dev/null; then break; fi
+    sleep 2
+  done
+  probe='{"model":"'"$model"'","prompt":"12+7=","maxTokens":4,"strategy":{"name":"greedy"}}'
+  status=$(curl -s -o "$work/probe.json" -w '%{http_code}' -H 'Content-Type: application/json' -d "$probe" \
+    "$service/api/v1/inference/generate" || echo 000)
+  if [[ "$ready" != "1" ]]; then
+    echo "the platform did not become ready; see $work/platform.log" | tee "$work/skipped.txt"
+  elif [[ "$status" != "200" ]]; then
+    echo "POST $service/api/v1/inference/generate answered $status ($(head -c 300 "$work/probe.json" 2> /dev/null)): service and gateway not measured" \
+      | tee "$work/skipped.txt"
+  else
+    for round in $(seq 1 "$rounds"); do
+      echo "== round $round: the platform's model server over gRPC ($grpc, ${model}__decode)"
+      load grpc "$work/platform_grpc_$round.json" "$grpc" platform-grpc 1 "${model}__decode"
+      echo "== round $round: inference service ($service)"
+      load http "$work/service_$round.json" "$service" service 1 "$model"
+      echo "== round $round: gateway ($gateway)"
+      load http "$work/gateway_$round.json" "$gateway" gateway 1 "$model"
+    done
+  fi
+  stop_platform
+  trap - EXIT
+fi
+
+cut -d' ' -f1-3 /proc/loadavg > "$work/load_after.txt"
+echo "== results"
+"$PYTHON" bench/inference/combine.py "$work" bench/results/inference.json "bench/run.sh inference"

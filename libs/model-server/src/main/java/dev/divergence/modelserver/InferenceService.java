@@ -44,7 +44,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
     static final String SERVER_NAME = "divergence-model-server";
     static final String SERVER_VERSION = "0.1.0";
     /** Only protocol extensions this server really implements. */
-    static final List<String> EXTENSIONS = List.of("model_repository", "model_configuration", "statistics");
+    static final List<String> EXTENSIONS = List.of("model_repository", "model_configuration", "statistics", "binary_tensor_data");
 
     private final ServedModels models;
     private final InferenceEngine engine;

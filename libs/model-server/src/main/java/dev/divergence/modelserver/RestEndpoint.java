@@ -1,5 +1,6 @@
 package dev.divergence.modelserver;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
@@ -33,9 +34,11 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The KServe v2 REST protocol as Triton serves it on port 8000, with JSON tensors; a request using
- * the binary tensor data extension is refused with 400 (docs/inference.md lists it as open). Errors are {@code {"error": "..."}} with the HTTP status
- * matching the gRPC code: INVALID_ARGUMENT 400, NOT_FOUND 404, UNAVAILABLE 503, else 500.
+ * The KServe v2 REST protocol as Triton serves it on port 8000, with JSON tensors and Triton's
+ * binary tensor data extension ({@link BinaryTensorData}): inputs may travel as raw bytes after
+ * the JSON, and outputs come back that way when the request asks ({@code binary_data} on an
+ * output, {@code binary_data_output} on the request). Errors are {@code {"error": "..."}} with the
+ * HTTP status matching the gRPC code: INVALID_ARGUMENT 400, NOT_FOUND 404, UNAVAILABLE 503, else 500.
  */
 final class RestEndpoint implements AutoCloseable {
 
@@ -44,8 +47,15 @@ final class RestEndpoint implements AutoCloseable {
     private static final Pattern MODEL = Pattern.compile("/v2/models/([^/]+)(?:/versions/([0-9]+))?(/ready|/config|/infer|/stats)?");
     private static final Pattern REPOSITORY = Pattern.compile("/v2/repository/models/([^/]+)/(load|unload)");
 
-    /** A reply: HTTP status and JSON body (empty for probes). */
-    private record Reply(int status, String body) {
+    /**
+     * A reply: HTTP status and body, JSON (empty for probes) or, with {@code jsonLength} >= 0, a
+     * JSON header of that many bytes followed by binary tensor data.
+     */
+    private record Reply(int status, byte[] body, int jsonLength) {
+        Reply(int status, String body) {
+            this(status, body.getBytes(StandardCharsets.UTF_8), -1);
+        }
+
         static Reply json(Object node) {
             return new Reply(200, node.toString());
         }
@@ -94,8 +104,11 @@ final class RestEndpoint implements AutoCloseable {
             LOG.error("REST request {} failed", exchange.getRequestURI(), e);
             reply = error(500, e.getMessage());
         }
-        byte[] body = reply.body().getBytes(StandardCharsets.UTF_8);
-        if (body.length > 0) {
+        byte[] body = reply.body();
+        if (reply.jsonLength() >= 0) {
+            exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
+            exchange.getResponseHeaders().set(BinaryTensorData.HEADER_LENGTH, Integer.toString(reply.jsonLength()));
+        } else if (body.length > 0) {
             exchange.getResponseHeaders().set("Content-Type", "application/json");
         }
         exchange.sendResponseHeaders(reply.status(), body.length == 0 ? -1 : body.length);
@@ -183,10 +196,13 @@ final class RestEndpoint implements AutoCloseable {
                 }
                 case "/infer" -> {
                     if (post) {
-                        if (exchange.getRequestHeaders().containsKey("Inference-Header-Content-Length")) {
-                            throw InferenceException.invalidArgument("the binary tensor data extension is not supported; send JSON tensors");
+                        byte[] bytes;
+                        try (InputStream in = exchange.getRequestBody()) {
+                            bytes = in.readAllBytes();
                         }
-                        return infer(name, version, readJson(exchange));
+                        String headerLength = exchange.getRequestHeaders().getFirst(BinaryTensorData.HEADER_LENGTH);
+                        return infer(name, version, headerLength == null ? BinaryTensorData.Body.json(bytes)
+                                : BinaryTensorData.Body.withHeader(bytes, headerLength));
                     }
                 }
                 default -> {
@@ -196,26 +212,47 @@ final class RestEndpoint implements AutoCloseable {
         return error(404, "no route for " + method + " " + path);
     }
 
-    private Reply infer(String model, String version, JsonNode body) {
+    private Reply infer(String model, String version, BinaryTensorData.Body content) {
+        String header = content.header();
+        JsonNode body = header.isBlank() ? null : JSON.readTree(header);
         if (body == null) {
             throw InferenceException.invalidArgument("an inference request needs a JSON body");
         }
         ModelInferRequest.Builder request = ModelInferRequest.newBuilder().setModelName(model).setModelVersion(version)
                 .setId(body.path("id").asString(""));
-        body.path("parameters").properties().forEach(p -> request.putParameters(p.getKey(), parameter(p.getKey(), p.getValue())));
+        body.path("parameters").properties().stream().filter(p -> !p.getKey().equals(BinaryTensorData.BINARY_DATA_OUTPUT))
+                .forEach(p -> request.putParameters(p.getKey(), parameter(p.getKey(), p.getValue())));
         for (JsonNode input : body.path("inputs")) {
             String name = input.path("name").asString("");
             String datatype = input.path("datatype").asString("");
             long[] shape = longs(input.path("shape"));
-            Tensor tensor = tensor(name, datatype, shape, input.path("data"));
-            InferInputTensor.Builder header = InferInputTensor.newBuilder().setName(name).setDatatype(datatype);
-            for (long dim : shape) {
-                header.addShape(dim);
+            JsonNode binarySize = input.path("parameters").path(BinaryTensorData.BINARY_DATA_SIZE);
+            ByteString raw;
+            if (binarySize.isMissingNode()) {
+                raw = tensor(name, datatype, shape, input.path("data")).raw();
+            } else {
+                if (!binarySize.isIntegralNumber()) {
+                    throw InferenceException.invalidArgument("Unable to parse 'binary_data_size' of input '" + name + "': expected an integer");
+                }
+                if (input.has("data")) {
+                    throw InferenceException.invalidArgument("input '" + name + "' for model '" + model
+                            + "' has both 'data' and 'binary_data_size'; send its elements one way");
+                }
+                raw = content.take(name, binarySize.asLong(), model);
             }
-            request.addInputs(header).addRawInputContents(tensor.raw());
+            InferInputTensor.Builder tensorHeader = InferInputTensor.newBuilder().setName(name).setDatatype(datatype);
+            for (long dim : shape) {
+                tensorHeader.addShape(dim);
+            }
+            request.addInputs(tensorHeader).addRawInputContents(raw);
         }
+        content.requireConsumed(model);
+        boolean allBinary = flag(body.path("parameters"), BinaryTensorData.BINARY_DATA_OUTPUT, false);
+        java.util.Map<String, Boolean> binaryOutputs = new java.util.HashMap<>();
         for (JsonNode output : body.path("outputs")) {
-            request.addOutputs(InferRequestedOutputTensor.newBuilder().setName(output.path("name").asString("")));
+            String name = output.path("name").asString("");
+            binaryOutputs.put(name, flag(output.path("parameters"), BinaryTensorData.BINARY_DATA, allBinary));
+            request.addOutputs(InferRequestedOutputTensor.newBuilder().setName(name));
         }
         ModelInferResponse response = engine.infer(request.build());
         ObjectNode out = JSON.createObjectNode().put("model_name", response.getModelName()).put("model_version", response.getModelVersion());
@@ -223,16 +260,38 @@ final class RestEndpoint implements AutoCloseable {
             out.put("id", response.getId());
         }
         ArrayNode outputs = out.putArray("outputs");
+        List<ByteString> blobs = new ArrayList<>();
         for (int i = 0; i < response.getOutputsCount(); i++) {
-            var header = response.getOutputs(i);
-            Tensor tensor = Tensor.ofRaw(TensorType.fromWire(header.getDatatype()).orElseThrow(),
-                    header.getShapeList().stream().mapToLong(Long::longValue).toArray(), response.getRawOutputContents(i));
-            ObjectNode o = outputs.addObject().put("name", header.getName()).put("datatype", header.getDatatype());
+            var tensorHeader = response.getOutputs(i);
+            ByteString raw = response.getRawOutputContents(i);
+            ObjectNode o = outputs.addObject().put("name", tensorHeader.getName()).put("datatype", tensorHeader.getDatatype());
             ArrayNode shape = o.putArray("shape");
-            header.getShapeList().forEach(shape::add);
-            writeData(o.putArray("data"), tensor);
+            tensorHeader.getShapeList().forEach(shape::add);
+            if (binaryOutputs.getOrDefault(tensorHeader.getName(), allBinary)) {
+                o.putObject("parameters").put(BinaryTensorData.BINARY_DATA_SIZE, raw.size());
+                blobs.add(raw);
+            } else {
+                Tensor tensor = Tensor.ofRaw(TensorType.fromWire(tensorHeader.getDatatype()).orElseThrow(),
+                        tensorHeader.getShapeList().stream().mapToLong(Long::longValue).toArray(), raw);
+                writeData(o.putArray("data"), tensor);
+            }
         }
-        return Reply.json(out);
+        if (blobs.isEmpty()) {
+            return Reply.json(out);
+        }
+        String json = out.toString();
+        return new Reply(200, BinaryTensorData.response(json, blobs), json.getBytes(StandardCharsets.UTF_8).length);
+    }
+
+    private static boolean flag(JsonNode parameters, String name, boolean otherwise) {
+        JsonNode value = parameters.path(name);
+        if (value.isMissingNode()) {
+            return otherwise;
+        }
+        if (!value.isBoolean()) {
+            throw InferenceException.invalidArgument("Unable to parse '" + name + "': expected true or false");
+        }
+        return value.asBoolean();
     }
 
     /** JSON elements (flat or nested row-major) to a tensor of the declared type. */

@@ -8,11 +8,24 @@ import java.util.Properties;
 /**
  * Every port the local platform listens on. The defaults are those of ARCHITECTURE.md; an offset
  * shifts all of them at once (two platforms side by side), and tests use random free ports.
+ *
+ * @param triton the embedded Triton-compatible model server inside the inference service: Triton's
+ *               own ports (KServe v2 REST 8000, gRPC 8001, metrics 8002), so Triton clients find it
+ *               where they would find Triton
  */
 public record PlatformPorts(int kafka, int kafkaController, int postgres,
-                            Map<Component, Integer> http, Map<Component, Integer> grpc) {
+                            Map<Component, Integer> http, Map<Component, Integer> grpc, TritonPorts triton) {
+
+    /** The embedded model server's ports: KServe v2 REST, gRPC (GRPCInferenceService) and Prometheus metrics. */
+    public record TritonPorts(int http, int grpc, int metrics) {
+
+        public static TritonPorts withOffset(int offset) {
+            return new TritonPorts(8000 + offset, 8001 + offset, 8002 + offset);
+        }
+    }
 
     public PlatformPorts {
+        Objects.requireNonNull(triton, "triton");
         http = Map.copyOf(http);
         grpc = Map.copyOf(grpc);
         for (Component c : Component.services()) {
@@ -36,7 +49,7 @@ public record PlatformPorts(int kafka, int kafkaController, int postgres,
                 i++;
             }
         }
-        return new PlatformPorts(19092 + offset, 19093 + offset, 15432 + offset, http, grpc);
+        return new PlatformPorts(19092 + offset, 19093 + offset, 15432 + offset, http, grpc, TritonPorts.withOffset(offset));
     }
 
     public int http(Component c) {
@@ -71,6 +84,12 @@ public record PlatformPorts(int kafka, int kafkaController, int postgres,
                 if (grpc(c) > 0) {
                     out.put(c.id() + " gRPC", grpc(c));
                 }
+                if (c == Component.INFERENCE) {
+                    // the embedded model server; labels spell the --port keys (triton-http, ...)
+                    out.put("triton http", triton.http());
+                    out.put("triton grpc", triton.grpc());
+                    out.put("triton metrics", triton.metrics());
+                }
             }
         }
         return out;
@@ -82,6 +101,9 @@ public record PlatformPorts(int kafka, int kafkaController, int postgres,
         p.setProperty("port.postgres", Integer.toString(postgres));
         http.forEach((c, port) -> p.setProperty("port." + c.id(), Integer.toString(port)));
         grpc.forEach((c, port) -> p.setProperty("port." + c.id() + "-grpc", Integer.toString(port)));
+        p.setProperty("port.triton-http", Integer.toString(triton.http()));
+        p.setProperty("port.triton-grpc", Integer.toString(triton.grpc()));
+        p.setProperty("port.triton-metrics", Integer.toString(triton.metrics()));
     }
 
     public static PlatformPorts readFrom(Properties p) {
@@ -94,12 +116,20 @@ public record PlatformPorts(int kafka, int kafkaController, int postgres,
                 grpc.put(c, Integer.parseInt(g));
             }
         }
+        TritonPorts defaults = TritonPorts.withOffset(0);
+        TritonPorts triton = new TritonPorts(
+                Integer.parseInt(p.getProperty("port.triton-http", Integer.toString(defaults.http()))),
+                Integer.parseInt(p.getProperty("port.triton-grpc", Integer.toString(defaults.grpc()))),
+                Integer.parseInt(p.getProperty("port.triton-metrics", Integer.toString(defaults.metrics()))));
         return new PlatformPorts(Integer.parseInt(p.getProperty("port.kafka")),
                 Integer.parseInt(p.getProperty("port.kafka-controller")),
-                Integer.parseInt(p.getProperty("port.postgres")), http, grpc);
+                Integer.parseInt(p.getProperty("port.postgres")), http, grpc, triton);
     }
 
-    /** The same ports with single overrides by key: kafka, kafka-controller, postgres, training, training-grpc, ... */
+    /**
+     * The same ports with single overrides by key: kafka, kafka-controller, postgres, training, training-grpc, ...,
+     * triton-http, triton-grpc, triton-metrics.
+     */
     public PlatformPorts with(String key, int port) {
         Properties p = new Properties();
         writeTo(p);

@@ -25,6 +25,8 @@ class PlatformPortsTest {
         assertThat(p.http(Component.MERGING)).isEqualTo(8084);
         assertThat(p.grpc(Component.MERGING)).isEqualTo(9084);
         assertThat(p.grpc(Component.GATEWAY)).isZero();
+        // the inference service's embedded model server listens where Triton would
+        assertThat(p.triton()).isEqualTo(new PlatformPorts.TritonPorts(8000, 8001, 8002));
     }
 
     @Test
@@ -34,6 +36,7 @@ class PlatformPortsTest {
         assertThat(p.postgres()).isEqualTo(16432);
         assertThat(p.http(Component.GATEWAY)).isEqualTo(9080);
         assertThat(p.grpc(Component.MERGING)).isEqualTo(10084);
+        assertThat(p.triton()).isEqualTo(new PlatformPorts.TritonPorts(9000, 9001, 9002));
     }
 
     @Test
@@ -42,6 +45,8 @@ class PlatformPortsTest {
         assertThat(p.grpc(Component.TRAINING)).isEqualTo(7001);
         assertThat(p.postgres()).isEqualTo(5433);
         assertThat(p.http(Component.TRAINING)).isEqualTo(8081);
+        PlatformPorts triton = PlatformPorts.defaults().with("triton-grpc", 18001).with("triton-http", 18000).with("triton-metrics", 18002);
+        assertThat(triton.triton()).isEqualTo(new PlatformPorts.TritonPorts(18000, 18001, 18002));
         assertThatThrownBy(() -> p.with("trainin", 1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unknown port 'trainin'").hasMessageContaining("training-grpc");
     }
@@ -60,5 +65,17 @@ class PlatformPortsTest {
         assertThat(p.bindings(Component.KAFKA)).containsEntry("kafka", 19092).containsEntry("kafka controller", 19093);
         assertThat(p.bindings(Component.TRAINING)).containsEntry("training HTTP", 8081).containsEntry("training gRPC", 9081);
         assertThat(p.bindings(Component.GATEWAY)).containsOnlyKeys("gateway HTTP");
+        assertThat(p.bindings(Component.INFERENCE)).containsEntry("inference HTTP", 8082).containsEntry("inference gRPC", 9082)
+                .containsEntry("triton http", 8000).containsEntry("triton grpc", 8001).containsEntry("triton metrics", 8002);
+    }
+
+    @Test
+    void aStateFileWithoutModelServerPortsReadsAsTheDefaults() {
+        Properties props = new Properties();
+        PlatformPorts.withOffset(3).writeTo(props);
+        props.remove("port.triton-http");
+        props.remove("port.triton-grpc");
+        props.remove("port.triton-metrics");
+        assertThat(PlatformPorts.readFrom(props).triton()).isEqualTo(new PlatformPorts.TritonPorts(8000, 8001, 8002));
     }
 }

@@ -3,10 +3,19 @@ package dev.divergence.local;
 import dev.divergence.local.service.HttpHealth;
 import dev.divergence.local.state.PlatformState;
 import dev.divergence.local.state.StateFile;
+import dev.divergence.proto.triton.GRPCInferenceServiceGrpc;
+import dev.divergence.proto.triton.ServerReadyRequest;
+import dev.divergence.proto.triton.ServerReadyResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,8 +65,10 @@ class PlatformScriptIT {
                 assertThat(HttpHealth.isReady(config.httpUrl(c))).as("%s readiness", c.id()).isTrue();
                 assertThat(HttpHealth.isLive(config.httpUrl(c))).as("%s liveness", c.id()).isTrue();
             }
+            assertModelServerAnswers(config.ports().triton());
             Result status = run(root, List.of(root.resolve("platform").toString(), "status", "--data-dir", dataDir.toString()));
             assertThat(status.output()).contains("7/7 healthy.");
+            assertThat(status.output()).contains("model server: HTTP :" + config.ports().triton().http());
             assertThat(status.exitCode()).as(status.output()).isZero();
 
             Result down = run(root, List.of(root.resolve("platform").toString(), "down", "--data-dir", dataDir.toString()));
@@ -73,6 +84,28 @@ class PlatformScriptIT {
             launcher.destroy();
             launcher.waitFor(60, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * The inference service's embedded model server answers on Triton's ports as Triton would:
+     * ServerReady over the gRPC protocol, /v2/health/ready over KServe v2 REST, Prometheus metrics.
+     */
+    private static void assertModelServerAnswers(PlatformPorts.TritonPorts triton) throws Exception {
+        ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", triton.grpc()).usePlaintext().build();
+        try {
+            ServerReadyResponse ready = GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .serverReady(ServerReadyRequest.getDefaultInstance());
+            assertThat(ready.getReady()).as("ServerReady on the model server's gRPC port").isTrue();
+        } finally {
+            channel.shutdownNow();
+        }
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + triton.http() + "/v2/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).as("/v2/health/ready on the model server's HTTP port").isEqualTo(200);
+        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + triton.metrics() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.statusCode()).as("/metrics on the model server's metrics port").isEqualTo(200);
     }
 
     /** Fails, never skips: without the jars this test cannot say anything about the platform. */
@@ -112,6 +145,8 @@ class PlatformScriptIT {
     private static ProcessBuilder script(Path root, List<String> command) {
         ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true);
         pb.environment().put("JAVA_HOME", System.getProperty("java.home")); // the JDK running this test
+        // the inference service makes its built-in models in the background; the small budget keeps that short
+        pb.environment().put("DIVERGENCE_BUILT_IN_BUDGET", "small");
         return pb;
     }
 

@@ -54,6 +54,17 @@ class PreflightChecksTest {
     }
 
     @Test
+    void aBusyModelServerPortStopsTheInferenceServiceNamingItsPortOption() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0)) {
+            PlatformPorts ports = config().build().ports().with("triton-grpc", taken.getLocalPort());
+            assertThatThrownBy(() -> PreflightChecks.requirePortsFree(ports, java.util.List.of(Component.INFERENCE)))
+                    .isInstanceOf(PlatformStartException.class)
+                    .hasMessageStartingWith("Port " + taken.getLocalPort() + " (triton grpc) is already in use")
+                    .hasMessageContaining("--port triton-grpc=PORT");
+        }
+    }
+
+    @Test
     void anExternalKafkaThatDoesNotAnswerIsExplainedInOneLine() throws Exception {
         int closedPort;
         try (ServerSocket s = new ServerSocket(0)) {

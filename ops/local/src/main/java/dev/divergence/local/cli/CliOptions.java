@@ -18,7 +18,8 @@ import java.util.Set;
  *   --root DIR           the checkout (default: found from the working directory)
  *   --data-dir DIR       data, logs and run state (default: ROOT/.data)
  *   --port-offset N      shift every default port by N (two platforms side by side)
- *   --port NAME=PORT     one port: kafka, kafka-controller, postgres, gateway, training, training-grpc, ...
+ *   --port NAME=PORT     one port: kafka, kafka-controller, postgres, gateway, training, training-grpc, ...,
+ *                        triton-http, triton-grpc, triton-metrics (the inference service's embedded model server)
  *   --only A,B           start only these components (e.g. kafka,postgres)
  *   --timeout SECONDS    how long a start may take before it counts as failed (default 300)
  *   --no-startup-cache   run services straight from their jars (no unpacked copy, no class-data archive)

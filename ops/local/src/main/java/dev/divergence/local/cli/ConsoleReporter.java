@@ -41,6 +41,9 @@ final class ConsoleReporter implements PlatformListener {
         return switch (c) {
             case KAFKA -> config.kafkaBootstrapServers() + "  (controller :" + config.ports().kafkaController() + ")";
             case POSTGRES -> config.jdbcUrl() + "  (user " + LocalPlatformConfig.POSTGRES_USER + ")";
+            case INFERENCE -> config.httpUrl(c) + "  (gRPC :" + config.ports().grpc(c) + ")  model server: HTTP :"
+                    + config.ports().triton().http() + ", gRPC :" + config.ports().triton().grpc() + ", metrics :"
+                    + config.ports().triton().metrics();
             default -> config.httpUrl(c) + (config.ports().grpc(c) > 0 ? "  (gRPC :" + config.ports().grpc(c) + ")" : "");
         };
     }

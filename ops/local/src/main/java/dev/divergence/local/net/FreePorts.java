@@ -32,7 +32,8 @@ public final class FreePorts {
                     grpc.put(c, take(held));
                 }
             }
-            return new PlatformPorts(kafka, controller, postgres, http, grpc);
+            PlatformPorts.TritonPorts triton = new PlatformPorts.TritonPorts(take(held), take(held), take(held));
+            return new PlatformPorts(kafka, controller, postgres, http, grpc, triton);
         } finally {
             for (ServerSocket s : held) {
                 try {

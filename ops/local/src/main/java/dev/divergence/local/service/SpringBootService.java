@@ -88,6 +88,12 @@ public final class SpringBootService extends ChildComponent {
             env.put("SPRING_DATASOURCE_USERNAME", config.databaseUser());
             env.put("SPRING_DATASOURCE_PASSWORD", config.databasePassword());
             env.put("SPRING_KAFKA_BOOTSTRAP_SERVERS", config.kafkaBootstrapServers());
+            if (component == Component.INFERENCE) {
+                // the embedded Triton-compatible model server runs inside the inference service
+                env.put("TRITON_HTTP_PORT", Integer.toString(config.ports().triton().http()));
+                env.put("TRITON_GRPC_PORT", Integer.toString(config.ports().triton().grpc()));
+                env.put("TRITON_METRICS_PORT", Integer.toString(config.ports().triton().metrics()));
+            }
             return env;
         }
     }

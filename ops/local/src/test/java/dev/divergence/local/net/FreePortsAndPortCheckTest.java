@@ -24,7 +24,8 @@ class FreePortsAndPortCheckTest {
                 all.add(p.grpc(c));
             }
         }
-        assertThat(all).hasSize(3 + 5 + 4);
+        all.addAll(List.of(p.triton().http(), p.triton().grpc(), p.triton().metrics()));
+        assertThat(all).hasSize(3 + 5 + 4 + 3);
         assertThat(all).allMatch(PortCheck::isFree);
     }
 

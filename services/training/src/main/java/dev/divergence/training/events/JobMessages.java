@@ -119,7 +119,7 @@ public final class JobMessages {
         var d = proto.getDistillation();
         distillation = new dev.divergence.training.job.DistillationSpec(emptyToNull(d.getTeacherModel()),
             d.hasDivergence() ? fromProto(d.getDivergence()) : null, zeroToNull(d.getTemperature()),
-            d.getCeWeight(), d.getOnPolicyFraction(), d.getSequenceLevel(), d.getTopK());
+            d.getCeWeight(), d.getOnPolicyFraction(), d.getSequenceLevel(), d.getTopK(), null);
       }
       case F_DPO -> {
         var f = proto.getFDpo();

@@ -7,6 +7,8 @@ package dev.divergence.training.job;
  * @param onPolicyFraction probability per step of training on student-generated sequences (GKD lambda)
  * @param sequenceLevel train on teacher generations instead of the dataset's continuations
  * @param topK keep only the teacher's top-k logits, the tail mass as one bin (0 = all)
+ * @param teacherCache when set, the teacher's top-k is computed once into a file and read from it
+ *     (language models only; the loss then uses the cache's k)
  */
 public record DistillationSpec(
     String teacherModel,
@@ -15,7 +17,8 @@ public record DistillationSpec(
     Double ceWeight,
     Double onPolicyFraction,
     Boolean sequenceLevel,
-    Integer topK) implements MethodSpec {
+    Integer topK,
+    TeacherCacheSpec teacherCache) implements MethodSpec {
 
   @Override
   public Algorithm algorithm() {
@@ -28,6 +31,15 @@ public record DistillationSpec(
         ceWeight == null ? 0.0 : ceWeight,
         onPolicyFraction == null ? 0.0 : onPolicyFraction,
         sequenceLevel != null && sequenceLevel,
-        topK == null ? 0 : topK);
+        effectiveTopK(),
+        teacherCache);
+  }
+
+  /** The k of the teacher's top-k (the cache's when there is one); 0 = full distribution. */
+  public int effectiveTopK() {
+    if (teacherCache != null && teacherCache.topK() != null) {
+      return teacherCache.topK();
+    }
+    return topK == null ? 0 : topK;
   }
 }

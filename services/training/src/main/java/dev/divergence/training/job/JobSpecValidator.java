@@ -61,7 +61,10 @@ public class JobSpecValidator {
       validateMethodBlocks(violations, a, spec);
       validateDataset(violations, a, spec.dataset());
       switch (a) {
-        case DISTILLATION -> validateDistillation(violations, spec.distillation());
+        case DISTILLATION -> {
+          validateDistillation(violations, spec.distillation());
+          validateTeacherCache(violations, spec);
+        }
         case F_DPO -> validateFDpo(violations, spec.fDpo());
         case SUPERVISED -> { }
       }
@@ -109,6 +112,50 @@ public class JobSpecValidator {
     unitInterval(violations, "spec.distillation.onPolicyFraction", spec.onPolicyFraction());
     if (spec.topK() != null && spec.topK() < 0) {
       violations.add(new FieldViolation("spec.distillation.topK", "must be 0 (all) or positive"));
+    }
+  }
+
+  /**
+   * The cache holds the teacher on the dataset's own text: it needs a language-model teacher, a
+   * text dataset, a per-token divergence, and no generated sequences (on-policy or sequence-level
+   * KD would need the teacher on text that exists only during training).
+   */
+  private void validateTeacherCache(List<FieldViolation> violations, JobSpec job) {
+    DistillationSpec spec = job.distillation();
+    if (spec == null || spec.teacherCache() == null) {
+      return;
+    }
+    String field = "spec.distillation.teacherCache";
+    Integer k = spec.teacherCache().topK();
+    if (k == null) {
+      violations.add(new FieldViolation(field + ".topK", "is required (tokens kept per position, at least 1)"));
+    } else if (k < 1) {
+      violations.add(new FieldViolation(field + ".topK", "must be at least 1 but is " + k));
+    } else if (spec.teacherModel() != null && models.exists(spec.teacherModel())) {
+      java.util.OptionalInt vocab = models.vocabularySize(spec.teacherModel());
+      if (vocab.isEmpty()) {
+        violations.add(new FieldViolation(field, "needs a language-model teacher; '" + spec.teacherModel() + "' is not one"));
+      } else if (k > vocab.getAsInt()) {
+        violations.add(new FieldViolation(field + ".topK", "must be at most the teacher's vocabulary size " + vocab.getAsInt() + " but is " + k));
+      }
+    }
+    if (spec.topK() != null && spec.topK() != 0 && k != null && !spec.topK().equals(k)) {
+      violations.add(new FieldViolation("spec.distillation.topK", "differs from teacherCache.topK (" + k + "); set only teacherCache.topK"));
+    }
+    if (spec.divergence() != null && spec.divergence().name() != null
+        && DIVERGENCES.get(Algorithm.DISTILLATION).contains(spec.divergence().name())
+        && !dev.divergence.training.trainer.loss.DistillationLosses.PER_TOKEN.contains(spec.divergence().name())) {
+      violations.add(new FieldViolation(field, "works with the per-token divergences "
+          + sorted(dev.divergence.training.trainer.loss.DistillationLosses.PER_TOKEN) + ", not " + spec.divergence().name()));
+    }
+    if (spec.onPolicyFraction() != null && spec.onPolicyFraction() > 0) {
+      violations.add(new FieldViolation(field, "caches the teacher on the dataset's text; onPolicyFraction must be 0"));
+    }
+    if (Boolean.TRUE.equals(spec.sequenceLevel())) {
+      violations.add(new FieldViolation(field, "caches the teacher on the dataset's text; sequenceLevel must be false"));
+    }
+    if (job.dataset() != null && datasets.kindOf(job.dataset()).filter(kind -> kind != DatasetKind.TEXT).isPresent()) {
+      violations.add(new FieldViolation(field, "is for language-model distillation on text datasets"));
     }
   }
 

@@ -51,6 +51,15 @@ public class BuiltInModels {
         .withSpecialTokens(ByteTokenizer.BOS, List.of(ByteTokenizer.EOS), ByteTokenizer.PAD);
   }
 
+  /** The vocabulary size of a built-in language model; empty for the classifiers. */
+  public java.util.OptionalInt vocabularySize(String name) {
+    return switch (name) {
+      case TinyAssets.TINY_LM -> java.util.OptionalInt.of(TinyAssets.tinyLmConfig().vocabSize());
+      case TINY_LM_STUDENT -> java.util.OptionalInt.of(tinyLmStudentConfig().vocabSize());
+      default -> java.util.OptionalInt.empty();
+    };
+  }
+
   /** The model folder, trained and written first if it is not cached yet. */
   public synchronized Path ensure(String name) {
     DjlRuntime.configure(properties.dataDir().resolve("djl"));

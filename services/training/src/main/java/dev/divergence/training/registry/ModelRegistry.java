@@ -90,6 +90,28 @@ public class ModelRegistry {
     throw new NotFoundException("model", ref.toString());
   }
 
+  /**
+   * The vocabulary size of a language model (its config's vocab_size), read from the registered
+   * folder or from the built-in's config; empty for other models and unknown references.
+   */
+  public java.util.OptionalInt vocabularySize(String reference) {
+    ModelReference ref;
+    try {
+      ref = ModelReference.parse("model", reference);
+    } catch (InvalidArgumentException e) {
+      return java.util.OptionalInt.empty();
+    }
+    Optional<RegisteredModel> registered = find(ref);
+    if (registered.isEmpty()) {
+      return builtIns.isBuiltIn(ref.name()) ? builtIns.vocabularySize(ref.name()) : java.util.OptionalInt.empty();
+    }
+    try {
+      return java.util.OptionalInt.of(dev.divergence.model.lm.LlamaConfig.read(registered.get().path()).vocabSize());
+    } catch (RuntimeException notALanguageModel) {
+      return java.util.OptionalInt.empty();
+    }
+  }
+
   public List<RegisteredModel> list() {
     return jdbc.query("SELECT * FROM model ORDER BY name, version", this::map);
   }

@@ -25,6 +25,12 @@ public interface TrainingRun {
   /** The platform data folder: built-in datasets and the DJL cache live under it. */
   Path dataDir();
 
+  /**
+   * A folder of the job shared by all its attempts (e.g. the teacher-logit cache, built once and
+   * reused when a later attempt resumes).
+   */
+  Path jobDir();
+
   /** A scratch folder of this attempt; the trained model is written under it. */
   Path workDir();
 

@@ -154,6 +154,23 @@ class JobsApiIT {
   }
 
   @Test
+  void teacherCacheTopKOutsideOneToTheVocabularyIs400NamingIt() throws Exception {
+    String lm = """
+        {"algorithm":"distillation","model":"tiny-lm-student","dataset":"arithmetic","budget":{"maxSteps":10},
+         "distillation":{"teacherModel":"tiny-lm","divergence":{"name":"kl"},"teacherCache":{"topK":K}}}""";
+    assertProblem(post("{\"spec\":" + lm.replace("K", "0") + "}", Map.of()), 400, "spec.distillation.teacherCache.topK");
+    // tiny-lm's vocabulary has 259 tokens
+    assertProblem(post("{\"spec\":" + lm.replace("K", "260") + "}", Map.of()), 400, "spec.distillation.teacherCache.topK");
+    assertProblem(post("{\"spec\":" + lm.replace("K", "8").replace("\"kl\"", "\"sinkhorn\"") + "}", Map.of()), 400,
+        "spec.distillation.teacherCache");
+    assertProblem(post("{\"spec\":" + VALID_SPEC.replace("\"temperature\":2.0", "\"teacherCache\":{\"topK\":1}") + "}", Map.of()), 400,
+        "spec.distillation.teacherCache");
+    HttpResponse<String> accepted = post("{\"spec\":" + lm.replace("K", "259") + "}", Map.of());
+    assertThat(accepted.statusCode()).as(accepted.body()).isBetween(200, 202);
+    assertThat(accepted.body()).contains("\"teacherCache\":{\"topK\":259}");
+  }
+
+  @Test
   void unknownJobIs404AndBadIdIs400() throws Exception {
     HttpResponse<String> missing = get("/api/v1/training/jobs/" + UUID.randomUUID());
     assertThat(missing.statusCode()).isEqualTo(404);

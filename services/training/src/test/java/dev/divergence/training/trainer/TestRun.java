@@ -34,6 +34,7 @@ public final class TestRun implements TrainingRun {
   private final UUID jobId = UUID.randomUUID();
   private final JobSpec spec;
   private final Path workDir;
+  private final Path jobDir;
   private final CheckpointStore checkpoints;
   private final RegisteredDataset dataset;
   public final List<Map<String, Double>> reported = new ArrayList<>();
@@ -48,6 +49,8 @@ public final class TestRun implements TrainingRun {
   public TestRun(JobSpec spec, Path checkpointDir, RegisteredDataset uploaded) {
     this.spec = spec.withDefaults();
     this.checkpoints = new CheckpointStore(checkpointDir, 2);
+    // runs sharing a checkpoint folder are attempts of one job: they share its job folder too
+    this.jobDir = checkpointDir.resolveSibling(checkpointDir.getFileName() + "-job");
     try {
       this.workDir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "trainer-work-");
     } catch (IOException e) {
@@ -116,6 +119,11 @@ public final class TestRun implements TrainingRun {
   @Override
   public Path dataDir() {
     return DATA;
+  }
+
+  @Override
+  public Path jobDir() {
+    return jobDir;
   }
 
   @Override

@@ -6,7 +6,12 @@ import ai.djl.ndarray.NDManager;
 import dev.divergence.model.DjlRuntime;
 import dev.divergence.model.generation.GenerationConfig;
 import dev.divergence.model.generation.Generator;
+import dev.divergence.model.lm.LlamaConfig;
 import dev.divergence.model.lm.LlamaModel;
+import dev.divergence.math.logits.TopKTeacher;
+import dev.divergence.training.trainer.distillation.cache.TeacherCacheBuilder;
+import dev.divergence.training.trainer.distillation.cache.TeacherCacheIdentity;
+import dev.divergence.training.trainer.distillation.cache.TeacherLogitCache;
 import dev.divergence.model.tokenizer.TextTokenizer;
 import dev.divergence.model.tokenizer.Tokenizers;
 import dev.divergence.training.job.Budget;
@@ -40,7 +45,8 @@ import java.util.SplittableRandom;
  *   <li>otherwise, with {@code sequenceLevel}, sequences the teacher samples (sequence-level KD);</li>
  *   <li>otherwise the dataset's own text.</li>
  * </ul>
- * The teacher's logits on the same tokens are the target (top-k of them when {@code topK > 0}).
+ * The teacher's logits on the same tokens are the target (top-k of them when {@code topK > 0}), or,
+ * with a teacher cache, the teacher's top-k read from the job's cache file (dataset text only).
  * The choice per micro-batch is drawn from (seed, step), so a resumed run makes the same choices.
  */
 final class LanguageModelDistillation {
@@ -63,66 +69,122 @@ final class LanguageModelDistillation {
     TrainingData.Split<TextExample> data = TrainingData.text(run.dataset());
     DistillationLoss loss = DistillationLosses.create(method, false);
     TrainingLoop loop = new TrainingLoop(run);
+    boolean cached = method.teacherCache() != null;
+    LlamaConfig teacherConfig = LlamaConfig.read(teacherDir);
     try (NDManager root = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE);
          TextTokenizer tokenizer = Tokenizers.load(studentBase);
-         LlamaModel teacher = LlamaModel.load(root, teacherDir);
+         // with a teacher-logit cache the teacher is loaded only if the cache has to be built
+         LlamaModel teacher = cached ? null : LlamaModel.load(root, teacherDir);
          LlamaModel student = LlamaModel.load(root, loop.weightsDir(studentBase));
          Optimisation optimisation = new Optimisation(student.parameters(), budget)) {
-      if (teacher.config().vocabSize() != student.config().vocabSize()) {
-        throw new IllegalArgumentException("teacher and student vocabularies differ (" + teacher.config().vocabSize()
+      if (teacherConfig.vocabSize() != student.config().vocabSize()) {
+        throw new IllegalArgumentException("teacher and student vocabularies differ (" + teacherConfig.vocabSize()
             + " vs " + student.config().vocabSize() + "): token-level distillation needs one vocabulary");
       }
       LmEncoding encoding = new LmEncoding(tokenizer, student.config());
-      int context = Math.min(teacher.config().maxPositionEmbeddings(), student.config().maxPositionEmbeddings());
-      Map<String, Double> before = evaluate(teacher, student, encoding, data.heldOut(), context);
+      int context = Math.min(teacherConfig.maxPositionEmbeddings(), student.config().maxPositionEmbeddings());
       List<TextExample> train = data.train();
-      int batchSize = budget.batchSize();
-      Map<String, Double> last = loop.run(optimisation, (step, seen) -> {
-        double lossSum = 0;
-        long tokens = 0;
-        int generated = 0;
-        int onPolicy = 0;
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        for (int micro = 0; micro < optimisation.accumulation(); micro++) {
-          long microIndex = step * optimisation.accumulation() + micro;
-          SplittableRandom random = StepRandom.at(budget.seed(), microIndex, 1);
-          Source source = random.nextDouble() < method.onPolicyFraction() ? Source.STUDENT
-              : method.sequenceLevel() ? Source.TEACHER : Source.DATA;
-          generated += source == Source.DATA ? 0 : 1;
-          onPolicy += source == Source.STUDENT ? 1 : 0;
-          int[] rows = StepRandom.rows(budget.seed(), train.size(), seen + (long) micro * batchSize, batchSize);
-          try (NDManager m = root.newSubManager()) {
-            SequenceBatch batch = sequences(m, source, rows, train, encoding, teacher, student, random.nextLong(), context);
-            NDArray ids = batch.idsArray(m);
-            NDArray mask = batch.maskArray(m);
-            NDArray teacherRows = batch.predictionRows(teacher.forward(ids, mask)).stopGradient();
-            lossSum += optimisation.backward(() -> {
-              NDArray studentRows = batch.predictionRows(student.forward(ids, mask));
-              metrics.putAll(DistillationMetrics.of(loss, teacherRows, studentRows, batch.targetMask(), batch.targets()));
-              return loss.compute(teacherRows, studentRows, batch.targetMask(), batch.targets());
-            });
-            tokens += batch.countedTokens();
+      try (TeacherLogitCache cache = cached ? cache(run, root, teacherDir, encoding, data, context) : null) {
+        CachedTeacher cachedTeacher = cache == null ? null : new CachedTeacher(cache, train.size(), method.temperature());
+        Map<String, Double> before = evaluate(teacher, cachedTeacher, student, encoding, data.heldOut(), context);
+        int batchSize = budget.batchSize();
+        Map<String, Double> last = loop.run(optimisation, (step, seen) -> {
+          double lossSum = 0;
+          long tokens = 0;
+          int generated = 0;
+          int onPolicy = 0;
+          Map<String, Double> metrics = new LinkedHashMap<>();
+          for (int micro = 0; micro < optimisation.accumulation(); micro++) {
+            long microIndex = step * optimisation.accumulation() + micro;
+            SplittableRandom random = StepRandom.at(budget.seed(), microIndex, 1);
+            Source source = random.nextDouble() < method.onPolicyFraction() ? Source.STUDENT
+                : method.sequenceLevel() ? Source.TEACHER : Source.DATA;
+            generated += source == Source.DATA ? 0 : 1;
+            onPolicy += source == Source.STUDENT ? 1 : 0;
+            int[] rows = StepRandom.rows(budget.seed(), train.size(), seen + (long) micro * batchSize, batchSize);
+            try (NDManager m = root.newSubManager()) {
+              SequenceBatch batch = sequences(m, source, rows, train, encoding, teacher, student, random.nextLong(), context);
+              NDArray ids = batch.idsArray(m);
+              NDArray mask = batch.maskArray(m);
+              if (cachedTeacher != null) {
+                TopKTeacher target = cachedTeacher.forTraining(batch, rows);
+                lossSum += optimisation.backward(() -> {
+                  NDArray studentRows = batch.predictionRows(student.forward(ids, mask));
+                  metrics.putAll(DistillationMetrics.ofTopK(loss, target, studentRows, batch.targetMask(), batch.targets(),
+                      method.temperature()));
+                  return loss.computeTopK(target, studentRows, batch.targetMask(), batch.targets());
+                });
+              } else {
+                NDArray teacherRows = batch.predictionRows(teacher.forward(ids, mask)).stopGradient();
+                lossSum += optimisation.backward(() -> {
+                  NDArray studentRows = batch.predictionRows(student.forward(ids, mask));
+                  metrics.putAll(DistillationMetrics.of(loss, teacherRows, studentRows, batch.targetMask(), batch.targets()));
+                  return loss.compute(teacherRows, studentRows, batch.targetMask(), batch.targets());
+                });
+              }
+              tokens += batch.countedTokens();
+            }
           }
-        }
-        metrics.put("generated_fraction", (double) generated / optimisation.accumulation());
-        metrics.put("on_policy_fraction", (double) onPolicy / optimisation.accumulation());
-        return new TrainingLoop.StepOutput(lossSum / optimisation.accumulation(), metrics,
-            (long) batchSize * optimisation.accumulation(), tokens);
-      }, dir -> ModelFolders.save(dir, d -> {
-        student.save(d);
-        ModelFolders.copyTokenizer(studentBase, d);
-      }), train.size(), "tokens");
-      Map<String, Double> after = evaluate(teacher, student, encoding, data.heldOut(), context);
-      Path out = run.workDir().resolve("model");
-      ModelFolders.save(out, d -> {
-        student.save(d);
-        ModelFolders.copyTokenizer(studentBase, d);
-      });
-      Map<String, Double> finals = new LinkedHashMap<>(last);
-      before.forEach((k, v) -> finals.put(k + "_initial", v));
-      finals.putAll(after);
-      run.log(String.format("held-out KL(teacher||student) %.4f -> %.4f", before.get("eval/divergence/kl"), after.get("eval/divergence/kl")));
-      return new TrainingOutcome(out, finals);
+          metrics.put("generated_fraction", (double) generated / optimisation.accumulation());
+          metrics.put("on_policy_fraction", (double) onPolicy / optimisation.accumulation());
+          return new TrainingLoop.StepOutput(lossSum / optimisation.accumulation(), metrics,
+              (long) batchSize * optimisation.accumulation(), tokens);
+        }, dir -> ModelFolders.save(dir, d -> {
+          student.save(d);
+          ModelFolders.copyTokenizer(studentBase, d);
+        }), train.size(), "tokens");
+        Map<String, Double> after = evaluate(teacher, cachedTeacher, student, encoding, data.heldOut(), context);
+        Path out = run.workDir().resolve("model");
+        ModelFolders.save(out, d -> {
+          student.save(d);
+          ModelFolders.copyTokenizer(studentBase, d);
+        });
+        Map<String, Double> finals = new LinkedHashMap<>(last);
+        before.forEach((k, v) -> finals.put(k + "_initial", v));
+        finals.putAll(after);
+        String metric = cachedTeacher == null ? "eval/divergence/kl" : "eval/divergence/kl_topk";
+        run.log(String.format("held-out %s %.4f -> %.4f", metric, before.get(metric), after.get(metric)));
+        return new TrainingOutcome(out, finals);
+      }
+    }
+  }
+
+  /**
+   * The job's teacher-logit cache over the training texts followed by the held-out texts (each
+   * encoded as training encodes it and cut to the context), built on first use.
+   */
+  static TeacherLogitCache cache(TrainingRun run, NDManager root, Path teacherDir, LmEncoding encoding,
+      TrainingData.Split<TextExample> data, int context) {
+    DistillationSpec method = run.spec().distillation();
+    List<long[]> sequences = new ArrayList<>();
+    for (TextExample example : data.train()) {
+      sequences.add(cut(encoding.full(example.prompt(), example.completion()), context));
+    }
+    for (TextExample example : data.heldOut()) {
+      sequences.add(cut(encoding.full(example.prompt(), example.completion()), context));
+    }
+    TeacherCacheIdentity identity = TeacherCacheBuilder.identity(method.teacherModel(), teacherDir, run.dataset().name(),
+        sequences, method.temperature(), method.teacherCache().topK(), context);
+    return TeacherCacheBuilder.openOrBuild(run.jobDir(), identity, sequences, root, m -> LlamaModel.load(m, teacherDir), run::log);
+  }
+
+  private static long[] cut(long[] sequence, int context) {
+    return sequence.length <= context ? sequence : java.util.Arrays.copyOf(sequence, context);
+  }
+
+  /** A cache whose records are the training examples, then the held-out examples. */
+  record CachedTeacher(TeacherLogitCache cache, int trainRecords, double temperature) {
+
+    TopKTeacher forTraining(SequenceBatch batch, int[] trainRows) {
+      return cache.teacherFor(batch, trainRows);
+    }
+
+    TopKTeacher forHeldOut(SequenceBatch batch) {
+      int[] records = new int[batch.batch()];
+      for (int i = 0; i < records.length; i++) {
+        records[i] = trainRecords + i;
+      }
+      return cache.teacherFor(batch, records);
     }
   }
 
@@ -148,8 +210,12 @@ final class LanguageModelDistillation {
     return SequenceBatch.of(sequences, starts, context);
   }
 
-  /** Held-out token-mean KL(teacher||student) at temperature 1 on the held-out texts. */
-  static Map<String, Double> evaluate(LlamaModel teacher, LlamaModel student, LmEncoding encoding, List<TextExample> heldOut, int context) {
+  /**
+   * Held-out token-mean KL(teacher||student) at temperature 1 on the held-out texts; with a cache,
+   * the KL on the cache's k+1 bins at the cache's temperature ({@code eval/divergence/kl_topk}).
+   */
+  static Map<String, Double> evaluate(LlamaModel teacher, CachedTeacher cachedTeacher, LlamaModel student, LmEncoding encoding,
+      List<TextExample> heldOut, int context) {
     List<long[]> sequences = new ArrayList<>();
     int[] starts = new int[heldOut.size()];
     for (int i = 0; i < heldOut.size(); i++) {
@@ -160,10 +226,15 @@ final class LanguageModelDistillation {
     try (NDManager m = student.parameters().manager().newSubManager()) {
       NDArray ids = batch.idsArray(m);
       NDArray mask = batch.maskArray(m);
-      NDArray t = batch.predictionRows(teacher.forward(ids, mask));
       NDArray s = batch.predictionRows(student.forward(ids, mask));
       Map<String, Double> out = new LinkedHashMap<>();
-      out.put("eval/divergence/kl", DistillationMetrics.commonKl(t, s, batch.targetMask()));
+      if (cachedTeacher != null) {
+        out.put("eval/divergence/kl_topk",
+            DistillationMetrics.topKKl(cachedTeacher.forHeldOut(batch), s, batch.targetMask(), cachedTeacher.temperature()));
+      } else {
+        NDArray t = batch.predictionRows(teacher.forward(ids, mask));
+        out.put("eval/divergence/kl", DistillationMetrics.commonKl(t, s, batch.targetMask()));
+      }
       return out;
     }
   }

@@ -3,6 +3,7 @@ package dev.divergence.training.trainer.loss;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.divergence.math.logits.TopKTeacher;
 
 /**
  * (1 - w) * distillation + w * cross-entropy to the data's labels (at temperature 1), both
@@ -33,6 +34,15 @@ public final class CrossEntropyMix implements DistillationLoss {
   @Override
   public NDArray compute(NDArray teacherLogits, NDArray studentLogits, boolean[] rowMask, long[] labels) {
     NDArray kd = distillation.compute(teacherLogits, studentLogits, rowMask, labels);
+    if (ceWeight == 0) {
+      return kd;
+    }
+    return kd.mul((float) (1 - ceWeight)).add(crossEntropy(studentLogits, rowMask, labels).mul((float) ceWeight));
+  }
+
+  @Override
+  public NDArray computeTopK(TopKTeacher teacher, NDArray studentLogits, boolean[] rowMask, long[] labels) {
+    NDArray kd = distillation.computeTopK(teacher, studentLogits, rowMask, labels);
     if (ceWeight == 0) {
       return kd;
     }

@@ -1,6 +1,7 @@
 package dev.divergence.training.trainer.loss;
 
 import ai.djl.ndarray.NDArray;
+import dev.divergence.math.logits.TopKTeacher;
 
 /**
  * A teacher → student distillation loss over rows of logits (one row per token of a language model,
@@ -21,4 +22,14 @@ public interface DistillationLoss {
    *     respect to {@code studentLogits} is the exact gradient of that loss
    */
   NDArray compute(NDArray teacherLogits, NDArray studentLogits, boolean[] rowMask, long[] labels);
+
+  /**
+   * The same loss against a teacher given as its top-k per row (a teacher-logit cache), for the
+   * losses that compare on the k most likely tokens plus a tail bin.
+   *
+   * @throws UnsupportedOperationException for losses that need the teacher's full distribution
+   */
+  default NDArray computeTopK(TopKTeacher teacher, NDArray studentLogits, boolean[] rowMask, long[] labels) {
+    throw new UnsupportedOperationException(name() + " needs the teacher's full logits, not a top-k cache");
+  }
 }

@@ -67,6 +67,27 @@ public final class DivergenceLogitsLoss implements DistillationLoss {
     return Surrogates.of(studentLogits, gradient, value);
   }
 
+  @Override
+  public NDArray computeTopK(TopKTeacher teacher, NDArray studentLogits, boolean[] rowMask, long[] labels) {
+    int rows = Surrogates.rows(studentLogits);
+    int vocab = Surrogates.vocab(studentLogits);
+    float[] student = Surrogates.host(studentLogits);
+    LogitsOptions options = new LogitsOptions(temperature, Surrogates.allRows(rowMask, rows), Reduction.TOKEN_MEAN);
+    double[] g = new double[rows * vocab];
+    double value = divergence.lossAndGradientTopK(teacher, LogitsBatch.ofFloats(student, rows, vocab), options, g);
+    float[] gradient = new float[rows * vocab];
+    for (int i = 0; i < g.length; i++) {
+      gradient[i] = (float) g[i];
+    }
+    return Surrogates.of(studentLogits, gradient, value);
+  }
+
+  /** Per-row values against a top-k teacher (no gradient), masked rows 0: for metrics. */
+  public double[] perRowTopK(TopKTeacher teacher, float[] student, int rows, int vocab, boolean[] rowMask) {
+    LogitsOptions options = new LogitsOptions(temperature, Surrogates.allRows(rowMask, rows), Reduction.TOKEN_MEAN);
+    return divergence.perRowTopK(teacher, LogitsBatch.ofFloats(student, rows, vocab), options);
+  }
+
   /** Per-row values (no gradient), masked rows 0: for metrics. */
   public double[] perRow(float[] teacher, float[] student, int rows, int vocab, boolean[] rowMask) {
     LogitsOptions options = new LogitsOptions(temperature, Surrogates.allRows(rowMask, rows), Reduction.TOKEN_MEAN);
@@ -78,9 +99,14 @@ public final class DivergenceLogitsLoss implements DistillationLoss {
     return topKTeacher(teacher, rows, vocab, topK, temperature);
   }
 
+  /**
+   * The k largest logits of each row (ties: lower token id first), with their log-probabilities
+   * at {@code temperature}: a bounded selection, O(V log k) per row, no boxing.
+   */
   public static TopKTeacher topKTeacher(float[] teacher, int rows, int vocab, int k, double temperature) {
     int[] indices = new int[rows * k];
     float[] logProbs = new float[rows * k];
+    int[] heap = new int[k];
     for (int r = 0; r < rows; r++) {
       int base = r * vocab;
       double max = Double.NEGATIVE_INFINITY;
@@ -92,17 +118,66 @@ public final class DivergenceLogitsLoss implements DistillationLoss {
         sum += Math.exp(teacher[base + i] / temperature - max);
       }
       double logZ = max + Math.log(sum);
-      Integer[] order = new Integer[vocab];
+      // min-heap of the best k so far, its root the worst of them
+      int size = 0;
       for (int i = 0; i < vocab; i++) {
-        order[i] = i;
+        if (size < k) {
+          heap[size] = i;
+          siftUp(heap, size++, teacher, base);
+        } else if (before(teacher, base, i, heap[0])) {
+          heap[0] = i;
+          siftDown(heap, k, teacher, base);
+        }
       }
-      final int b = base;
-      java.util.Arrays.sort(order, (x, y) -> Float.compare(teacher[b + y], teacher[b + x]));
-      for (int j = 0; j < k; j++) {
-        indices[r * k + j] = order[j];
-        logProbs[r * k + j] = (float) Math.min(0.0, teacher[base + order[j]] / temperature - logZ);
+      // pop worst-first into the tail of the row: best first
+      for (int j = k - 1; j >= 0; j--) {
+        int worst = heap[0];
+        heap[0] = heap[--size];
+        siftDown(heap, size, teacher, base);
+        indices[r * k + j] = worst;
+        logProbs[r * k + j] = (float) Math.min(0.0, teacher[base + worst] / temperature - logZ);
       }
     }
     return new TopKTeacher(rows, k, indices, logProbs);
+  }
+
+  /** Whether token a ranks before token b: larger logit, or the same logit and a lower id. */
+  private static boolean before(float[] logits, int base, int a, int b) {
+    int c = Float.compare(logits[base + a], logits[base + b]);
+    return c > 0 || (c == 0 && a < b);
+  }
+
+  private static void siftUp(int[] heap, int at, float[] logits, int base) {
+    while (at > 0) {
+      int parent = (at - 1) >>> 1;
+      if (!before(logits, base, heap[parent], heap[at])) {
+        return;
+      }
+      int t = heap[parent];
+      heap[parent] = heap[at];
+      heap[at] = t;
+      at = parent;
+    }
+  }
+
+  private static void siftDown(int[] heap, int size, float[] logits, int base) {
+    int at = 0;
+    while (true) {
+      int left = 2 * at + 1;
+      if (left >= size) {
+        return;
+      }
+      int worse = left;
+      if (left + 1 < size && before(logits, base, heap[left], heap[left + 1])) {
+        worse = left + 1;
+      }
+      if (!before(logits, base, heap[at], heap[worse])) {
+        return;
+      }
+      int t = heap[worse];
+      heap[worse] = heap[at];
+      heap[at] = t;
+      at = worse;
+    }
   }
 }

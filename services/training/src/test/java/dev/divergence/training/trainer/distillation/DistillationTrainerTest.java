@@ -6,10 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.divergence.training.job.DistillationSpec;
 import dev.divergence.training.job.DivergenceChoice;
 import dev.divergence.training.job.JobSpec;
+import dev.divergence.training.job.TeacherCacheSpec;
 import dev.divergence.training.trainer.JobCancelledException;
 import dev.divergence.training.trainer.TestRun;
 import dev.divergence.training.trainer.TrainingOutcome;
 import dev.divergence.training.trainer.Weights;
+import dev.divergence.model.assets.SyntheticCorpus;
+import dev.divergence.training.registry.DatasetKind;
+import dev.divergence.training.registry.RegisteredDataset;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -23,7 +28,7 @@ class DistillationTrainerTest {
 
   static JobSpec cancer(String divergence, long steps, int checkpointEvery) {
     return new JobSpec("distillation", "breast-cancer-mlp-student", "breast-cancer", TestRun.budget(steps, 32, 3e-3, checkpointEvery),
-        new DistillationSpec("breast-cancer-mlp-teacher", DivergenceChoice.of(divergence), 1.0, 0.0, 0.0, false, 0), null, null);
+        new DistillationSpec("breast-cancer-mlp-teacher", DivergenceChoice.of(divergence), 1.0, 0.0, 0.0, false, 0, null), null, null);
   }
 
   /**
@@ -52,7 +57,7 @@ class DistillationTrainerTest {
   @Test
   void digitsCnnDistillationWithCrossEntropyMixLowersTheDivergence(@TempDir Path checkpoints) {
     JobSpec spec = new JobSpec("distillation", "digits-cnn-expert", "digits", TestRun.budget(25, 32, 3e-3, 100),
-        new DistillationSpec("digits-cnn-generalist", new DivergenceChoice("jsd", null, 0.5), 1.0, 0.2, 0.0, false, 0), null, null);
+        new DistillationSpec("digits-cnn-generalist", new DivergenceChoice("jsd", null, 0.5), 1.0, 0.2, 0.0, false, 0, null), null, null);
     TestRun run = new TestRun(spec, checkpoints);
     TrainingOutcome outcome = trainer.train(run);
     assertThat(outcome.finalMetrics().get("eval/divergence/kl")).isLessThan(outcome.finalMetrics().get("eval/divergence/kl_initial"));
@@ -79,7 +84,7 @@ class DistillationTrainerTest {
   void languageModelStudentMovesTowardsTheTinyLm(String divergence, double onPolicy, boolean sequenceLevel, int topK,
       @TempDir Path checkpoints) {
     JobSpec spec = new JobSpec("distillation", "tiny-lm-student", "arithmetic", TestRun.budget(15, 4, 1e-2, 100),
-        new DistillationSpec("tiny-lm", DivergenceChoice.of(divergence), 1.0, 0.0, onPolicy, sequenceLevel, topK), null, null);
+        new DistillationSpec("tiny-lm", DivergenceChoice.of(divergence), 1.0, 0.0, onPolicy, sequenceLevel, topK, null), null, null);
     TestRun run = new TestRun(spec, checkpoints);
     TrainingOutcome outcome = trainer.train(run);
     assertThat(outcome.finalMetrics().get("eval/divergence/kl")).isLessThan(0.8 * outcome.finalMetrics().get("eval/divergence/kl_initial"));
@@ -95,5 +100,51 @@ class DistillationTrainerTest {
       assertThat(generated).isZero();
     }
     assertThat(Files.isRegularFile(outcome.modelDir().resolve("tokenizer.json"))).isTrue();
+  }
+
+  static JobSpec lm(String divergence, int topK, TeacherCacheSpec cache, long steps) {
+    return new JobSpec("distillation", "tiny-lm-student", "small-arithmetic", TestRun.budget(steps, 4, 1e-2, 100),
+        new DistillationSpec("tiny-lm", DivergenceChoice.of(divergence), 2.0, 0.0, 0.0, false, topK, cache), null, null);
+  }
+
+  /** 160 arithmetic lines uploaded as a text dataset (the cache covers a whole dataset: keep it small). */
+  static RegisteredDataset smallArithmetic(Path dir) throws IOException {
+    Path file = dir.resolve("small-arithmetic.jsonl");
+    StringBuilder jsonl = new StringBuilder();
+    for (String line : SyntheticCorpus.lines(160, 3)) {
+      jsonl.append("{\"text\": \"").append(line.replace("\\", "\\\\").replace("\"", "\\\"")).append("\"}\n");
+    }
+    Files.writeString(file, jsonl);
+    return new RegisteredDataset("small-arithmetic", DatasetKind.TEXT, file.toUri().toString(), 160L, false, "test", null);
+  }
+
+  /**
+   * Training on the teacher-logit cache follows the live top-k path step for step (same seed, same
+   * k and temperature); a second attempt of the job reuses the cache instead of running the teacher.
+   */
+  @Test
+  void teacherCacheGivesTheLiveTopKLossTrajectory(@TempDir Path live, @TempDir Path cached, @TempDir Path data) throws IOException {
+    RegisteredDataset dataset = smallArithmetic(data);
+    TestRun liveRun = new TestRun(lm("js", 8, null, 6), live, dataset);
+    trainer.train(liveRun);
+    TestRun cachedRun = new TestRun(lm("js", 0, new TeacherCacheSpec(8), 6), cached, dataset);
+    TrainingOutcome outcome = trainer.train(cachedRun);
+    assertThat(cachedRun.logs).anyMatch(l -> l.startsWith("building the teacher-logit cache"));
+    assertThat(cachedRun.reported).hasSameSizeAs(liveRun.reported);
+    for (int i = 0; i < liveRun.reported.size(); i++) {
+      assertThat(cachedRun.reported.get(i).get("loss")).as("loss at step %d", i + 1)
+          .isCloseTo(liveRun.reported.get(i).get("loss"), org.assertj.core.data.Offset.offset(1e-5));
+      assertThat(cachedRun.reported.get(i).get("divergence/js")).isCloseTo(liveRun.reported.get(i).get("divergence/js"),
+          org.assertj.core.data.Offset.offset(1e-5));
+    }
+    assertThat(liveRun.reported.getFirst().get("loss")).isNotEqualTo(liveRun.reported.getLast().get("loss"));
+    assertThat(outcome.finalMetrics()).containsKeys("eval/divergence/kl_topk", "eval/divergence/kl_topk_initial");
+    assertThat(cachedRun.first()).containsKey("divergence/kl_topk");
+
+    TestRun secondAttempt = new TestRun(lm("js", 0, new TeacherCacheSpec(8), 8), cached, dataset);
+    trainer.train(secondAttempt);
+    assertThat(secondAttempt.logs).anyMatch(l -> l.startsWith("teacher-logit cache reused"))
+        .noneMatch(l -> l.startsWith("building"));
+    assertThat(secondAttempt.steps.getFirst()).isEqualTo(7L);
   }
 }

@@ -51,7 +51,7 @@ class DistillationLossesTest {
   }
 
   private static DistillationLoss create(String name, Double alpha, Double beta, double temperature, int topK, double ce) {
-    return DistillationLosses.create(new DistillationSpec("t", new DivergenceChoice(name, alpha, beta), temperature, ce, 0.0, false, topK), true);
+    return DistillationLosses.create(new DistillationSpec("t", new DivergenceChoice(name, alpha, beta), temperature, ce, 0.0, false, topK, null), true);
   }
 
   @Test
@@ -174,7 +174,7 @@ class DistillationLossesTest {
       }
     }
     assertThat(Djl.value(m, of(create("pld", null, null, 1.0, 0, 0), MASK), student, ROWS, V)).isCloseTo(expected / 2, within(2e-5));
-    assertThatThrownBy(() -> DistillationLosses.create(new DistillationSpec("t", DivergenceChoice.of("pld"), 1.0, 0.0, 0.0, false, 0), false))
+    assertThatThrownBy(() -> DistillationLosses.create(new DistillationSpec("t", DivergenceChoice.of("pld"), 1.0, 0.0, 0.0, false, 0, null), false))
         .hasMessageContaining("classifiers");
   }
 

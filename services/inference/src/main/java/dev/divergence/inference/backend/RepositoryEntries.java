@@ -6,7 +6,6 @@ import dev.divergence.inference.models.TritonNames;
 import dev.divergence.modelserver.repository.RepositoryWriter;
 import dev.divergence.proto.triton.ModelConfig;
 import dev.divergence.proto.triton.ModelDynamicBatching;
-import dev.divergence.proto.triton.ModelSequenceBatching;
 import dev.divergence.proto.triton.ModelVersionPolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,7 +18,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Writes the Triton repository entries of a catalog model: for a language model the stateless
- * entry (dynamic batching) and the decoding entry (sequence batching), for a classifier one entry.
+ * entry (dynamic batching) and the decoding entry (sequence batching with the oldest strategy, so
+ * concurrent generations' steps run as one batch), for a classifier one entry.
  * Version folders hold hard links to the registry's files where the file system allows, so the
  * weights are not stored three times; otherwise copies.
  */
@@ -54,10 +54,10 @@ public class RepositoryEntries {
         .build();
     writeEntry(scoring, version, source);
     String decoding = TritonNames.decoding(name);
-    ModelConfig decode = RepositoryWriter.languageModelConfig(decoding, source, properties.languageModelBatch()).toBuilder()
-        .setSequenceBatching(ModelSequenceBatching.newBuilder()
+    ModelConfig oldest = RepositoryWriter.decodingConfig(scoring, decoding);
+    ModelConfig decode = oldest.toBuilder()
+        .setSequenceBatching(oldest.getSequenceBatching().toBuilder()
             .setMaxSequenceIdleMicroseconds(properties.sequenceIdle().toNanos() / 1000))
-        .setVersionPolicy(exactly(version))
         .build();
     writeEntry(decode, version, source);
     return List.of(stateless, decoding);

@@ -1,6 +1,7 @@
 package dev.divergence.inference.config;
 
 import dev.divergence.model.assets.TinyAssets;
+import dev.divergence.modelserver.repository.RepositoryWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -42,7 +43,8 @@ public record InferenceProperties(
     builtInBudget = builtInBudget == null ? "standard" : builtInBudget;
     repositoryDir = (repositoryDir == null ? dataDir.resolve("inference").resolve("model-repository") : repositoryDir)
         .toAbsolutePath().normalize();
-    sequenceIdle = sequenceIdle == null ? Duration.ofMinutes(2) : sequenceIdle;
+    sequenceIdle = sequenceIdle == null
+        ? Duration.ofNanos(RepositoryWriter.DECODING_MAX_SEQUENCE_IDLE_MICROS * 1000) : sequenceIdle;
     languageModelBatch = languageModelBatch == null ? 32 : languageModelBatch;
     classifierBatch = classifierBatch == null ? 64 : classifierBatch;
     embeddedServer = embeddedServer == null ? new EmbeddedServer(null, null, null, null, null) : embeddedServer;

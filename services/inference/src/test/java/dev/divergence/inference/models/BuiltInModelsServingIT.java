@@ -27,7 +27,7 @@ class BuiltInModelsServingIT extends InferenceTestBase {
     try (TritonClient outside = TritonClient.connect("localhost:" + server.port(), ClientOptions.defaults())) {
       assertThat(outside.modelReady(TritonNames.stateless("tiny-lm"), "1")).isTrue();
       assertThat(outside.modelReady(TritonNames.decoding("tiny-lm"), "1")).isTrue();
-      assertThat(outside.modelConfig(TritonNames.decoding("tiny-lm"), "1").hasSequenceBatching()).isTrue();
+      assertThat(outside.modelConfig(TritonNames.decoding("tiny-lm"), "1").getSequenceBatching().hasOldest()).isTrue();
       assertThat(outside.modelConfig(TritonNames.stateless("tiny-lm"), "1").hasDynamicBatching()).isTrue();
     }
     assertThat(client.serverReady()).isTrue();

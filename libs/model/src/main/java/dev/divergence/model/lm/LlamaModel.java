@@ -39,9 +39,10 @@ public final class LlamaModel implements AutoCloseable {
     private final LayerNames[] layerNames;
     // Scalars as tensors, made once: DJL turns every Java-number operand into a fresh native
     // scalar tensor (a direct buffer allocation per call), a measurable cost per layer.
-    private final NDArray attentionScale;
     private final NDArray normEpsilon;
-    private volatile NDArray[] rotary;
+    /** rotate_half as a [head_dim, head_dim] signed permutation: x @ R = [-x2, x1], exactly. */
+    private final NDArray rotateHalf;
+    private volatile NDArray rotary;
     /** Causal (and sliding-window) biases [T, S] by (T, past length), reused across calls. */
     private final Map<Long, NDArray> causalBiases = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -63,8 +64,9 @@ public final class LlamaModel implements AutoCloseable {
         for (int l = 0; l < layerNames.length; l++) {
             layerNames[l] = new LayerNames("model.layers." + l + ".");
         }
-        this.attentionScale = params.manager().create((float) (1.0 / Math.sqrt(config.headDim())));
+        this.rotateHalf = rotateHalfMatrix(params.manager(), config.headDim());
         this.normEpsilon = params.manager().create((float) config.rmsNormEps());
+        NDScope.unregister(inverseFrequencies, rotateHalf, normEpsilon); // the model's own, whatever scope builds it
     }
 
     /** Loads {@code config.json} and the safetensors weights of a Hugging Face model folder. */
@@ -221,12 +223,14 @@ public final class LlamaModel implements AutoCloseable {
         for (long p : positions) {
             maxPosition = Math.max(maxPosition, p);
         }
-        NDArray[] tables = rotaryTables(maxPosition);
         NDArray pos = m.create(positions, new Shape(batch, seq));
-        NDArray cos = Embedding.embedding(pos, tables[0], SparseFormat.DENSE).singletonOrThrow()
-                .reshape(batch, 1, seq, config.headDim());
-        NDArray sin = Embedding.embedding(pos, tables[1], SparseFormat.DENSE).singletonOrThrow()
-                .reshape(batch, 1, seq, config.headDim());
+        // one lookup for [cos | sin | cos/sqrt(d) | sin/sqrt(d)], split into views [B, T, 1, d]
+        NDList angles = Embedding.embedding(pos, rotaryTable(maxPosition), SparseFormat.DENSE).singletonOrThrow()
+                .reshape(batch, seq, 1, 4L * config.headDim()).split(4, 3);
+        NDArray cos = angles.get(0);
+        NDArray sin = angles.get(1);
+        NDArray scaledCos = angles.get(2);
+        NDArray scaledSin = angles.get(3);
 
         NDArray x = Embedding.embedding(inputIds, params.get("model.embed_tokens.weight"), SparseFormat.DENSE)
                 .singletonOrThrow();
@@ -237,11 +241,11 @@ public final class LlamaModel implements AutoCloseable {
         for (int l = 0; l < config.numLayers(); l++) {
             LayerNames n = layerNames[l];
             NDArray xn = rmsNorm(x, params.get(n.inputNorm));
-            NDArray q = linear(xn, n.q).reshape(batch, seq, h, d).transpose(0, 2, 1, 3);
-            NDArray k = linear(xn, n.k).reshape(batch, seq, kvh, d).transpose(0, 2, 1, 3);
+            // rotary embeddings on the contiguous [B, T, heads, d] projections, before the
+            // transpose; the attention scale 1/sqrt(d) rides on the query's tables
+            NDArray q = rotate(linear(xn, n.q).reshape(batch, seq, h, d), scaledCos, scaledSin).transpose(0, 2, 1, 3);
+            NDArray k = rotate(linear(xn, n.k).reshape(batch, seq, kvh, d), cos, sin).transpose(0, 2, 1, 3);
             NDArray v = linear(xn, n.v).reshape(batch, seq, kvh, d).transpose(0, 2, 1, 3);
-            q = rotate(q, cos, sin);
-            k = rotate(k, cos, sin);
             if (cache != null) {
                 NDArray[] kv = cache.append(l, k, v);
                 k = kv[0];
@@ -250,7 +254,7 @@ public final class LlamaModel implements AutoCloseable {
             // grouped-query attention without copying keys/values: query heads of one kv group
             // (heads j*groups .. j*groups+groups-1, as repeat_kv lays them out) share one matmul
             NDArray scores = q.reshape(batch, kvh, (long) groups * seq, d)
-                    .matMul(k.transpose(0, 1, 3, 2)).mul(attentionScale)
+                    .matMul(k.transpose(0, 1, 3, 2))
                     .reshape(batch, kvh, groups, seq, keysLen);
             if (additiveMask != null) {
                 scores = scores.add(additiveMask);
@@ -294,11 +298,23 @@ public final class LlamaModel implements AutoCloseable {
         return x.div(rms).mul(weight);
     }
 
-    /** x * cos + rotate_half(x) * sin, rotate_half(x) = [-x2, x1] (Hugging Face convention). */
-    private static NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
-        NDList halves = x.split(2, 3);
-        NDArray rotated = halves.get(1).neg().concat(halves.get(0), -1);
-        return x.mul(cos).add(rotated.mul(sin));
+    /**
+     * x * cos + rotate_half(x) * sin, rotate_half(x) = [-x2, x1] (Hugging Face convention). The
+     * half rotation is one small matmul with a signed permutation (exact: one non-zero term per
+     * output) instead of split, neg and concat, which halves the ops here and in backward.
+     */
+    private NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
+        return x.mul(cos).add(x.matMul(rotateHalf).mul(sin));
+    }
+
+    private static NDArray rotateHalfMatrix(NDManager manager, int d) {
+        float[] r = new float[d * d];
+        int half = d / 2;
+        for (int i = 0; i < half; i++) {
+            r[(i + half) * d + i] = -1f; // output i takes -x[i + d/2]
+            r[i * d + i + half] = 1f; // output i + d/2 takes x[i]
+        }
+        return manager.create(r, new Shape(d, d));
     }
 
     private static boolean[][] readMask(NDArray attentionMask, int batch, int seq) {
@@ -323,39 +339,46 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * cos and sin of the rotary angles of positions [0, n) as [n, head_dim] tables, n a power of
-     * two covering {@code maxPosition} (grown on demand, so a 128k-context config does not pay
-     * for 128k rows up front); angles in float32 as the reference computes them
-     * (position * inv_freq), halves repeated. Replaced tables stay on the model's manager (at most
-     * doubling, so bounded) because another thread may still be reading them.
+     * The rotary table [n, 4 * head_dim] of positions [0, n): cos, sin, and both divided by
+     * sqrt(head_dim) (the query's copy carries the attention scale), n a power of two covering
+     * {@code maxPosition} (grown on demand, so a 128k-context config does not pay for 128k rows up
+     * front); angles in float32 as the reference computes them (position * inv_freq), halves
+     * repeated. A replaced table stays on the model's manager (at most doubling, so bounded)
+     * because another thread may still be reading it.
      */
-    private NDArray[] rotaryTables(long maxPosition) {
-        NDArray[] tables = rotary;
-        if (tables != null && tables[0].getShape().get(0) > maxPosition) {
-            return tables;
+    private NDArray rotaryTable(long maxPosition) {
+        NDArray table = rotary;
+        if (table != null && table.getShape().get(0) > maxPosition) {
+            return table;
         }
         synchronized (this) {
-            tables = rotary;
-            if (tables != null && tables[0].getShape().get(0) > maxPosition) {
-                return tables;
+            table = rotary;
+            if (table != null && table.getShape().get(0) > maxPosition) {
+                return table;
             }
             int rows = (int) Math.min(Long.highestOneBit(Math.max(maxPosition, 63)) * 2, config.maxPositionEmbeddings());
             int d = config.headDim();
+            float scale = (float) (1.0 / Math.sqrt(d));
             float[] inv = inverseFrequencies.toFloatArray();
-            float[] c = new float[rows * d];
-            float[] s = new float[rows * d];
+            float[] t = new float[rows * 4 * d];
             for (int p = 0; p < rows; p++) {
+                int row = p * 4 * d;
                 for (int i = 0; i < d / 2; i++) {
                     float angle = p * inv[i];
-                    c[p * d + i] = c[p * d + i + d / 2] = (float) Math.cos(angle);
-                    s[p * d + i] = s[p * d + i + d / 2] = (float) Math.sin(angle);
+                    float cos = (float) Math.cos(angle);
+                    float sin = (float) Math.sin(angle);
+                    for (int half : new int[] {0, d / 2}) {
+                        t[row + half + i] = cos;
+                        t[row + d + half + i] = sin;
+                        t[row + 2 * d + half + i] = cos * scale;
+                        t[row + 3 * d + half + i] = sin * scale;
+                    }
                 }
             }
-            NDArray cos = params.manager().create(c, new Shape(rows, d));
-            NDArray sin = params.manager().create(s, new Shape(rows, d));
-            NDScope.unregister(cos, sin); // owned by the model, not by the calling scope
-            rotary = new NDArray[] {cos, sin};
-            return rotary;
+            table = params.manager().create(t, new Shape(rows, 4L * d));
+            NDScope.unregister(table); // owned by the model, not by the calling scope
+            rotary = table;
+            return table;
         }
     }
 

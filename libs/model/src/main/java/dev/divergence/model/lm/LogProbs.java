@@ -22,13 +22,16 @@ public final class LogProbs {
      * mask them with the attention mask shifted by one.
      */
     public static NDArray tokenLogProbs(LlamaModel model, NDArray inputIds, NDArray attentionMask) {
-        NDArray logits = model.forward(inputIds, attentionMask);
+        NDArray hidden = model.hiddenStates(inputIds, attentionMask);
         NDArray result;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            result = gatherTargets(logits.get(":, :-1, :"), inputIds.get(":, 1:"));
+            // the head only on the positions that predict something: slicing [B, T, V] logits
+            // instead copied them whole forward and back (a zero-filled [B, T, V] gradient)
+            NDArray logits = model.lmHead(hidden.get(":, :-1, :"));
+            result = gatherTargets(logits, inputIds.get(":, 1:"));
             NDScope.unregister(result);
-            logits.close();
+            hidden.close();
         }
         return Scopes.handOver(result, inputIds.getManager());
     }

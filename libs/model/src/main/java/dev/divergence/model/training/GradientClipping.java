@@ -17,11 +17,18 @@ public final class GradientClipping {
             double sumSquares = 0;
             for (NDArray p : params.asMap().values()) {
                 if (p.hasGradient()) {
-                    sumSquares += p.getGradient().square().sum().getFloat();
+                    // norm() reads the gradient once; square().sum() also wrote a gradient-sized temporary
+                    double norm = p.getGradient().norm().getFloat();
+                    sumSquares += norm * norm;
                 }
             }
             return Math.sqrt(sumSquares);
         }
+    }
+
+    /** The factor clipping to {@code maxNorm} multiplies gradients of global norm {@code norm} by (at most 1). */
+    public static double clipFactor(double norm, double maxNorm) {
+        return Math.min(1, maxNorm / (norm + 1e-6));
     }
 
     /**
@@ -30,17 +37,22 @@ public final class GradientClipping {
      */
     public static double clipByGlobalNorm(Parameters params, double maxNorm) {
         double norm = globalNorm(params);
-        double scale = maxNorm / (norm + 1e-6);
-        if (scale < 1) {
-            try (NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
-                for (NDArray p : params.asMap().values()) {
-                    if (p.hasGradient()) {
-                        p.getGradient().muli((float) scale);
-                    }
+        scaleGradients(params, clipFactor(norm, maxNorm));
+        return norm;
+    }
+
+    /** Multiplies every gradient by {@code factor} in place (nothing to do for 1). */
+    public static void scaleGradients(Parameters params, double factor) {
+        if (factor == 1) {
+            return;
+        }
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            for (NDArray p : params.asMap().values()) {
+                if (p.hasGradient()) {
+                    p.getGradient().muli((float) factor);
                 }
             }
         }
-        return norm;
     }
 }

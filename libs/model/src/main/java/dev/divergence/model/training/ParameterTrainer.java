@@ -33,6 +33,8 @@ public final class ParameterTrainer {
 
     private final Parameters params;
     private final OptimizerSpec spec;
+    /** AdamW runs on this module's own update; SGD on DJL's. */
+    private final AdamW adamW;
     private final Optimizer optimizer;
     private final int accumulationSteps;
     private final double maxGradNorm;
@@ -55,7 +57,10 @@ public final class ParameterTrainer {
         this.spec = spec;
         this.accumulationSteps = accumulationSteps;
         this.maxGradNorm = maxGradNorm;
-        this.optimizer = spec.build(() -> step);
+        this.adamW = spec.type() == OptimizerSpec.Type.ADAMW
+                ? new AdamW(params, spec.beta1(), spec.beta2(), spec.epsilon(), spec.weightDecay(), p -> true)
+                : null;
+        this.optimizer = adamW == null ? spec.build(() -> step) : null;
         params.requireGradients();
     }
 
@@ -101,18 +106,22 @@ public final class ParameterTrainer {
     }
 
     private StepResult finishStep() {
-        double norm = maxGradNorm > 0 && Double.isFinite(maxGradNorm)
-                ? GradientClipping.clipByGlobalNorm(params, maxGradNorm)
-                : GradientClipping.globalNorm(params);
+        double norm = GradientClipping.globalNorm(params);
+        double scale = maxGradNorm > 0 && Double.isFinite(maxGradNorm) ? GradientClipping.clipFactor(norm, maxGradNorm) : 1;
         double rate = spec.schedule().rateAt(step);
-        for (Map.Entry<String, NDArray> e : params.asMap().entrySet()) {
-            NDArray p = e.getValue();
-            if (!p.hasGradient()) {
-                continue;
-            }
-            try (NDArray grad = p.getGradient()) {
-                optimizer.update(e.getKey(), p, grad);
-                grad.subi(grad); // zero in place: the next micro-batch accumulates into fresh zeros
+        if (adamW != null) {
+            adamW.update(rate, scale); // clipping folded into the update's first pass
+        } else {
+            GradientClipping.scaleGradients(params, scale);
+            for (Map.Entry<String, NDArray> e : params.asMap().entrySet()) {
+                NDArray p = e.getValue();
+                if (!p.hasGradient()) {
+                    continue;
+                }
+                try (NDArray grad = p.getGradient()) {
+                    optimizer.update(e.getKey(), p, grad);
+                    AdamW.zero(p, grad); // the next micro-batch accumulates into fresh zeros
+                }
             }
         }
         StepResult result = new StepResult(step, accumulatedLoss, norm, rate);

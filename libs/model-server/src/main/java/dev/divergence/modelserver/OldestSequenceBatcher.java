@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * single {@link StatefulBackend#executeSteps} execution. A batch runs once it reaches a preferred
  * size or its cap (max_batch_size, and at most max_candidate_sequences sequences), otherwise when
  * its oldest request has waited max_queue_delay_microseconds, or as soon as every live sequence
- * has a request in it, since no other sequence could join it then (so a lone generation is not
- * slowed by the delay).
+ * that may still send a request (not one whose sequence_end request is already on its way) has a
+ * request in it, since no other sequence could join it then.
  */
 final class OldestSequenceBatcher implements AutoCloseable {
 
@@ -40,7 +40,7 @@ final class OldestSequenceBatcher implements AutoCloseable {
     private final String label;
     private final StatefulBackend backend;
     private final Guard guard;
-    private final IntSupplier liveSequences;
+    private final IntSupplier awaitedSequences;
     private final int maxBatch;
     private final long maxDelayNs;
     private final List<Integer> preferredSizes;
@@ -49,11 +49,11 @@ final class OldestSequenceBatcher implements AutoCloseable {
     private volatile boolean closed;
 
     OldestSequenceBatcher(String label, int maxBatchSize, ModelSequenceBatching.StrategyOldest settings, StatefulBackend backend,
-            Guard guard, IntSupplier liveSequences) {
+            Guard guard, IntSupplier awaitedSequences) {
         this.label = label;
         this.backend = backend;
         this.guard = guard;
-        this.liveSequences = liveSequences;
+        this.awaitedSequences = awaitedSequences;
         int cap = Math.max(1, maxBatchSize);
         if (settings.getMaxCandidateSequences() > 0) {
             cap = Math.min(cap, settings.getMaxCandidateSequences());
@@ -95,7 +95,7 @@ final class OldestSequenceBatcher implements AutoCloseable {
         Pending first = queue.take();
         List<Pending> batch = new ArrayList<>(List.of(first));
         long deadline = first.enqueuedNs() + maxDelayNs;
-        while (batch.size() < maxBatch && !preferredSizes.contains(batch.size()) && batch.size() < liveSequences.getAsInt()) {
+        while (batch.size() < maxBatch && !preferredSizes.contains(batch.size()) && batch.size() < awaitedSequences.getAsInt()) {
             long wait = deadline - System.nanoTime();
             Pending next;
             try {

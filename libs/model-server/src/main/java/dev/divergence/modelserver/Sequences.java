@@ -33,6 +33,8 @@ final class Sequences implements AutoCloseable {
         final SequenceState state;
         volatile long lastUsedNs = System.nanoTime();
         volatile boolean closed;
+        /** Its last request (sequence_end) is on its way: no further request of it can join a batch. */
+        volatile boolean ending;
 
         Slot(SequenceState state) {
             this.state = state;
@@ -54,7 +56,7 @@ final class Sequences implements AutoCloseable {
         long maxIdleMicros = settings.getMaxSequenceIdleMicroseconds();
         this.idleNs = TimeUnit.MICROSECONDS.toNanos(maxIdleMicros > 0 ? maxIdleMicros : DEFAULT_IDLE_MICROS);
         this.batcher = settings.hasOldest()
-                ? new OldestSequenceBatcher(model, maxBatchSize, settings.getOldest(), backend, guard, slots::size)
+                ? new OldestSequenceBatcher(model, maxBatchSize, settings.getOldest(), backend, guard, this::awaitedSequences)
                 : null;
         this.evictor = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("sequences-" + model).factory());
         long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), idleNs / 4);
@@ -75,6 +77,7 @@ final class Sequences implements AutoCloseable {
             if (batcher != null && !control.start() && slots.size() > 1 && backend.joinable(inputs)) {
                 requireOpen(control, slot);
                 slot.lastUsedNs = System.nanoTime();
+                slot.ending = control.end();
                 try {
                     return batcher.submit(slot, slot.state, inputs, outputs).join();
                 } catch (CompletionException e) {
@@ -110,6 +113,15 @@ final class Sequences implements AutoCloseable {
             close(old);
         }
         return fresh;
+    }
+
+    /** Live sequences that may still send a request: what a step batch can wait for. */
+    private int awaitedSequences() {
+        int awaited = 0;
+        for (Slot slot : slots.values()) {
+            awaited += slot.ending ? 0 : 1;
+        }
+        return awaited;
     }
 
     int active() {

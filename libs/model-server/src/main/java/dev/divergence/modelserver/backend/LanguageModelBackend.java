@@ -33,6 +33,12 @@ public final class LanguageModelBackend implements StatefulBackend {
     private final TensorType logitsType;
     /** The caches of the sequences last stepped together, kept stacked while they keep stepping together. */
     private final KvCacheBatch stepping;
+    /**
+     * Serialises executions (libtorch work on one model) and cache frees. A lock that parks
+     * waiters: many concurrent sequences spinning on a monitor would burn the cores the running
+     * forward needs.
+     */
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
 
     LanguageModelBackend(NDManager parent, ModelConfig config, Path versionDir) {
         this.manager = parent.newSubManager();
@@ -52,22 +58,39 @@ public final class LanguageModelBackend implements StatefulBackend {
     }
 
     @Override
-    public synchronized Map<String, Tensor> execute(Map<String, Tensor> inputs, Set<String> outputs) {
-        return run(inputs, outputs, null);
+    public Map<String, Tensor> execute(Map<String, Tensor> inputs, Set<String> outputs) {
+        lock.lock();
+        try {
+            return run(inputs, outputs, null);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** A KV cache for one sequence: each request sends only its new tokens. */
     @Override
     public SequenceState openSequence() {
         KvCache cache;
-        synchronized (this) {
+        lock.lock();
+        try {
             cache = new KvCache(manager, model.config().numLayers(), 1);
+        } finally {
+            lock.unlock();
         }
         return new CachedSequence(cache);
     }
 
     @Override
-    public synchronized Map<String, Tensor> execute(SequenceState state, Map<String, Tensor> inputs, Set<String> outputs) {
+    public Map<String, Tensor> execute(SequenceState state, Map<String, Tensor> inputs, Set<String> outputs) {
+        lock.lock();
+        try {
+            return executeInSequence(state, inputs, outputs);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Map<String, Tensor> executeInSequence(SequenceState state, Map<String, Tensor> inputs, Set<String> outputs) {
         if (inputs.get(INPUT_IDS).shape()[0] != 1) {
             throw InferenceException.invalidArgument("a request in a sequence carries one row of input_ids, got batch "
                     + inputs.get(INPUT_IDS).shape()[0]);
@@ -93,8 +116,16 @@ public final class LanguageModelBackend implements StatefulBackend {
      * [B, 1] new tokens; each row's logits are what the sequence would get alone.
      */
     @Override
-    public synchronized List<Map<String, Tensor>> executeSteps(List<SequenceState> states, List<Map<String, Tensor>> inputs,
-            Set<String> outputs) {
+    public List<Map<String, Tensor>> executeSteps(List<SequenceState> states, List<Map<String, Tensor>> inputs, Set<String> outputs) {
+        lock.lock();
+        try {
+            return executeStepsLocked(states, inputs, outputs);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private List<Map<String, Tensor>> executeStepsLocked(List<SequenceState> states, List<Map<String, Tensor>> inputs, Set<String> outputs) {
         int vocab = model.config().vocabSize();
         List<Integer> live = new ArrayList<>(states.size());
         List<KvCache> caches = new ArrayList<>(states.size());
@@ -154,9 +185,12 @@ public final class LanguageModelBackend implements StatefulBackend {
 
         @Override
         public void close() {
-            synchronized (LanguageModelBackend.this) {
+            lock.lock();
+            try {
                 closed = true;
                 cache.close();
+            } finally {
+                lock.unlock();
             }
         }
     }
@@ -216,8 +250,13 @@ public final class LanguageModelBackend implements StatefulBackend {
     }
 
     @Override
-    public synchronized void close() {
-        stepping.close();
-        manager.close();
+    public void close() {
+        lock.lock();
+        try {
+            stepping.close();
+            manager.close();
+        } finally {
+            lock.unlock();
+        }
     }
 }

@@ -1,9 +1,11 @@
 package dev.divergence.inference.scoring;
 
+import dev.divergence.inference.backend.ServingBackendException;
 import dev.divergence.inference.models.TritonNames;
 import dev.divergence.modelserver.client.InferRequest;
 import dev.divergence.modelserver.client.TritonClient;
 import dev.divergence.modelserver.tensor.Tensor;
+import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -34,11 +36,16 @@ final class LanguageModelRows {
         Arrays.fill(mask, r * seq, r * seq + row.length, 1L);
       }
       long[] shape = {chunk.size(), seq};
-      float[] logits = client.infer(InferRequest.to(TritonNames.stateless(model)).version(version)
-              .input("input_ids", Tensor.int64(shape, ids))
-              .input("attention_mask", Tensor.int64(shape, mask))
-              .output("logits"))
-          .output("logits").toFloats();
+      float[] logits;
+      try {
+        logits = client.infer(InferRequest.to(TritonNames.stateless(model)).version(version)
+                .input("input_ids", Tensor.int64(shape, ids))
+                .input("attention_mask", Tensor.int64(shape, mask))
+                .output("logits"))
+            .output("logits").toFloats();
+      } catch (StatusRuntimeException e) {
+        throw ServingBackendException.translate(e, model);
+      }
       System.arraycopy(logits, 0, out, start * vocab, chunk.size() * vocab);
     }
     return out;

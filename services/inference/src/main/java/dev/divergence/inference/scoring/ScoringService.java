@@ -1,5 +1,6 @@
 package dev.divergence.inference.scoring;
 
+import dev.divergence.inference.backend.ServingBackendException;
 import dev.divergence.inference.config.InferenceProperties;
 import dev.divergence.inference.models.ModelKind;
 import dev.divergence.inference.models.StoredModelCatalog;
@@ -10,6 +11,7 @@ import dev.divergence.modelserver.client.TritonClient;
 import dev.divergence.modelserver.tensor.Tensor;
 import dev.divergence.platform.errors.FieldViolation;
 import dev.divergence.platform.errors.InvalidArgumentException;
+import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
@@ -167,10 +169,15 @@ public class ScoringService {
             values[r * dim + c] = chunk.get(r).get(c);
           }
         }
-        float[] logits = client.infer(InferRequest.to(model).version(version(classifier))
-                .input("features", Tensor.fp32(new long[] {chunk.size(), dim}, values))
-                .output("logits"))
-            .output("logits").toFloats();
+        float[] logits;
+        try {
+          logits = client.infer(InferRequest.to(model).version(version(classifier))
+                  .input("features", Tensor.fp32(new long[] {chunk.size(), dim}, values))
+                  .output("logits"))
+              .output("logits").toFloats();
+        } catch (StatusRuntimeException e) {
+          throw ServingBackendException.translate(e, model);
+        }
         for (int r = 0; r < chunk.size(); r++) {
           double[] logProbs = Softmax.logSoftmax(logits, r * classes, classes);
           List<Double> probabilities = Arrays.stream(logProbs).map(Math::exp).boxed().toList();

@@ -138,6 +138,12 @@ class ModelRegistryEventsIT extends InferenceTestBase {
     assertThat(loaded.get("state").asString()).isEqualTo("READY");
     assertThat(client.modelReady(TritonNames.decoding(name), "1")).isTrue();
 
+    // gone from the backend behind the catalog's back (an operator on Triton): 409, not a 500
+    client.unloadModel(TritonNames.stateless(name));
+    HttpResponse<String> gone = rest.post("/api/v1/inference/score/next-token", Map.of("model", name, "prefixes", java.util.List.of("a")));
+    assertThat(gone.statusCode()).as(gone.body()).isEqualTo(409);
+    assertThat(gone.body()).contains("not loaded in the serving backend");
+
     assertThat(rest.get("/api/v1/inference/models/no-such-model").statusCode()).isEqualTo(404);
     assertThat(rest.post("/api/v1/inference/models/no-such-model/load", "").statusCode()).isEqualTo(404);
     JsonNode list = RestCalls.json(rest.get("/api/v1/inference/models"));

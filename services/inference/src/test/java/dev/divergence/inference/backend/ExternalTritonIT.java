@@ -1,0 +1,90 @@
+package dev.divergence.inference.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.divergence.inference.RestCalls;
+import dev.divergence.inference.models.CatalogWaits;
+import dev.divergence.inference.models.ModelCatalog;
+import dev.divergence.inference.models.TritonNames;
+import dev.divergence.model.DjlRuntime;
+import dev.divergence.modelserver.ModelServer;
+import dev.divergence.modelserver.client.ClientOptions;
+import dev.divergence.modelserver.client.TritonClient;
+import dev.divergence.platform.test.EmbeddedInfrastructure;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * With the embedded server off, the service drives an external Triton-protocol server it did not
+ * start (here a standalone model server in explicit model-control mode, as Triton runs): it writes
+ * the entries into the repository that server serves, loads them with RepositoryModelLoad and scores
+ * through it. Own schema and no Kafka listener, so it never competes with the shared context.
+ */
+@EmbeddedInfrastructure
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+    "divergence.grpc.port=0",
+    "divergence.service.schema=inference_external_it",
+    "spring.kafka.listener.auto-startup=false",
+    "divergence.inference.embedded-server.enabled=false",
+    "divergence.inference.data-dir=target/it-data",
+    "divergence.inference.djl-cache-dir=target/djl-cache",
+    "divergence.inference.built-in-budget=small",
+    "divergence.inference.built-in-models=tiny-lm"})
+class ExternalTritonIT {
+
+  private static final Path REPOSITORY = Path.of("target", "external-triton", "model-repository").toAbsolutePath();
+  private static ModelServer triton;
+
+  @LocalServerPort int port;
+  @Autowired ModelCatalog catalog;
+  @Autowired ApplicationContext context;
+
+  @DynamicPropertySource
+  static void externalServer(DynamicPropertyRegistry registry) throws Exception {
+    DjlRuntime.configure(Path.of("target", "djl-cache"));
+    Files.createDirectories(REPOSITORY);
+    triton = ModelServer.start(REPOSITORY, "localhost", 0, List.of());
+    registry.add("divergence.inference.repository-dir", REPOSITORY::toString);
+    registry.add("divergence.inference.triton.target", () -> "localhost:" + triton.port());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (triton != null) {
+      triton.close();
+    }
+  }
+
+  @Test
+  void modelsAreLoadedIntoTheExternalServerAndScoredThroughIt() throws Exception {
+    assertThat(context.getBeanProvider(ModelServer.class).getIfAvailable()).as("no embedded server").isNull();
+    CatalogWaits.ready(catalog, "tiny-lm");
+    assertThat(Files.isRegularFile(REPOSITORY.resolve("tiny-lm").resolve("config.pbtxt"))).isTrue();
+    assertThat(Files.isRegularFile(REPOSITORY.resolve(TritonNames.decoding("tiny-lm")).resolve("1").resolve("model.safetensors")))
+        .isTrue();
+    try (TritonClient client = TritonClient.connect("localhost:" + triton.port(), ClientOptions.defaults())) {
+      assertThat(client.modelReady(TritonNames.stateless("tiny-lm"), "1")).isTrue();
+      assertThat(client.modelReady(TritonNames.decoding("tiny-lm"), "1")).isTrue();
+      long before = client.statistics(TritonNames.stateless("tiny-lm"), "1").getModelStats(0).getInferenceCount();
+      HttpResponse<String> scored = new RestCalls(port).post("/api/v1/inference/score/next-token",
+          Map.of("model", "tiny-lm", "prefixes", List.of("1+2=", "ab"), "topK", 2));
+      assertThat(scored.statusCode()).as(scored.body()).isEqualTo(200);
+      assertThat(client.statistics(TritonNames.stateless("tiny-lm"), "1").getModelStats(0).getInferenceCount())
+          .as("both rows ran on the external server").isEqualTo(before + 2);
+    }
+    assertThat(new RestCalls(port).get("/actuator/health/readiness").statusCode()).isEqualTo(200);
+  }
+}

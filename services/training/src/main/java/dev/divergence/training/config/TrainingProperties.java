@@ -12,6 +12,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param workerLostAfter a RUNNING job without heartbeat for this long gets a new attempt
  * @param maxAttempts attempts before a job whose worker keeps vanishing fails for good
  * @param builtInBudget "standard" (demo-quality built-in models) or "small" (tests)
+ * @param lossChunkRows positions per chunk of the language-model losses computed from hidden states
+ *     (fewer when chunk x vocabulary would pass 16 MiB of logits); bounds the losses' memory
  */
 @ConfigurationProperties("divergence.training")
 public record TrainingProperties(
@@ -21,7 +23,8 @@ public record TrainingProperties(
     Duration heartbeatInterval,
     Duration workerLostAfter,
     Integer maxAttempts,
-    String builtInBudget) {
+    String builtInBudget,
+    Integer lossChunkRows) {
 
   public TrainingProperties {
     dataDir = (dataDir == null ? Path.of(".data") : dataDir).toAbsolutePath().normalize();
@@ -31,6 +34,10 @@ public record TrainingProperties(
     workerLostAfter = workerLostAfter == null ? Duration.ofSeconds(20) : workerLostAfter;
     maxAttempts = maxAttempts == null ? 3 : maxAttempts;
     builtInBudget = builtInBudget == null ? "standard" : builtInBudget;
+    lossChunkRows = lossChunkRows == null ? 1024 : lossChunkRows;
+    if (lossChunkRows < 1) {
+      throw new IllegalArgumentException("divergence.training.loss-chunk-rows must be at least 1, got " + lossChunkRows);
+    }
   }
 
   public Path modelsDir() {

@@ -150,6 +150,11 @@ public final class JobExecution implements TrainingRun {
   }
 
   @Override
+  public int lossChunkRows() {
+    return properties.lossChunkRows();
+  }
+
+  @Override
   public Path jobDir() {
     return properties.dataDir().resolve("jobs").resolve(job.id().toString());
   }

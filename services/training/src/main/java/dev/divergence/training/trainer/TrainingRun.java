@@ -31,6 +31,11 @@ public interface TrainingRun {
    */
   Path jobDir();
 
+  /** Positions per chunk of language-model losses computed from hidden states (configuration). */
+  default int lossChunkRows() {
+    return 1024;
+  }
+
   /** A scratch folder of this attempt; the trained model is written under it. */
   Path workDir();
 

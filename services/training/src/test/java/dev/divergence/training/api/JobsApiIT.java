@@ -157,15 +157,15 @@ class JobsApiIT {
   void teacherCacheTopKOutsideOneToTheVocabularyIs400NamingIt() throws Exception {
     String lm = """
         {"algorithm":"distillation","model":"tiny-lm-student","dataset":"arithmetic","budget":{"maxSteps":10},
-         "distillation":{"teacherModel":"tiny-lm","divergence":{"name":"kl"},"teacherCache":{"topK":K}}}""";
-    assertProblem(post("{\"spec\":" + lm.replace("K", "0") + "}", Map.of()), 400, "spec.distillation.teacherCache.topK");
+         "distillation":{"teacherModel":"tiny-lm","divergence":{"name":"kl"},"teacherCache":{"topK":@K@}}}""";
+    assertProblem(post("{\"spec\":" + lm.replace("@K@", "0") + "}", Map.of()), 400, "spec.distillation.teacherCache.topK");
     // tiny-lm's vocabulary has 259 tokens
-    assertProblem(post("{\"spec\":" + lm.replace("K", "260") + "}", Map.of()), 400, "spec.distillation.teacherCache.topK");
-    assertProblem(post("{\"spec\":" + lm.replace("K", "8").replace("\"kl\"", "\"sinkhorn\"") + "}", Map.of()), 400,
+    assertProblem(post("{\"spec\":" + lm.replace("@K@", "260") + "}", Map.of()), 400, "spec.distillation.teacherCache.topK");
+    assertProblem(post("{\"spec\":" + lm.replace("@K@", "8").replace("\"kl\"", "\"sinkhorn\"") + "}", Map.of()), 400,
         "spec.distillation.teacherCache");
     assertProblem(post("{\"spec\":" + VALID_SPEC.replace("\"temperature\":2.0", "\"teacherCache\":{\"topK\":1}") + "}", Map.of()), 400,
         "spec.distillation.teacherCache");
-    HttpResponse<String> accepted = post("{\"spec\":" + lm.replace("K", "259") + "}", Map.of());
+    HttpResponse<String> accepted = post("{\"spec\":" + lm.replace("@K@", "259") + "}", Map.of());
     assertThat(accepted.statusCode()).as(accepted.body()).isBetween(200, 202);
     assertThat(accepted.body()).contains("\"teacherCache\":{\"topK\":259}");
   }

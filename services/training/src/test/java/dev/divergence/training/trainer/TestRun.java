@@ -41,6 +41,7 @@ public final class TestRun implements TrainingRun {
   public final List<Long> steps = new ArrayList<>();
   public final List<String> logs = new ArrayList<>();
   private long cancelAfterStep = Long.MAX_VALUE;
+  private int lossChunkRows = 1024;
 
   public TestRun(JobSpec spec, Path checkpointDir) {
     this(spec, checkpointDir, null);
@@ -63,13 +64,24 @@ public final class TestRun implements TrainingRun {
   public static synchronized BuiltInModels builtIns() {
     if (builtIns == null) {
       DjlRuntime.configure(Path.of("target", "djl-cache"));
-      builtIns = new BuiltInModels(new TrainingProperties(DATA, "local", 1, null, null, 3, "small"));
+      builtIns = new BuiltInModels(new TrainingProperties(DATA, "local", 1, null, null, 3, "small", null));
     }
     return builtIns;
   }
 
   public static Budget budget(long steps, int batch, double rate, int checkpointEvery) {
     return new Budget(steps, batch, rate, 0, "constant", checkpointEvery, 42L, 1, 1.0, 1);
+  }
+
+  /** Positions per loss chunk (small values make tests cross chunk boundaries). */
+  public TestRun lossChunkRows(int rows) {
+    this.lossChunkRows = rows;
+    return this;
+  }
+
+  @Override
+  public int lossChunkRows() {
+    return lossChunkRows;
   }
 
   public TestRun cancelAfter(long step) {

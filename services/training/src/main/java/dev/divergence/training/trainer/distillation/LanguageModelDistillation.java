@@ -106,7 +106,15 @@ final class LanguageModelDistillation {
               SequenceBatch batch = sequences(m, source, rows, train, encoding, teacher, student, random.nextLong(), context);
               NDArray ids = batch.idsArray(m);
               NDArray mask = batch.maskArray(m);
-              if (cachedTeacher != null) {
+              if (loss.chunked()) {
+                ChunkedDistillation.Teacher target = cachedTeacher != null
+                    ? new ChunkedDistillation.Teacher.Cached(cachedTeacher.forTraining(batch, rows), method.temperature())
+                    : new ChunkedDistillation.Teacher.Live(
+                        batch.predictionRows(teacher.hiddenStates(ids, mask)).stopGradient(), ChunkedDistillation.headWeight(teacher));
+                lossSum += optimisation.backward(() -> ChunkedDistillation.loss(loss,
+                    batch.predictionRows(student.hiddenStates(ids, mask)), ChunkedDistillation.headWeight(student), target, batch,
+                    run.lossChunkRows(), metrics));
+              } else if (cachedTeacher != null) {
                 TopKTeacher target = cachedTeacher.forTraining(batch, rows);
                 lossSum += optimisation.backward(() -> {
                   NDArray studentRows = batch.predictionRows(student.forward(ids, mask));

@@ -32,4 +32,27 @@ public interface DistillationLoss {
   default NDArray computeTopK(TopKTeacher teacher, NDArray studentLogits, boolean[] rowMask, long[] labels) {
     throw new UnsupportedOperationException(name() + " needs the teacher's full logits, not a top-k cache");
   }
+
+  /** A chunk's share of the loss, and of its distillation term alone (without a CE mix). */
+  record ChunkValue(double loss, double term) {}
+
+  /** Whether {@link #chunk} is available: per-token losses; the others need every row at once. */
+  default boolean chunked() {
+    return false;
+  }
+
+  /**
+   * The loss over a chunk of rows, on host arrays, as its share of the loss over the whole batch:
+   * each kept row's value times {@code weight} (1 / kept rows of the batch), and the gradient of
+   * that share w.r.t. the student's logits written into {@code gradient} [rows, V].
+   *
+   * @param teacherLogits [rows, V], or null when {@code topK} is given
+   * @param topK the teacher's top-k for these rows (a cache), or null
+   * @param keep which rows count
+   * @param labels the data's next token per row (CE mix), may be null otherwise
+   */
+  default ChunkValue chunk(float[] teacherLogits, TopKTeacher topK, float[] studentLogits, int rows, int vocab, boolean[] keep,
+      long[] labels, double weight, float[] gradient) {
+    throw new UnsupportedOperationException(name() + " is not computed per row chunk");
+  }
 }

@@ -82,6 +82,34 @@ public final class DivergenceLogitsLoss implements DistillationLoss {
     return Surrogates.of(studentLogits, gradient, value);
   }
 
+  @Override
+  public boolean chunked() {
+    return true;
+  }
+
+  @Override
+  public ChunkValue chunk(float[] teacherLogits, TopKTeacher top, float[] studentLogits, int rows, int vocab, boolean[] keep,
+      long[] labels, double weight, float[] gradient) {
+    LogitsOptions options = new LogitsOptions(temperature, keep, Reduction.SUM);
+    LogitsBatch student = LogitsBatch.ofFloats(studentLogits, rows, vocab);
+    TopKTeacher teacher = top != null ? top : topK > 0 && topK < vocab ? topK(teacherLogits, rows, vocab) : null;
+    double sum;
+    if (teacher != null) {
+      double[] g = new double[rows * vocab];
+      sum = divergence.lossAndGradientTopK(teacher, student, options, g);
+      for (int i = 0; i < g.length; i++) {
+        gradient[i] = (float) (g[i] * weight);
+      }
+    } else {
+      sum = divergence.lossAndGradient(LogitsBatch.ofFloats(teacherLogits, rows, vocab), student, options, gradient);
+      float w = (float) weight;
+      for (int i = 0; i < gradient.length; i++) {
+        gradient[i] *= w;
+      }
+    }
+    return new ChunkValue(sum * weight, sum * weight);
+  }
+
   /** Per-row values against a top-k teacher (no gradient), masked rows 0: for metrics. */
   public double[] perRowTopK(TopKTeacher teacher, float[] student, int rows, int vocab, boolean[] rowMask) {
     LogitsOptions options = new LogitsOptions(temperature, Surrogates.allRows(rowMask, rows), Reduction.TOKEN_MEAN);

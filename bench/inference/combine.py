@@ -46,6 +46,7 @@ def best(work, pattern):
                 b["tokens_per_s"] = max(b["tokens_per_s"], o["tokens_per_s"])
                 b["p50_ms"] = min(b["p50_ms"], o["p50_ms"])
                 b["p99_ms"] = min(b["p99_ms"], o["p99_ms"])
+                b["errors"] = max(b.get("errors", 0), o.get("errors", 0))
     return out
 
 
@@ -108,7 +109,8 @@ def main():
     if os.path.exists(stats_path):
         with open(stats_path) as f:
             statistics = f.read().strip()
-    raw = {f"{t}@c{c}": o for (t, c), o in sorted(direct.items())}
+    raw = {f"{t}@c{c}": o for pattern in ("direct_*.json", "platform_grpc_*.json", "service_*.json", "gateway_*.json")
+           for (t, c), o in sorted(best(work, pattern).items())}
     out = {
         "suite": "inference",
         "machine": machine(),
@@ -128,11 +130,11 @@ def main():
             "units": "tokens/s: generated tokens over the load's wall time (higher is better, speedup = ours / baseline); "
                      "latency entries (p50/p99 per generation, ms): speedup = baseline / ours, so above 1 means ours is faster; "
                      "service_overhead_p50 = direct p50 / gateway p50 (1.0 = no overhead; >= 0.91 meets 'overhead <= 10%')",
-            "rounds": "batching on and off alternate per concurrency in each round; each figure is the best round",
+            "rounds": "batching on and off alternate per concurrency in each round (which goes first alternates between rounds); each figure is the best round",
             "service": notes_service,
             "skipped": skipped,
             "server_statistics": statistics,
-            "raw_direct": raw,
+            "raw_best_per_target": raw,
             "load_average_1_5_15min": load,
         },
     }

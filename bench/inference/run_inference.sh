@@ -8,7 +8,7 @@
 #      gateway, beside the platform's own model server called directly over gRPC
 #      (service_overhead_p50 = direct p50 / gateway p50).
 # (b, c) start the platform: ./platform up --data-dir <tmp> --port-offset $PORT_OFFSET, stopped after.
-# Environment: ROUNDS (default 2); BENCH_THREADS libtorch intra-op threads (default 1);
+# Environment: ROUNDS (default 3); BENCH_THREADS libtorch intra-op threads (default 1);
 # SKIP_SERVICE=1 skips (b, c); PORT_OFFSET (default 700); SERVICE_MODEL the catalog name of the
 # tiny LM in the inference service (default tiny-lm); PYTHON.
 set -euo pipefail
@@ -21,7 +21,7 @@ fi
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 PYTHON="${PYTHON:-/usr/bin/python3}"
 threads="${BENCH_THREADS:-1}"
-rounds="${ROUNDS:-2}"
+rounds="${ROUNDS:-3}"
 offset="${PORT_OFFSET:-700}"
 model="${SERVICE_MODEL:-tiny-lm}"
 work="bench/results/tmp/inference"

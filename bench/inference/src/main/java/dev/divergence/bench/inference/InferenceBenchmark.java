@@ -33,7 +33,8 @@ import tools.jackson.databind.ObjectMapper;
  *   (the decode loop the inference service runs: prompt with sequence_start, then one token per
  *   request, sequence_end on the last), on two entries of the same model: {@code tiny-lm__decode}
  *   with the oldest sequence batching strategy (batching on) and {@code tiny-lm-direct__decode}
- *   with the direct strategy (batching off); the two alternate per concurrency in each round;</li>
+ *   with the direct strategy (batching off); the two alternate per concurrency in each round,
+ *   which of them goes first alternating between rounds;</li>
  *   <li>{@code http}: {@code POST <base>/api/v1/inference/generate} (the inference service, or the
  *   gateway in front of it), one request per generation.</li>
  * </ul>
@@ -94,7 +95,8 @@ public final class InferenceBenchmark {
             }
             for (int round = 1; round <= rounds; round++) {
                 for (int concurrency : CONCURRENCY) {
-                    for (String model : List.of(BATCHED, UNBATCHED)) {
+                    // the order alternates between rounds so that neither side always runs first
+                    for (String model : round % 2 == 1 ? List.of(BATCHED, UNBATCHED) : List.of(UNBATCHED, BATCHED)) {
                         LoadRun.Outcome outcome = LoadRun.run(model, concurrency, perClient(concurrency),
                                 (c, i) -> decode(client, model, "g-" + ids.incrementAndGet(), prompts.get((c + i) % prompts.size())));
                         System.out.println("round " + round + ": " + outcome.toJson());

@@ -14,12 +14,15 @@ import java.util.concurrent.Future;
  */
 final class LoadRun {
 
-    /** One generation from prompt to its last token; returns the number of tokens generated. */
+    /**
+     * One generation from prompt to its last token; returns the number of tokens generated. A
+     * generation that throws counts as an error (a busy service's refusal, say) and not in the latencies.
+     */
     interface Generation {
         int run(int client, int index) throws Exception;
     }
 
-    record Outcome(String target, int concurrency, int generations, long tokens, double seconds, double p50Ms, double p99Ms) {
+    record Outcome(String target, int concurrency, int generations, int errors, long tokens, double seconds, double p50Ms, double p99Ms) {
 
         double tokensPerSecond() {
             return tokens / seconds;
@@ -27,9 +30,9 @@ final class LoadRun {
 
         String toJson() {
             return String.format(java.util.Locale.ROOT,
-                    "{\"target\": \"%s\", \"concurrency\": %d, \"generations\": %d, \"tokens\": %d, \"seconds\": %.4f, "
+                    "{\"target\": \"%s\", \"concurrency\": %d, \"generations\": %d, \"errors\": %d, \"tokens\": %d, \"seconds\": %.4f, "
                             + "\"tokens_per_s\": %.3f, \"p50_ms\": %.3f, \"p99_ms\": %.3f}",
-                    target, concurrency, generations, tokens, seconds, tokensPerSecond(), p50Ms, p99Ms);
+                    target, concurrency, generations, errors, tokens, seconds, tokensPerSecond(), p50Ms, p99Ms);
         }
     }
 
@@ -38,6 +41,7 @@ final class LoadRun {
 
     static Outcome run(String target, int concurrency, int perClient, Generation generation) throws Exception {
         ExecutorService clients = Executors.newFixedThreadPool(concurrency);
+        java.util.concurrent.atomic.AtomicInteger errors = new java.util.concurrent.atomic.AtomicInteger();
         try {
             List<Future<long[]>> running = new ArrayList<>();
             long start = System.nanoTime();
@@ -47,8 +51,15 @@ final class LoadRun {
                     long[] latencies = new long[perClient + 1];
                     for (int i = 0; i < perClient; i++) {
                         long t0 = System.nanoTime();
-                        latencies[perClient] += generation.run(client, i);
-                        latencies[i] = System.nanoTime() - t0;
+                        try {
+                            latencies[perClient] += generation.run(client, i);
+                            latencies[i] = System.nanoTime() - t0;
+                        } catch (Exception e) {
+                            latencies[i] = -1;
+                            if (errors.getAndIncrement() == 0) {
+                                System.err.println(target + ": a generation failed: " + e.getMessage());
+                            }
+                        }
                     }
                     return latencies;
                 }));
@@ -63,8 +74,12 @@ final class LoadRun {
                 tokens += latencies[perClient];
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            Arrays.sort(all);
-            return new Outcome(target, concurrency, all.length, tokens, seconds, percentile(all, 0.50) / 1e6, percentile(all, 0.99) / 1e6);
+            long[] succeeded = Arrays.stream(all).filter(ns -> ns >= 0).sorted().toArray();
+            if (succeeded.length == 0) {
+                throw new IllegalStateException(target + ": every generation failed at concurrency " + concurrency);
+            }
+            return new Outcome(target, concurrency, succeeded.length, errors.get(), tokens, seconds,
+                    percentile(succeeded, 0.50) / 1e6, percentile(succeeded, 0.99) / 1e6);
         } finally {
             clients.shutdownNow();
         }

@@ -1,6 +1,7 @@
 package dev.divergence.inference.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Any;
@@ -13,9 +14,18 @@ import dev.divergence.inference.models.ServingState;
 import dev.divergence.inference.models.TritonNames;
 import dev.divergence.modelserver.client.TritonClient;
 import dev.divergence.platform.events.Topics;
+import dev.divergence.platform.grpc.GrpcServerLifecycle;
 import dev.divergence.proto.common.v1.EventEnvelope;
+import dev.divergence.proto.inference.v1.LoadModelRequest;
+import dev.divergence.proto.inference.v1.ModelServiceGrpc;
+import dev.divergence.proto.inference.v1.ServedModel;
+import dev.divergence.proto.inference.v1.UnloadModelRequest;
 import dev.divergence.proto.training.v1.Model;
 import dev.divergence.proto.training.v1.ModelRegistered;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -47,6 +57,7 @@ class ModelRegistryEventsIT extends InferenceTestBase {
   @Autowired TritonClient client;
   @Autowired JdbcTemplate jdbc;
   @Autowired MeterRegistry meters;
+  @Autowired GrpcServerLifecycle grpc;
 
   @BeforeAll
   static void connect() {
@@ -121,7 +132,7 @@ class ModelRegistryEventsIT extends InferenceTestBase {
   }
 
   @Test
-  void unloadAndLoadOverRest() throws Exception {
+  void unloadAndLoadOverRestAndGrpc() throws Exception {
     String name = "cycle-" + UUID.randomUUID().toString().substring(0, 8);
     send(name, registered(name, 1, copyOfTinyLm(name, 1).toUri().toString()));
     CatalogWaits.ready(catalog, name);
@@ -143,6 +154,23 @@ class ModelRegistryEventsIT extends InferenceTestBase {
     HttpResponse<String> gone = rest.post("/api/v1/inference/score/next-token", Map.of("model", name, "prefixes", java.util.List.of("a")));
     assertThat(gone.statusCode()).as(gone.body()).isEqualTo(409);
     assertThat(gone.body()).contains("not loaded in the serving backend");
+
+    // the same lifecycle over gRPC
+    ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", grpc.port()).usePlaintext().build();
+    try {
+      var models = ModelServiceGrpc.newBlockingStub(channel);
+      assertThat(models.unloadModel(UnloadModelRequest.newBuilder().setName(name).build()).getState())
+          .isEqualTo(dev.divergence.proto.inference.v1.ServingState.SERVING_STATE_UNLOADED);
+      ServedModel reloaded = models.loadModel(LoadModelRequest.newBuilder().setName(name).build());
+      assertThat(reloaded.getState()).isEqualTo(dev.divergence.proto.inference.v1.ServingState.SERVING_STATE_READY);
+      assertThat(reloaded.getTritonModelsList()).containsExactly(name, name + "__decode");
+      assertThat(client.modelReady(TritonNames.stateless(name), "1")).isTrue();
+      assertThatThrownBy(() -> models.loadModel(LoadModelRequest.newBuilder().setName("no-such-model").build()))
+          .isInstanceOfSatisfying(StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+    } finally {
+      channel.shutdownNow();
+    }
 
     assertThat(rest.get("/api/v1/inference/models/no-such-model").statusCode()).isEqualTo(404);
     assertThat(rest.post("/api/v1/inference/models/no-such-model/load", "").statusCode()).isEqualTo(404);

@@ -38,7 +38,7 @@ final class ChunkedDistillation {
 
   /** The model's head weight [V, H]: lm_head, or the token embedding when tied. */
   static NDArray headWeight(LlamaModel model) {
-    return model.parameters().get(model.config().tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
+    return ChunkedHeadLoss.headWeight(model);
   }
 
   /**

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
+import dev.divergence.model.lm.LlamaModel;
 
 /**
  * A loss over the rows of a language model's logits computed chunk by chunk from the final hidden
@@ -49,6 +50,29 @@ public final class ChunkedHeadLoss {
   /** Rows per chunk: the configured count, fewer when chunk x V floats would pass {@link #MAX_CHUNK_FLOATS}. */
   public static int chunkRows(int configured, int vocab) {
     return (int) Math.max(1, Math.min(configured, MAX_CHUNK_FLOATS / vocab));
+  }
+
+  /** A language model's head weight [V, H]: lm_head, or the token embedding when tied. */
+  public static NDArray headWeight(LlamaModel model) {
+    return model.parameters().get(model.config().tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
+  }
+
+  /**
+   * Mean next-token cross-entropy over the kept rows, chunked: what {@link CrossEntropyMix#crossEntropy}
+   * computes on full logits, from hidden states [N, H] and the head [V, H].
+   */
+  public static NDArray crossEntropy(NDArray hidden, NDArray head, boolean[] rowMask, long[] labels, int chunkRows) {
+    int rows = Math.toIntExact(hidden.getShape().get(0));
+    int vocab = Math.toIntExact(head.getShape().get(0));
+    boolean[] mask = Surrogates.allRows(rowMask, rows);
+    int kept = 0;
+    for (boolean k : mask) {
+      kept += k ? 1 : 0;
+    }
+    double weight = 1.0 / Math.max(kept, 1);
+    return compute(hidden, head, chunkRows(chunkRows, vocab), (from, n, logits, gradient) ->
+        CrossEntropyMix.crossEntropyChunk(logits, n, vocab, java.util.Arrays.copyOfRange(mask, from, from + n),
+            java.util.Arrays.copyOfRange(labels, from, from + n), weight, gradient));
   }
 
   /** Logits of {@code hidden} [n, H] through {@code head} [V, H] as a host array, outside any graph. */

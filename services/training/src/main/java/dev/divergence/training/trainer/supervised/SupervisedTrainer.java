@@ -24,6 +24,7 @@ import dev.divergence.training.trainer.data.LmEncoding;
 import dev.divergence.training.trainer.data.SequenceBatch;
 import dev.divergence.training.trainer.data.TextExample;
 import dev.divergence.training.trainer.data.TrainingData;
+import dev.divergence.training.trainer.loss.ChunkedHeadLoss;
 import dev.divergence.training.trainer.loss.CrossEntropyMix;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,7 +65,7 @@ public class SupervisedTrainer implements Trainer {
       int context = model.config().maxPositionEmbeddings();
       List<TextExample> train = data.train();
       int batchSize = budget.batchSize();
-      double before = heldOutLoss(model, encoding, data.heldOut(), context);
+      double before = heldOutLoss(model, encoding, data.heldOut(), context, run.lossChunkRows());
       Map<String, Double> last = loop.run(optimisation, (step, seen) -> {
         double lossSum = 0;
         long tokens = 0;
@@ -72,7 +73,7 @@ public class SupervisedTrainer implements Trainer {
           int[] rows = StepRandom.rows(budget.seed(), train.size(), seen + (long) micro * batchSize, batchSize);
           SequenceBatch batch = batch(encoding, rows, train, context);
           try (NDManager m = root.newSubManager()) {
-            lossSum += optimisation.backward(() -> nextTokenLoss(model, batch, m));
+            lossSum += optimisation.backward(() -> nextTokenLoss(model, batch, m, run.lossChunkRows()));
           }
           tokens += batch.countedTokens();
         }
@@ -89,7 +90,7 @@ public class SupervisedTrainer implements Trainer {
       });
       Map<String, Double> finals = new LinkedHashMap<>(last);
       finals.put("eval/loss_initial", before);
-      finals.put("eval/loss", heldOutLoss(model, encoding, data.heldOut(), context));
+      finals.put("eval/loss", heldOutLoss(model, encoding, data.heldOut(), context, run.lossChunkRows()));
       return new TrainingOutcome(out, finals);
     }
   }
@@ -105,15 +106,16 @@ public class SupervisedTrainer implements Trainer {
     return SequenceBatch.of(sequences, starts, context);
   }
 
-  private static NDArray nextTokenLoss(LlamaModel model, SequenceBatch batch, NDManager m) {
-    NDArray logits = batch.predictionRows(model.forward(batch.idsArray(m), batch.maskArray(m)));
-    return CrossEntropyMix.crossEntropy(logits, batch.targetMask(), batch.targets());
+  /** Token-mean next-token cross-entropy, chunked over positions from the final hidden states. */
+  private static NDArray nextTokenLoss(LlamaModel model, SequenceBatch batch, NDManager m, int chunkRows) {
+    NDArray hidden = batch.predictionRows(model.hiddenStates(batch.idsArray(m), batch.maskArray(m)));
+    return ChunkedHeadLoss.crossEntropy(hidden, ChunkedHeadLoss.headWeight(model), batch.targetMask(), batch.targets(), chunkRows);
   }
 
-  private static double heldOutLoss(LlamaModel model, LmEncoding encoding, List<TextExample> heldOut, int context) {
+  private static double heldOutLoss(LlamaModel model, LmEncoding encoding, List<TextExample> heldOut, int context, int chunkRows) {
     int[] rows = java.util.stream.IntStream.range(0, heldOut.size()).toArray();
     try (NDManager m = model.parameters().manager().newSubManager()) {
-      return nextTokenLoss(model, batch(encoding, rows, heldOut, context), m).getFloat();
+      return nextTokenLoss(model, batch(encoding, rows, heldOut, context), m, chunkRows).getFloat();
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.divergence.modelserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
@@ -126,6 +127,38 @@ class SequenceBatchingTest {
         for (int i = 0; i < SEQUENCES; i++) {
             assertThat(defaults.get(i).tokens).containsExactly(patient.get(i).tokens);
         }
+    }
+
+    @Test
+    void aFaultyStepFailsAloneAndTheOtherSequencesOfItsBatchContinue() throws Exception {
+        // a batch of two only: the patient entry waits for every live sequence, here these two
+        String good = "good-" + System.nanoTime();
+        String bad = "bad-" + System.nanoTime();
+        long[] prompt = {98, 99, 100};
+        float[] first = client.infer(InferRequest.to(DECODE_PATIENT).sequence(good, true, false)
+                .input("input_ids", Tensor.int64(new long[] {1, 3}, prompt))).output("logits").toFloats();
+        client.infer(InferRequest.to(DECODE_PATIENT).sequence(bad, true, false).input("input_ids", Tensor.int64(new long[] {1, 1}, 101)));
+        long next = argmax(first);
+        // neither step ends its sequence, so the batch waits for both (it fails as a whole, then each runs alone)
+        Future<float[]> goodStep = generations.submit(() -> client.infer(InferRequest.to(DECODE_PATIENT).sequence(good, false, false)
+                .input("input_ids", Tensor.int64(new long[] {1, 1}, next))).output("logits").toFloats());
+        Future<Object> badStep = generations.submit(() -> client.infer(InferRequest.to(DECODE_PATIENT).sequence(bad, false, false)
+                .input("input_ids", Tensor.int64(new long[] {1, 1}, 100_000))));
+        assertThat(goodStep.get(30, TimeUnit.SECONDS)).containsExactly(recomputed(new long[] {98, 99, 100, next}), within(1e-4f));
+        assertThatThrownBy(() -> badStep.get(30, TimeUnit.SECONDS)).cause().isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class,
+                e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+                    assertThat(e.getStatus().getDescription()).contains("outside the vocabulary");
+                });
+        // the faulty request left its sequence's cache untouched: it continues with a valid token
+        long[] badSoFar = {101, 7};
+        Future<float[]> badContinues = generations.submit(() -> client.infer(InferRequest.to(DECODE_PATIENT).sequence(bad, false, true)
+                .input("input_ids", Tensor.int64(new long[] {1, 1}, 7))).output("logits").toFloats());
+        Future<Object> goodEnds = generations.submit(() -> client.infer(InferRequest.to(DECODE_PATIENT).sequence(good, false, true)
+                .input("input_ids", Tensor.int64(new long[] {1, 1}, 5))));
+        assertThat(badContinues.get(30, TimeUnit.SECONDS)).containsExactly(recomputed(badSoFar), within(1e-4f));
+        goodEnds.get(30, TimeUnit.SECONDS);
+        assertThat(server.models().resolve(DECODE_PATIENT, "").activeSequences()).isZero();
     }
 
     /** One greedy generation: its prompt and generated tokens, and the logits of each step. */

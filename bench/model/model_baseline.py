@@ -5,8 +5,9 @@ The same Llama decoder as libs/model (RMSNorm, rotary embeddings, SwiGLU, groupe
 attention, tied/untied head), written the idiomatic torch way, on the same configs and shapes as
 ModelBenchmark.java: forward tokens/s (no grad), KV-cache decode tokens/s (batch 1, 16-token
 prompt, 32 steps), and AdamW training steps/s (next-token cross-entropy, clip 1.0). Same timing
-loop: 2 warm-up calls, 5 windows of >= 0.6 s (and 2 calls), best window (the machine is shared;
-the best window is the least disturbed one).
+loop: warm-up (>= 2 calls and 1 s), 5 windows of >= 0.6 s (and 2 calls), best window (the machine
+is shared; the best window is the least disturbed one), and the least process CPU time per call of
+any window (what a loaded machine disturbs least).
 
 usage: model_baseline.py OUT_DIR THREADS [CASE [TAG]]   (CASE tiny|25m|all; writes OUT_DIR/baselines_TAG.json)
 """
@@ -107,12 +108,16 @@ class Llama(torch.nn.Module):
 
 
 def throughput(fn):
-    fn()
-    fn()
-    rates = []
+    """(best calls/s of 5 windows, least process CPU ms per call of any window); same loop as ModelBenchmark."""
+    warm_start, calls = time.perf_counter(), 0
+    while calls < 2 or time.perf_counter() - warm_start < 1.0:
+        fn()
+        calls += 1
+    rates, cpu_per_call = [], float("inf")
     for _ in range(5):
         calls = 0
         start = time.perf_counter()
+        cpu_start = time.process_time()
         while True:
             fn()
             calls += 1
@@ -120,14 +125,15 @@ def throughput(fn):
             if elapsed >= 0.6 and calls >= 2:
                 break
         rates.append(calls / elapsed)
-    return max(rates)
+        cpu_per_call = min(cpu_per_call, (time.process_time() - cpu_start) * 1e3 / calls)
+    return max(rates), cpu_per_call
 
 
 def main(out_dir, threads, only="all", tag="all"):
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
     torch.manual_seed(1)
-    entries = {}
+    entries, cpu_ms = {}, {}
     for name, vocab, h, inter, layers, nh, nkv, tied, batch, seq in CASES:
         if only not in ("all", name):
             continue
@@ -140,7 +146,8 @@ def main(out_dir, threads, only="all", tag="all"):
         mask = torch.ones(batch, seq, dtype=torch.int64)
 
         with torch.no_grad():
-            entries[f"forward_{name}/torch"] = throughput(lambda: model(ids, mask)) * batch * seq
+            rate, cpu_ms[f"forward_{name}/torch"] = throughput(lambda: model(ids, mask))
+            entries[f"forward_{name}/torch"] = rate * batch * seq
 
             def decode():
                 caches = [{} for _ in range(layers)]
@@ -149,7 +156,8 @@ def main(out_dir, threads, only="all", tag="all"):
                 model(prompt, full[:, :16], caches, 0)
                 for t in range(DECODE_TOKENS):
                     model(ids[:1, 16 + t:17 + t], full[:, :17 + t], caches, 16 + t)
-            entries[f"decode_{name}/torch"] = throughput(decode) * DECODE_TOKENS
+            rate, cpu_ms[f"decode_{name}/torch"] = throughput(decode)
+            entries[f"decode_{name}/torch"] = rate * DECODE_TOKENS
 
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
 
@@ -160,12 +168,14 @@ def main(out_dir, threads, only="all", tag="all"):
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
-        entries[f"train_step_{name}/torch"] = throughput(train_step)
+        entries[f"train_step_{name}/torch"], cpu_ms[f"train_step_{name}/torch"] = throughput(train_step)
         for k in ("forward", "decode", "train_step"):
-            print(f"{k}_{name:<6} torch {entries[f'{k}_{name}/torch']:12.2f}", flush=True)
+            print(f"{k}_{name:<6} torch {entries[f'{k}_{name}/torch']:12.2f}, "
+                  f"{cpu_ms[f'{k}_{name}/torch']:.1f} ms CPU per call", flush=True)
 
     with open(f"{out_dir}/baselines_{tag}.json", "w") as f:
-        json.dump({"torch": torch.__version__, "torch_threads": threads, "entries": entries}, f, indent=2)
+        json.dump({"torch": torch.__version__, "torch_threads": threads, "entries": entries, "cpu_ms_per_call": cpu_ms},
+                  f, indent=2)
         f.write("\n")
 
 

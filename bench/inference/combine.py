@@ -120,7 +120,7 @@ def main():
         "notes": {
             "workload": "tiny-lm (byte-level Llama, 2 layers, hidden 64), 8 fixed prompts, greedy, 32 generated tokens per "
                         "generation; closed loop: concurrency clients each run generations back to back "
-                        "(12 per client at c=1, 4 at c=8, 3 at c=32) after a warm-up",
+                        "(24 per client at c=1, 8 at c=8, 4 at c=32) after a warm-up",
             "direct": "bench/inference InferenceBenchmark in one JVM: the embedded model server and TritonClient over a "
                       "loopback gRPC socket, the inference service's decode loop (prompt with sequence_start, then one "
                       "token per request, sequence_end on the last)",

@@ -68,7 +68,7 @@ public final class InferenceBenchmark {
 
     /** Generations per client: enough for a p99 at high concurrency, bounded time at low. */
     static int perClient(int concurrency) {
-        return concurrency == 1 ? 12 : concurrency == 8 ? 4 : 3;
+        return concurrency == 1 ? 24 : concurrency == 8 ? 8 : 4;
     }
 
     private static List<LoadRun.Outcome> direct(Path assetsDir, int rounds) throws Exception {

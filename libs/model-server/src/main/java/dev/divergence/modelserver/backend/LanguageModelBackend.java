@@ -189,6 +189,7 @@ public final class LanguageModelBackend implements StatefulBackend {
             try {
                 closed = true;
                 cache.close();
+                stepping.dropIfUnused(); // the last generation of a batch ended: free the stacked copy now
             } finally {
                 lock.unlock();
             }

@@ -135,6 +135,13 @@ public final class KvCacheBatch implements AutoCloseable {
         }
     }
 
+    /** Frees the stacked cache once every member is closed (nothing would step in it again). */
+    public void dropIfUnused() {
+        if (stacked != null && members.stream().allMatch(KvCache::isClosed)) {
+            scatter();
+        }
+    }
+
     /** The caches currently stacked, in row order (closed ones included until the next rebuild). */
     public List<KvCache> members() {
         return List.copyOf(members);

@@ -176,9 +176,14 @@ class KvCacheBatchTest {
             b.alone.close();
             List<Sequence> left = new ArrayList<>(List.of(a));
             batchedStepMatchesAlone(batch, left);
+            batch.dropIfUnused();
+            assertThat(batch.members()).containsExactly(a.batched); // gathered alone after b closed, and still open
             batch.scatter();
             assertThat(a.batched.length()).isEqualTo(2 + 2);
+            batchedStepMatchesAlone(batch, left);
             close(left);
+            batch.dropIfUnused();
+            assertThat(batch.members()).isEmpty();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.divergence.inference;
 
 import dev.divergence.platform.test.EmbeddedInfrastructure;
+import dev.divergence.platform.test.EmbeddedInfrastructureExtension;
 import org.springframework.boot.test.context.SpringBootTest;
 
 /**
@@ -18,4 +19,11 @@ import org.springframework.boot.test.context.SpringBootTest;
     "divergence.inference.djl-cache-dir=target/djl-cache",
     "divergence.inference.built-in-budget=small",
     "divergence.inference.built-in-models=tiny-lm,breast-cancer-mlp-student"})
-public abstract class InferenceTestBase {}
+public abstract class InferenceTestBase {
+
+  static {
+    // before any test instance exists: a PER_CLASS test class gets its context injected before
+    // the extension's beforeAll would start the infrastructure
+    EmbeddedInfrastructureExtension.start();
+  }
+}

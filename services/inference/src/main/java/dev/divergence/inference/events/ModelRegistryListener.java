@@ -44,8 +44,14 @@ public class ModelRegistryListener {
     }
     Model model = event.payload(ModelRegistered.class).getModel();
     AtomicBoolean toLoad = new AtomicBoolean();
-    consumer.handleOnce(CONSUMER, event, e -> toLoad.set(lifecycle.register(model.getName(), model.getVersion(),
-        model.getUri(), false, lineageOf(model))));
+    consumer.handleOnce(CONSUMER, event, e -> {
+      if (model.getName().isBlank() || model.getVersion() < 1) {
+        log.warn("ignoring registration {} without a model name or version ({}:{})", event.eventId(), model.getName(),
+            model.getVersion());
+        return;
+      }
+      toLoad.set(lifecycle.register(model.getName(), model.getVersion(), model.getUri(), false, lineageOf(model)));
+    });
     if (toLoad.get()) {
       lifecycle.load(model.getName());
     }

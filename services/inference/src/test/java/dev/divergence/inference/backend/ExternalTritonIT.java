@@ -2,6 +2,7 @@ package dev.divergence.inference.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.divergence.inference.InferenceApplication;
 import dev.divergence.inference.RestCalls;
 import dev.divergence.inference.models.CatalogWaits;
 import dev.divergence.inference.models.ModelCatalog;
@@ -17,52 +18,50 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.ApplicationContext;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * With the embedded server off, the service drives an external Triton-protocol server it did not
  * start (here a standalone model server in explicit model-control mode, as Triton runs): it writes
  * the entries into the repository that server serves, loads them with RepositoryModelLoad and scores
- * through it. Own schema and no Kafka listener, so it never competes with the shared context.
+ * through it. The service runs as its own application beside the shared test context (own schema,
+ * no Kafka listener) rather than as a second cached test context, so the shared one is never paused.
  */
 @EmbeddedInfrastructure
-@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-    "divergence.grpc.port=0",
-    "divergence.service.schema=inference_external_it",
-    "spring.kafka.listener.auto-startup=false",
-    "divergence.inference.embedded-server.enabled=false",
-    "divergence.inference.data-dir=target/it-data",
-    "divergence.inference.djl-cache-dir=target/djl-cache",
-    "divergence.inference.built-in-budget=small",
-    "divergence.inference.built-in-models=tiny-lm"})
 class ExternalTritonIT {
 
   private static final Path REPOSITORY = Path.of("target", "external-triton", "model-repository").toAbsolutePath();
   private static ModelServer triton;
+  private static ConfigurableApplicationContext service;
 
-  @LocalServerPort int port;
-  @Autowired ModelCatalog catalog;
-  @Autowired ApplicationContext context;
-
-  @DynamicPropertySource
-  static void externalServer(DynamicPropertyRegistry registry) throws Exception {
+  @BeforeAll
+  static void start() throws Exception {
     DjlRuntime.configure(Path.of("target", "djl-cache"));
     Files.createDirectories(REPOSITORY);
     triton = ModelServer.start(REPOSITORY, "localhost", 0, List.of());
-    registry.add("divergence.inference.repository-dir", REPOSITORY::toString);
-    registry.add("divergence.inference.triton.target", () -> "localhost:" + triton.port());
+    service = new SpringApplicationBuilder(InferenceApplication.class).run(
+        "--server.port=0",
+        "--divergence.grpc.port=0",
+        "--divergence.service.schema=inference_external_it",
+        "--spring.kafka.listener.auto-startup=false",
+        "--divergence.inference.embedded-server.enabled=false",
+        "--divergence.inference.triton.target=localhost:" + triton.port(),
+        "--divergence.inference.repository-dir=" + REPOSITORY,
+        "--divergence.inference.data-dir=target/it-data",
+        "--divergence.inference.djl-cache-dir=target/djl-cache",
+        "--divergence.inference.built-in-budget=small",
+        "--divergence.inference.built-in-models=tiny-lm");
   }
 
   @AfterAll
   static void stop() {
+    if (service != null) {
+      service.close();
+    }
     if (triton != null) {
       triton.close();
     }
@@ -70,8 +69,9 @@ class ExternalTritonIT {
 
   @Test
   void modelsAreLoadedIntoTheExternalServerAndScoredThroughIt() throws Exception {
-    assertThat(context.getBeanProvider(ModelServer.class).getIfAvailable()).as("no embedded server").isNull();
-    CatalogWaits.ready(catalog, "tiny-lm");
+    assertThat(service.getBeanProvider(ModelServer.class).getIfAvailable()).as("no embedded server").isNull();
+    CatalogWaits.ready(service.getBean(ModelCatalog.class), "tiny-lm");
+    int port = ((WebServerApplicationContext) service).getWebServer().getPort();
     assertThat(Files.isRegularFile(REPOSITORY.resolve("tiny-lm").resolve("config.pbtxt"))).isTrue();
     assertThat(Files.isRegularFile(REPOSITORY.resolve(TritonNames.decoding("tiny-lm")).resolve("1").resolve("model.safetensors")))
         .isTrue();

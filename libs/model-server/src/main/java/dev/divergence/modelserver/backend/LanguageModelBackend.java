@@ -100,9 +100,16 @@ public final class LanguageModelBackend implements StatefulBackend {
         return run(inputs, outputs, cache);
     }
 
-    /** One new token, unmasked: a decode step that can share a forward with other sequences'. */
+    /**
+     * One new token, unmasked: a decode step that can share a forward with other sequences'. Not
+     * with a sliding window: the model counts the window over cache positions, which the padding
+     * of a stacked batch would shift.
+     */
     @Override
     public boolean joinable(Map<String, Tensor> inputs) {
+        if (model.config().slidingWindow() != null) {
+            return false;
+        }
         Tensor ids = inputs.get(INPUT_IDS);
         if (ids == null || ids.shape().length != 2 || ids.shape()[0] != 1 || ids.shape()[1] != 1) {
             return false;

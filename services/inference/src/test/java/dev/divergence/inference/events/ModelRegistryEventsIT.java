@@ -10,8 +10,11 @@ import dev.divergence.inference.InferenceTestBase;
 import dev.divergence.inference.RestCalls;
 import dev.divergence.inference.models.CatalogWaits;
 import dev.divergence.inference.models.ModelCatalog;
+import dev.divergence.inference.models.ModelLifecycle;
+import dev.divergence.inference.models.StartupLoading;
 import dev.divergence.inference.models.ServingState;
 import dev.divergence.inference.models.TritonNames;
+import dev.divergence.inference.store.Lineage;
 import dev.divergence.modelserver.client.TritonClient;
 import dev.divergence.platform.events.Topics;
 import dev.divergence.platform.grpc.GrpcServerLifecycle;
@@ -58,6 +61,8 @@ class ModelRegistryEventsIT extends InferenceTestBase {
   @Autowired JdbcTemplate jdbc;
   @Autowired MeterRegistry meters;
   @Autowired GrpcServerLifecycle grpc;
+  @Autowired ModelLifecycle lifecycle;
+  @Autowired StartupLoading startup;
 
   @BeforeAll
   static void connect() {
@@ -176,6 +181,23 @@ class ModelRegistryEventsIT extends InferenceTestBase {
     assertThat(rest.post("/api/v1/inference/models/no-such-model/load", "").statusCode()).isEqualTo(404);
     JsonNode list = RestCalls.json(rest.get("/api/v1/inference/models"));
     assertThat(list.findValuesAsString("name")).contains("tiny-lm", "breast-cancer-mlp-student", name);
+  }
+
+  @Test
+  void aRegistrationRecordedButNeverLoadedIsLoadedAtTheNextStart() throws Exception {
+    String name = "recovered-" + UUID.randomUUID().toString().substring(0, 8);
+    // what the listener's transaction leaves when the process dies before the load
+    lifecycle.register(name, 1, copyOfTinyLm(name, 1).toUri().toString(), false, Lineage.NONE);
+    assertThat(catalog.list()).anySatisfy(m -> {
+      assertThat(m.name()).isEqualTo(name);
+      assertThat(m.state()).isEqualTo(ServingState.LOADING);
+    });
+
+    startup.loadInBackground();
+    CatalogWaits.ready(catalog, name);
+    assertThat(client.modelReady(TritonNames.decoding(name), "1")).isTrue();
+    // start-up reloads every model; let it finish before other tests use them
+    await().atMost(Duration.ofMinutes(2)).until(() -> catalog.list().stream().noneMatch(m -> m.state() == ServingState.LOADING));
   }
 
   private double duplicates() {

@@ -50,9 +50,6 @@ if [[ "${SKIP_SERVICE:-0}" == "1" ]]; then
 else
   echo "== (b, c) platform up (port offset $offset)"
   platform_dir="$work/platform"
-  # the inference service's embedded model server takes its ports from these (children inherit them)
-  export TRITON_GRPC_PORT=$((8001 + offset)) TRITON_HTTP_PORT=$((8000 + offset)) TRITON_METRICS_PORT=$((8002 + offset))
-  export TRITON_TARGET="localhost:$TRITON_GRPC_PORT"
   ./platform up --data-dir "$platform_dir" --port-offset "$offset" > "$work/platform.log" 2>&1 &
   platform_pid=$!
   stop_platform() {
@@ -62,7 +59,7 @@ else
   trap stop_platform EXIT
   gateway="http://localhost:$((8080 + offset))"
   service="http://localhost:$((8082 + offset))"
-  grpc="$TRITON_TARGET"
+  grpc="localhost:$((8001 + offset))"  # the inference service's embedded model server (Triton's ports, offset too)
   ready=0
   for _ in $(seq 1 150); do
     if grep -q "components ready" "$work/platform.log" 2> /dev/null; then ready=1; break; fi

@@ -27,7 +27,9 @@ public class GrpcServerLifecycle implements SmartLifecycle {
   private final GrpcServerProperties properties;
   private final List<BindableService> services;
   private final List<ServerInterceptor> interceptors;
-  private final HealthStatusManager health = new HealthStatusManager();
+  // a fresh one per start: stop() leaves the old one in its terminal NOT_SERVING state, and a
+  // lifecycle can be started again (e.g. a paused and resumed test application context)
+  private volatile HealthStatusManager health = new HealthStatusManager();
   private volatile Server server;
 
   public GrpcServerLifecycle(
@@ -39,6 +41,7 @@ public class GrpcServerLifecycle implements SmartLifecycle {
 
   @Override
   public void start() {
+    health = new HealthStatusManager();
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(properties.port()))
         .maxInboundMessageSize(properties.maxInboundMessageBytes())
         .addService(health.getHealthService())

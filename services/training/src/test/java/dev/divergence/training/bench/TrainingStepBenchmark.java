@@ -10,6 +10,9 @@ import dev.divergence.model.lm.LlamaModel;
 import dev.divergence.training.job.Budget;
 import dev.divergence.training.registry.BuiltInModels;
 import dev.divergence.training.trainer.common.Optimisation;
+import dev.divergence.training.trainer.data.SequenceBatch;
+import dev.divergence.training.trainer.distillation.ChunkedDistillation;
+import dev.divergence.training.trainer.loss.ChunkedHeadLoss;
 import dev.divergence.training.trainer.loss.DivergenceLogitsLoss;
 import dev.divergence.training.trainer.loss.FDivergence;
 import dev.divergence.training.trainer.loss.FDpoLoss;
@@ -17,7 +20,11 @@ import dev.divergence.math.divergence.DivergenceRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -26,7 +33,9 @@ import java.util.SplittableRandom;
  * (bench/training/training_baseline.py runs the same steps in PyTorch CPU):
  * <ul>
  *   <li>distill_kl_tiny: tiny-lm teacher forward (no grad) + tiny-lm-student forward, token-level
- *       KL(teacher||student) over [8 x 63] rows (libs/divergence value and gradient), backward, clip, AdamW;</li>
+ *       KL(teacher||student) over [8 x 63] rows (libs/divergence value and gradient, chunked through the
+ *       heads from the hidden states as the trainer does, with the step's divergence metrics), backward,
+ *       clip, AdamW;</li>
  *   <li>fdpo_tiny: tiny-lm policy forward on 8 chosen + 8 rejected sequences of 64 tokens (answer =
  *       last 16 tokens), cached reference log-probs, f-DPO (reverse KL) loss, backward, clip, AdamW.</li>
  * </ul>
@@ -58,12 +67,24 @@ public final class TrainingStepBenchmark {
            LlamaModel student = LlamaModel.initialize(root, BuiltInModels.tinyLmStudentConfig(), 2);
            Optimisation optimisation = new Optimisation(student.parameters(), budget)) {
         DivergenceLogitsLoss kl = new DivergenceLogitsLoss("kl", DivergenceRegistry.create("kl"), 1.0, 0);
+        List<long[]> sequences = new ArrayList<>();
+        for (int b = 0; b < BATCH; b++) {
+          sequences.add(Arrays.copyOfRange(ids, b * SEQ, (b + 1) * SEQ));
+        }
+        int[] lossStarts = new int[BATCH];
+        Arrays.fill(lossStarts, 1);
+        SequenceBatch batch = SequenceBatch.of(sequences, lossStarts, SEQ);
+        // the trainer's path (LanguageModelDistillation): hidden states, loss chunked through the
+        // heads, the step's divergence metrics computed in the same pass
         Runnable step = () -> {
           try (NDManager m = root.newSubManager()) {
-            NDArray x = m.create(ids, new Shape(BATCH, SEQ));
-            NDArray am = m.create(mask, new Shape(BATCH, SEQ));
-            NDArray t = teacher.forward(x, am).get(":, :-1, :").reshape(-1, 259).stopGradient();
-            optimisation.backward(() -> kl.compute(t, student.forward(x, am).get(":, :-1, :").reshape(-1, 259), null, null));
+            NDArray x = batch.idsArray(m);
+            NDArray am = batch.maskArray(m);
+            ChunkedDistillation.Teacher target = new ChunkedDistillation.Teacher.Live(
+                batch.predictionRows(teacher.hiddenStates(x, am)).stopGradient(), ChunkedDistillation.headWeight(teacher));
+            Map<String, Double> metrics = new HashMap<>();
+            optimisation.backward(() -> ChunkedDistillation.loss(kl, batch.predictionRows(student.hiddenStates(x, am)),
+                ChunkedDistillation.headWeight(student), target, batch, ChunkedHeadLoss.DEFAULT_CHUNK_ROWS, metrics));
             optimisation.step(0);
           }
         };
@@ -94,7 +115,8 @@ public final class TrainingStepBenchmark {
             NDArray refRejected = m.create(reference);
             NDArray counted = m.create(answer, new Shape(2 * BATCH, SEQ - 1));
             optimisation.backward(() -> {
-              NDArray logits = policy.forward(x, am).get(":, :-1, :");
+              // as PreferenceBatch.score: the head only on the predicting positions
+              NDArray logits = policy.lmHead(policy.hiddenStates(x, am).get(":, :-1, :"));
               NDArray lp = logits.logSoftmax(-1).gather(x.get(":, 1:").expandDims(-1), -1).squeeze(-1);
               NDArray sequences = lp.mul(counted).sum(new int[] {1});
               return dpo.compute(sequences.get("0:" + BATCH), sequences.get(BATCH + ":"), refChosen, refRejected).loss();

@@ -16,8 +16,8 @@ import java.util.function.Supplier;
  * models are trained with it, possibly on another worker thread). To take part in that same lock,
  * the backward runs through a ParameterTrainer that owns no parameters: it records, back-propagates
  * into whatever arrays the loss was built from (our model's parameters, which accumulate their
- * gradients) and updates nothing. The optimiser step itself is ours ({@link AdamW}), because a
- * checkpoint must hold the optimiser state and ParameterTrainer does not expose it.
+ * gradients) and updates nothing. The optimiser step is {@link AdamW}'s, whose state a checkpoint
+ * holds.
  */
 public final class GradientRecording implements AutoCloseable {
 

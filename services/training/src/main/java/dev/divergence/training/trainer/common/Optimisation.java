@@ -55,9 +55,10 @@ public final class Optimisation implements AutoCloseable {
 
   /** Clips, updates at the rate of optimiser step {@code step} (0-based), zeroes the gradients. */
   public Step step(long step) {
-    double norm = maxGradNorm > 0 ? GradientClipping.clipByGlobalNorm(params, maxGradNorm) : GradientClipping.globalNorm(params);
+    double norm = GradientClipping.globalNorm(params);
     double rate = schedule.rateAt((int) step);
-    adamW.update(rate);
+    // clipping folded into the update: no separate pass over the gradients
+    adamW.update(rate, maxGradNorm > 0 ? GradientClipping.clipFactor(norm, maxGradNorm) : 1);
     return new Step(norm, rate);
   }
 

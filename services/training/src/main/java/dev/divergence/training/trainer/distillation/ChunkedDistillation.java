@@ -20,12 +20,12 @@ import java.util.Map;
  * {@code divergence/<name>} (the loss's distillation term) and {@code divergence/kl} (KL at
  * temperature 1) against a live teacher, or {@code divergence/kl_topk} against a cached one.
  */
-final class ChunkedDistillation {
+public final class ChunkedDistillation {
 
   private static final LogitsDivergence KL = LogitsDivergence.of("kl");
 
   /** The teacher of the batch's rows: live hidden states through its head, or a cached top-k. */
-  sealed interface Teacher {
+  public sealed interface Teacher {
     /** @param hidden [N, H_teacher], no gradient; @param head [V, H_teacher] */
     record Live(NDArray hidden, NDArray head) implements Teacher {}
 
@@ -37,7 +37,7 @@ final class ChunkedDistillation {
   }
 
   /** The model's head weight [V, H]: lm_head, or the token embedding when tied. */
-  static NDArray headWeight(LlamaModel model) {
+  public static NDArray headWeight(LlamaModel model) {
     return ChunkedHeadLoss.headWeight(model);
   }
 
@@ -45,7 +45,7 @@ final class ChunkedDistillation {
    * @param studentHidden [N, H] prediction rows of the student's final hidden states, differentiable
    * @param metrics receives the step's divergence metrics
    */
-  static NDArray loss(DistillationLoss loss, NDArray studentHidden, NDArray studentHead, Teacher teacher, SequenceBatch batch,
+  public static NDArray loss(DistillationLoss loss, NDArray studentHidden, NDArray studentHead, Teacher teacher, SequenceBatch batch,
       int chunkRows, Map<String, Double> metrics) {
     boolean[] mask = batch.targetMask();
     long[] labels = batch.targets();

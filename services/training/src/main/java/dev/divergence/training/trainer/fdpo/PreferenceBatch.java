@@ -36,7 +36,9 @@ record PreferenceBatch(SequenceBatch sequences, int pairs) {
   Scores score(LlamaModel model, NDManager manager) {
     SequenceBatch s = sequences;
     NDArray ids = s.idsArray(manager);
-    NDArray logits = s.predictionRows(model.forward(ids, s.maskArray(manager)));
+    // the head only on the rows that predict a token: slicing [B, T, V] logits instead would copy
+    // them forward and back (a zero-filled [B, T, V] gradient)
+    NDArray logits = model.lmHead(s.predictionRows(model.hiddenStates(ids, s.maskArray(manager))));
     NDArray logSoftmax = logits.logSoftmax(-1);
     NDArray targets = manager.create(s.targets(), new Shape(s.targets().length, 1));
     NDArray tokenLogProbs = logSoftmax.gather(targets, 1).squeeze(1);

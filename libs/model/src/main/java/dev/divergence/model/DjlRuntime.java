@@ -1,5 +1,6 @@
 package dev.divergence.model;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -39,6 +40,31 @@ public final class DjlRuntime {
             System.setProperty("ai.djl.offline", "true");
         }
         return Engine.getEngine(ENGINE);
+    }
+
+    /**
+     * The device a configuration names: {@code cpu}, {@code cuda} / {@code gpu} (the first GPU),
+     * or {@code cuda:N} / {@code gpu:N}. Models run where their NDManager lives, so callers make
+     * their managers with {@code NDManager.newBaseManager(device(name), ENGINE)}. A GPU that the
+     * loaded libtorch cannot see (a CPU-only build, no driver, an index past the count) is an
+     * error naming {@code device}, never a silent fall-back to CPU.
+     */
+    public static Device device(String name) {
+        String n = name == null ? "" : name.trim().toLowerCase(java.util.Locale.ROOT);
+        if (n.equals("cpu")) {
+            return Device.cpu();
+        }
+        java.util.regex.Matcher gpu = java.util.regex.Pattern.compile("(?:cuda|gpu)(?::(\\d{1,3}))?").matcher(n);
+        if (!gpu.matches()) {
+            throw new InvalidModelException("device", "expected cpu, cuda or cuda:N, got '" + name + "'");
+        }
+        int index = gpu.group(1) == null ? 0 : Integer.parseInt(gpu.group(1));
+        int visible = engine().getGpuCount();
+        if (index >= visible) {
+            throw new InvalidModelException("device", "'" + name + "' requested but libtorch sees " + visible
+                    + " GPU(s)" + (visible == 0 ? " (CPU-only native library or no CUDA driver)" : ""));
+        }
+        return Device.gpu(index);
     }
 
     /** Seeds libtorch's generator (dropout, random init done on the engine side). */

@@ -8,8 +8,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
-import ai.djl.nn.core.Linear;
 import ai.djl.ndarray.types.SparseFormat;
+import dev.divergence.model.ComputePrecision;
 import dev.divergence.model.InvalidModelException;
 import dev.divergence.model.Parameters;
 import dev.divergence.model.Scopes;
@@ -43,6 +43,7 @@ public final class LlamaModel implements AutoCloseable {
     /** rotate_half as a [head_dim, head_dim] signed permutation: x @ R = [-x2, x1], exactly. */
     private final NDArray rotateHalf;
     private volatile NDArray rotary;
+    private volatile ComputePrecision precision = ComputePrecision.FP32;
     /** Causal (and sliding-window) biases [T, S] by (T, past length), reused across calls. */
     private final Map<Long, NDArray> causalBiases = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -100,6 +101,19 @@ public final class LlamaModel implements AutoCloseable {
 
     public LlamaConfig config() {
         return config;
+    }
+
+    /**
+     * Precision of the matrix products from now on (autocast style, weights stay float32; see
+     * {@link ComputePrecision}). Default {@link ComputePrecision#FP32}.
+     */
+    public LlamaModel computePrecision(ComputePrecision precision) {
+        this.precision = java.util.Objects.requireNonNull(precision, "precision");
+        return this;
+    }
+
+    public ComputePrecision computePrecision() {
+        return precision;
     }
 
     public Parameters parameters() {
@@ -178,7 +192,7 @@ public final class LlamaModel implements AutoCloseable {
             throw new InvalidModelException("hidden_states", "expected last dimension " + config.hiddenSize()
                     + ", got shape " + shape);
         }
-        return Linear.linear(hidden, headWeight()).singletonOrThrow();
+        return precision.linear(hidden, headWeight(), null);
     }
 
     private NDArray headWeight() {
@@ -205,7 +219,7 @@ public final class LlamaModel implements AutoCloseable {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray hidden = run(inputIds, mask, positions, cache, batch, seq);
-            out = withHead ? Linear.linear(hidden, headWeight()).singletonOrThrow() : hidden;
+            out = withHead ? precision.linear(hidden, headWeight(), null) : hidden;
             NDScope.unregister(out);
         }
         if (cache != null) {
@@ -238,14 +252,15 @@ public final class LlamaModel implements AutoCloseable {
         int kvh = config.numKeyValueHeads();
         int d = config.headDim();
         int groups = config.kvGroups();
+        ComputePrecision compute = precision;
         for (int l = 0; l < config.numLayers(); l++) {
             LayerNames n = layerNames[l];
             NDArray xn = rmsNorm(x, params.get(n.inputNorm));
             // rotary embeddings on the contiguous [B, T, heads, d] projections, before the
             // transpose; the attention scale 1/sqrt(d) rides on the query's tables
-            NDArray q = rotate(linear(xn, n.q).reshape(batch, seq, h, d), scaledCos, scaledSin).transpose(0, 2, 1, 3);
-            NDArray k = rotate(linear(xn, n.k).reshape(batch, seq, kvh, d), cos, sin).transpose(0, 2, 1, 3);
-            NDArray v = linear(xn, n.v).reshape(batch, seq, kvh, d).transpose(0, 2, 1, 3);
+            NDArray q = rotate(linear(compute, xn, n.q).reshape(batch, seq, h, d), scaledCos, scaledSin).transpose(0, 2, 1, 3);
+            NDArray k = rotate(linear(compute, xn, n.k).reshape(batch, seq, kvh, d), cos, sin).transpose(0, 2, 1, 3);
+            NDArray v = linear(compute, xn, n.v).reshape(batch, seq, kvh, d).transpose(0, 2, 1, 3);
             if (cache != null) {
                 NDArray[] kv = cache.append(l, k, v);
                 k = kv[0];
@@ -253,30 +268,26 @@ public final class LlamaModel implements AutoCloseable {
             }
             // grouped-query attention without copying keys/values: query heads of one kv group
             // (heads j*groups .. j*groups+groups-1, as repeat_kv lays them out) share one matmul
-            NDArray scores = q.reshape(batch, kvh, (long) groups * seq, d)
-                    .matMul(k.transpose(0, 1, 3, 2))
+            NDArray scores = compute.matMul(q.reshape(batch, kvh, (long) groups * seq, d), k.transpose(0, 1, 3, 2))
                     .reshape(batch, kvh, groups, seq, keysLen);
             if (additiveMask != null) {
                 scores = scores.add(additiveMask);
             }
             NDArray probs = scores.softmax(-1).reshape(batch, kvh, (long) groups * seq, keysLen);
-            NDArray attn = probs.matMul(v).reshape(batch, h, seq, d).transpose(0, 2, 1, 3)
+            NDArray attn = compute.matMul(probs, v).reshape(batch, h, seq, d).transpose(0, 2, 1, 3)
                     .reshape(batch, seq, (long) h * d);
-            x = x.add(linear(attn, n.o));
+            x = x.add(linear(compute, attn, n.o));
             xn = rmsNorm(x, params.get(n.postNorm));
-            NDArray gateIn = linear(xn, n.gate);
+            NDArray gateIn = linear(compute, xn, n.gate);
             NDArray gate = gateIn.mul(Activation.sigmoid(gateIn)); // SiLU
-            x = x.add(linear(gate.mul(linear(xn, n.up)), n.down));
+            x = x.add(linear(compute, gate.mul(linear(compute, xn, n.up)), n.down));
         }
         return rmsNorm(x, params.get("model.norm.weight"));
     }
 
-    private NDArray linear(NDArray x, String[] weightAndBias) {
-        NDArray w = params.get(weightAndBias[0]);
-        NDList out = params.contains(weightAndBias[1])
-                ? Linear.linear(x, w, params.get(weightAndBias[1]))
-                : Linear.linear(x, w);
-        return out.singletonOrThrow();
+    private NDArray linear(ComputePrecision compute, NDArray x, String[] weightAndBias) {
+        NDArray bias = params.contains(weightAndBias[1]) ? params.get(weightAndBias[1]) : null;
+        return compute.linear(x, params.get(weightAndBias[0]), bias);
     }
 
     private record LayerNames(String inputNorm, String postNorm, String[] q, String[] k, String[] v, String[] o,

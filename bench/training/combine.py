@@ -13,12 +13,12 @@ import subprocess
 import sys
 
 
-def rounds(pattern):
+def rounds(pattern, field="entries"):
     out = {}
     for path in sorted(glob.glob(pattern)):
         with open(path) as f:
             data = json.load(f)
-        for key, value in data["entries"].items():
+        for key, value in data.get(field, {}).items():
             out.setdefault(key.split("/")[0], []).append(value)
         out["_meta"] = data
     return out
@@ -29,6 +29,8 @@ def main(work, out_file, command, threads):
     torch = rounds(os.path.join(work, "baselines_*.json"))
     meta = torch.pop("_meta", {})
     ours.pop("_meta", None)
+    ours_cpu = rounds(os.path.join(work, "ours_*.json"), "cpu_ms_per_step")
+    torch_cpu = rounds(os.path.join(work, "baselines_*.json"), "cpu_ms_per_step")
     results = []
     for name in ("distill_kl_tiny", "fdpo_tiny"):
         if name in ours and name in torch:
@@ -37,6 +39,10 @@ def main(work, out_file, command, threads):
                             "ours_average": round(sum(ours[name]) / len(ours[name]), 1),
                             "baseline_name": "PyTorch " + meta.get("torch", "?") + " CPU", "baseline": round(base, 1),
                             "speedup": round(best / base, 3)})
+            if name in ours_cpu and name in torch_cpu:
+                ours_ms, base_ms = min(ours_cpu[name]), min(torch_cpu[name])
+                results[-1].update({"ours_cpu_ms_per_step": round(ours_ms, 2), "baseline_cpu_ms_per_step": round(base_ms, 2),
+                                    "cpu_speedup": round(base_ms / ours_ms, 3)})
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
     java = subprocess.run([os.path.join(os.environ.get("JAVA_HOME", ""), "bin", "java") if os.environ.get("JAVA_HOME") else "java",
                            "-version"], capture_output=True, text=True).stderr.splitlines()[0]
@@ -44,15 +50,24 @@ def main(work, out_file, command, threads):
     doc = {"suite": "training", "machine": f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, {java}",
            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%MZ"), "command": command,
            "results": results,
-           "notes": {"threads": f"{threads} intra-op thread(s) on both sides", "rounds": "2, alternating ours / PyTorch",
+           "notes": {"threads": f"{threads} intra-op thread(s) on both sides (PyTorch reported "
+                                f"{meta.get('torch_threads', '?')} via torch.get_num_threads())",
+                     "cpu_time": "least process CPU ms per step of any window (the JVM's JIT and GC threads included), best "
+                                 "round; cpu_speedup = baseline / ours: the comparison a loaded machine disturbs least", "rounds": "2, alternating ours / PyTorch",
                      "load_average_before": load["before"], "load_average_after": load["after"],
                      "shapes": "batch 8 x 64 tokens (f-DPO: 8 chosen + 8 rejected x 64, answer = last 16 tokens)",
+                     "paths": "ours: the trainers' code paths (distillation: hidden states, KL chunked through the heads "
+                              "on the host with the step's divergence metrics; f-DPO: head on the predicting positions), "
+                              "libs/model AdamW with clipping folded in; PyTorch: idiomatic eager code, F.kl_div on "
+                              "log_softmax, clip_grad_norm_, torch.optim.AdamW",
                      "models": "tiny-lm config (2 layers, hidden 64, vocab 259) and tiny-lm-student (1 layer, hidden 32), random init"}}
     with open(out_file, "w") as f:
         json.dump(doc, f, indent=2)
         f.write("\n")
     for r in results:
-        print(f"{r['name']:<18} ours {r['ours']:10.1f}  torch {r['baseline']:10.1f}  x{r['speedup']}")
+        cpu = f"   CPU/step {r['ours_cpu_ms_per_step']:.2f} vs {r['baseline_cpu_ms_per_step']:.2f} ms  x{r['cpu_speedup']}" \
+            if "cpu_speedup" in r else ""
+        print(f"{r['name']:<18} ours {r['ours']:10.1f}  torch {r['baseline']:10.1f}  x{r['speedup']}{cpu}")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ Llama decoder as bench/model/model_baseline.py (imported from there) and the sam
                    token-level KL(teacher||student) over [8 x 63] rows, backward, clip 1.0, AdamW;
   fdpo_tiny:       tiny-lm policy on 8 chosen + 8 rejected sequences of 64 tokens (answer = last 16),
                    cached reference log-probs, DPO (reverse KL f-DPO) loss, backward, clip, AdamW.
-Tokens/s = tokens of the batch per step; timing as model_baseline.throughput (best window).
+Tokens/s = tokens of the batch per step; timing as model_baseline.throughput (best window, and the
+least process CPU ms per step of any window).
 
 usage: training_baseline.py OUT_DIR THREADS [TAG]   (writes OUT_DIR/baselines_TAG.json)
 """
@@ -35,7 +36,7 @@ def main(out_dir, threads, tag="all"):
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
     torch.manual_seed(1)
-    entries = {}
+    entries, cpu_ms = {}, {}
     ids = torch.randint(0, 256, (BATCH, SEQ))
     mask = torch.ones(BATCH, SEQ, dtype=torch.int64)
     teacher = init(Llama(VOCAB, 64, 160, 2, 4, 2, False))
@@ -51,7 +52,8 @@ def main(out_dir, threads, tag="all"):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
         optimizer.step()
-    entries["distill_kl_tiny/torch"] = throughput(distill_step) * BATCH * SEQ
+    rate, cpu_ms["distill_kl_tiny/torch"] = throughput(distill_step)
+    entries["distill_kl_tiny/torch"] = rate * BATCH * SEQ
 
     policy = init(Llama(VOCAB, 64, 160, 2, 4, 2, False))
     policy_optimizer = torch.optim.AdamW(policy.parameters(), lr=1e-4, weight_decay=0.01)
@@ -71,11 +73,13 @@ def main(out_dir, threads, tag="all"):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
         policy_optimizer.step()
-    entries["fdpo_tiny/torch"] = throughput(fdpo_step) * 2 * BATCH * SEQ
+    rate, cpu_ms["fdpo_tiny/torch"] = throughput(fdpo_step)
+    entries["fdpo_tiny/torch"] = rate * 2 * BATCH * SEQ
     for k, v in entries.items():
-        print(f"{k:<24} {v:12.1f} tokens/s", flush=True)
+        print(f"{k:<24} {v:12.1f} tokens/s  {cpu_ms[k]:8.2f} CPU ms/step", flush=True)
     with open(f"{out_dir}/baselines_{tag}.json", "w") as f:
-        json.dump({"torch": torch.__version__, "torch_threads": threads, "entries": entries}, f, indent=2)
+        json.dump({"torch": torch.__version__, "torch_threads": torch.get_num_threads(), "entries": entries,
+                   "cpu_ms_per_step": cpu_ms}, f, indent=2)
         f.write("\n")
 
 

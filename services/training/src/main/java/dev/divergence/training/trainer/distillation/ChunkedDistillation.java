@@ -10,6 +10,7 @@ import dev.divergence.model.lm.LlamaModel;
 import dev.divergence.training.trainer.data.SequenceBatch;
 import dev.divergence.training.trainer.loss.ChunkedHeadLoss;
 import dev.divergence.training.trainer.loss.DistillationLoss;
+import dev.divergence.training.trainer.loss.DivergenceLogitsLoss;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -53,6 +54,7 @@ public final class ChunkedDistillation {
     int kept = batch.countedTokens();
     double weight = kept == 0 ? 0 : 1.0 / kept;
     int rowsPerChunk = ChunkedHeadLoss.chunkRows(chunkRows, vocab);
+    boolean commonKl = loss instanceof DivergenceLogitsLoss d && d.isCommonKl();
     double[] term = new double[1];
     double[] kl = new double[1];
     NDArray value = ChunkedHeadLoss.compute(studentHidden, studentHead, rowsPerChunk, (from, n, student, gradient) -> {
@@ -65,10 +67,12 @@ public final class ChunkedDistillation {
         kl[0] += sum(KL.perRowTopK(top, LogitsBatch.ofFloats(student, n, vocab), new LogitsOptions(cached.temperature(), keep, Reduction.SUM)));
       } else {
         Teacher.Live live = (Teacher.Live) teacher;
-        float[] t = ChunkedHeadLoss.logits(live.hidden().get(from + ":" + (from + n)), live.head());
+        NDArray rows = n == batch.targetMask().length ? live.hidden() : live.hidden().get(from + ":" + (from + n));
+        float[] t = ChunkedHeadLoss.logits(rows, live.head());
         v = loss.chunk(t, null, student, n, vocab, keep, chunkLabels, weight, gradient);
-        kl[0] += sum(KL.perRow(LogitsBatch.ofFloats(t, n, vocab), LogitsBatch.ofFloats(student, n, vocab),
-            new LogitsOptions(1.0, keep, Reduction.SUM)));
+        // a kl loss at temperature 1 is the yardstick itself: no second pass over the chunk
+        kl[0] += commonKl ? v.term() / Math.max(weight, Double.MIN_VALUE) : sum(KL.perRow(LogitsBatch.ofFloats(t, n, vocab),
+            LogitsBatch.ofFloats(student, n, vocab), new LogitsOptions(1.0, keep, Reduction.SUM)));
       }
       term[0] += v.term();
       return v.loss();

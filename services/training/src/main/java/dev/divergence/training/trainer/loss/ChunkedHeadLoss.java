@@ -100,8 +100,11 @@ public final class ChunkedHeadLoss {
     for (int from = 0; from < rows; from += chunkRows) {
       int n = Math.min(chunkRows, rows - from);
       try (NDManager chunk = manager.newSubManager()) {
-        NDArray hc = h.get(from + ":" + (from + n));
-        hc.attach(chunk);
+        NDArray hc = h;
+        if (n < rows) {
+          hc = h.get(from + ":" + (from + n));
+          hc.attach(chunk);
+        }
         float[] studentLogits = logits(hc, w);
         float[] g = new float[n * vocab];
         value += loss.compute(from, n, studentLogits, g);

@@ -82,6 +82,14 @@ public final class DivergenceLogitsLoss implements DistillationLoss {
     return Surrogates.of(studentLogits, gradient, value);
   }
 
+  /**
+   * Whether this loss is KL(teacher || student) on the full distributions at temperature 1, i.e.
+   * the common yardstick metric itself (which then needs no second pass).
+   */
+  public boolean isCommonKl() {
+    return name.equals("kl") && temperature == 1.0 && topK == 0;
+  }
+
   @Override
   public boolean chunked() {
     return true;

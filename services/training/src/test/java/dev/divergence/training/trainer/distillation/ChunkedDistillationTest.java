@@ -132,6 +132,29 @@ class ChunkedDistillationTest {
     }
   }
 
+  /** A kl loss at temperature 1 is the common yardstick: divergence/kl is its value, not a second pass's. */
+  @org.junit.jupiter.api.Test
+  void commonKlMetricOfAKlLossAtTemperatureOneIsTheLoss() {
+    DistillationLoss kl = new DivergenceLogitsLoss("kl", DivergenceRegistry.create("kl"), 1.0, 0);
+    DistillationLoss js = new DivergenceLogitsLoss("js", DivergenceRegistry.create("js"), 1.0, 0);
+    try (NDManager m = root.newSubManager()) {
+      NDArray ids = batch.idsArray(m);
+      NDArray mask = batch.maskArray(m);
+      ChunkedDistillation.Teacher target = new ChunkedDistillation.Teacher.Live(
+          batch.predictionRows(teacher.hiddenStates(ids, mask)).stopGradient(), ChunkedDistillation.headWeight(teacher));
+      Map<String, Double> klMetrics = new LinkedHashMap<>();
+      Map<String, Double> jsMetrics = new LinkedHashMap<>();
+      double value = backward(() -> ChunkedDistillation.loss(kl, batch.predictionRows(student.hiddenStates(ids, mask)),
+          ChunkedDistillation.headWeight(student), target, batch, 7, klMetrics));
+      backward(() -> ChunkedDistillation.loss(js, batch.predictionRows(student.hiddenStates(ids, mask)),
+          ChunkedDistillation.headWeight(student), target, batch, 7, jsMetrics));
+      gradientsThenZero();
+      assertThat(klMetrics.get("divergence/kl")).isCloseTo(value, org.assertj.core.data.Offset.offset(1e-6));
+      // computed by its own pass next to another divergence
+      assertThat(jsMetrics.get("divergence/kl")).isCloseTo(value, org.assertj.core.data.Offset.offset(1e-6));
+    }
+  }
+
   private static double backward(Supplier<NDArray> loss) {
     return recording.backward(loss);
   }

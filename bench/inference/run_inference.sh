@@ -9,8 +9,9 @@
 #      (service_overhead_p50 = direct p50 / gateway p50).
 # (b, c) start the platform: ./platform up --data-dir <tmp> --port-offset $PORT_OFFSET, stopped after.
 # Environment: ROUNDS (default 3); BENCH_THREADS libtorch intra-op threads (default 1);
-# SKIP_SERVICE=1 skips (b, c); PORT_OFFSET (default 700); SERVICE_MODEL the catalog name of the
-# tiny LM in the inference service (default tiny-lm); PYTHON.
+# SKIP_SERVICE=1 skips (b, c), SKIP_DIRECT=1 skips (a); PORT_OFFSET (default 700); SERVICE_MODEL the catalog name of the
+# tiny LM in the inference service (default tiny-lm); MODEL_WAIT seconds to wait for it to be READY
+# (default 600: on the first start of its data directory the service trains its built-in models); PYTHON.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -41,15 +42,20 @@ load() {
 }
 
 cut -d' ' -f1-3 /proc/loadavg > "$work/load_before.txt"
-echo "== (a) embedded model server over gRPC, oldest sequence batching on and off ($rounds rounds)"
-load direct "$work/direct_1.json" bench/inference/target/tiny-assets "$rounds" | tee "$work/direct.log"
-grep "^server statistics" "$work/direct.log" > "$work/server_statistics.txt" || true
+if [[ "${SKIP_DIRECT:-0}" == "1" ]]; then
+  echo "== SKIP_DIRECT=1: (a) not measured"
+else
+  echo "== (a) embedded model server over gRPC, oldest sequence batching on and off ($rounds rounds)"
+  load direct "$work/direct_1.json" bench/inference/target/tiny-assets "$rounds" | tee "$work/direct.log"
+  grep "^server statistics" "$work/direct.log" > "$work/server_statistics.txt" || true
+fi
 
 if [[ "${SKIP_SERVICE:-0}" == "1" ]]; then
   echo "SKIP_SERVICE=1: the service and gateway were not measured" > "$work/skipped.txt"
 else
   echo "== (b, c) platform up (port offset $offset)"
-  platform_dir="$work/platform"
+  # kept between runs: the service makes its built-in tiny models once per data directory
+  platform_dir="bench/results/tmp/inference-platform"
   ./platform up --data-dir "$platform_dir" --port-offset "$offset" > "$work/platform.log" 2>&1 &
   platform_pid=$!
   stop_platform() {
@@ -66,6 +72,16 @@ else
     if ! kill -0 "$platform_pid" 2> /dev/null; then break; fi
     sleep 2
   done
+  # the built-in models become servable on a background thread after start-up (made on the first start)
+  state=""
+  if [[ "$ready" == "1" ]]; then
+    for _ in $(seq 1 $(( ${MODEL_WAIT:-600} / 5 ))); do
+      state=$(curl -s "$service/api/v1/inference/models/$model" | sed -n 's/.*"state":"\([A-Z]*\)".*/\1/p' || true)
+      if [[ "$state" == "READY" || "$state" == "FAILED" ]] || ! kill -0 "$platform_pid" 2> /dev/null; then break; fi
+      sleep 5
+    done
+    echo "== $model is ${state:-unknown} in the inference service"
+  fi
   probe='{"model":"'"$model"'","prompt":"12+7=","maxTokens":4,"strategy":{"name":"greedy"}}'
   status=$(curl -s -o "$work/probe.json" -w '%{http_code}' -H 'Content-Type: application/json' -d "$probe" \
     "$service/api/v1/inference/generate" || echo 000)

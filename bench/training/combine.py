@@ -24,7 +24,7 @@ def rounds(pattern, field="entries"):
     return out
 
 
-def main(work, out_file, command, threads):
+def main(work, out_file, command, threads, rounds_run="2"):
     ours = rounds(os.path.join(work, "ours_*.json"))
     torch = rounds(os.path.join(work, "baselines_*.json"))
     meta = torch.pop("_meta", {})
@@ -51,9 +51,12 @@ def main(work, out_file, command, threads):
            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%MZ"), "command": command,
            "results": results,
            "notes": {"threads": f"{threads} intra-op thread(s) on both sides (PyTorch reported "
-                                f"{meta.get('torch_threads', '?')} via torch.get_num_threads())",
+                                f"{meta.get('torch_threads', '?')} via torch.get_num_threads()); ours: DJL intra-op "
+                                f"{threads}, inter-op 1, common ForkJoinPool parallelism {int(threads) - 1} (+ caller) "
+                                "for libs/divergence's row-parallel kernels",
+                     "timing": "5 s warm-up on both sides, then best of 5 windows of >= 0.6 s",
                      "cpu_time": "least process CPU ms per step of any window (the JVM's JIT and GC threads included), best "
-                                 "round; cpu_speedup = baseline / ours: the comparison a loaded machine disturbs least", "rounds": "2, alternating ours / PyTorch",
+                                 "round; cpu_speedup = baseline / ours: the comparison a loaded machine disturbs least", "rounds": f"{rounds_run}, alternating ours / PyTorch",
                      "load_average_before": load["before"], "load_average_after": load["after"],
                      "shapes": "batch 8 x 64 tokens (f-DPO: 8 chosen + 8 rejected x 64, answer = last 16 tokens)",
                      "paths": "ours: the trainers' code paths (distillation: hidden states, KL chunked through the heads "
@@ -71,4 +74,4 @@ def main(work, out_file, command, threads):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    main(*sys.argv[1:6])

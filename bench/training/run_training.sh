@@ -3,7 +3,8 @@
 # Tokens/s of services/training's distillation step (token-level KL, tiny-lm -> tiny-lm-student) and
 # f-DPO step (tiny-lm policy, cached reference log-probs), beside the same steps in PyTorch CPU
 # (bench/training/training_baseline.py, Debian python3-torch), alternating, in this run.
-# Environment: BENCH_THREADS intra-op threads on both sides (default 1, as bench/run.sh model); PYTHON.
+# Environment: BENCH_THREADS intra-op threads on both sides (default 1, as bench/run.sh model); ROUNDS
+# interleaved rounds (default 2); PYTHON.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -14,6 +15,7 @@ fi
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 PYTHON="${PYTHON:-/usr/bin/python3}"
 threads="${BENCH_THREADS:-1}"
+rounds="${ROUNDS:-2}"
 work="bench/results/tmp/training"
 rm -rf "$work"
 mkdir -p "$work" bench/results
@@ -25,11 +27,14 @@ build=(-q -pl services/training test-compile dependency:build-classpath "-Dmdep.
 classpath="services/training/target/test-classes:services/training/target/classes:$(cat "$work/classpath.txt")"
 
 cut -d' ' -f1-3 /proc/loadavg > "$work/load_before.txt"
-for round in 1 2; do
+for round in $(seq 1 "$rounds"); do
   echo "== round $round: services/training on DJL ($threads threads)"
-  # the Vector API is an incubator module: libs/divergence's SIMD loss kernels need the flag
+  # the Vector API is an incubator module: libs/divergence's SIMD loss kernels need the flag; the
+  # common pool's parallelism (threads - 1, the caller works too) keeps its row-parallel loss kernels
+  # to the same thread count as libtorch and PyTorch
   OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" "$JAVA" --add-modules=jdk.incubator.vector \
     -Dai.djl.pytorch.num_threads="$threads" -Dai.djl.pytorch.num_interop_threads=1 \
+    -Djava.util.concurrent.ForkJoinPool.common.parallelism="$((threads - 1))" \
     -cp "$classpath" dev.divergence.training.bench.TrainingStepBenchmark \
     "$work" "services/training/target/djl-cache" "$round" 2>&1 | grep -vE "^\[main\] (INFO|WARN)|^WARNING|LegacyTypeDispatch"
   echo "== round $round: PyTorch CPU baseline ($PYTHON, $threads threads)"
@@ -38,4 +43,4 @@ done
 cut -d' ' -f1-3 /proc/loadavg > "$work/load_after.txt"
 
 echo "== results"
-"$PYTHON" bench/training/combine.py "$work" bench/results/training.json "bench/run.sh training" "$threads"
+"$PYTHON" bench/training/combine.py "$work" bench/results/training.json "bench/run.sh training" "$threads" "$rounds"

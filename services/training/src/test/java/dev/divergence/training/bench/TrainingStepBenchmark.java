@@ -39,7 +39,7 @@ import java.util.SplittableRandom;
  *   <li>fdpo_tiny: tiny-lm policy forward on 8 chosen + 8 rejected sequences of 64 tokens (answer =
  *       last 16 tokens), cached reference log-probs, f-DPO (reverse KL) loss, backward, clip, AdamW.</li>
  * </ul>
- * Tokens/s = tokens of the batch (8 x 64, resp. 16 x 64) per step. Timing: >= 1 s of warm-up, 5 windows of
+ * Tokens/s = tokens of the batch (8 x 64, resp. 16 x 64) per step. Timing: >= 5 s of warm-up, 5 windows of
  * at least 0.6 s, the best window (the machine is shared; the best window is the least disturbed), and
  * the least process CPU time per step of any window.
  * usage: TrainingStepBenchmark OUT_DIR DJL_CACHE TAG
@@ -49,6 +49,8 @@ public final class TrainingStepBenchmark {
   static final int BATCH = 8;
   static final int SEQ = 64;
   static final int ANSWER = 16;
+  /** Warm-up before the windows (both sides): C2 keeps compiling the step's Java code (the Vector API loss kernels included) for ~5 s. */
+  static final long WARM_UP_NANOS = 5_000_000_000L;
 
   public static void main(String[] args) throws IOException {
     Path out = Path.of(args[0]);
@@ -149,14 +151,14 @@ public final class TrainingStepBenchmark {
   }
 
   /**
-   * Steps per second: best of 5 windows of >= 0.6 s and >= 2 steps, after >= 1 s of warm-up (as
-   * bench/model); also the least process CPU milliseconds per step of any window (JIT and GC
+   * Steps per second: best of 5 windows of >= 0.6 s and >= 2 steps, after {@link #WARM_UP_NANOS} of
+   * warm-up; also the least process CPU milliseconds per step of any window (JIT and GC
    * threads included), which a loaded machine disturbs less than wall time.
    */
   static double[] throughput(Runnable step) {
     long warmStart = System.nanoTime();
     int warm = 0;
-    while (warm < 2 || System.nanoTime() - warmStart < 1_000_000_000L) {
+    while (warm < 2 || System.nanoTime() - warmStart < WARM_UP_NANOS) {
       step.run();
       warm++;
     }

@@ -94,6 +94,8 @@ public final class JobExecution implements TrainingRun {
       var model = lifecycle.succeed(job, outputName(), outcome.modelDir(), lineage(), outcome.finalMetrics());
       log.info("job {} succeeded, model {}", job.id(), model.reference());
       checkpoints.deleteAll();
+      // the job's shared files (a teacher-logit cache) served its attempts; the job is done
+      deleteQuietly(jobDir());
     } catch (JobCancelledException e) {
       if (ownershipLost) {
         log.warn("job {} was taken over by another worker; this attempt stops", job.id());

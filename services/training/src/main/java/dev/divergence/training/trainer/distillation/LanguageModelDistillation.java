@@ -29,6 +29,8 @@ import dev.divergence.training.trainer.data.TextExample;
 import dev.divergence.training.trainer.data.TrainingData;
 import dev.divergence.training.trainer.loss.DistillationLoss;
 import dev.divergence.training.trainer.loss.DistillationLosses;
+import dev.divergence.training.trainer.loss.DivergenceLogitsLoss;
+import dev.divergence.math.divergence.DivergenceRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -86,7 +88,7 @@ final class LanguageModelDistillation {
       List<TextExample> train = data.train();
       try (TeacherLogitCache cache = cached ? cache(run, root, teacherDir, encoding, data, context) : null) {
         CachedTeacher cachedTeacher = cache == null ? null : new CachedTeacher(cache, train.size(), method.temperature());
-        Map<String, Double> before = evaluate(teacher, cachedTeacher, student, encoding, data.heldOut(), context);
+        Map<String, Double> before = evaluate(teacher, cachedTeacher, student, encoding, data.heldOut(), context, run.lossChunkRows());
         int batchSize = budget.batchSize();
         Map<String, Double> last = loop.run(optimisation, (step, seen) -> {
           double lossSum = 0;
@@ -141,7 +143,7 @@ final class LanguageModelDistillation {
           student.save(d);
           ModelFolders.copyTokenizer(studentBase, d);
         }), train.size(), "tokens");
-        Map<String, Double> after = evaluate(teacher, cachedTeacher, student, encoding, data.heldOut(), context);
+        Map<String, Double> after = evaluate(teacher, cachedTeacher, student, encoding, data.heldOut(), context, run.lossChunkRows());
         Path out = run.workDir().resolve("model");
         ModelFolders.save(out, d -> {
           student.save(d);
@@ -223,7 +225,7 @@ final class LanguageModelDistillation {
    * the KL on the cache's k+1 bins at the cache's temperature ({@code eval/divergence/kl_topk}).
    */
   static Map<String, Double> evaluate(LlamaModel teacher, CachedTeacher cachedTeacher, LlamaModel student, LmEncoding encoding,
-      List<TextExample> heldOut, int context) {
+      List<TextExample> heldOut, int context, int chunkRows) {
     List<long[]> sequences = new ArrayList<>();
     int[] starts = new int[heldOut.size()];
     for (int i = 0; i < heldOut.size(); i++) {
@@ -234,16 +236,18 @@ final class LanguageModelDistillation {
     try (NDManager m = student.parameters().manager().newSubManager()) {
       NDArray ids = batch.idsArray(m);
       NDArray mask = batch.maskArray(m);
-      NDArray s = batch.predictionRows(student.forward(ids, mask));
-      Map<String, Double> out = new LinkedHashMap<>();
-      if (cachedTeacher != null) {
-        out.put("eval/divergence/kl_topk",
-            DistillationMetrics.topKKl(cachedTeacher.forHeldOut(batch), s, batch.targetMask(), cachedTeacher.temperature()));
-      } else {
-        NDArray t = batch.predictionRows(teacher.forward(ids, mask));
-        out.put("eval/divergence/kl", DistillationMetrics.commonKl(t, s, batch.targetMask()));
-      }
-      return out;
+      // chunked like the training loss (no [rows, V] logits), no gradient recorded
+      double temperature = cachedTeacher == null ? 1.0 : cachedTeacher.temperature();
+      DistillationLoss kl = new DivergenceLogitsLoss("kl", DivergenceRegistry.create("kl"), temperature, 0);
+      ChunkedDistillation.Teacher target = cachedTeacher != null
+          ? new ChunkedDistillation.Teacher.Cached(cachedTeacher.forHeldOut(batch), temperature)
+          : new ChunkedDistillation.Teacher.Live(batch.predictionRows(teacher.hiddenStates(ids, mask)).stopGradient(),
+              ChunkedDistillation.headWeight(teacher));
+      Map<String, Double> metrics = new LinkedHashMap<>();
+      ChunkedDistillation.loss(kl, batch.predictionRows(student.hiddenStates(ids, mask)).stopGradient(),
+          ChunkedDistillation.headWeight(student).stopGradient(), target, batch, chunkRows, metrics);
+      String metric = cachedTeacher == null ? "divergence/kl" : "divergence/kl_topk";
+      return new LinkedHashMap<>(Map.of("eval/" + metric, metrics.get(metric)));
     }
   }
 }

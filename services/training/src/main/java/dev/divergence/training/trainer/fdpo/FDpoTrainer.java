@@ -20,7 +20,9 @@ import dev.divergence.training.trainer.common.StepRandom;
 import dev.divergence.training.trainer.common.TrainingLoop;
 import dev.divergence.training.trainer.data.LmEncoding;
 import dev.divergence.training.trainer.data.PreferenceExample;
+import dev.divergence.training.trainer.data.SequenceBatch;
 import dev.divergence.training.trainer.data.TrainingData;
+import dev.divergence.training.trainer.loss.ChunkedHeadLoss;
 import dev.divergence.training.trainer.loss.FDivergence;
 import dev.divergence.training.trainer.loss.FDpoLoss;
 import java.nio.file.Path;
@@ -78,6 +80,22 @@ public class FDpoTrainer implements Trainer {
             double[][] referenceScores = cache.get(train, rows, m);
             NDArray referenceChosen = m.create(floats(referenceScores[0]));
             NDArray referenceRejected = m.create(floats(referenceScores[1]));
+            SequenceBatch sequences = batch.sequences();
+            int vocab = policy.config().vocabSize();
+            // more rows than one chunk holds: the chunked loss, never [2B*(T-1), V] logits at once
+            if ((long) sequences.batch() * (sequences.length() - 1) > ChunkedHeadLoss.chunkRows(run.lossChunkRows(), vocab)) {
+              lossSum += optimisation.backward(() -> {
+                NDArray hidden = sequences.predictionRows(policy.hiddenStates(sequences.idsArray(m), sequences.maskArray(m)));
+                ChunkedPreferenceLoss.Result result = ChunkedPreferenceLoss.compute(loss, hidden, ChunkedHeadLoss.headWeight(policy),
+                    sequences, pairs, referenceScores[0], referenceScores[1], run.lossChunkRows());
+                metrics.putAll(result.constants().metrics());
+                metrics.putAll(sequenceMetrics(m.create(result.policyChosen()), m.create(result.policyRejected()), referenceScores));
+                metrics.put("entropy", result.entropy());
+                return result.loss();
+              });
+              tokens += sequences.realTokens();
+              continue;
+            }
             lossSum += optimisation.backward(() -> {
               PreferenceBatch.Scores scores = batch.score(policy, m);
               NDArray chosen = scores.logProbs().get("0:" + pairs);

@@ -59,6 +59,16 @@ public enum FDivergence {
     };
   }
 
+  /** d f'(u) / d r, with the same exponent cap as {@link #derivative(NDArray, double)} (0 where it is capped). */
+  public double secondDerivative(double r, double alpha) {
+    return switch (this) {
+      case REVERSE_KL -> 1;
+      case FORWARD_KL -> -r < EXP_CAP ? Math.exp(-r) : 0;
+      case JS -> r >= 0 ? Math.exp(-r) / (1 + Math.exp(-r)) : 1 / (1 + Math.exp(r));
+      case ALPHA -> -alpha * r < EXP_CAP ? Math.exp(-alpha * r) : 0;
+    };
+  }
+
   /** log sigma(x) = min(x, 0) - log(1 + exp(-|x|)), stable for large |x|. */
   static NDArray logSigmoid(NDArray x) {
     return x.minimum(0f).sub(x.abs().neg().exp().add(1f).log());

@@ -71,6 +71,30 @@ public final class FDpoLoss {
     return new Result(loss, metrics);
   }
 
+  /**
+   * dLoss/d(policy sequence log-prob) of {@link #compute} in closed form, chosen then rejected
+   * ([2B]): dL/dh = beta (sigma(beta h) - (1 - ls)) / B and dh/dr = +-f''(r). For losses computed
+   * chunk by chunk, where the sequence log-probs are known before the gradient pass.
+   */
+  public double[] sequenceGradient(double[] policyChosen, double[] policyRejected, double[] referenceChosen,
+      double[] referenceRejected) {
+    int pairs = policyChosen.length;
+    double[] out = new double[2 * pairs];
+    for (int i = 0; i < pairs; i++) {
+      double rw = policyChosen[i] - referenceChosen[i];
+      double rl = policyRejected[i] - referenceRejected[i];
+      double h = divergence.derivative(rw, alpha) - divergence.derivative(rl, alpha);
+      double dh = beta * (sigmoid(beta * h) - (1 - labelSmoothing)) / pairs;
+      out[i] = dh * divergence.secondDerivative(rw, alpha);
+      out[pairs + i] = -dh * divergence.secondDerivative(rl, alpha);
+    }
+    return out;
+  }
+
+  private static double sigmoid(double x) {
+    return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+  }
+
   private static void addRewards(Map<String, Double> metrics, String prefix, double[] chosen, double[] rejected, double beta) {
     double c = 0;
     double r = 0;

@@ -77,4 +77,21 @@ class FDpoTrainerTest {
     assertThat(second.steps).containsExactly(5L, 6L, 7L, 8L);
     assertThat(Weights.maxAbsDifference(whole.modelDir(), resumed.modelDir())).isLessThan(1e-4);
   }
+
+  /** Batches larger than one loss chunk take the chunked loss: the same trajectory as the unchunked one. */
+  @Test
+  void chunkedLossFollowsTheUnchunkedTrajectory(@TempDir Path dir) throws Exception {
+    RegisteredDataset data = smallPreferences(dir);
+    TestRun whole = new TestRun(spec("kl", null, 5, 100), dir.resolve("whole"), data);
+    trainer.train(whole);
+    TestRun chunked = new TestRun(spec("kl", null, 5, 100), dir.resolve("chunked"), data).lossChunkRows(16);
+    trainer.train(chunked);
+    for (int i = 0; i < whole.reported.size(); i++) {
+      for (String metric : new String[] {"loss", "rewards/margins", "entropy", "grad_norm"}) {
+        assertThat(chunked.reported.get(i).get(metric)).as("%s at step %d", metric, i + 1)
+            .isCloseTo(whole.reported.get(i).get(metric), within(1e-4));
+      }
+    }
+    assertThat(whole.reported.getFirst().get("loss")).isNotEqualTo(whole.reported.getLast().get("loss"));
+  }
 }

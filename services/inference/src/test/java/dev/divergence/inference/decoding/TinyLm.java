@@ -31,9 +31,14 @@ public final class TinyLm implements AutoCloseable {
     }
 
     public static TinyLm load() {
+        return load(DATA, BUDGET);
+    }
+
+    /** The tiny LM trained with {@code budget} into {@code data} (a folder per budget: the first build decides). */
+    public static TinyLm load(Path data, TinyAssets.Budget budget) {
         DjlRuntime.configure(Path.of("target/djl-cache"));
         NDManager manager = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE);
-        Path dir = new TinyAssets(DATA, BUDGET).ensure(manager, TinyAssets.TINY_LM);
+        Path dir = new TinyAssets(data, budget).ensure(manager, TinyAssets.TINY_LM);
         return new TinyLm(manager, dir, LlamaModel.load(manager, dir));
     }
 

@@ -86,6 +86,10 @@ public final class JobMessages {
       if (d.topK() != null) {
         b.setTopK(d.topK());
       }
+      if (d.teacherCache() != null) {
+        b.setTeacherCache(dev.divergence.proto.training.v1.TeacherCache.newBuilder()
+            .setTopK(d.teacherCache().topK() == null ? 0 : d.teacherCache().topK()));
+      }
       proto.setDistillation(b);
     }
     if (spec.fDpo() != null) {
@@ -119,7 +123,8 @@ public final class JobMessages {
         var d = proto.getDistillation();
         distillation = new dev.divergence.training.job.DistillationSpec(emptyToNull(d.getTeacherModel()),
             d.hasDivergence() ? fromProto(d.getDivergence()) : null, zeroToNull(d.getTemperature()),
-            d.getCeWeight(), d.getOnPolicyFraction(), d.getSequenceLevel(), d.getTopK(), null);
+            d.getCeWeight(), d.getOnPolicyFraction(), d.getSequenceLevel(), d.getTopK(),
+            d.hasTeacherCache() ? new dev.divergence.training.job.TeacherCacheSpec(d.getTeacherCache().getTopK()) : null);
       }
       case F_DPO -> {
         var f = proto.getFDpo();

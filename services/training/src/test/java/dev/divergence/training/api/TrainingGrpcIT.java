@@ -7,6 +7,8 @@ import dev.divergence.platform.errors.GrpcStatusMapper;
 import dev.divergence.platform.grpc.GrpcServerLifecycle;
 import dev.divergence.platform.test.EmbeddedInfrastructure;
 import dev.divergence.proto.training.v1.Budget;
+import dev.divergence.proto.training.v1.CancelJobRequest;
+import dev.divergence.proto.training.v1.DistillationSpec;
 import dev.divergence.proto.training.v1.DivergenceChoice;
 import dev.divergence.proto.training.v1.FDpoSpec;
 import dev.divergence.proto.training.v1.GetJobRequest;
@@ -14,6 +16,7 @@ import dev.divergence.proto.training.v1.Job;
 import dev.divergence.proto.training.v1.JobSpec;
 import dev.divergence.proto.training.v1.JobState;
 import dev.divergence.proto.training.v1.SubmitJobRequest;
+import dev.divergence.proto.training.v1.TeacherCache;
 import dev.divergence.proto.training.v1.TrainingServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -84,6 +87,25 @@ class TrainingGrpcIT {
     assertThatThrownBy(() -> training.submitJob(SubmitJobRequest.newBuilder().build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             error -> assertThat(error.getStatus().getDescription()).contains("spec"));
+  }
+
+  @Test
+  void teacherCacheTravelsOverGrpcAndItsTopKIsValidated() {
+    JobSpec.Builder cached = JobSpec.newBuilder().setAlgorithm("distillation").setModel("tiny-lm-student").setDataset("arithmetic")
+        .setBudget(Budget.newBuilder().setMaxSteps(20))
+        .setDistillation(DistillationSpec.newBuilder().setTeacherModel("tiny-lm")
+            .setDivergence(DivergenceChoice.newBuilder().setName("kl"))
+            .setTeacherCache(TeacherCache.newBuilder().setTopK(16)));
+    Job job = training.submitJob(SubmitJobRequest.newBuilder().setSpec(cached).build());
+    assertThat(job.getSpec().getDistillation().getTeacherCache().getTopK()).isEqualTo(16);
+    training.cancelJob(CancelJobRequest.newBuilder().setJobId(job.getJobId()).build());
+
+    cached.getDistillationBuilder().setTeacherCache(TeacherCache.newBuilder().setTopK(0));
+    assertThatThrownBy(() -> training.submitJob(SubmitJobRequest.newBuilder().setSpec(cached).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, error -> {
+          assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(error.getTrailers().get(GrpcStatusMapper.INVALID_FIELDS)).isEqualTo("spec.distillation.teacherCache.topK");
+        });
   }
 
   @Test

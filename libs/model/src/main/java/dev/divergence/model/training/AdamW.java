@@ -109,6 +109,20 @@ public final class AdamW {
      * (1 for none; the clipping factor otherwise); the gradients are zero afterwards.
      */
     public void update(double learningRate, double gradientScale) {
+        // libtorch's grad mode is per thread and on by default: DJL switches it off only on the
+        // thread that started the engine, so a worker thread would refuse the in-place updates
+        // of leaf parameters below ("a leaf Variable that requires grad is being used in an
+        // in-place operation") - torch.optim runs its step under no_grad for the same reason
+        boolean recording = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            applyUpdate(learningRate, gradientScale);
+        } finally {
+            JniUtils.setGradMode(recording);
+        }
+    }
+
+    private void applyUpdate(double learningRate, double gradientScale) {
         updates++;
         double correction1 = 1 - Math.pow(beta1, updates);
         double correction2Sqrt = Math.sqrt(1 - Math.pow(beta2, updates));

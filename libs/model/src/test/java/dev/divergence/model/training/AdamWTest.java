@@ -121,6 +121,32 @@ class AdamWTest {
         }
     }
 
+    @Test
+    void updatesOnAThreadWhereLibtorchRecordsGradients() throws Exception {
+        // a fresh thread: libtorch's per-thread grad mode is on there (DJL turns it off only on
+        // the thread that loaded the engine), as on the services' worker and loader threads
+        try (NDManager mm = manager.newSubManager(); Parameters p = new Parameters(mm)) {
+            p.put("p", mm.create(new float[] {0.5f, -0.25f}));
+            p.requireGradients();
+            AdamW adamW = AdamW.torchDefaults(p, 0.01);
+            NDArray direction = mm.create(new float[] {1f, -2f});
+            float[] before = p.get("p").toFloatArray();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread worker = Thread.ofPlatform().start(() -> {
+                try {
+                    ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+                    step(p, adamW, direction);
+                    assertThat(ai.djl.pytorch.jni.JniUtils.isGradMode()).as("grad mode restored").isTrue();
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            worker.join();
+            assertThat(failure.get()).isNull();
+            assertThat(p.get("p").toFloatArray()).isNotEqualTo(before);
+        }
+    }
+
     private static void step(Parameters params, AdamW adamW, NDArray direction) {
         try (ai.djl.training.GradientCollector c = ai.djl.engine.Engine.getEngine("PyTorch").newGradientCollector()) {
             c.backward(params.get("p").mul(direction).sum());

@@ -88,8 +88,10 @@ class FDpoTrainerTest {
     trainer.train(chunked);
     for (int i = 0; i < whole.reported.size(); i++) {
       for (String metric : new String[] {"loss", "rewards/margins", "entropy", "grad_norm"}) {
+        double expected = whole.reported.get(i).get(metric);
+        // float32 sums in another order: agreement relative to the size (grad norms reach ~350)
         assertThat(chunked.reported.get(i).get(metric)).as("%s at step %d", metric, i + 1)
-            .isCloseTo(whole.reported.get(i).get(metric), within(1e-4));
+            .isCloseTo(expected, within(1e-4 * Math.max(1, Math.abs(expected))));
       }
     }
     assertThat(whole.reported.getFirst().get("loss")).isNotEqualTo(whole.reported.getLast().get("loss"));

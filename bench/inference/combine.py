@@ -118,8 +118,8 @@ def main():
         "command": command,
         "results": results,
         "notes": {
-            "workload": "tiny-lm (byte-level Llama, 2 layers, hidden 64), 8 fixed prompts, greedy, 32 generated tokens per "
-                        "generation; closed loop: concurrency clients each run generations back to back "
+            "workload": "tiny-lm (byte-level Llama, 2 layers, hidden 64), 8 fixed prompts, greedy, exactly 32 generated tokens per "
+                        "generation (end-of-sequence ignored on every path: the service is asked with ignoreEos, so each path generates the same tokens); closed loop: concurrency clients each run generations back to back "
                         "(24 per client at c=1, 8 at c=8, 4 at c=32) after a warm-up",
             "direct": "bench/inference InferenceBenchmark in one JVM: the embedded model server and TritonClient over a "
                       "loopback gRPC socket, the inference service's decode loop (prompt with sequence_start, then one "

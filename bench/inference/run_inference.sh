@@ -53,6 +53,10 @@ fi
 if [[ "${SKIP_SERVICE:-0}" == "1" ]]; then
   echo "SKIP_SERVICE=1: the service and gateway were not measured" > "$work/skipped.txt"
 else
+  # ./platform up builds only what is missing: rebuild the jars, so the current code is measured
+  echo "== (b, c) building the services and the gateway"
+  ./mvnw -q -o -pl gateway,services/training,services/inference,services/evaluation,services/merging,ops/local -am install -DskipTests \
+    || ./mvnw -q -pl gateway,services/training,services/inference,services/evaluation,services/merging,ops/local -am install -DskipTests
   echo "== (b, c) platform up (port offset $offset)"
   # kept between runs: the service makes its built-in tiny models once per data directory
   platform_dir="bench/results/tmp/inference-platform"

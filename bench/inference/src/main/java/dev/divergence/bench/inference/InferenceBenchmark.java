@@ -26,7 +26,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * Greedy generation of {@value #MAX_TOKENS} tokens from fixed prompts with the tiny LM, at
+ * Greedy generation of exactly {@value #MAX_TOKENS} tokens (end-of-sequence ignored on every path) from fixed prompts with the tiny LM, at
  * concurrency 1, 8 and 32, against one of:
  * <ul>
  *   <li>{@code direct}: an embedded model server in this JVM, over gRPC with {@link TritonClient}
@@ -142,15 +142,28 @@ public final class InferenceBenchmark {
         return summary.toString();
     }
 
-    /** The inference service's decode loop: greedy, exactly MAX_TOKENS tokens (no early stop). */
+    /**
+     * The inference service's decode loop for greedy generation, request for request, with a
+     * fixed length (as LLM load tests do: the service is asked with ignoreEos): the prompt with
+     * the start flag, then each chosen token; after MAX_TOKENS tokens the last one is sent once
+     * more with the end flag (Triton ends a sequence only on a request with input), as the
+     * service does.
+     */
     private static int decode(TritonClient client, String model, String sequence, long[] prompt) {
-        long[] next = prompt;
-        for (int step = 0; step < MAX_TOKENS; step++) {
-            float[] logits = client.infer(InferRequest.to(model).sequence(sequence, step == 0, step == MAX_TOKENS - 1)
-                    .input("input_ids", Tensor.int64(new long[] {1, next.length}, next)).output("logits")).output("logits").toFloats();
-            next = new long[] {argmax(logits)};
+        float[] logits = step(client, model, sequence, prompt, true, false);
+        for (int generated = 1; ; generated++) {
+            long token = argmax(logits);
+            boolean last = generated == MAX_TOKENS;
+            logits = step(client, model, sequence, new long[] {token}, false, last);
+            if (last) {
+                return generated;
+            }
         }
-        return MAX_TOKENS;
+    }
+
+    private static float[] step(TritonClient client, String model, String sequence, long[] ids, boolean start, boolean end) {
+        return client.infer(InferRequest.to(model).sequence(sequence, start, end)
+                .input("input_ids", Tensor.int64(new long[] {1, ids.length}, ids)).output("logits")).output("logits").toFloats();
     }
 
     private static List<LoadRun.Outcome> http(String base, String label, int rounds, String model) throws Exception {
@@ -159,7 +172,7 @@ public final class InferenceBenchmark {
         URI uri = URI.create(base + "/api/v1/inference/generate");
         LoadRun.Generation generation = (c, i) -> {
             String body = json.writeValueAsString(java.util.Map.of("model", model, "prompt", PROMPTS.get((c + i) % PROMPTS.size()),
-                    "maxTokens", MAX_TOKENS, "strategy", java.util.Map.of("name", "greedy")));
+                    "maxTokens", MAX_TOKENS, "ignoreEos", true, "strategy", java.util.Map.of("name", "greedy")));
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(120))
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofString());

@@ -2,6 +2,10 @@ package dev.divergence.inference.decoding;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The decoding loop shared by every strategy and API: open one stream per strategy prompt,
@@ -10,6 +14,8 @@ import java.util.List;
  * or failed.
  */
 public final class Decoder {
+
+    private static final ExecutorService STEPS = Executors.newVirtualThreadPerTaskExecutor();
 
     private Decoder() {
     }
@@ -74,12 +80,52 @@ public final class Decoder {
                 reason = FinishReason.CANCELLED;
                 break;
             }
-            for (int s = 0; s < streams.size(); s++) {
-                logits[s] = streams.get(s).step(pick.token());
-            }
+            stepAll(streams, pick.token(), logits);
             fed++;
         }
         return new DecodingOutcome(List.copyOf(out), text.text(), reason, plan.streamPrompts().get(0).length);
+    }
+
+    /**
+     * Feeds the token to every stream, the streams of a contrastive strategy at the same time: a
+     * backend that batches the steps of different sequences (Triton's oldest strategy) then runs
+     * them as one forward, instead of holding the first for its queue delay while the second
+     * cannot be sent yet.
+     */
+    static void stepAll(List<LogitsStream> streams, long token, float[][] logits) {
+        if (streams.size() == 1) {
+            logits[0] = streams.get(0).step(token);
+            return;
+        }
+        List<Future<float[]>> others = new ArrayList<>();
+        for (LogitsStream stream : streams.subList(1, streams.size())) {
+            others.add(STEPS.submit(() -> stream.step(token)));
+        }
+        RuntimeException failure = null;
+        try {
+            logits[0] = streams.get(0).step(token);
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        for (int s = 1; s < streams.size(); s++) {
+            try {
+                logits[s] = others.get(s - 1).get();
+            } catch (ExecutionException e) {
+                RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                if (failure == null) {
+                    failure = cause;
+                } else if (failure != cause) {
+                    failure.addSuppressed(cause);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                others.forEach(f -> f.cancel(true));
+                throw new IllegalStateException("interrupted while stepping the decoding streams", e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     /** Whether a stop text appears in {@code text} ending after {@code before} (a new match). */

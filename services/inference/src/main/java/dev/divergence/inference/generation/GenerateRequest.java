@@ -18,7 +18,9 @@ public record GenerateRequest(
         @Schema(description = "in (0, 1]: keep the smallest set reaching this probability when sampling; default 1") Double topP,
         @Schema(description = "seed of the sampler; the same request and seed give the same tokens; default 0") Long seed,
         @Schema(description = "generation ends once the output contains one of these texts (kept in the output)") List<String> stop,
-        @Schema(description = "report per-step alpha (cad/adacad), entropy and confident (uscd)") Boolean diagnostics) {
+        @Schema(description = "report per-step alpha (cad/adacad), entropy and confident (uscd)") Boolean diagnostics,
+        @Schema(description = "keep generating after the end-of-sequence token (fixed-length output, e.g. for load tests); default false")
+        Boolean ignoreEos) {
 
     /**
      * @param name greedy, sample, cad, adacad or uscd

@@ -22,7 +22,8 @@ final class GenerationMessages {
         return new GenerateRequest(request.getModel(), request.getPrompt(), request.getContext(), request.getLamePrompt(), strategy,
                 request.hasMaxTokens() ? request.getMaxTokens() : null, request.hasTemperature() ? request.getTemperature() : null,
                 request.hasTopK() ? request.getTopK() : null, request.hasTopP() ? request.getTopP() : null,
-                request.hasSeed() ? request.getSeed() : null, List.copyOf(request.getStopList()), request.getDiagnostics());
+                request.hasSeed() ? request.getSeed() : null, List.copyOf(request.getStopList()), request.getDiagnostics(),
+                request.getIgnoreEos());
     }
 
     static dev.divergence.proto.inference.v1.GenerateResponse toProto(GenerateResponse response) {

@@ -79,7 +79,8 @@ public class GenerationPlanner {
         if (tokens.prompt().length == 0) {
             throw new InvalidArgumentException("prompt", "encodes to no tokens");
         }
-        Set<Long> stopTokens = tokenizer.eosTokenId().isPresent() ? Set.of(tokenizer.eosTokenId().getAsLong()) : Set.of();
+        Set<Long> stopTokens = tokenizer.eosTokenId().isPresent() && !Boolean.TRUE.equals(request.ignoreEos())
+                ? Set.of(tokenizer.eosTokenId().getAsLong()) : Set.of();
         DecodingPlan plan = DecodingPlan.of(strategy, tokens, sampling, new StopRules(maxTokens, stopTokens, stop, model.contextLength()),
                 Boolean.TRUE.equals(request.diagnostics()), tokenizer);
         if (plan.longestPrompt() > model.contextLength()) {

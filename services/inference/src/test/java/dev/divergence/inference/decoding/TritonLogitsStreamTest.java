@@ -31,6 +31,8 @@ class TritonLogitsStreamTest {
 
     private static final String MODEL = "tiny-lm";
     private static final String ENTRY = TritonNames.decoding(MODEL);
+    /** The entry the service writes: steps of different sequences batched (Triton's oldest strategy). */
+    private static final String BATCHING_ENTRY = TritonNames.decoding("tiny-lm-batching");
 
     private TinyLm lm;
     private ModelServer server;
@@ -44,7 +46,9 @@ class TritonLogitsStreamTest {
         // a long idle time, so that only the end flag can be what frees a sequence here
         new RepositoryWriter(repository).write(RepositoryWriter.languageModelConfig(ENTRY, lm.dir, 4).toBuilder()
                 .setSequenceBatching(ModelSequenceBatching.newBuilder().setMaxSequenceIdleMicroseconds(600_000_000L)).build(), 1, lm.dir);
-        server = ModelServer.start(repository, "127.0.0.1", 0, List.of(ENTRY));
+        new RepositoryWriter(repository).write(RepositoryWriter.decodingConfig(RepositoryWriter.languageModelConfig("tiny-lm-batching", lm.dir, 4),
+                BATCHING_ENTRY), 1, lm.dir);
+        server = ModelServer.start(repository, "127.0.0.1", 0, List.of(ENTRY, BATCHING_ENTRY));
         client = TritonClient.connect("127.0.0.1:" + server.port(), ClientOptions.defaults().withDeadline(Duration.ofSeconds(20)));
     }
 
@@ -94,6 +98,26 @@ class TritonLogitsStreamTest {
             assertThat(remote.tokens().get(i).diagnostics().alpha()).isCloseTo(local.tokens().get(i).diagnostics().alpha(), within(1e-5));
         }
         assertThat(activeSequences()).isZero();
+    }
+
+    @Test
+    void theTwoStreamsOfCadStepTogetherInOneBatchOnABatchingEntry() {
+        PromptTokens tokens = new PromptTokens(lm.bos(), lm.tokenizer.encode("Ada likes "), lm.tokenizer.encode("Ada likes soup. "), null);
+        DecodingPlan plan = DecodingPlan.of(ContextContrast.cad(0.5), tokens, GenerationConfig.greedy(0),
+                new StopRules(12, Set.of(), List.of(), 128), false, lm.tokenizer);
+
+        DecodingOutcome remote = Decoder.decode(plan, TritonLogitsStream.on(client, BATCHING_ENTRY), TokenListener.NONE, new Cancellation());
+        DecodingOutcome local = Decoder.decode(plan, lm.sessions(), TokenListener.NONE, new Cancellation());
+
+        assertThat(remote.tokenIds()).containsExactly(local.tokenIds());
+        // sent one after the other, the second stream's step could never share the first's batch
+        // (it is sent only once the first is answered); sent at once, the server pairs them
+        // (every time unless a step arrives after the 2 ms queue delay on a busy machine)
+        var statistics = client.statistics(BATCHING_ENTRY, "").getModelStats(0);
+        long pairedSteps = statistics.getBatchStatsList().stream().filter(b -> b.getBatchSize() == 2)
+                .mapToLong(b -> b.getComputeInfer().getCount()).sum();
+        System.out.printf("CAD over the batching entry: %d of %d steps executed as one batch of two%n", pairedSteps, remote.tokens().size() - 1);
+        assertThat(pairedSteps).as("steps executed as a batch of two").isPositive();
     }
 
     @Test

@@ -96,6 +96,25 @@ class GenerationApiIT extends InferenceTestBase {
     }
 
     @Test
+    void ignoreEosGeneratesExactlyMaxTokensPastTheEndOfSequence() throws Exception {
+        // a prompt the tiny LM answers and ends within a few tokens
+        JsonNode ends = JSON.readTree(post("/generate", """
+                {"model":"tiny-lm","prompt":"2+2=","maxTokens":40}""").body());
+        JsonNode fixed = JSON.readTree(post("/generate", """
+                {"model":"tiny-lm","prompt":"2+2=","maxTokens":40,"ignoreEos":true}""").body());
+
+        assertThat(fixed.get("tokens").size()).isEqualTo(40);
+        assertThat(fixed.get("finishReason").asString()).isEqualTo("max_tokens");
+        if (ends.get("finishReason").asString().equals("eos")) {
+            // the same greedy tokens up to where the other generation stopped
+            for (int i = 0; i < ends.get("tokens").size(); i++) {
+                assertThat(fixed.get("tokens").get(i).get("id").asLong()).isEqualTo(ends.get("tokens").get(i).get("id").asLong());
+            }
+        }
+        assertThat(activeSequences()).isZero();
+    }
+
+    @Test
     void sseStreamsTheSameTokensAsGenerateThenDone() throws Exception {
         String request = """
                 {"model":"tiny-lm","prompt":"Bob likes ","strategy":{"name":"uscd"},"lamePrompt":"Bob ","maxTokens":12,"diagnostics":true}""";

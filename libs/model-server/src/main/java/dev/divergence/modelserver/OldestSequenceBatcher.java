@@ -4,13 +4,10 @@ import dev.divergence.modelserver.backend.StatefulBackend;
 import dev.divergence.modelserver.backend.StatefulBackend.SequenceState;
 import dev.divergence.modelserver.tensor.Tensor;
 import dev.divergence.proto.triton.ModelSequenceBatching;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingDeque;
-import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * that may still send a request (not one whose sequence_end request is already on its way) has a
  * request in it, since no other sequence could join it then.
  */
-final class OldestSequenceBatcher implements AutoCloseable {
+final class OldestSequenceBatcher extends BatchingQueue<OldestSequenceBatcher.Pending> {
 
     private static final Logger LOG = LoggerFactory.getLogger(OldestSequenceBatcher.class);
 
@@ -33,24 +30,19 @@ final class OldestSequenceBatcher implements AutoCloseable {
         List<Map<String, Tensor>> run(int batchSize, java.util.function.Supplier<List<Map<String, Tensor>>> execution);
     }
 
-    private record Pending(Object sequence, SequenceState state, Map<String, Tensor> inputs, Set<String> outputs,
-            long enqueuedNs, CompletableFuture<DynamicBatcher.Executed> result) {
+    record Pending(Object sequence, SequenceState state, Map<String, Tensor> inputs, Set<String> outputs,
+            long enqueuedNs, CompletableFuture<DynamicBatcher.Executed> result) implements BatchingQueue.Queued {
     }
 
-    private final String label;
     private final StatefulBackend backend;
     private final Guard guard;
     private final IntSupplier awaitedSequences;
     private final int maxBatch;
-    private final long maxDelayNs;
     private final List<Integer> preferredSizes;
-    private final LinkedBlockingDeque<Pending> queue = new LinkedBlockingDeque<>();
-    private final Thread worker;
-    private volatile boolean closed;
 
     OldestSequenceBatcher(String label, int maxBatchSize, ModelSequenceBatching.StrategyOldest settings, StatefulBackend backend,
             Guard guard, IntSupplier awaitedSequences) {
-        this.label = label;
+        super(label, settings.getMaxQueueDelayMicroseconds());
         this.backend = backend;
         this.guard = guard;
         this.awaitedSequences = awaitedSequences;
@@ -59,66 +51,28 @@ final class OldestSequenceBatcher implements AutoCloseable {
             cap = Math.min(cap, settings.getMaxCandidateSequences());
         }
         this.maxBatch = cap;
-        this.maxDelayNs = TimeUnit.MICROSECONDS.toNanos(settings.getMaxQueueDelayMicroseconds());
         this.preferredSizes = settings.getPreferredBatchSizeList();
-        this.worker = Thread.ofPlatform().daemon().name("sequence-batcher-" + label).start(this::run);
+        startWorker("sequence-batcher-" + label);
     }
 
     /** Queues one request of the sequence {@code sequence} (an identity: one request of it per batch). */
     CompletableFuture<DynamicBatcher.Executed> submit(Object sequence, SequenceState state, Map<String, Tensor> inputs, Set<String> outputs) {
-        Pending pending = new Pending(sequence, state, inputs, outputs, System.nanoTime(), new CompletableFuture<>());
-        if (closed) {
-            pending.result().completeExceptionally(unavailable());
-            return pending.result();
-        }
-        queue.add(pending);
-        return pending.result();
+        return enqueue(new Pending(sequence, state, inputs, outputs, System.nanoTime(), new CompletableFuture<>()));
     }
 
-    private void run() {
-        while (!closed) {
-            List<Pending> batch;
-            try {
-                batch = nextBatch();
-            } catch (InterruptedException e) {
-                break;
-            }
-            execute(batch);
-        }
-        Pending left;
-        while ((left = queue.poll()) != null) {
-            left.result().completeExceptionally(unavailable());
-        }
+    @Override
+    boolean full(List<Pending> batch) {
+        return batch.size() >= maxBatch || preferredSizes.contains(batch.size()) || batch.size() >= awaitedSequences.getAsInt();
     }
 
-    private List<Pending> nextBatch() throws InterruptedException {
-        Pending first = queue.take();
-        List<Pending> batch = new ArrayList<>(List.of(first));
-        long deadline = first.enqueuedNs() + maxDelayNs;
-        while (batch.size() < maxBatch && !preferredSizes.contains(batch.size()) && batch.size() < awaitedSequences.getAsInt()) {
-            long wait = deadline - System.nanoTime();
-            Pending next;
-            try {
-                next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
-            } catch (InterruptedException e) {
-                for (int i = batch.size() - 1; i >= 0; i--) {
-                    queue.putFirst(batch.get(i)); // closing: run() fails everything still queued
-                }
-                throw e;
-            }
-            if (next == null) {
-                break;
-            }
-            if (!next.outputs().equals(first.outputs()) || batch.stream().anyMatch(p -> p.sequence() == next.sequence())) {
-                queue.putFirst(next); // starts the next batch instead
-                break;
-            }
-            batch.add(next);
-        }
-        return batch;
+    /** Same outputs, and one request per sequence. */
+    @Override
+    boolean joins(List<Pending> batch, Pending next) {
+        return next.outputs().equals(batch.get(0).outputs()) && batch.stream().noneMatch(p -> p.sequence() == next.sequence());
     }
 
-    private void execute(List<Pending> batch) {
+    @Override
+    void execute(List<Pending> batch) {
         long start = System.nanoTime();
         try {
             List<Map<String, Tensor>> results = guard.run(batch.size(), () -> backend.executeSteps(
@@ -140,21 +94,6 @@ final class OldestSequenceBatcher implements AutoCloseable {
                 LOG.info("batched step of {} sequences on {} failed ({}), rerunning them alone", batch.size(), label, e.getMessage());
                 batch.forEach(p -> execute(List.of(p)));
             }
-        }
-    }
-
-    private InferenceException unavailable() {
-        return InferenceException.unavailable("'" + label + "' is not at ready state");
-    }
-
-    @Override
-    public void close() {
-        closed = true;
-        worker.interrupt();
-        try {
-            worker.join(TimeUnit.SECONDS.toMillis(5));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.divergence.model.assets;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.divergence.model.training.Seeds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -21,7 +22,7 @@ public record LabeledData(float[][] features, int[] labels, List<String> classNa
 
     /** A deterministic shuffle split: the first {@code fraction} for training, the rest for testing. */
     public LabeledData[] split(double fraction, long seed) {
-        int[] order = permutation(size(), new SplittableRandom(seed));
+        int[] order = Seeds.permutation(size(), new SplittableRandom(seed));
         int cut = (int) Math.round(size() * fraction);
         return new LabeledData[] {select(order, 0, cut), select(order, cut, size())};
     }
@@ -55,19 +56,5 @@ public record LabeledData(float[][] features, int[] labels, List<String> classNa
             y[i] = labels[rows[i]];
         }
         return new NDArray[] {manager.create(flat, new Shape(rows.length, dim())), manager.create(y, new Shape(rows.length, 1))};
-    }
-
-    static int[] permutation(int n, SplittableRandom random) {
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        return order;
     }
 }

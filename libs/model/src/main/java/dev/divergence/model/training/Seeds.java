@@ -20,4 +20,19 @@ public final class Seeds {
         DjlRuntime.seed(seed);
         return new SplittableRandom(seed);
     }
+
+    /** A uniformly random order of 0 .. n-1 (Fisher-Yates), reproducible from the generator's state. */
+    public static int[] permutation(int n, SplittableRandom random) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
+    }
 }

@@ -1,5 +1,6 @@
 package dev.divergence.training.trainer.common;
 
+import dev.divergence.model.training.Seeds;
 import java.util.SplittableRandom;
 
 /**
@@ -24,26 +25,12 @@ public final class StepRandom {
       long position = from + i;
       long epoch = position / datasetSize;
       if (epoch != orderEpoch) {
-        order = permutation(datasetSize, new SplittableRandom(mix(seed ^ (epoch + 1) * 0xBF58476D1CE4E5B9L)));
+        order = Seeds.permutation(datasetSize, new SplittableRandom(mix(seed ^ (epoch + 1) * 0xBF58476D1CE4E5B9L)));
         orderEpoch = epoch;
       }
       rows[i] = order[(int) (position % datasetSize)];
     }
     return rows;
-  }
-
-  static int[] permutation(int n, SplittableRandom random) {
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
-    return order;
   }
 
   private static long mix(long z) {

@@ -187,11 +187,15 @@ public final class ClosedForms {
         return s;
     }
 
-    /** sum p^a q^(1-a), skipping 0/0 cells (which would give 0 * inf = NaN for a outside [0, 1]). */
+    /**
+     * sum p^a q^(1-a), skipping 0/0 cells (which would give 0 * inf = NaN for a outside [0, 1]). At a = 0
+     * the cells outside p's support are skipped too: their term 0^a q^(1-a) is 0 for every a > 0, and the
+     * sum must be continuous there (Math.pow(0, 0) = 1 would add q's mass off p's support).
+     */
     static double powerSum(double[] p, double[] q, double a) {
         double s = 0;
         for (int i = 0; i < p.length; i++) {
-            if (p[i] == 0 && q[i] == 0) {
+            if (p[i] == 0 && (q[i] == 0 || a == 0)) {
                 continue;
             }
             s += Math.pow(p[i], a) * Math.pow(q[i], 1 - a);
@@ -240,7 +244,10 @@ public final class ClosedForms {
         return alphaCichocki(p, q, 1 - a);
     }
 
-    /** Renyi divergence of order a: log(sum p^a q^(1-a)) / (a - 1); a = 1 is KL(p||q). */
+    /**
+     * Renyi divergence of order a: log(sum p^a q^(1-a)) / (a - 1); a = 1 is KL(p||q), a = 0 is
+     * -log(sum of q over the support of p) (the a -> 0+ limit).
+     */
     public static double renyi(double[] p, double[] q, double a) {
         if (a == 1.0) {
             return kl(p, q);

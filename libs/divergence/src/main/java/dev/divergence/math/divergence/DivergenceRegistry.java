@@ -104,7 +104,8 @@ public final class DivergenceRegistry {
                             NamedDivergence.fromGenerator(g), g);
                 }));
         plain("jeffreys", "KL(p||q) + KL(q||p)", ClosedForms::jeffreys, Generators.jeffreys());
-        Parameter order = new Parameter("alpha", Double.NaN, 0, 1e6, "order of the Renyi divergence; 1 -> kl");
+        Parameter order = new Parameter("alpha", Double.NaN, 0, 1e6,
+                "order of the Renyi divergence; 1 -> kl, 0 -> -log(mass of q on the support of p)");
         register(new Entry("renyi", "Renyi divergence log(sum p^a q^(1-a)) / (a - 1)", List.of(order),
                 params -> {
                     double a = order.check(params.get("alpha"));

@@ -146,6 +146,19 @@ class MetricsTest {
         assertThatThrownBy(() -> PassAtK.mean(new int[]{5, 0}, new int[]{1, 0}, 1)).hasMessageStartingWith("problems[1]");
     }
 
+    /** k draws without replacement from n samples need k <= n; human-eval's 1.0 there would claim a pass with c = 0. */
+    @Test
+    void passAtKRejectsMoreDrawsThanSamples() {
+        assertThatThrownBy(() -> PassAtK.estimate(5, 0, 10)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("k: must be at most n = 5 but is 10");
+        assertThatThrownBy(() -> PassAtK.estimate(5, 2, 6)).hasMessage("k: must be at most n = 5 but is 6");
+        assertThatThrownBy(() -> PassAtK.mean(new int[]{10, 3}, new int[]{1, 0}, 4))
+                .hasMessage("problems[1]: k: must be at most n = 3 but is 4");
+        // k = n is still defined: with one correct sample among n, n draws always include it
+        assertThat(PassAtK.estimate(5, 1, 5)).isEqualTo(1.0);
+        assertThat(PassAtK.estimate(5, 0, 5)).isEqualTo(0.0);
+    }
+
     @Test
     void calibrationHandChecksAndValidation() {
         // one bin: ECE = |accuracy - mean confidence|

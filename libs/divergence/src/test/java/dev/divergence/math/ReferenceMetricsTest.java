@@ -22,6 +22,7 @@ import static dev.divergence.math.Reference.matrix;
 import static dev.divergence.math.Reference.number;
 import static dev.divergence.math.Reference.vector;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** Every value of the calibration, pass@k, Vendi, Sinkhorn, distance covariance and T3 sections. */
@@ -96,20 +97,27 @@ class ReferenceMetricsTest {
     void passAtKEveryCase() {
         JsonNode cases = Reference.root().get("pass_at_k").get("cases");
         assertThat(cases.size()).isEqualTo(14);
+        int rejected = 0;
         for (JsonNode c : cases) {
             int n = c.get("n").asInt();
             int cc = c.get("c").asInt();
             int k = c.get("k").asInt();
             String what = "pass@" + k + " n=" + n + " c=" + cc;
+            if (k > n) {
+                // human-eval returns 1.0 here (the reference records it); this project rejects k > n instead
+                assertThatThrownBy(() -> PassAtK.estimate(n, cc, k)).as(what)
+                        .hasMessage("k: must be at most n = " + n + " but is " + k);
+                rejected++;
+                continue;
+            }
             double value = PassAtK.estimate(n, cc, k);
             assertClose(what, value, number(c.get("pass_at_k_stable_product")), REL);
             if (!c.get("pass_at_k_exact_comb").isNull()) {
                 assertClose(what + " vs comb", value, number(c.get("pass_at_k_exact_comb")), 1e-12);
             }
-            if (k <= n) {
-                assertThat(PassAtK.allK(n, cc)[k - 1]).as(what + " allK").isEqualTo(value);
-            }
+            assertThat(PassAtK.allK(n, cc)[k - 1]).as(what + " allK").isEqualTo(value);
         }
+        assertThat(rejected).isEqualTo(2);
     }
 
     @Test

@@ -4,8 +4,9 @@ import dev.divergence.math.Checks;
 
 /**
  * Unbiased pass@k of Chen et al. (human-eval) in its numerically stable product form:
- * pass@k = 1 - prod_{i = n-c+1}^{n} (1 - k / i), and 1 whenever n - c < k (also for k > n, as
- * human-eval returns). n samples per problem, c of them correct.
+ * pass@k = 1 - prod_{i = n-c+1}^{n} (1 - k / i), and 1 whenever n - c < k <= n. n samples per problem,
+ * c of them correct. k > n is rejected: k draws without replacement from n samples are not defined
+ * there, and human-eval's answer of 1.0 would report a pass even when no sample is correct.
  */
 public final class PassAtK {
 
@@ -15,6 +16,9 @@ public final class PassAtK {
     public static double estimate(int n, int c, int k) {
         check(n, c);
         Checks.positive(k, "k");
+        if (k > n) {
+            throw Checks.bad("k", "must be at most n = " + n + " but is " + k);
+        }
         if (n - c < k) {
             return 1.0;
         }

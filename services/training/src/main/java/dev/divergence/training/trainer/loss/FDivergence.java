@@ -15,7 +15,8 @@ import dev.divergence.training.job.DivergenceChoice;
  *       function at a' = 1 - a (the two agree at 0.5).</li>
  * </ul>
  * Exponents are capped at {@value #EXP_CAP} as TRL caps them in float32, so a far-off log-ratio gives
- * a large finite score rather than infinity.
+ * a large finite score rather than infinity; JS needs no cap in its log-sigmoid form, which is finite
+ * for every finite r (NDArray and double alike).
  */
 public enum FDivergence {
   REVERSE_KL, FORWARD_KL, JS, ALPHA;
@@ -54,7 +55,8 @@ public enum FDivergence {
     return switch (this) {
       case REVERSE_KL -> r;
       case FORWARD_KL -> -Math.exp(Math.min(-r, EXP_CAP));
-      case JS -> Math.log(2 * Math.exp(r) / (1 + Math.exp(r)));
+      // log 2 + log sigma(r): the ratio 2e^r / (1 + e^r) would be inf/inf above r = 709.8 and log 0 below -745
+      case JS -> LOG_2 + logSigmoid(r);
       case ALPHA -> (1 - Math.exp(Math.min(-alpha * r, EXP_CAP))) / alpha;
     };
   }
@@ -67,6 +69,11 @@ public enum FDivergence {
       case JS -> r >= 0 ? Math.exp(-r) / (1 + Math.exp(-r)) : 1 / (1 + Math.exp(r));
       case ALPHA -> -alpha * r < EXP_CAP ? Math.exp(-alpha * r) : 0;
     };
+  }
+
+  /** log sigma(x) = min(x, 0) - log1p(exp(-|x|)): no overflow, and exact to the last bit for large |x|. */
+  static double logSigmoid(double x) {
+    return Math.min(x, 0) - Math.log1p(Math.exp(-Math.abs(x)));
   }
 
   /** log sigma(x) = min(x, 0) - log(1 + exp(-|x|)), stable for large |x|. */

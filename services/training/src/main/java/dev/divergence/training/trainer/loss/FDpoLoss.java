@@ -84,7 +84,8 @@ public final class FDpoLoss {
       double rw = policyChosen[i] - referenceChosen[i];
       double rl = policyRejected[i] - referenceRejected[i];
       double h = divergence.derivative(rw, alpha) - divergence.derivative(rl, alpha);
-      double dh = beta * (sigmoid(beta * h) - (1 - labelSmoothing)) / pairs;
+      // sigma(x) - (1 - ls) written as ls - sigma(-x): no cancellation when sigma(x) rounds to 1
+      double dh = beta * (labelSmoothing - sigmoid(-beta * h)) / pairs;
       out[i] = dh * divergence.secondDerivative(rw, alpha);
       out[pairs + i] = -dh * divergence.secondDerivative(rl, alpha);
     }

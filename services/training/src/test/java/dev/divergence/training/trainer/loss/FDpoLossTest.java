@@ -127,6 +127,35 @@ class FDpoLossTest {
     }
   }
 
+  /**
+   * The JS derivative log(2u / (1 + u)) = log 2 + log sigma(r) written with exp(r) overflows to
+   * inf / inf = NaN above r = 709.8 and to log 0 = -inf below r = -745; its asymptotes are log 2
+   * (r -> +inf) and r + log 2 (r -> -inf), reached to the last bit of a double by |r| = 40
+   * (log1p(e^-40) = 4.2e-18, below half an ulp of log 2 and of r + log 2).
+   */
+  @ParameterizedTest
+  @CsvSource({"700", "710", "745", "746", "1000", "10000"})
+  void jsDerivativeIsFiniteAndAtItsAsymptoteForFarLogRatios(double magnitude) {
+    double log2 = Math.log(2);
+    assertThat(FDivergence.JS.derivative(magnitude, 0.5)).isEqualTo(log2);
+    assertThat(FDivergence.JS.derivative(-magnitude, 0.5)).isEqualTo(-magnitude + log2);
+    // the chunked f-DPO gradient is built from it: finite, and zero for the chosen answer's saturated
+    // f'' (sigma(-r) = e^-r underflows to 0 above r = 745; below, a value of at most e^-700 = 1e-304)
+    FDpoLoss loss = new FDpoLoss(FDivergence.JS, 0.5, 0.1, 0.0);
+    double[] gradient = loss.sequenceGradient(new double[] {magnitude}, new double[] {-magnitude}, new double[] {0},
+        new double[] {0});
+    assertThat(gradient[0]).isFinite().isCloseTo(0, within(1e-300));
+    // rejected answer at r = -magnitude: f'' = sigma(r -> -inf) -> 1, dL/dh = beta (sigma(beta h) - 1) / 1,
+    // h = log 2 - (-magnitude + log 2) = magnitude: beta (sigma(0.1 magnitude) - 1) = -0.1 sigma(-0.1 magnitude)
+    double expectedRejected = 0.1 / (1 + Math.exp(0.1 * magnitude));
+    assertThat(gradient[1]).isFinite().isCloseTo(expectedRejected, within(1e-12 * Math.max(expectedRejected, 1e-300)));
+    try (NDManager sub = m.newSubManager()) {
+      float[] f = FDivergence.JS.derivative(sub.create(new float[] {(float) magnitude, (float) -magnitude}), 0.5).toFloatArray();
+      assertThat((double) f[0]).isCloseTo(log2, within(1e-6));
+      assertThat((double) f[1]).isCloseTo(-magnitude + log2, within(1e-6 * magnitude));
+    }
+  }
+
   @ParameterizedTest
   @CsvSource({"reverse_kl,0.5,0.1,0.0", "js,0.5,0.5,0.1", "alpha,0.3,0.2,0.0", "kl,0.5,0.1,0.2"})
   void gradientsMatchFiniteDifferences(String name, double alpha, double beta, double labelSmoothing) {

@@ -6,6 +6,10 @@ import java.util.List;
  * Context-aware decoding (CAD, and AdaCAD with a per-step weight): two streams, the prompt with
  * the context before it and the prompt alone, combined as
  * {@code (1 + a) z(y | context, x) - a z(y | x)}, which amplifies what the context changes.
+ *
+ * <p>A token masked (logit -inf) in either stream stays masked for a &gt; 0: the formula would give
+ * NaN (masked in both) or +inf (masked only without the context) and choose a token that one of
+ * the streams forbids.
  */
 public final class ContextContrast implements DecodingStrategy {
 
@@ -47,7 +51,8 @@ public final class ContextContrast implements DecodingStrategy {
             System.arraycopy(withContext, 0, scores, 0, scores.length);
         } else {
             for (int i = 0; i < scores.length; i++) {
-                scores[i] = (float) ((1 + alpha) * withContext[i] - alpha * withoutContext[i]);
+                boolean masked = withContext[i] == Float.NEGATIVE_INFINITY || withoutContext[i] == Float.NEGATIVE_INFINITY;
+                scores[i] = masked ? Float.NEGATIVE_INFINITY : (float) ((1 + alpha) * withContext[i] - alpha * withoutContext[i]);
             }
         }
         return new StepScores(scores, alpha, null);

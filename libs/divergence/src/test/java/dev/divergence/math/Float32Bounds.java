@@ -1,0 +1,120 @@
+package dev.divergence.math;
+
+/**
+ * Worst-case error bounds for the float32 logits kernels, computed in float64 from the row's values
+ * (never from the result under test), so that a float32 comparison holds on every CPU (AVX-512, AVX2,
+ * the scalar fallback) instead of on the one that a fitted tolerance was measured on.
+ *
+ * <p>How the float32 kernel computes a row (VectorFloatRowKernel): scaled logits z = x / T and offsets
+ * (maximum, log of the sum of exponentials) are rounded to float32; exponentials exp((x - max) / T) carry
+ * the rounding of their argument; each element's term is a product of a probability with a difference of
+ * logits or log-probabilities; terms are summed in float32 lanes over blocks of at most
+ * {@value #BLOCK} elements whose sums are added in float64. With eps = 2^-23 (float32 epsilon), for
+ * element i:
+ * <ul>
+ *   <li>A_i = |z_t,i| + |z_s,i| + |log p_i| + |log q_i| + 3 bounds every quantity its term is built from
+ *       (the mixtures' log M lies within |log beta| <= 2.3 of log p or log q for the mixture weights of at
+ *       least 0.1 used here; +3 covers it), so the term's own rounding (about 8 float32 operations) is at
+ *       most 8 eps A_i times its weight;</li>
+ *   <li>the argument of each exponential is rounded at magnitude E_i = |z_t,i - max_t| + |z_s,i - max_s|,
+ *       so p_i and q_i carry a relative error of at most eps (E_i + 4) (the +4 covers exp's own ulps and
+ *       the scaling by 1 / sum), which multiplies a term of magnitude at most A_i;</li>
+ *   <li>a float32 lane accumulating k terms adds at most k eps times the sum of |terms|; a lane holds at
+ *       most min(n, BLOCK) of them, and the lane reduction adds log2(lanes) <= 4 more roundings (+8
+ *       covers it).</li>
+ * </ul>
+ * Every term's weight is at most p_i + q_i (KL, reverse KL, the mixtures of js/jsd/skews, tv), which gives
+ * bound = eps sum_i (p_i + q_i) [(min(n, BLOCK) + 8 + 8) A_i + A_i (E_i + 4)].
+ */
+public final class Float32Bounds {
+
+    public static final double EPS = Math.ulp(1.0f); // 2^-23 = 1.19e-7
+    static final int BLOCK = 1024;
+
+    private Float32Bounds() {
+    }
+
+    /** The bound above for teacher row t[from, to) and student row s[from, to) at temperature T. */
+    public static double logitsDivergence(double[] t, double[] s, int from, int to, double temperature) {
+        Row row = new Row(t, s, from, to, temperature);
+        int n = to - from;
+        double accumulation = Math.min(n, BLOCK) + 16;
+        double bound = 0;
+        for (int i = 0; i < n; i++) {
+            double a = row.magnitude(i);
+            double e = Math.abs(row.zt[i] - row.maxT) + Math.abs(row.zs[i] - row.maxS);
+            bound += (row.p[i] + row.q[i]) * (accumulation * a + a * (e + 4));
+        }
+        return EPS * bound;
+    }
+
+    /**
+     * How far the exact divergence can move when the teacher's raw logits are rounded to float32 after
+     * adding a constant of size |shift|: each moves by at most eps/2 (|x| + |shift|), i.e. a scaled logit by
+     * delta = eps/2 (max|x| + |shift|) / T. The derivative of every fused divergence with respect to
+     * teacher logit z_i is p_i times a difference of two terms each bounded by |log p_i| + |log q_i| + 1
+     * (for KL, p_i (log(p_i / q_i) - KL)), so the change is at most 2 delta sum_i (p_i + q_i) L_i.
+     */
+    public static double inputRounding(double[] t, double[] s, int from, int to, double temperature, double shift) {
+        Row row = new Row(t, s, from, to, temperature);
+        double largest = 0;
+        for (int i = from; i < to; i++) {
+            largest = Math.max(largest, Math.abs(t[i]));
+        }
+        double delta = EPS / 2 * (largest + shift) / temperature;
+        double weighted = 0;
+        for (int i = 0; i < to - from; i++) {
+            weighted += (row.p[i] + row.q[i]) * (Math.abs(row.logP[i]) + Math.abs(row.logQ[i]) + 1);
+        }
+        return 2 * delta * weighted;
+    }
+
+    /** One row's scaled logits, log-softmax and softmax in float64. */
+    private static final class Row {
+        final double[] zt;
+        final double[] zs;
+        final double[] logP;
+        final double[] logQ;
+        final double[] p;
+        final double[] q;
+        final double maxT;
+        final double maxS;
+
+        Row(double[] t, double[] s, int from, int to, double temperature) {
+            int n = to - from;
+            zt = new double[n];
+            zs = new double[n];
+            for (int i = 0; i < n; i++) {
+                zt[i] = t[from + i] / temperature;
+                zs[i] = s[from + i] / temperature;
+            }
+            logP = new double[n];
+            logQ = new double[n];
+            p = new double[n];
+            q = new double[n];
+            maxT = logSoftmax(zt, logP, p);
+            maxS = logSoftmax(zs, logQ, q);
+        }
+
+        double magnitude(int i) {
+            return Math.abs(zt[i]) + Math.abs(zs[i]) + Math.abs(logP[i]) + Math.abs(logQ[i]) + 3;
+        }
+
+        private static double logSoftmax(double[] z, double[] logOut, double[] out) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (double v : z) {
+                max = Math.max(max, v);
+            }
+            double sum = 0;
+            for (double v : z) {
+                sum += Math.exp(v - max);
+            }
+            double lse = max + Math.log(sum);
+            for (int i = 0; i < z.length; i++) {
+                logOut[i] = z[i] - lse;
+                out[i] = Math.exp(logOut[i]);
+            }
+            return max;
+        }
+    }
+}

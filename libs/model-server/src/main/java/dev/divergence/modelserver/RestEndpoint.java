@@ -364,17 +364,36 @@ final class RestEndpoint implements AutoCloseable {
         }
     }
 
-    private static InferParameter parameter(String name, JsonNode value) {
+    /**
+     * A JSON request parameter as the InferParameter kind Triton's HTTP frontend gives it: integers
+     * that fit int64 as int64_param, larger ones up to 2^64 - 1 as uint64_param (correlation ids are
+     * unsigned there), other numbers as double_param.
+     */
+    static InferParameter parameter(String name, JsonNode value) {
         if (value.isBoolean()) {
             return InferParameter.newBuilder().setBoolParam(value.asBoolean()).build();
         }
         if (value.isIntegralNumber()) {
-            return InferParameter.newBuilder().setInt64Param(value.asLong()).build();
+            if (value.canConvertToLong()) {
+                return InferParameter.newBuilder().setInt64Param(value.asLong()).build();
+            }
+            java.math.BigInteger big = value.bigIntegerValue();
+            if (big.signum() > 0 && big.bitLength() <= 64) {
+                return InferParameter.newBuilder().setUint64Param(big.longValue()).build();
+            }
+            throw InferenceException.invalidArgument("parameter '" + name + "' is outside the int64 and uint64 ranges: " + big);
+        }
+        if (value.isNumber()) {
+            double number = value.asDouble();
+            if (!Double.isFinite(number)) {
+                throw InferenceException.invalidArgument("parameter '" + name + "' is not a finite number: " + value);
+            }
+            return InferParameter.newBuilder().setDoubleParam(number).build();
         }
         if (value.isString()) {
             return InferParameter.newBuilder().setStringParam(value.asString()).build();
         }
-        throw InferenceException.invalidArgument("parameter '" + name + "' must be a bool, an integer or a string");
+        throw InferenceException.invalidArgument("parameter '" + name + "' must be a bool, a number or a string");
     }
 
     private static long[] longs(JsonNode array) {

@@ -4,8 +4,10 @@ import dev.divergence.proto.triton.InferParameter;
 import java.util.Map;
 
 /**
- * The sequence flags of a request, from the parameters Triton clients send: sequence_id (int64
- * or string; 0 and "" mean none), sequence_start and sequence_end.
+ * The sequence flags of a request, from the parameters Triton clients send: sequence_id (int64,
+ * uint64 or string, as Triton accepts it: correlation ids are unsigned 64-bit there; 0 and "" mean
+ * none), sequence_start and sequence_end (bool). Any other kind, including one this server's protos
+ * do not know (the parameter then arrives with no kind set), is INVALID_ARGUMENT naming the field.
  */
 record SequenceControl(String id, boolean start, boolean end) {
 
@@ -19,8 +21,11 @@ record SequenceControl(String id, boolean start, boolean end) {
         if (sequenceId != null) {
             id = switch (sequenceId.getParameterChoiceCase()) {
                 case INT64_PARAM -> sequenceId.getInt64Param() == 0 ? "" : Long.toString(sequenceId.getInt64Param());
+                // the same number sent as int64 or uint64 names the same sequence
+                case UINT64_PARAM -> sequenceId.getUint64Param() == 0 ? "" : Long.toUnsignedString(sequenceId.getUint64Param());
                 case STRING_PARAM -> sequenceId.getStringParam();
-                default -> throw InferenceException.invalidArgument("sequence_id must be an int64 or string parameter");
+                default -> throw InferenceException.invalidArgument("sequence_id must be an int64, uint64 or string parameter, got "
+                        + kind(sequenceId));
             };
         }
         return new SequenceControl(id, flag(parameters, SEQUENCE_START), flag(parameters, SEQUENCE_END));
@@ -32,8 +37,14 @@ record SequenceControl(String id, boolean start, boolean end) {
             return false;
         }
         if (value.getParameterChoiceCase() != InferParameter.ParameterChoiceCase.BOOL_PARAM) {
-            throw InferenceException.invalidArgument(name + " must be a bool parameter");
+            throw InferenceException.invalidArgument(name + " must be a bool parameter, got " + kind(value));
         }
         return value.getBoolParam();
+    }
+
+    private static String kind(InferParameter value) {
+        return value.getParameterChoiceCase() == InferParameter.ParameterChoiceCase.PARAMETERCHOICE_NOT_SET
+                ? "a parameter without a value kind this server knows"
+                : value.getParameterChoiceCase().name().toLowerCase(java.util.Locale.ROOT);
     }
 }

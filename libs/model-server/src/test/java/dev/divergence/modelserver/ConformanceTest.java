@@ -14,6 +14,7 @@ import dev.divergence.model.assets.TinyAssets;
 import dev.divergence.model.classifier.Classifier;
 import dev.divergence.model.lm.LlamaModel;
 import dev.divergence.modelserver.client.ClientOptions;
+import dev.divergence.modelserver.client.InferParameters;
 import dev.divergence.modelserver.client.InferRequest;
 import dev.divergence.modelserver.client.InferResult;
 import dev.divergence.modelserver.client.TritonClient;
@@ -411,6 +412,25 @@ class ConformanceTest {
         assertThat(server.models().resolve(LM_SEQUENCES, "").activeSequences()).isZero();
         assertCode(Status.Code.INVALID_ARGUMENT, () -> step("s1", false, false, 55)); // ended: needs a new start
         assertCode(Status.Code.INVALID_ARGUMENT, () -> client.infer(InferRequest.to(LM_SEQUENCES).input("input_ids", Tensor.int64(new long[] {1, 1}, 1))));
+    }
+
+    @Test
+    void sequenceIdsSentAsUint64AsTritonClientsMaySendThemContinueTheSequence() {
+        // 2^64 - 2: beyond int64, so only a uint64_param can carry it
+        InferParameters.UnsignedLong id = new InferParameters.UnsignedLong(-2L);
+        // expected logits first: the sequence must not idle past its 300 ms eviction while they are computed
+        float[] afterStart = directNextTokenLogits(new long[] {1, 70});
+        float[] afterEnd = directNextTokenLogits(new long[] {1, 70, 71});
+        InferRequest start = InferRequest.to(LM_SEQUENCES).parameter("sequence_id", id).parameter("sequence_start", true)
+                .input("input_ids", Tensor.int64(new long[] {1, 2}, 1, 70));
+        float[] gotAfterStart = client.infer(start).output("logits").toFloats();
+        InferRequest end = InferRequest.to(LM_SEQUENCES).parameter("sequence_id", id).parameter("sequence_end", true)
+                .input("input_ids", Tensor.int64(new long[] {1, 1}, 71));
+        float[] gotAfterEnd = client.infer(end).output("logits").toFloats();
+        assertThat(gotAfterStart).containsExactly(afterStart, within(1e-4f));
+        assertThat(gotAfterEnd).containsExactly(afterEnd, within(1e-4f));
+        assertCode(Status.Code.INVALID_ARGUMENT, () -> client.infer(InferRequest.to(LM_SEQUENCES).parameter("sequence_id", 3.0)
+                .parameter("sequence_start", true).input("input_ids", Tensor.int64(new long[] {1, 1}, 1))));
     }
 
     @Test

@@ -55,6 +55,15 @@ public final class InferRequest {
         return this;
     }
 
+    /**
+     * A request parameter of any of Triton's kinds: Boolean, Long or Integer (int64), String,
+     * Double, or {@link InferParameters.UnsignedLong} (uint64).
+     */
+    public InferRequest parameter(String name, Object value) {
+        parameters.put(name, InferParameters.of(name, value));
+        return this;
+    }
+
     /** Asks for this output only (repeat for several); without any, the server returns all outputs. */
     public InferRequest output(String name) {
         outputs.add(name);

@@ -9,8 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.NoSuchElementException;
 
-/** The decoded outputs of a ModelInferResponse, from raw_output_contents or typed contents. */
-public record InferResult(String model, String version, String id, Map<String, Tensor> outputs) {
+/**
+ * The decoded outputs of a ModelInferResponse, from raw_output_contents or typed contents, and its
+ * parameters as Java values ({@link InferParameters}).
+ */
+public record InferResult(String model, String version, String id, Map<String, Tensor> outputs, Map<String, Object> parameters) {
 
     public static InferResult from(ModelInferResponse response) {
         boolean raw = response.getRawOutputContentsCount() > 0;
@@ -27,7 +30,8 @@ public record InferResult(String model, String version, String id, Map<String, T
             outputs.put(output.getName(), raw ? Tensor.ofRaw(type, shape, response.getRawOutputContents(i))
                     : TypedContents.decode(type, shape, output.getContents()));
         }
-        return new InferResult(response.getModelName(), response.getModelVersion(), response.getId(), Map.copyOf(outputs));
+        return new InferResult(response.getModelName(), response.getModelVersion(), response.getId(), Map.copyOf(outputs),
+                java.util.Collections.unmodifiableMap(InferParameters.values(response.getParametersMap())));
     }
 
     public Tensor output(String name) {

@@ -3,6 +3,7 @@ package dev.divergence.platform.autoconfigure;
 import dev.divergence.platform.grpc.ExceptionMappingInterceptor;
 import dev.divergence.platform.grpc.GrpcServerLifecycle;
 import dev.divergence.platform.grpc.GrpcServerProperties;
+import dev.divergence.platform.grpc.TextRulesInterceptor;
 import io.grpc.BindableService;
 import io.grpc.ServerInterceptor;
 import io.micrometer.core.instrument.binder.grpc.ObservationGrpcServerInterceptor;
@@ -15,7 +16,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
-/** The service's gRPC server, with health, reflection, tracing and exception mapping. */
+/** The service's gRPC server, with health, reflection, tracing, text checks and exception mapping. */
 @AutoConfiguration
 @EnableConfigurationProperties(GrpcServerProperties.class)
 @ConditionalOnExpression("${divergence.grpc.port:-1} >= 0")
@@ -26,9 +27,11 @@ public class PlatformGrpcAutoConfiguration {
       GrpcServerProperties properties,
       ObjectProvider<BindableService> services,
       ObjectProvider<ObservationRegistry> observations) {
-    // ServerInterceptors.intercept calls the last interceptor first: tracing wraps error mapping.
+    // ServerInterceptors.intercept calls the last interceptor first: tracing wraps the text checks,
+    // which reject a bad string before error mapping and the service see the message.
     List<ServerInterceptor> interceptors = new ArrayList<>();
     interceptors.add(new ExceptionMappingInterceptor());
+    interceptors.add(new TextRulesInterceptor());
     observations.ifAvailable(registry -> interceptors.add(new ObservationGrpcServerInterceptor(registry)));
     return new GrpcServerLifecycle(properties, services.orderedStream().toList(), interceptors);
   }

@@ -22,7 +22,7 @@ public final class GrpcStatusMapper {
       if (!api.violations().isEmpty()) {
         trailers.put(
             INVALID_FIELDS,
-            String.join(",", api.violations().stream().map(FieldViolation::field).toList()));
+            asciiOnly(String.join(",", api.violations().stream().map(FieldViolation::field).toList())));
       }
       return Status.fromCode(api.kind().grpcCode())
           .withDescription(api.getMessage())
@@ -32,5 +32,22 @@ public final class GrpcStatusMapper {
       return Status.INVALID_ARGUMENT.withDescription(error.getMessage()).asRuntimeException();
     }
     return Status.INTERNAL.withDescription("internal error").withCause(error).asRuntimeException();
+  }
+
+  /**
+   * An ASCII metadata value may hold only printable ASCII; a field path can carry a caller's map key,
+   * so anything else is written as a {@code \\uXXXX} escape instead of breaking the response.
+   */
+  static String asciiOnly(String value) {
+    StringBuilder text = new StringBuilder(value.length());
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c >= 0x20 && c < 0x7f) {
+        text.append(c);
+      } else {
+        text.append(String.format("\\u%04x", (int) c));
+      }
+    }
+    return text.toString();
   }
 }

@@ -1,5 +1,6 @@
 package dev.divergence.platform.errors;
 
+import dev.divergence.platform.text.InvalidTextException;
 import dev.divergence.platform.web.RequestIdFilter;
 import java.net.URI;
 import java.util.ArrayList;
@@ -84,6 +85,9 @@ public class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
   /** Names the JSON field at fault: unknown, of the wrong type, or the body itself when it is not JSON. */
   static FieldViolation describeUnreadableBody(HttpMessageNotReadableException error) {
     Throwable cause = error.getMostSpecificCause();
+    if (cause instanceof InvalidTextException invalidText) {
+      return new FieldViolation(pathOf(invalidText), invalidText.problem());
+    }
     if (cause instanceof UnrecognizedPropertyException unknown) {
       return new FieldViolation(pathOf(unknown), "unknown field");
     }

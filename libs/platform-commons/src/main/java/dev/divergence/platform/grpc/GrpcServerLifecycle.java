@@ -18,7 +18,8 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * Runs the service's gRPC server with every {@link BindableService} bean, plus the standard health
- * service (SERVING once the server is up, NOT_SERVING while it drains) and server reflection.
+ * service (SERVING once the server is up, NOT_SERVING while it drains) and server reflection. A request
+ * that cannot be parsed is the caller's error: INVALID_ARGUMENT, not grpc-java's INTERNAL.
  */
 public class GrpcServerLifecycle implements SmartLifecycle {
 
@@ -47,7 +48,7 @@ public class GrpcServerLifecycle implements SmartLifecycle {
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance());
     for (BindableService service : services) {
-      builder.addService(ServerInterceptors.intercept(service, interceptors));
+      builder.addService(UnparseableRequests.reportedAsInvalidArgument(ServerInterceptors.intercept(service, interceptors)));
     }
     try {
       server = builder.build().start();

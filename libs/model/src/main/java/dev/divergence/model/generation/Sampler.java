@@ -1,6 +1,5 @@
 package dev.divergence.model.generation;
 
-import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -30,50 +29,59 @@ public final class Sampler {
             return new Choice(best, 0f);
         }
         int n = scores.length;
-        Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) {
-            order[i] = i;
+            if (Float.isNaN(scores[i])) {
+                throw new IllegalStateException("the score of token " + i + " is NaN");
+            }
         }
-        Arrays.sort(order, (a, b) -> Float.compare(scores[b], scores[a]));
-        int keep = config.topK() > 0 ? Math.min(config.topK(), n) : n;
-        double max = scores[order[0]] / config.temperature();
-        if (Double.isInfinite(max) || Double.isNaN(max)) {
+        double temperature = config.temperature();
+        boolean topK = config.topK() > 0 && config.topK() < n;
+        boolean topP = config.topP() < 1;
+        // only the ranks top-k and top-p read are sorted (partial selection on primitives); without
+        // either cut the tokens are sampled in id order and nothing is ranked
+        TokenRanking ranking = topK || topP ? TokenRanking.ofScores(scores) : null;
+        double max = (ranking != null ? scores[ranking.token(0)] : scores[argmax(scores)]) / temperature;
+        if (Double.isInfinite(max)) {
             throw new IllegalStateException("every token was forbidden by the logits processor");
         }
-        double[] probs = new double[keep];
+        int candidates = topK ? config.topK() : n;
         double total = 0;
-        for (int i = 0; i < keep; i++) {
-            probs[i] = Math.exp(scores[order[i]] / config.temperature() - max);
-            total += probs[i];
+        for (int r = 0; r < candidates; r++) {
+            total += Math.exp(scores[topK ? ranking.token(r) : r] / temperature - max);
         }
-        if (config.topP() < 1) {
+        int keep = candidates;
+        double keptTotal = total;
+        if (topP) {
             // smallest prefix (by descending probability) whose mass reaches top_p; always >= 1 token
             double cumulative = 0;
-            int cut = keep;
-            for (int i = 0; i < keep; i++) {
-                cumulative += probs[i] / total;
+            keptTotal = 0;
+            for (int r = 0; r < candidates; r++) {
+                double weight = Math.exp(scores[ranking.token(r)] / temperature - max);
+                cumulative += weight / total;
+                keptTotal += weight;
                 if (cumulative >= config.topP()) {
-                    cut = i + 1;
+                    keep = r + 1;
                     break;
                 }
             }
-            keep = cut;
-            total = 0;
-            for (int i = 0; i < keep; i++) {
-                total += probs[i];
-            }
         }
-        double u = random.nextDouble() * total;
-        int pick = keep - 1;
+        double u = random.nextDouble() * keptTotal;
+        int pick = -1;
+        double pickWeight = 0;
         double acc = 0;
-        for (int i = 0; i < keep; i++) {
-            acc += probs[i];
+        for (int r = 0; r < keep; r++) {
+            int token = ranking != null ? ranking.token(r) : r;
+            double weight = Math.exp(scores[token] / temperature - max);
+            if (weight > 0) {
+                pick = token;
+                pickWeight = weight;
+            }
+            acc += weight;
             if (u < acc) {
-                pick = i;
                 break;
             }
         }
-        return new Choice(order[pick], (float) Math.log(probs[pick] / total));
+        return new Choice(pick, (float) Math.log(pickWeight / keptTotal));
     }
 
     static int argmax(float[] scores) {

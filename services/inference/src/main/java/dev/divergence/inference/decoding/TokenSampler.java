@@ -2,7 +2,7 @@ package dev.divergence.inference.decoding;
 
 import dev.divergence.math.divergence.Information;
 import dev.divergence.model.generation.GenerationConfig;
-import java.util.Arrays;
+import dev.divergence.model.generation.TokenRanking;
 import java.util.SplittableRandom;
 
 /**
@@ -41,8 +41,7 @@ final class TokenSampler {
             }
             return new Pick(best, Math.log(p[best]), p);
         }
-        double[] p = Distributions.softmax(scores, config.temperature());
-        truncate(p);
+        double[] p = truncate(Distributions.softmax(scores, config.temperature()));
         double u = random.nextDouble();
         double cumulative = 0;
         int pick = -1;
@@ -58,43 +57,51 @@ final class TokenSampler {
         return new Pick(pick, Math.log(p[pick]), p);
     }
 
-    /** Zeroes what top-k and top-p cut, then renormalises. */
-    private void truncate(double[] p) {
+    /**
+     * Zeroes what top-k and top-p cut, then renormalises. Only the ranks the cuts read are sorted
+     * (libs/model's TokenRanking: partial selection on primitives), not the whole vocabulary.
+     */
+    private double[] truncate(double[] p) {
         int vocab = p.length;
         boolean topK = config.topK() > 0 && config.topK() < vocab;
         boolean topP = config.topP() < 1;
         if (!topK && !topP) {
-            return;
+            return p;
         }
-        Integer[] order = new Integer[vocab];
-        for (int i = 0; i < vocab; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
+        TokenRanking ranking = new TokenRanking(p);
         int keep = topK ? config.topK() : vocab;
         if (topP) {
             double kept = 0;
-            for (int i = 0; i < keep; i++) {
-                kept += p[order[i]];
+            if (topK) {
+                for (int r = 0; r < keep; r++) {
+                    kept += p[ranking.token(r)];
+                }
+            } else {
+                for (double v : p) {
+                    kept += v;
+                }
             }
             double cumulative = 0;
-            for (int i = 0; i < keep; i++) {
-                cumulative += p[order[i]] / kept;
+            for (int r = 0; r < keep; r++) {
+                cumulative += p[ranking.token(r)] / kept;
                 if (cumulative >= config.topP()) {
-                    keep = i + 1;
+                    keep = r + 1;
                     break;
                 }
             }
         }
-        for (int i = keep; i < vocab; i++) {
-            p[order[i]] = 0;
+        double[] cut = new double[vocab];
+        for (int r = 0; r < keep; r++) {
+            int token = ranking.token(r);
+            cut[token] = p[token];
         }
         double total = 0;
-        for (double v : p) {
+        for (double v : cut) {
             total += v;
         }
         for (int i = 0; i < vocab; i++) {
-            p[i] /= total;
+            cut[i] /= total;
         }
+        return cut;
     }
 }

@@ -5,6 +5,7 @@ import dev.divergence.inference.config.InferenceProperties;
 import dev.divergence.inference.models.ModelKind;
 import dev.divergence.inference.models.StoredModelCatalog;
 import dev.divergence.inference.store.CatalogEntry;
+import dev.divergence.model.generation.TokenRanking;
 import dev.divergence.model.tokenizer.TextTokenizer;
 import dev.divergence.modelserver.client.InferRequest;
 import dev.divergence.modelserver.client.TritonClient;
@@ -16,7 +17,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
@@ -208,19 +208,23 @@ public class ScoringService {
   }
 
   private static NextTokenDistribution top(double[] logProbs, int k, double entropy) {
-    List<Integer> order = IntStream.range(0, logProbs.length).boxed()
-        .sorted(Comparator.<Integer>comparingDouble(id -> logProbs[id]).reversed().thenComparing(id -> id))
-        .limit(k).toList();
+    // partial selection of the k best on primitives (lower id first among equals), not a sort of the vocabulary
+    TokenRanking ranking = new TokenRanking(logProbs);
     List<Long> ids = new ArrayList<>(k);
     List<Double> probabilities = new ArrayList<>(k);
-    double listed = 0;
-    for (int id : order) {
-      double p = Math.exp(logProbs[id]);
+    boolean[] listed = new boolean[logProbs.length];
+    for (int r = 0; r < k; r++) {
+      int id = ranking.token(r);
       ids.add((long) id);
-      probabilities.add(p);
-      listed += p;
+      probabilities.add(Math.exp(logProbs[id]));
+      listed[id] = true;
     }
-    return new NextTokenDistribution(ids, probabilities, Math.max(0.0, 1.0 - listed), entropy);
+    // the tail summed, not taken as 1 - listed (which cancels to 0 or below when the tail is tiny)
+    double tail = 0;
+    for (int id = 0; id < logProbs.length; id++) {
+      tail += listed[id] ? 0.0 : Math.exp(logProbs[id]);
+    }
+    return new NextTokenDistribution(ids, probabilities, tail, entropy);
   }
 
   private static void requireItems(List<FieldViolation> violations, String field, int count) {

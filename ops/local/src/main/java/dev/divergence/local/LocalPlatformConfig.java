@@ -15,15 +15,18 @@ import java.util.Set;
  *
  * @param repoRoot       the checkout: service jars are found relative to it
  * @param dataDir        everything that survives a restart (Kafka log, PostgreSQL cluster, logs, run state)
+ * @param cacheDir       what is derived from the build and the machine only, never from data: unpacked service
+ *                       jars with their class-data archives, libtorch unpacked by DJL, the PostgreSQL binaries.
+ *                       Shared by every data folder, so a fresh data folder starts as fast as a warm one
  * @param ports          every listening port
  * @param components     which components to run (tests may start only Kafka and PostgreSQL)
  * @param startTimeout   how long one start may take to report ready before it counts as failed
  * @param serviceJvmOptions JVM options for each service process
  * @param serviceStartupCache whether services run from an unpacked jar with a class-data-sharing archive
- *                            under dataDir/cache (about twice as fast from the second start on)
+ *                            under cacheDir (about twice as fast from the second start on)
  * @param external       Kafka/PostgreSQL used instead of local ones (those components are then not started)
  */
-public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts ports, Set<Component> components,
+public record LocalPlatformConfig(Path repoRoot, Path dataDir, Path cacheDir, PlatformPorts ports, Set<Component> components,
                                   Duration startTimeout, List<String> serviceJvmOptions, boolean serviceStartupCache,
                                   ExternalInfrastructure external) {
 
@@ -35,6 +38,7 @@ public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts por
     public LocalPlatformConfig {
         repoRoot = repoRoot.toAbsolutePath().normalize();
         dataDir = dataDir.toAbsolutePath().normalize();
+        cacheDir = cacheDir.toAbsolutePath().normalize();
         components = components.isEmpty() ? EnumSet.noneOf(Component.class) : EnumSet.copyOf(components);
         serviceJvmOptions = List.copyOf(serviceJvmOptions);
         if (external.hasKafka()) {
@@ -50,8 +54,27 @@ public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts por
     }
 
     public Builder toBuilder() {
-        return new Builder().repoRoot(repoRoot).dataDir(dataDir).ports(ports).components(components)
+        return new Builder().repoRoot(repoRoot).dataDir(dataDir).cacheDir(cacheDir).ports(ports).components(components)
                 .startTimeout(startTimeout).serviceJvmOptions(serviceJvmOptions).serviceStartupCache(serviceStartupCache).external(external);
+    }
+
+    /**
+     * The default cache folder: {@code $DIVERGENCE_CACHE_DIR}, else {@code $XDG_CACHE_HOME/divergence}, else
+     * {@code ~/.cache/divergence} (where Maven, pip and browsers keep theirs).
+     */
+    public static Path defaultCacheDir() {
+        String explicit = System.getenv("DIVERGENCE_CACHE_DIR");
+        if (explicit != null && !explicit.isBlank()) {
+            return Path.of(explicit);
+        }
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("divergence");
+    }
+
+    /** libtorch as DJL unpacks it (432 MB): every service that runs models shares one copy. */
+    public Path djlCacheDir() {
+        return cacheDir.resolve("djl");
     }
 
     public Path logDir() {
@@ -112,6 +135,7 @@ public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts por
     public static final class Builder {
         private Path repoRoot;
         private Path dataDir;
+        private Path cacheDir;
         private PlatformPorts ports = PlatformPorts.defaults();
         private Set<Component> components = EnumSet.allOf(Component.class);
         // generous: five Spring Boot services starting at once on a busy 2-core machine take minutes
@@ -123,12 +147,13 @@ public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts por
 
         public Builder repoRoot(Path repoRoot) { this.repoRoot = repoRoot; return this; }
         public Builder dataDir(Path dataDir) { this.dataDir = dataDir; return this; }
+        public Builder cacheDir(Path cacheDir) { this.cacheDir = cacheDir; return this; }
         public Builder ports(PlatformPorts ports) { this.ports = ports; return this; }
         public Builder components(Set<Component> components) { this.components = EnumSet.copyOf(components); return this; }
         public Builder components(Component first, Component... rest) { return components(EnumSet.of(first, rest)); }
         public Builder startTimeout(Duration startTimeout) { this.startTimeout = startTimeout; return this; }
         public Builder serviceJvmOptions(List<String> options) { this.serviceJvmOptions = new ArrayList<>(options); return this; }
-        /** On (./platform up does this): warm starts reuse the unpacked jars and class-data archives under dataDir/cache. */
+        /** On (./platform up does this): warm starts reuse the unpacked jars and class-data archives under cacheDir. */
         public Builder serviceStartupCache(boolean enabled) { this.serviceStartupCache = enabled; return this; }
         /** Use this broker instead of starting Kafka. */
         public Builder externalKafka(String bootstrapServers) { this.external = external.withKafka(bootstrapServers); return this; }
@@ -148,7 +173,8 @@ public record LocalPlatformConfig(Path repoRoot, Path dataDir, PlatformPorts por
         public LocalPlatformConfig build() {
             Path root = repoRoot != null ? repoRoot : findRepoRoot(Path.of(""));
             Path data = dataDir != null ? dataDir : root.resolve(".data");
-            return new LocalPlatformConfig(root, data, ports, components, startTimeout, serviceJvmOptions, serviceStartupCache,
+            Path cache = cacheDir != null ? cacheDir : defaultCacheDir();
+            return new LocalPlatformConfig(root, data, cache, ports, components, startTimeout, serviceJvmOptions, serviceStartupCache,
                     external);
         }
     }

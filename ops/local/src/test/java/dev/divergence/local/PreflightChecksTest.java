@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class PreflightChecksTest {
@@ -37,8 +38,30 @@ class PreflightChecksTest {
     }
 
     @Test
+    void onlyTheJarsThatAreMissingAreNamed() throws Exception {
+        LocalPlatformConfig config = config().build();
+        for (Component present : List.of(Component.GATEWAY, Component.INFERENCE)) {
+            Files.createDirectories(config.jar(present).getParent());
+            Files.writeString(config.jar(present), "jar");
+        }
+        assertThatThrownBy(() -> PreflightChecks.run(config, PlatformListener.SILENT))
+                .isInstanceOf(PlatformStartException.class)
+                .hasMessageContaining("services/training/target/training.jar")
+                .hasMessageContaining("services/evaluation/target/evaluation.jar")
+                .hasMessageContaining("services/merging/target/merging.jar")
+                .hasMessageNotContaining("gateway.jar")
+                .hasMessageNotContaining("inference.jar");
+    }
+
+    @Test
     void infrastructureAloneNeedsNoJars() {
-        PreflightChecks.run(config().components(Component.KAFKA, Component.POSTGRES).build(), PlatformListener.SILENT);
+        LocalPlatformConfig config = config().components(Component.KAFKA, Component.POSTGRES).build();
+        assertThat(Files.exists(config.jar(Component.TRAINING))).isFalse();
+        assertThatCode(() -> PreflightChecks.run(config, PlatformListener.SILENT)).doesNotThrowAnyException();
+        // and the same configuration with a service added is refused for that service's jar
+        LocalPlatformConfig withTraining = config.toBuilder().components(Component.KAFKA, Component.POSTGRES, Component.TRAINING).build();
+        assertThatThrownBy(() -> PreflightChecks.run(withTraining, PlatformListener.SILENT))
+                .hasMessageContaining("services/training/target/training.jar");
     }
 
     @Test

@@ -17,6 +17,8 @@ import java.util.Set;
  * <pre>
  *   --root DIR           the checkout (default: found from the working directory)
  *   --data-dir DIR       data, logs and run state (default: ROOT/.data)
+ *   --cache-dir DIR      unpacked jars, class-data archives, libtorch, PostgreSQL binaries; shared by every data
+ *                        folder (default: $DIVERGENCE_CACHE_DIR, else $XDG_CACHE_HOME/divergence, else ~/.cache/divergence)
  *   --port-offset N      shift every default port by N (two platforms side by side)
  *   --port NAME=PORT     one port: kafka, kafka-controller, postgres, gateway, training, training-grpc, ...,
  *                        triton-http, triton-grpc, triton-metrics (the inference service's embedded model server)
@@ -37,6 +39,7 @@ record CliOptions(String command, LocalPlatformConfig config, boolean terminal) 
         String command = args[0];
         Path root = null;
         Path dataDir = null;
+        Path cacheDir = null;
         int offset = 0;
         List<String[]> portOverrides = new ArrayList<>();
         Set<Component> only = EnumSet.allOf(Component.class);
@@ -64,6 +67,7 @@ record CliOptions(String command, LocalPlatformConfig config, boolean terminal) 
             switch (name) {
                 case "--root" -> root = Path.of(value);
                 case "--data-dir" -> dataDir = Path.of(value);
+                case "--cache-dir" -> cacheDir = Path.of(value);
                 case "--port-offset" -> offset = parseInt(name, value);
                 case "--port" -> {
                     String[] kv = value.split("=", 2);
@@ -103,6 +107,9 @@ record CliOptions(String command, LocalPlatformConfig config, boolean terminal) 
         }
         if (dataDir != null) {
             builder.dataDir(dataDir);
+        }
+        if (cacheDir != null) {
+            builder.cacheDir(cacheDir);
         }
         return new CliOptions(command, builder.build(), Boolean.getBoolean("platform.tty"));
     }

@@ -28,9 +28,9 @@ public final class PostgresServer extends ChildComponent {
         return config.dataDir().resolve("postgres");
     }
 
-    /** zonky unpacks the binaries once into a directory of its own; kept out of /tmp so reboots do not re-unpack. */
+    /** zonky unpacks the binaries once into a directory of its own; in the cache folder, shared by every data folder. */
     private Path binariesDir() {
-        return config.dataDir().resolve("cache").resolve("postgres-binaries");
+        return config.cacheDir().resolve("postgres-binaries");
     }
 
     @Override

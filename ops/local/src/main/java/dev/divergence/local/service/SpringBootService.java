@@ -8,6 +8,7 @@ import dev.divergence.local.process.JavaCommand;
 
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,14 +40,18 @@ public final class SpringBootService extends ChildComponent {
                     + " (build it with ./mvnw -q -DskipTests package)", List.of());
         }
         launch = config.serviceStartupCache()
-                ? new StartupCache(config.dataDir().resolve("cache").resolve("services"), JavaCommand.javaExecutable())
+                ? new StartupCache(config.cacheDir().resolve("services"), JavaCommand.javaExecutable())
                         .prepare(component.id(), config.jar(component), config.logFile(component))
                 : StartupCache.Launch.plain(config.jar(component));
     }
 
     @Override
     protected List<String> command() {
-        return java.withArguments(config.serviceJvmOptions(), launch.arguments());
+        List<String> options = new ArrayList<>(config.serviceJvmOptions());
+        // libtorch unpacks once per machine, not once per data folder (DjlRuntime keeps properties set here)
+        options.add("-DDJL_CACHE_DIR=" + config.djlCacheDir());
+        options.add("-DENGINE_CACHE_DIR=" + config.djlCacheDir());
+        return java.withArguments(options, launch.arguments());
     }
 
     /** Writing the class-data archive on the first stop takes CPU time; killing the JVM then would waste it. */

@@ -2,6 +2,8 @@ package dev.divergence.local.service;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +19,8 @@ import java.util.stream.Stream;
  * class-data-sharing archive of everything it loaded ({@code -XX:+AutoCreateSharedArchive}: written when the
  * service stops, used from the next start on, rebuilt by the JVM itself when it no longer matches).
  *
- * <p>Both live under {@code <data>/cache/services/<name>/} and are redone when the jar changes (size or
+ * <p>Both live under {@code <cache>/services/<name>/}, shared by every data folder (two platforms may prepare
+ * the same service at once: a file lock serialises them), and are redone when the jar changes (size or
  * modification time). If unpacking fails the service simply runs from its jar: the cache is an
  * optimisation, never a reason not to start.
  */
@@ -45,6 +48,18 @@ public final class StartupCache {
 
     /** Cached and unpacked if possible, else straight from the jar. */
     public Launch prepare(String name, Path jar, Path logFile) {
+        try {
+            Files.createDirectories(root);
+            try (FileChannel lockFile = FileChannel.open(root.resolve(name + ".lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE); FileLock ignored = lockFile.lock()) {
+                return prepareLocked(name, jar, logFile);
+            }
+        } catch (IOException e) {
+            return Launch.plain(jar);
+        }
+    }
+
+    private Launch prepareLocked(String name, Path jar, Path logFile) {
         Path dir = root.resolve(name);
         Path extractedJar = dir.resolve("app").resolve(jar.getFileName());
         try {

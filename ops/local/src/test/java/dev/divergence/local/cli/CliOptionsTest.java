@@ -1,6 +1,7 @@
 package dev.divergence.local.cli;
 
 import dev.divergence.local.Component;
+import dev.divergence.local.LocalPlatformConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +34,17 @@ class CliOptionsTest {
         assertThat(o.config().ports().http(Component.GATEWAY)).isEqualTo(8080);
         assertThat(o.config().components()).containsExactly(Component.values());
         assertThat(o.config().serviceStartupCache()).isTrue();
+        assertThat(o.config().cacheDir()).isEqualTo(LocalPlatformConfig.defaultCacheDir().toAbsolutePath().normalize());
+        assertThat(o.config().cacheDir()).isNotEqualTo(o.config().dataDir()).endsWith(Path.of("divergence"));
+    }
+
+    @Test
+    void theCacheFolderIsIndependentOfTheDataFolder() throws Exception {
+        CliOptions o = CliOptions.parse(new String[] {"up", "--root", checkout().toString(), "--data-dir", "/tmp/fresh-data",
+                "--cache-dir", "/tmp/shared-cache"});
+        assertThat(o.config().dataDir()).isEqualTo(Path.of("/tmp/fresh-data"));
+        assertThat(o.config().cacheDir()).isEqualTo(Path.of("/tmp/shared-cache"));
+        assertThat(o.config().djlCacheDir()).isEqualTo(Path.of("/tmp/shared-cache/djl"));
     }
 
     @Test

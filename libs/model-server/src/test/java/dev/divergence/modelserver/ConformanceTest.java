@@ -470,15 +470,47 @@ class ConformanceTest {
     @Test
     void prometheusMetricsCarryTritonsNames() throws Exception {
         client.infer(InferRequest.to(CANCER).input("features", features(cancerRows[0])));
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        java.net.http.HttpResponse<String> response = http.send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + server.metricsPort() + "/metrics")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+        ModelStatistics stats = client.statistics(CANCER, "1").getModelStats(0);
+        java.net.http.HttpResponse<String> response = scrapeMetrics(null);
         assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.body()).contains("# TYPE nv_inference_request_success counter")
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/plain; version=0.0.4"));
+        // Triton's counters carry no _total suffix, which Prometheus' Java client adds to every counter
+        // it writes; the series names are what dashboards and alerts select, so the families are
+        // exposed untyped (rate() and increase() work on them alike) under Triton's exact names.
+        assertThat(response.body()).contains("# TYPE nv_inference_request_success untyped").doesNotContain("_total")
                 .containsPattern("nv_inference_request_success\\{model=\"cancer\",version=\"1\"\\} [1-9]")
                 .contains("nv_inference_count{model=\"cancer\",version=\"1\"}", "nv_inference_exec_count{", "nv_inference_queue_duration_us{",
                         "nv_inference_compute_infer_duration_us{", "nv_inference_request_failure{", "nv_inference_request_duration_us{");
+        // the values are those of ModelStatistics (read before the scrape; counters only grow)
+        assertThat(sample(response.body(), "nv_inference_count", CANCER)).isGreaterThanOrEqualTo(stats.getInferenceCount()).isPositive();
+        assertThat(sample(response.body(), "nv_inference_exec_count", CANCER)).isGreaterThanOrEqualTo(stats.getExecutionCount()).isPositive();
+    }
+
+    @Test
+    void metricsAnswerOpenMetricsScrapesInOpenMetrics() throws Exception {
+        client.infer(InferRequest.to(CANCER).input("features", features(cancerRows[0])));
+        // the Accept header Prometheus 2.x and 3.x scrape with
+        java.net.http.HttpResponse<String> response = scrapeMetrics(
+                "application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.1");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/openmetrics-text"));
+        assertThat(response.body()).contains("# TYPE nv_inference_request_success unknown")
+                .containsPattern("nv_inference_request_success\\{model=\"cancer\",version=\"1\"\\} [1-9]").endsWith("# EOF\n");
+    }
+
+    private java.net.http.HttpResponse<String> scrapeMetrics(String accept) throws Exception {
+        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + server.metricsPort() + "/metrics"));
+        if (accept != null) {
+            request.header("Accept", accept);
+        }
+        return java.net.http.HttpClient.newHttpClient().send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static long sample(String exposition, String family, String model) {
+        String prefix = family + "{model=\"" + model + "\",version=\"1\"} ";
+        return exposition.lines().filter(l -> l.startsWith(prefix)).mapToLong(l -> (long) Double.parseDouble(l.substring(prefix.length())))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + prefix + " in\n" + exposition));
     }
 
     private InferResult infer(String model, String version) {

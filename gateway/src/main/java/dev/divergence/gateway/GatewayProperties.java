@@ -38,7 +38,8 @@ public record GatewayProperties(
 
   /**
    * Retries of idempotent requests whose connection could not be established; such a request never
-   * reached the service, so sending it again is safe.
+   * reached the service, so sending it again is safe. {@code maxAttempts} counts the first attempt;
+   * the wait before a retry starts at {@code backoff} and doubles with each further retry.
    */
   public record Retry(
       @DefaultValue("3") @Min(1) int maxAttempts,

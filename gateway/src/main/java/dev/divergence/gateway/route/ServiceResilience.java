@@ -38,7 +38,7 @@ public class ServiceResilience {
   /** The filters for calls to {@code service}; its circuit breaker is created now so metrics show it at once. */
   public HandlerFilterFunction<ServerResponse, ServerResponse> forService(String service) {
     CircuitBreakerFilter breaker = new CircuitBreakerFilter(service, circuitBreakers.circuitBreaker(service), properties);
-    return breaker.andThen(new ConnectionFailureRetryFilter(service, properties.retry()));
+    return breaker.andThen(ConnectionFailureRetry.of(properties.retry()));
   }
 
   public CircuitBreakerRegistry circuitBreakers() {

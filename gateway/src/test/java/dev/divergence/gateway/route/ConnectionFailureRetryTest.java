@@ -12,15 +12,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.web.client.ResourceAccessException;
+import org.springframework.web.servlet.function.HandlerFilterFunction;
 import org.springframework.web.servlet.function.HandlerFunction;
 import org.springframework.web.servlet.function.ServerRequest;
 import org.springframework.web.servlet.function.ServerResponse;
 
 /** The retry decision in isolation: which requests and which failures are tried again. */
-class ConnectionFailureRetryFilterTest {
+class ConnectionFailureRetryTest {
 
-  final ConnectionFailureRetryFilter filter =
-      new ConnectionFailureRetryFilter("training", new GatewayProperties.Retry(3, Duration.ZERO));
+  final HandlerFilterFunction<ServerResponse, ServerResponse> filter =
+      ConnectionFailureRetry.of(new GatewayProperties.Retry(3, Duration.ofMillis(1)));
   final AtomicInteger attempts = new AtomicInteger();
 
   @Test
@@ -47,6 +48,25 @@ class ConnectionFailureRetryFilterTest {
   void doesNotRetryAnUnsafeMethod() {
     assertThatThrownBy(() -> filter.filter(request("POST"), alwaysFailing(refused())))
         .isInstanceOf(ResourceAccessException.class);
+    assertThat(attempts).hasValue(1);
+  }
+
+  @Test
+  void aSingleAttemptMeansNoRetry() {
+    HandlerFilterFunction<ServerResponse, ServerResponse> once =
+        ConnectionFailureRetry.of(new GatewayProperties.Retry(1, Duration.ofMillis(1)));
+    assertThatThrownBy(() -> once.filter(request("GET"), alwaysFailing(refused())))
+        .isInstanceOf(ResourceAccessException.class);
+    assertThat(attempts).hasValue(1);
+  }
+
+  @Test
+  void anAnswerIsNeverRetriedWhateverItsStatus() throws Exception {
+    HandlerFunction<ServerResponse> failingService = request -> {
+      attempts.incrementAndGet();
+      return ServerResponse.status(503).build();
+    };
+    assertThat(filter.filter(request("GET"), failingService).statusCode().value()).isEqualTo(503);
     assertThat(attempts).hasValue(1);
   }
 

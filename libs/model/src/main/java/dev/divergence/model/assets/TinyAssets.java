@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The tiny models the platform's demos and tests need, made without any network: trained here by
@@ -65,6 +67,8 @@ public final class TinyAssets {
         return LlamaConfig.llama(ByteTokenizer.VOCAB_SIZE, 64, 160, 2, 4, 2, 128)
                 .withSpecialTokens(ByteTokenizer.BOS, List.of(ByteTokenizer.EOS), ByteTokenizer.PAD);
     }
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final Path dataDir;
     private final Budget budget;
@@ -217,14 +221,28 @@ public final class TinyAssets {
     }
 
     private static void writeProvenance(Path dir, String name, String what, int steps, double finalLoss) {
-        String json = "{\n  \"name\": \"" + name + "\",\n  \"version\": \"" + VERSION + "\",\n  \"made_by\": \"dev.divergence.model.assets.TinyAssets\",\n"
-                + "  \"description\": \"" + what + "\",\n  \"seed\": " + SEED + ",\n  \"steps\": " + steps + ",\n"
-                + "  \"final_training_loss\": " + (Double.isFinite(finalLoss) ? finalLoss : "null") + "\n}\n";
         try {
-            Files.writeString(dir.resolve("provenance.json"), json);
+            Files.writeString(dir.resolve("provenance.json"), provenanceJson(name, what, steps, finalLoss));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** provenance.json's text, written by Jackson so that any description is escaped; a non-finite loss is null. */
+    static String provenanceJson(String name, String what, int steps, double finalLoss) {
+        ObjectNode json = JSON.createObjectNode();
+        json.put("name", name);
+        json.put("version", VERSION);
+        json.put("made_by", TinyAssets.class.getName());
+        json.put("description", what);
+        json.put("seed", SEED);
+        json.put("steps", steps);
+        if (Double.isFinite(finalLoss)) {
+            json.put("final_training_loss", finalLoss);
+        } else {
+            json.putNull("final_training_loss");
+        }
+        return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json) + "\n";
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -21,10 +21,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Local assets build offline, deterministically, once; small budgets keep this test quick. */
 class TinyAssetsTest {
 
+    private static final JsonMapper JSON = JsonMapper.builder().build();
     private static NDManager manager;
     private static final TinyAssets.Budget SMALL = new TinyAssets.Budget(25, 120);
 
@@ -75,7 +78,27 @@ class TinyAssetsTest {
             long[] out = new Generator(lm).generate(m, prompt, GenerationConfig.greedy(6)).tokens();
             assertThat(out).isNotEmpty();
         }
-        assertThat(Files.readString(dir.resolve("provenance.json"))).contains("\"steps\": 25");
+        JsonNode provenance = JSON.readTree(Files.readString(dir.resolve("provenance.json")));
+        assertThat(provenance.get("name").asString()).isEqualTo(TinyAssets.TINY_LM);
+        assertThat(provenance.get("steps").asInt()).isEqualTo(25);
+        assertThat(provenance.get("seed").asLong()).isEqualTo(TinyAssets.SEED);
+        assertThat(provenance.get("final_training_loss").isNumber()).isTrue();
+    }
+
+    @Test
+    void provenanceIsJsonWhateverTheDescriptionHolds() {
+        String description = "MLP [4] \"quoted\", a back\\slash, a tab\t, a newline\n and a control \u0001";
+
+        JsonNode parsed = JSON.readTree(TinyAssets.provenanceJson("tiny-lm", description, 7, Double.NaN));
+
+        assertThat(parsed.get("description").asString()).isEqualTo(description);
+        assertThat(parsed.get("name").asString()).isEqualTo("tiny-lm");
+        assertThat(parsed.get("version").asString()).isEqualTo("1");
+        assertThat(parsed.get("made_by").asString()).isEqualTo(TinyAssets.class.getName());
+        assertThat(parsed.get("steps").asInt()).isEqualTo(7);
+        assertThat(parsed.get("final_training_loss").isNull()).isTrue();
+        assertThat(JSON.readTree(TinyAssets.provenanceJson("tiny-lm", "x", 7, 0.125)).get("final_training_loss").asDouble())
+                .isEqualTo(0.125);
     }
 
     @Test

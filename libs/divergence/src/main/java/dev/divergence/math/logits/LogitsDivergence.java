@@ -20,6 +20,8 @@ public final class LogitsDivergence {
 
     /** Below this many logits per call the fork-join overhead outweighs a second core. */
     private static final long PARALLEL_THRESHOLD = 1 << 15;
+    /** log of float32's smallest positive value: the floor of a cached teacher bin. */
+    private static final double LOG_FLOAT_MIN = Math.log(Float.MIN_VALUE);
 
     private final Divergence divergence;
     private final FusedKind.Resolved resolved;
@@ -174,55 +176,95 @@ public final class LogitsDivergence {
         return student.rows();
     }
 
+    /**
+     * The divergence on the (k+1)-bin coarsening of teacher and student, per kept row. The teacher's
+     * bins are its cached top-k probabilities and its stored tail; the student's are its
+     * probabilities of the same tokens and its summed tail, all taken as log-probabilities (the tail
+     * by log-sum-exp), so that a student probability that underflows a double stays a finite log.
+     * The fused kinds then run the same log-space kernel as full rows, on the bins: no ratio p/q is
+     * formed, and the gradient is finite wherever the student's mass underflows. A teacher bin of
+     * exactly 0 (a tail below float32's smallest value, or a hand-made -inf log-probability) counts
+     * as {@link Float#MIN_VALUE}, the resolution of the cache that stored it, so that KL(q||p) is
+     * large and finite rather than +inf. With k = V there is no tail token and no tail bin.
+     */
     private void topK(TopKTeacher teacher, LogitsBatch student, LogitsOptions options, double[] values,
                       double[] gradient, double weight) {
         int vocab = student.vocab();
         int k = teacher.k();
+        int bins = k < vocab ? k + 1 : k;
         double invT = 1.0 / options.temperature();
         forEachRow(student, options, row -> {
-            ScalarRowKernel kernel = Scratch.get(vocab).scalar;
-            // the student's full distribution (teacher slot unused), then its (k+1)-bin coarsening
+            Scratch scratch = Scratch.get(vocab);
+            ScalarRowKernel kernel = scratch.scalar;
+            // the student's full distribution (teacher slot unused), then its coarsening
             kernel.prepare(student, student, row, invT);
-            double[] q = kernel.q;
-            double[] pBins = new double[k + 1];
-            double[] qBins = new double[k + 1];
-            double pTop = 0;
+            double[] logQ = kernel.logQ;
+            ScalarRowKernel binKernel = scratch.bins(bins);
+            boolean[] inTop = scratch.inTop;
             for (int j = 0; j < k; j++) {
-                pBins[j] = Math.exp(teacher.logProbs()[row * k + j]);
-                qBins[j] = q[teacher.indices()[row * k + j]];
-                pTop += pBins[j];
+                int index = teacher.indices()[row * k + j];
+                inTop[index] = true;
+                setBin(binKernel, j, teacher.logProbs()[row * k + j], logQ[index]);
             }
-            pBins[k] = Math.max(0.0, 1.0 - pTop);
-            // the student's tail is summed, not taken as 1 - top (which cancels when the tail is tiny)
-            boolean[] inTop = new boolean[vocab];
-            for (int j = 0; j < k; j++) {
-                inTop[teacher.indices()[row * k + j]] = true;
-            }
-            double qTail = 0;
-            for (int i = 0; i < vocab; i++) {
-                qTail += inTop[i] ? 0.0 : q[i];
-            }
-            qBins[k] = qTail;
-            values[row] = divergence.unchecked(pBins, qBins);
-            if (gradient != null) {
-                double[] g = new double[k + 1];
-                divergence.gradientWrtModelUnchecked(pBins, qBins, g);
-                double dot = 0;
-                for (int j = 0; j <= k; j++) {
-                    dot += qBins[j] * g[j];
+            double logQTail = Double.NEGATIVE_INFINITY;
+            if (bins > k) {
+                // log of the student's tail mass: log-sum-exp over the tail tokens, never log of an underflowed sum
+                double max = Double.NEGATIVE_INFINITY;
+                for (int i = 0; i < vocab; i++) {
+                    if (!inTop[i]) {
+                        max = Math.max(max, logQ[i]);
+                    }
                 }
-                // every tail token shares the tail bin's partial derivative
+                double sum = 0;
+                for (int i = 0; i < vocab; i++) {
+                    if (!inTop[i]) {
+                        sum += Math.exp(logQ[i] - max);
+                    }
+                }
+                logQTail = max + Math.log(sum);
+                setBin(binKernel, k, Math.log(teacher.tailMass()[row]), logQTail);
+            }
+            for (int j = 0; j < k; j++) {
+                inTop[teacher.indices()[row * k + j]] = false;
+            }
+            values[row] = binKernel.compute(resolved, divergence, bins, gradient != null);
+            if (gradient != null) {
+                // binKernel.grad[j] = dL/db_j with b = log of the student's bins. Through b_j = log sum_{i in j} q_i
+                // with q = softmax(z/T): dL/dz_i = (G_j q_i / q_j - q_i sum_m G_m) / T; q_i / q_j is 1 for a top-k
+                // token and exp(log q_i - log q_tail) <= 1 in the tail; sum_m G_m is 0 up to rounding, except for
+                // KL's q - p when the cached teacher's bins sum to 1 -/+ float32 rounding, which it corrects.
+                double[] g = binKernel.grad;
+                double total = 0;
+                for (int j = 0; j < bins; j++) {
+                    total += g[j];
+                }
                 int base = row * vocab;
                 double scale = weight * invT;
-                for (int i = 0; i < vocab; i++) {
-                    gradient[base + i] = scale * q[i] * (g[k] - dot);
+                double[] q = kernel.q;
+                if (bins > k) {
+                    for (int i = 0; i < vocab; i++) {
+                        gradient[base + i] = scale * (g[k] * Math.exp(logQ[i] - logQTail) - q[i] * total);
+                    }
                 }
                 for (int j = 0; j < k; j++) {
                     int index = teacher.indices()[row * k + j];
-                    gradient[base + index] = scale * q[index] * (g[j] - dot);
+                    gradient[base + index] = scale * (g[j] - q[index] * total);
                 }
             }
         });
+    }
+
+    /** Bin j of the coarsened rows: teacher log-probability (0 mass counted as Float.MIN_VALUE), student log-probability. */
+    private static void setBin(ScalarRowKernel bins, int j, double logP, double logQ) {
+        double p = Math.exp(logP);
+        if (!(p > 0)) {
+            p = Float.MIN_VALUE;
+            logP = LOG_FLOAT_MIN;
+        }
+        bins.logP[j] = logP;
+        bins.p[j] = p;
+        bins.logQ[j] = logQ;
+        bins.q[j] = Math.exp(logQ);
     }
 
     private static void checkShapes(LogitsBatch teacher, LogitsBatch student, LogitsOptions options) {
@@ -258,11 +300,23 @@ public final class LogitsDivergence {
         final float[] floatsA;
         final float[] floatsB;
         final ScalarRowKernel scalar;
+        /** Which tokens are a top-k teacher's, cleared after each row. */
+        final boolean[] inTop;
+        private ScalarRowKernel bins;
 
         private Scratch(int vocab) {
             floatsA = new float[vocab];
             floatsB = new float[vocab];
             scalar = new ScalarRowKernel(vocab);
+            inTop = new boolean[vocab];
+        }
+
+        /** A kernel for the k+1 bins of a top-k teacher. */
+        ScalarRowKernel bins(int count) {
+            if (bins == null || bins.p.length != count) {
+                bins = new ScalarRowKernel(count);
+            }
+            return bins;
         }
 
         static Scratch get(int vocab) {

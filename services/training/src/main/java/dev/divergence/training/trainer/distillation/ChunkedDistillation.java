@@ -85,7 +85,7 @@ public final class ChunkedDistillation {
   static TopKTeacher slice(TopKTeacher all, int from, int n) {
     int k = all.k();
     return new TopKTeacher(n, k, Arrays.copyOfRange(all.indices(), from * k, (from + n) * k),
-        Arrays.copyOfRange(all.logProbs(), from * k, (from + n) * k));
+        Arrays.copyOfRange(all.logProbs(), from * k, (from + n) * k), Arrays.copyOfRange(all.tailMass(), from, from + n));
   }
 
   private static double sum(double[] values) {

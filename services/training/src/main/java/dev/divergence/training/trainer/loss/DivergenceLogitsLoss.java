@@ -137,11 +137,15 @@ public final class DivergenceLogitsLoss implements DistillationLoss {
 
   /**
    * The k largest logits of each row (ties: lower token id first), with their log-probabilities
-   * at {@code temperature}: a bounded selection, O(V log k) per row, no boxing.
+   * at {@code temperature}: a bounded selection, O(V log k) per row, no boxing. The tail mass is
+   * summed over the other tokens in double precision, so it keeps its value when it is far below
+   * the float32 rounding of the top-k mass (where 1 - top-k mass would be 0 or noise).
    */
   public static TopKTeacher topKTeacher(float[] teacher, int rows, int vocab, int k, double temperature) {
     int[] indices = new int[rows * k];
     float[] logProbs = new float[rows * k];
+    double[] tailMass = new double[rows];
+    boolean[] inTop = new boolean[vocab];
     int[] heap = new int[k];
     for (int r = 0; r < rows; r++) {
       int base = r * vocab;
@@ -172,9 +176,18 @@ public final class DivergenceLogitsLoss implements DistillationLoss {
         siftDown(heap, size, teacher, base);
         indices[r * k + j] = worst;
         logProbs[r * k + j] = (float) Math.min(0.0, teacher[base + worst] / temperature - logZ);
+        inTop[worst] = true;
+      }
+      double tail = 0;
+      for (int i = 0; i < vocab; i++) {
+        tail += inTop[i] ? 0.0 : Math.exp(teacher[base + i] / temperature - logZ);
+      }
+      tailMass[r] = Math.min(1.0, tail);
+      for (int j = 0; j < k; j++) {
+        inTop[indices[r * k + j]] = false;
       }
     }
-    return new TopKTeacher(rows, k, indices, logProbs);
+    return new TopKTeacher(rows, k, indices, logProbs, tailMass);
   }
 
   /** Whether token a ranks before token b: larger logit, or the same logit and a lower id. */

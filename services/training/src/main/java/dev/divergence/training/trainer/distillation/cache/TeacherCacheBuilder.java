@@ -89,13 +89,10 @@ public final class TeacherCacheBuilder {
           int n = rows(part.get(b));
           int[] ids = Arrays.copyOfRange(top.indices(), b * perSequence * k, (b * perSequence + n) * k);
           float[] logProbs = Arrays.copyOfRange(top.logProbs(), b * perSequence * k, (b * perSequence + n) * k);
+          // the tail summed over its own tokens when the top-k was selected, not 1 - the top-k mass
           float[] tail = new float[n];
           for (int t = 0; t < n; t++) {
-            double mass = 0;
-            for (int j = 0; j < k; j++) {
-              mass += Math.exp(logProbs[t * k + j]);
-            }
-            tail[t] = (float) Math.max(0.0, 1.0 - mass);
+            tail[t] = (float) top.tailMass()[b * perSequence + t];
           }
           writer.append(ids, logProbs, tail, n);
         }

@@ -26,7 +26,8 @@ import java.util.zip.CRC32C;
  * offsets       int64[records + 1]: first position of each record; the last entry = positions
  * ids           int32[positions * k]: the teacher's k most likely token ids, most likely first
  * logprobs      float32[positions * k]: their log-probabilities at the job's temperature
- * tail          float32[positions]: 1 - the top-k mass (the tail bin)
+ * tail          float32[positions]: the teacher's mass outside the top-k (the tail bin), summed over
+ *               those tokens (not 1 - the top-k mass, which float32 rounding can make 0)
  * </pre>
  * Position t of a record is the teacher's prediction of token t+1 from tokens 0..t.
  * A file is only ever used when its magic, its header (the identity) and its size match and the
@@ -167,7 +168,7 @@ public final class TeacherLogitCache implements AutoCloseable {
     file.slice(logProbsAt + 4L * at * k, 4 * k).asFloatBuffer().get(logProbs, row * k, k);
   }
 
-  /** The tail mass (1 - top-k mass) at a position. */
+  /** The tail mass (the teacher's mass outside the top-k) at a position. */
   public float tail(int record, int position) {
     return file.slice(tailAt + 4L * (offsets[record] + position), 4).getFloat();
   }
@@ -183,6 +184,7 @@ public final class TeacherLogitCache implements AutoCloseable {
     int rows = batch.batch() * perSequence;
     int[] ids = new int[rows * k];
     float[] logProbs = new float[rows * k];
+    double[] tails = new double[rows];
     float uniform = (float) -Math.log(k);
     for (int b = 0; b < batch.batch(); b++) {
       int cached = positions(records[b]);
@@ -190,6 +192,7 @@ public final class TeacherLogitCache implements AutoCloseable {
         int row = b * perSequence + t;
         if (t < cached) {
           read(records[b], t, ids, logProbs, row);
+          tails[row] = tail(records[b], t);
         } else {
           for (int j = 0; j < k; j++) {
             ids[row * k + j] = j;
@@ -198,7 +201,7 @@ public final class TeacherLogitCache implements AutoCloseable {
         }
       }
     }
-    return new TopKTeacher(rows, k, ids, logProbs);
+    return new TopKTeacher(rows, k, ids, logProbs, tails);
   }
 
   /** Nothing to release eagerly: the JVM unmaps the file when the cache is unreachable. */

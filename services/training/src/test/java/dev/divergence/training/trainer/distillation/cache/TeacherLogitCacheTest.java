@@ -99,7 +99,24 @@ class TeacherLogitCacheTest {
           assertThat((double) logProbs[j]).isCloseTo(live.logProbs()[t * K + j], org.assertj.core.data.Offset.offset(1e-6));
           mass += Math.exp(live.logProbs()[t * K + j]);
         }
-        assertThat((double) cache.tail(r, t)).isCloseTo(1 - mass, org.assertj.core.data.Offset.offset(1e-6));
+        // the tail is the teacher's mass on the other tokens, summed over them (not 1 - the top-k mass)
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < 259; i++) {
+          max = Math.max(max, logits[t * 259 + i] / TEMPERATURE);
+        }
+        double all = 0;
+        double outside = 0;
+        for (int i = 0; i < 259; i++) {
+          double e = Math.exp(logits[t * 259 + i] / TEMPERATURE - max);
+          all += e;
+          boolean top = false;
+          for (int j = 0; j < K; j++) {
+            top |= ids[j] == i;
+          }
+          outside += top ? 0 : e;
+        }
+        assertThat((double) cache.tail(r, t)).isCloseTo(outside / all, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(outside / all).isCloseTo(1 - mass, org.assertj.core.data.Offset.offset(1e-6));
       }
     }
   }

@@ -1,6 +1,7 @@
 package dev.divergence.math.stats;
 
 import dev.divergence.math.Checks;
+import org.apache.commons.statistics.distribution.TDistribution;
 
 /**
  * Streaming mean and variance of per-row values (per-token losses, per-example divergences) over
@@ -102,7 +103,10 @@ public final class RunningStatistics {
     public record Interval(double lower, double upper, double level) {
     }
 
-    /** Student-t confidence interval for the mean (exact for normal data, asymptotically valid otherwise). */
+    /**
+     * Student-t confidence interval for the mean (exact for normal data, asymptotically valid otherwise); the
+     * t quantile comes from Apache Commons Statistics.
+     */
     public Interval confidenceInterval(double level) {
         if (!(level > 0 && level < 1)) {
             throw Checks.bad("level", "must be in (0, 1) but is " + level);
@@ -110,7 +114,9 @@ public final class RunningStatistics {
         if (count < 2) {
             throw Checks.bad("count", "a confidence interval needs at least 2 values but has " + count);
         }
-        double t = StudentT.quantile(0.5 + level / 2, count - 1);
+        // upper (1 + level) / 2 quantile as the survival function's inverse at (1 - level) / 2: exact in
+        // double for levels near 1, where 0.5 + level / 2 would round away the tail probability
+        double t = TDistribution.of(count - 1).inverseSurvivalProbability((1 - level) / 2);
         double half = t * standardError();
         return new Interval(mean - half, mean + half, level);
     }

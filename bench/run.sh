@@ -55,8 +55,12 @@ build=(-q -pl "libs/divergence,$module" -DskipTests package dependency:build-cla
 # the reactor's classpath of the bench module points at libs/divergence's freshly built jar
 classpath="$module/target/classes:$(cat "$work/classpath.txt")"
 
-# the machine may be shared: record its load so that noisy figures can be recognised as such
+# the machine may be shared: each group waits for an idle machine and is measured again when other work
+# disturbed it (bench/quiet.sh); every try's load is in bench/results/divergence.load.jsonl
 cat /proc/loadavg > "$work/loadavg_before" 2>/dev/null || true
+export QUIET_LOG="$work/load.jsonl"
+# shellcheck source=bench/quiet.sh
+source "$here/quiet.sh"
 
 # The machine may be shared with other work whose load changes from minute to minute. Baseline
 # and JMH measurements are therefore interleaved group by group, in several rounds, and each side
@@ -64,6 +68,12 @@ cat /proc/loadavg > "$work/loadavg_before" 2>/dev/null || true
 rounds=${ROUNDS:-2}
 # generous warm-up: the Vector API kernels are slow until C2 has compiled them
 jmh_args=${JMH_ARGS:-"-f 1 -wi 4 -w 1s -i 5 -r 1s -tu s"}
+run_jmh() { # benchmark, its parameters, result file
+  # shellcheck disable=SC2086
+  "$JAVA" --add-modules=jdk.incubator.vector -cp "$classpath" org.openjdk.jmh.Main "$1" $2 \
+    $jmh_args -jvmArgsAppend "--add-modules=jdk.incubator.vector -Dbench.data=$work" \
+    -rf json -rff "$3" 2>&1 | grep -E "^(Benchmark|[A-Z][A-Za-z]+Benchmark\.)" || true
+}
 groups=("logits_64x32000|LogitsBenchmark|-p shape=64x32000"
         "logits_8x152064|LogitsBenchmark|-p shape=8x152064"
         "sinkhorn|SinkhornBenchmark|"
@@ -72,13 +82,11 @@ for round in $(seq 1 "$rounds"); do
   for spec in "${groups[@]}"; do
     IFS='|' read -r group benchmark params <<< "$spec"
     echo "== round $round: $group baseline ($PYTHON)"
-    "$PYTHON" "$baseline" "$work" "$group"
+    quiet_group "$group/baseline/$round" "$PYTHON" "$baseline" "$work" "$group"
     echo "== round $round: $group JMH"
     # the Vector API is an incubator module: every JVM that runs the kernels sets the flag
     # shellcheck disable=SC2086
-    "$JAVA" --add-modules=jdk.incubator.vector -cp "$classpath" org.openjdk.jmh.Main "$benchmark" $params \
-      $jmh_args -jvmArgsAppend "--add-modules=jdk.incubator.vector -Dbench.data=$work" \
-      -rf json -rff "$work/jmh-$group-$round.json" 2>&1 | grep -E "^(Benchmark|[A-Z][A-Za-z]+Benchmark\.)" || true
+    quiet_group "$group/jmh/$round" run_jmh "$benchmark" "$params" "$work/jmh-$group-$round.json"
   done
 done
 
@@ -86,3 +94,4 @@ cat /proc/loadavg > "$work/loadavg_after" 2>/dev/null || true
 
 echo "== results"
 "$PYTHON" "$here/baselines/combine_results.py" "$suite" "$work" "$here/results/$suite.json" "bench/run.sh $suite"
+cp "$work/load.jsonl" "$here/results/$suite.load.jsonl"

@@ -42,11 +42,17 @@ load() {
 }
 
 cut -d' ' -f1-3 /proc/loadavg > "$work/load_before.txt"
+# (a) waits for an idle machine and is measured again when other work disturbed it (bench/quiet.sh);
+# (b, c) measure processes of the platform, which are not this script's children, so there every round
+# only waits for the idle platform first. Every try's load: bench/results/inference.load.jsonl
+export QUIET_LOG="$work/load.jsonl"
+# shellcheck source=bench/quiet.sh
+source bench/quiet.sh
 if [[ "${SKIP_DIRECT:-0}" == "1" ]]; then
   echo "== SKIP_DIRECT=1: (a) not measured"
 else
   echo "== (a) embedded model server over gRPC, oldest sequence batching on and off ($rounds rounds)"
-  load direct "$work/direct_1.json" bench/inference/target/tiny-assets "$rounds" | tee "$work/direct.log"
+  quiet_group direct load direct "$work/direct_1.json" bench/inference/target/tiny-assets "$rounds" | tee "$work/direct.log"
   grep "^server statistics" "$work/direct.log" > "$work/server_statistics.txt" || true
 fi
 
@@ -96,6 +102,10 @@ else
       | tee "$work/skipped.txt"
   else
     for round in $(seq 1 "$rounds"); do
+      # the platform's own background work (Kafka, relays, health checks) is allowed, nothing more
+      busy=$(QUIET_MAX_BUSY_CORES="${QUIET_MAX_PLATFORM_CORES:-0.4}" quiet_wait) || true
+      printf '{"group":"service/%s","busy_cores_before":%s,"loadavg_before":"%s"}\n' "$round" "$busy" \
+        "$(cut -d' ' -f1-3 /proc/loadavg)" >> "$QUIET_LOG"
       echo "== round $round: the platform's model server over gRPC ($grpc, ${model}__decode)"
       load grpc "$work/platform_grpc_$round.json" "$grpc" platform-grpc 1 "${model}__decode"
       echo "== round $round: inference service ($service)"
@@ -111,3 +121,4 @@ fi
 cut -d' ' -f1-3 /proc/loadavg > "$work/load_after.txt"
 echo "== results"
 "$PYTHON" bench/inference/combine.py "$work" bench/results/inference.json "bench/run.sh inference"
+cp "$work/load.jsonl" bench/results/inference.load.jsonl

@@ -27,20 +27,27 @@ build=(-q -pl services/training test-compile dependency:build-classpath "-Dmdep.
 classpath="services/training/target/test-classes:services/training/target/classes:$(cat "$work/classpath.txt")"
 
 cut -d' ' -f1-3 /proc/loadavg > "$work/load_before.txt"
+# each measured group waits for an idle machine and is measured again when other work disturbed it
+# (bench/quiet.sh); every try's load is kept in bench/results/training.load.jsonl
+export QUIET_LOG="$work/load.jsonl"
+# shellcheck source=bench/quiet.sh
+source bench/quiet.sh
 for round in $(seq 1 "$rounds"); do
   echo "== round $round: services/training on DJL ($threads threads)"
   # the Vector API is an incubator module: libs/divergence's SIMD loss kernels need the flag; the
   # common pool's parallelism (threads - 1, the caller works too) keeps its row-parallel loss kernels
   # to the same thread count as libtorch and PyTorch
-  OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" "$JAVA" --add-modules=jdk.incubator.vector \
+  quiet_group "ours/$round" env OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" "$JAVA" --add-modules=jdk.incubator.vector \
     -Dai.djl.pytorch.num_threads="$threads" -Dai.djl.pytorch.num_interop_threads=1 \
     -Djava.util.concurrent.ForkJoinPool.common.parallelism="$((threads - 1))" \
     -cp "$classpath" dev.divergence.training.bench.TrainingStepBenchmark \
     "$work" "services/training/target/djl-cache" "$round" 2>&1 | grep -vE "^\[main\] (INFO|WARN)|^WARNING|LegacyTypeDispatch"
   echo "== round $round: PyTorch CPU baseline ($PYTHON, $threads threads)"
-  OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" "$PYTHON" bench/training/training_baseline.py "$work" "$threads" "$round"
+  quiet_group "pytorch/$round" env OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" \
+    "$PYTHON" bench/training/training_baseline.py "$work" "$threads" "$round"
 done
 cut -d' ' -f1-3 /proc/loadavg > "$work/load_after.txt"
 
 echo "== results"
 "$PYTHON" bench/training/combine.py "$work" bench/results/training.json "bench/run.sh training" "$threads" "$rounds"
+cp "$work/load.jsonl" bench/results/training.load.jsonl

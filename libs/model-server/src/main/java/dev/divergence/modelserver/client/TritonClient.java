@@ -21,6 +21,8 @@ import dev.divergence.proto.triton.ServerLiveRequest;
 import dev.divergence.proto.triton.ServerMetadataRequest;
 import dev.divergence.proto.triton.ServerMetadataResponse;
 import dev.divergence.proto.triton.ServerReadyRequest;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -38,11 +40,13 @@ import java.util.function.Function;
 
 /**
  * A client of Triton's GRPCInferenceService, for a real Triton server or the embedded one alike.
- * Every call carries a deadline; UNAVAILABLE is retried with exponential backoff (all these RPCs
- * are safe to repeat: inference has no side effects, load and unload are idempotent); any other
- * failure surfaces at once as a {@link StatusRuntimeException} with the server's code. Calls that
- * still fail with UNAVAILABLE or DEADLINE_EXCEEDED feed a {@link CircuitBreaker}; while it is open
- * calls fail fast with UNAVAILABLE instead of waiting for their deadlines.
+ * Every call carries a deadline that covers its retries; gRPC's retry policy
+ * ({@link ClientOptions#serviceConfig()}) retries UNAVAILABLE with exponential backoff (all these
+ * RPCs are safe to repeat: inference has no side effects, load and unload are idempotent); any
+ * other failure surfaces at once as a {@link StatusRuntimeException} with the server's code. Calls
+ * that still fail with UNAVAILABLE or DEADLINE_EXCEEDED feed a Resilience4j {@link CircuitBreaker}
+ * ({@link ClientOptions#breakerConfig()}); while it is open calls fail fast with UNAVAILABLE
+ * instead of waiting for their deadlines.
  */
 public final class TritonClient implements AutoCloseable {
 
@@ -53,6 +57,11 @@ public final class TritonClient implements AutoCloseable {
     private final GRPCInferenceServiceStub async;
     private final CircuitBreaker breaker;
 
+    /**
+     * A client on a caller's channel, which the caller closes. Retries happen only if the channel
+     * was built through {@link ClientOptions#configure}: gRPC reads the retry policy from the
+     * channel's service config.
+     */
     public TritonClient(ManagedChannel channel, ClientOptions options) {
         this(channel, options, false);
     }
@@ -63,18 +72,17 @@ public final class TritonClient implements AutoCloseable {
         this.options = options;
         this.blocking = GRPCInferenceServiceGrpc.newBlockingStub(channel).withMaxInboundMessageSize(options.maxInboundMessageBytes());
         this.async = GRPCInferenceServiceGrpc.newStub(channel).withMaxInboundMessageSize(options.maxInboundMessageBytes());
-        this.breaker = new CircuitBreaker(options.breakerThreshold(), options.breakerOpenFor(), System::nanoTime);
+        this.breaker = CircuitBreaker.of("triton " + channel.authority(), options.breakerConfig());
     }
 
-    /** Whether the circuit breaker currently rejects calls. */
+    /** Whether the circuit breaker currently rejects calls (open, or half open with its trial call out). */
     public boolean circuitOpen() {
-        return breaker.isOpen();
+        return breaker.getState() != CircuitBreaker.State.CLOSED;
     }
 
     /** A plaintext connection to {@code host:port} that this client closes. */
     public static TritonClient connect(String target, ClientOptions options) {
-        ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext()
-                .maxInboundMessageSize(options.maxInboundMessageBytes()).build();
+        ManagedChannel channel = options.configure(NettyChannelBuilder.forTarget(target).usePlaintext()).build();
         return new TritonClient(channel, options, true);
     }
 
@@ -195,36 +203,12 @@ public final class TritonClient implements AutoCloseable {
     }
 
     private <T> T call(Function<GRPCInferenceServiceBlockingStub, T> rpc) {
-        if (!breaker.allow()) {
-            throw Status.UNAVAILABLE.withDescription("circuit open: the server failed " + options.breakerThreshold()
-                    + " calls in a row; retrying after " + options.breakerOpenFor()).asRuntimeException();
-        }
-        for (int attempt = 1; ; attempt++) {
-            try {
-                T result = rpc.apply(blocking.withDeadlineAfter(options.deadline().toMillis(), TimeUnit.MILLISECONDS));
-                breaker.onSuccess();
-                return result;
-            } catch (StatusRuntimeException e) {
-                Status.Code code = e.getStatus().getCode();
-                if (code != Status.Code.UNAVAILABLE || attempt >= options.maxAttempts()) {
-                    if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
-                        breaker.onFailure();
-                    } else {
-                        breaker.onSuccess(); // the server answered: a request error says nothing about its health
-                    }
-                    throw e;
-                }
-                sleep(options.backoffAfter(attempt));
-            }
-        }
-    }
-
-    private static void sleep(Duration pause) {
         try {
-            Thread.sleep(pause.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw Status.CANCELLED.withDescription("interrupted while backing off").asRuntimeException();
+            return breaker.executeSupplier(() -> rpc.apply(blocking.withDeadlineAfter(options.deadline().toMillis(), TimeUnit.MILLISECONDS)));
+        } catch (CallNotPermittedException e) {
+            throw Status.UNAVAILABLE.withDescription("circuit open: the server failed " + options.breakerThreshold()
+                    + " calls in a row; a trial call goes through " + options.breakerOpenFor() + " after the last failure")
+                    .withCause(e).asRuntimeException();
         }
     }
 

@@ -7,6 +7,7 @@ import dev.divergence.local.process.ChildProcess;
 import dev.divergence.local.process.ComponentStartException;
 import dev.divergence.local.process.JavaCommand;
 import dev.divergence.local.process.ParentWatchAgentJar;
+import dev.divergence.local.service.BuiltInModelsCache;
 import dev.divergence.local.service.SpringBootService;
 import dev.divergence.local.state.PlatformState;
 import dev.divergence.local.state.StateFile;
@@ -20,8 +21,10 @@ import java.util.Collection;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -98,7 +101,34 @@ public final class LocalPlatform implements AutoCloseable {
         List<Component> infrastructure = config.components().stream().filter(Component::isInfrastructure).toList();
         List<Component> services = config.components().stream().filter(c -> !c.isInfrastructure()).toList();
         startAndAwait(infrastructure);
+        seedBuiltInModels();
         startAndAwait(services);
+    }
+
+    /**
+     * With the startup cache on (./platform up), the built-in tiny models a previous platform made are copied
+     * into a fresh data folder, so the services need not train them again (see {@link BuiltInModelsCache}).
+     */
+    private Optional<BuiltInModelsCache> builtInModelsCache() {
+        if (!config.serviceStartupCache()) {
+            return Optional.empty();
+        }
+        return Stream.of(Component.INFERENCE, Component.TRAINING).filter(config.components()::contains)
+                .map(config::jar).filter(Files::isRegularFile).findFirst()
+                .flatMap(jar -> BuiltInModelsCache.forServiceJar(config.cacheDir(), jar));
+    }
+
+    private void seedBuiltInModels() {
+        builtInModelsCache().ifPresent(cache -> {
+            List<String> seeded = cache.seed(config.modelsDir());
+            if (!seeded.isEmpty()) {
+                listener.notice("built-in models taken from the cache (" + String.join(", ", seeded) + "): nothing to train");
+            }
+        });
+    }
+
+    private void publishBuiltInModels() {
+        builtInModelsCache().ifPresent(cache -> cache.publish(config.modelsDir()));
     }
 
     /** Starts one component that was stopped (e.g. Kafka, to test that the outbox catches up) and waits until ready. */
@@ -210,6 +240,7 @@ public final class LocalPlatform implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        publishBuiltInModels();
         if (components.containsKey(Component.KAFKA)) {
             stopForShutdown(Component.KAFKA);
         }
@@ -227,6 +258,11 @@ public final class LocalPlatform implements AutoCloseable {
         } catch (IllegalStateException | IllegalArgumentException e) {
             // already shutting down (we are the hook) or never registered: nothing to remove
         }
+    }
+
+    /** Whether {@link #stop()} has begun (Ctrl-C, ./platform down): watchers of the running platform give up. */
+    public boolean isStopping() {
+        return stopping;
     }
 
     /** Blocks until {@link #stop()} has finished, e.g. run by the shutdown hook after Ctrl-C. */

@@ -77,6 +77,11 @@ public record LocalPlatformConfig(Path repoRoot, Path dataDir, Path cacheDir, Pl
         return cacheDir.resolve("djl");
     }
 
+    /** Where the services keep model folders ({@code DIVERGENCE_DATA_DIR}/models, their contract). */
+    public Path modelsDir() {
+        return dataDir.resolve("models");
+    }
+
     public Path logDir() {
         return dataDir.resolve("logs");
     }

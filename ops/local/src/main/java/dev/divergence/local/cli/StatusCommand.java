@@ -4,6 +4,7 @@ import dev.divergence.local.Component;
 import dev.divergence.local.LocalPlatformConfig;
 import dev.divergence.local.kafka.KafkaBroker;
 import dev.divergence.local.postgres.PostgresServer;
+import dev.divergence.local.service.BuiltInModelsProbe;
 import dev.divergence.local.service.HttpHealth;
 import dev.divergence.local.state.PlatformState;
 import dev.divergence.local.state.StateFile;
@@ -49,6 +50,11 @@ final class StatusCommand {
         }
         int expected = state.get().components().size();
         out.println(healthy + "/" + expected + " healthy.");
+        if ("healthy".equals(health.get(Component.INFERENCE))) {
+            out.println(BuiltInModelsProbe.ask(running.httpUrl(Component.INFERENCE), java.time.Duration.ofSeconds(8))
+                    .map(a -> "Built-in models " + (a.allServable() ? "servable" : "not all servable yet") + ": " + a.summary())
+                    .orElse("Built-in models: the inference service did not say"));
+        }
         return healthy == expected ? PlatformCli.OK : PlatformCli.FAILED;
     }
 

@@ -5,8 +5,11 @@ import dev.divergence.local.LocalPlatform;
 import dev.divergence.local.LocalPlatformConfig;
 import dev.divergence.local.PlatformStartException;
 
+import dev.divergence.local.service.BuiltInModelsProbe;
+
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.Optional;
 
 /** ./platform up: start everything, report where it listens, then supervise until Ctrl-C or ./platform down. */
 final class UpCommand {
@@ -48,9 +51,51 @@ final class UpCommand {
             console.line("  " + ConsoleReporter.label(c) + " " + ConsoleReporter.describe(c, config));
         }
         console.line("Logs: ./platform logs <name>   Status: ./platform status   Stop: Ctrl-C here or ./platform down");
+        if (config.components().contains(Component.INFERENCE)) {
+            Thread.ofVirtual().name("built-in-models-watch").start(() -> reportBuiltInModels(console, platform, begin));
+        }
         awaitShutdown(platform);
         return PlatformCli.OK;
     }
+
+    /**
+     * The inference service is ready before its built-in models are (on a fresh data folder they are trained
+     * first): says which are still being prepared, then when all serve requests, or which failed.
+     */
+    private void reportBuiltInModels(ConsoleReporter console, LocalPlatform platform, long begin) {
+        String url = config.httpUrl(Component.INFERENCE);
+        boolean announced = false;
+        long deadline = System.nanoTime() + BUILT_IN_MODELS_WATCH.toNanos();
+        while (System.nanoTime() < deadline && !platform.isStopping()) {
+            Optional<BuiltInModelsProbe.Answer> answer = BuiltInModelsProbe.ask(url, Duration.ofSeconds(5));
+            if (answer.isPresent()) {
+                BuiltInModelsProbe.Answer a = answer.get();
+                if (!a.failed().isEmpty()) {
+                    for (BuiltInModelsProbe.Model m : a.failed()) {
+                        console.line("Built-in model " + m.name() + " FAILED: " + m.message() + " (./platform logs inference)");
+                    }
+                    return;
+                }
+                if (a.allServable()) {
+                    console.line("Built-in models servable" + (announced
+                            ? " in " + ConsoleReporter.seconds(Duration.ofNanos(System.nanoTime() - begin)) : "") + ": " + a.summary());
+                    return;
+                }
+                if (!announced) {
+                    console.line("Built-in models being prepared (" + a.summary() + "): requests for them get 503 + Retry-After"
+                            + " until they are servable; trained once per data folder, then cached");
+                    announced = true;
+                }
+            }
+            try {
+                Thread.sleep(2000);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private static final Duration BUILT_IN_MODELS_WATCH = Duration.ofMinutes(30);
 
     /** Ctrl-C or SIGTERM (./platform down) runs the platform's shutdown hook, which stops the children in order. */
     private static void awaitShutdown(LocalPlatform platform) {

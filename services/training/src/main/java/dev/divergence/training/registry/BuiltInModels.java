@@ -17,6 +17,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.stream.Stream;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The tiny models shipped with the platform: made offline by libs/model's own training code on
@@ -73,6 +75,20 @@ public class BuiltInModels {
     }
   }
 
+  /** provenance.json of tiny-lm-student, written by Jackson like libs/model's built-ins. */
+  static String studentProvenanceJson() {
+    ObjectNode json = JSON.createObjectNode();
+    json.put("name", TINY_LM_STUDENT);
+    json.put("version", "1");
+    json.put("made_by", BuiltInModels.class.getName());
+    json.put("description", "byte-level Llama (1 layer, hidden 32), randomly initialised: the student of LM distillation");
+    json.put("seed", STUDENT_SEED);
+    json.put("steps", 0);
+    return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json) + "\n";
+  }
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
   /** Writes tiny-lm-student into a temporary sibling and renames it into place (readers never see half). */
   private Path ensureStudent(NDManager manager) {
     Path dir = properties.modelsDir().resolve(TINY_LM_STUDENT).resolve("1");
@@ -86,10 +102,7 @@ public class BuiltInModels {
         model.save(tmp);
       }
       Tokenizers.writeByteTokenizer(tmp);
-      Files.writeString(tmp.resolve("provenance.json"), "{\n  \"name\": \"" + TINY_LM_STUDENT + "\",\n  \"version\": \"1\",\n"
-          + "  \"made_by\": \"dev.divergence.training.registry.BuiltInModels\",\n"
-          + "  \"description\": \"byte-level Llama (1 layer, hidden 32), randomly initialised: the student of LM distillation\",\n"
-          + "  \"seed\": " + STUDENT_SEED + ",\n  \"steps\": 0\n}\n");
+      Files.writeString(tmp.resolve("provenance.json"), studentProvenanceJson());
       Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
       return dir;
     } catch (IOException e) {

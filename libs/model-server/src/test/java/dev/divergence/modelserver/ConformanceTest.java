@@ -193,11 +193,25 @@ class ConformanceTest {
         Tensor logits = half.output("logits");
         assertThat(logits.type()).isEqualTo(TensorType.BF16);
         assertThat(logits.raw().size()).isEqualTo(3 * 2 * 2);
-        float[] expected = directClassifierLogits(cancerRows);
+        // The FP16 model widens its inputs exactly and runs the FP32 model; so the same rows rounded to
+        // FP16 (by the JDK's IEEE conversion, not the server's) and sent to the FP32 model give the FP32
+        // logits v it computed (same shapes, same kernels: the calls are bit-identical, as
+        // typedAndRawContentsGiveBitIdenticalOutputs relies on too).
+        float[] rounded = flatten(cancerRows);
+        int changed = 0;
+        for (int i = 0; i < rounded.length; i++) {
+            float r = Float.float16ToFloat(Float.floatToFloat16(rounded[i]));
+            changed += r != rounded[i] ? 1 : 0;
+            rounded[i] = r;
+        }
+        assertThat(changed).as("inputs that FP16 cannot hold exactly").isPositive();
+        float[] fp32 = client.infer(InferRequest.to(CANCER).input("features", Tensor.fp32(new long[] {3, 30}, rounded))).output("logits").toFloats();
         float[] got = logits.toFloats();
-        for (int i = 0; i < expected.length; i++) {
-            // fp16 inputs and bf16 outputs: a few bf16 ulps relative to the magnitude
-            assertThat(got[i]).isCloseTo(expected[i], within(0.05f * Math.max(1f, Math.abs(expected[i]))));
+        for (int i = 0; i < fp32.length; i++) {
+            // BF16 keeps 8 significant bits, FP32 24: a BF16 ulp is 2^16 FP32 ulps of the same value, and
+            // rounding to nearest (even) lands within half of it, 2^15 FP32 ulps. Nothing else differs.
+            float halfBf16Ulp = Math.ulp(fp32[i]) * (1 << 15);
+            assertThat(got[i]).as("logit %d: fp32 %s", i, fp32[i]).isCloseTo(fp32[i], within(halfBf16Ulp));
         }
     }
 

@@ -94,8 +94,8 @@ public final class DivergenceRegistry {
         plain("chi2_neyman", "Neyman chi-square sum (p - q)^2 / p", ClosedForms::chi2Neyman, Generators.chi2Neyman());
         Parameter amari = new Parameter("alpha", 0.5, -1e6, 1e6,
                 "Amari alpha of f(t) = (t^(1-a) - (1-a) t - a)/(a(a-1)) on t = p/q; 0 -> kl, 1 -> reverse_kl. "
-                + "With p = reference and q = policy this is the f-DPO paper's alpha-divergence D(policy||reference) "
-                + "at paper alpha = 1 - a, i.e. a = TRL's alpha");
+                + "f-DPO's alpha means the same (p = reference, q = policy), as TRL's f_alpha_divergence_coef; "
+                + "the f-DPO paper writes this divergence with alpha = 1 - a (docs/adding-a-divergence.md)");
         register(new Entry("alpha", "Amari alpha-divergence (ALGORITHMS.md generator)", List.of(amari),
                 params -> {
                     double a = amari.check(params.get("alpha"));
@@ -117,7 +117,8 @@ public final class DivergenceRegistry {
                         (p, q, out) -> {
                             double bc = ClosedForms.bhattacharyyaCoefficient(p, q);
                             for (int i = 0; i < p.length; i++) {
-                                out[i] = -0.5 * Math.sqrt(p[i] / q[i]) / bc;
+                                // outside p's support the term sqrt(p q) is 0 for every q: no 0/0 there
+                                out[i] = p[i] == 0 ? 0.0 : -0.5 * Math.sqrt(p[i] / q[i]) / bc;
                             }
                         }, null)));
         register(new Entry("cauchy_schwarz", "Cauchy-Schwarz -log(sum pq / sqrt(sum p^2 sum q^2))", List.of(),

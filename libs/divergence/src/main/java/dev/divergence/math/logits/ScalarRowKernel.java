@@ -134,14 +134,21 @@ final class ScalarRowKernel {
         return value;
     }
 
-    /** Turns dL/dq in {@link #grad} into dL/db: q_i (g_i - sum_k q_k g_k). */
+    /**
+     * Turns dL/dq in {@link #grad} into dL/db: q_i (g_i - sum_k q_k g_k). A cell whose q_i underflowed to exactly 0
+     * contributes its limit q_i g_i -> 0: dL/dq_i may be infinite or NaN there (p_i / q_i, 0 / 0, log 0), but
+     * wherever D is finite it grows at most like a power q_i^(1 - c), c < 1, as q_i -> 0 (a log q_i would make D
+     * infinite), so q_i dD/dq_i vanishes; taking 0 * inf literally would make the whole row NaN.
+     */
     private void softmaxBackward(int vocab) {
         double dot = 0;
         for (int i = 0; i < vocab; i++) {
-            dot += q[i] * grad[i];
+            if (q[i] > 0) {
+                dot += q[i] * grad[i];
+            }
         }
         for (int i = 0; i < vocab; i++) {
-            grad[i] = q[i] * (grad[i] - dot);
+            grad[i] = q[i] > 0 ? q[i] * (grad[i] - dot) : 0.0;
         }
     }
 

@@ -2,7 +2,6 @@ package dev.divergence.inference.api;
 
 import dev.divergence.inference.models.ModelLifecycle;
 import dev.divergence.inference.models.StoredModelCatalog;
-import dev.divergence.inference.store.ServableModelStore;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
@@ -18,20 +17,19 @@ import org.springframework.web.bind.annotation.RestController;
 @Tag(name = "models", description = "Models the inference service serves (built-ins and every version models.registry.v1 announced)")
 public class ModelController {
 
-  private final ServableModelStore store;
   private final StoredModelCatalog catalog;
   private final ModelLifecycle lifecycle;
 
-  public ModelController(ServableModelStore store, StoredModelCatalog catalog, ModelLifecycle lifecycle) {
-    this.store = store;
+  public ModelController(StoredModelCatalog catalog, ModelLifecycle lifecycle) {
     this.catalog = catalog;
     this.lifecycle = lifecycle;
   }
 
   @GetMapping
-  @Operation(summary = "Every catalog model with its state (LOADING, READY, FAILED, UNLOADED)")
+  @Operation(summary = "Every catalog model with its state (PREPARING, LOADING, READY, FAILED, UNLOADED); "
+      + "built-ins still being made at start-up are listed PREPARING before they have a row")
   public List<ModelView> list() {
-    return store.list().stream().map(ModelView::of).toList();
+    return catalog.entries().stream().map(ModelView::of).toList();
   }
 
   @GetMapping("/{name}")
@@ -41,16 +39,17 @@ public class ModelController {
   }
 
   @PostMapping("/{name}/load")
-  @Operation(summary = "Writes the model's repository entries again and loads them; answers READY or FAILED with the reason")
+  @Operation(summary = "Writes the model's repository entries again and loads them; answers READY or FAILED with the reason "
+      + "(503 + Retry-After while a built-in is PREPARING)")
   public ModelView load(@PathVariable String name) {
-    catalog.find(name);
+    catalog.findManageable(name);
     return ModelView.of(lifecycle.load(name));
   }
 
   @PostMapping("/{name}/unload")
   @Operation(summary = "Unloads the model from the serving backend; it stays in the catalog as UNLOADED")
   public ModelView unload(@PathVariable String name) {
-    catalog.find(name);
+    catalog.findManageable(name);
     return ModelView.of(lifecycle.unload(name));
   }
 }

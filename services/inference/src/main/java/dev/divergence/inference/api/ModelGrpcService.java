@@ -5,7 +5,6 @@ import dev.divergence.inference.backend.RepositoryEntries;
 import dev.divergence.inference.models.ModelLifecycle;
 import dev.divergence.inference.models.StoredModelCatalog;
 import dev.divergence.inference.store.CatalogEntry;
-import dev.divergence.inference.store.ServableModelStore;
 import dev.divergence.proto.inference.v1.GetModelRequest;
 import dev.divergence.proto.inference.v1.ListModelsRequest;
 import dev.divergence.proto.inference.v1.ListModelsResponse;
@@ -22,12 +21,10 @@ import org.springframework.stereotype.Component;
 @Component
 public class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBase {
 
-  private final ServableModelStore store;
   private final StoredModelCatalog catalog;
   private final ModelLifecycle lifecycle;
 
-  public ModelGrpcService(ServableModelStore store, StoredModelCatalog catalog, ModelLifecycle lifecycle) {
-    this.store = store;
+  public ModelGrpcService(StoredModelCatalog catalog, ModelLifecycle lifecycle) {
     this.catalog = catalog;
     this.lifecycle = lifecycle;
   }
@@ -35,7 +32,7 @@ public class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBase {
   @Override
   public void listModels(ListModelsRequest request, StreamObserver<ListModelsResponse> response) {
     ListModelsResponse.Builder reply = ListModelsResponse.newBuilder();
-    store.list().forEach(entry -> reply.addModels(toProto(entry)));
+    catalog.entries().forEach(entry -> reply.addModels(toProto(entry)));
     reply(response, reply.build());
   }
 
@@ -46,13 +43,13 @@ public class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBase {
 
   @Override
   public void loadModel(LoadModelRequest request, StreamObserver<ServedModel> response) {
-    catalog.find(request.getName());
+    catalog.findManageable(request.getName());
     reply(response, toProto(lifecycle.load(request.getName())));
   }
 
   @Override
   public void unloadModel(UnloadModelRequest request, StreamObserver<ServedModel> response) {
-    catalog.find(request.getName());
+    catalog.findManageable(request.getName());
     reply(response, toProto(lifecycle.unload(request.getName())));
   }
 

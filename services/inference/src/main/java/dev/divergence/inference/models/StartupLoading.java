@@ -1,13 +1,9 @@
 package dev.divergence.inference.models;
 
-import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
 import dev.divergence.inference.config.InferenceProperties;
 import dev.divergence.inference.store.CatalogEntry;
 import dev.divergence.inference.store.Lineage;
 import dev.divergence.inference.store.ServableModelStore;
-import dev.divergence.model.DjlRuntime;
-import dev.divergence.model.assets.TinyAssets;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -25,6 +21,7 @@ import org.springframework.stereotype.Component;
  * Once the service is up, makes the built-in tiny models (made on first use in the data folder, as
  * the training service does) and every model the catalog served before the restart servable again,
  * on a background thread so that readiness does not wait for model files to be made or loaded.
+ * Until it is done with a built-in, {@link BuiltInPreparation} keeps that model PREPARING.
  */
 @Component
 public class StartupLoading implements DisposableBean {
@@ -34,12 +31,17 @@ public class StartupLoading implements DisposableBean {
   private final InferenceProperties properties;
   private final ServableModelStore store;
   private final ModelLifecycle lifecycle;
+  private final BuiltInPreparation preparation;
+  private final BuiltInModelMaker maker;
   private final ExecutorService loader = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("model-loader").daemon().factory());
 
-  public StartupLoading(InferenceProperties properties, ServableModelStore store, ModelLifecycle lifecycle) {
+  public StartupLoading(InferenceProperties properties, ServableModelStore store, ModelLifecycle lifecycle,
+      BuiltInPreparation preparation, BuiltInModelMaker maker) {
     this.properties = properties;
     this.store = store;
     this.lifecycle = lifecycle;
+    this.preparation = preparation;
+    this.maker = maker;
   }
 
   @EventListener(ApplicationReadyEvent.class)
@@ -60,6 +62,9 @@ public class StartupLoading implements DisposableBean {
           toLoad.remove(name);
         } catch (RuntimeException e) {
           log.error("built-in model {} cannot be made servable", name, e);
+        } finally {
+          // READY, FAILED with its reason, or (made but not registered) unknown: the row says which
+          preparation.finished(name);
         }
       }
       for (String name : toLoad) {
@@ -73,12 +78,7 @@ public class StartupLoading implements DisposableBean {
   }
 
   private void makeBuiltIn(String name) {
-    DjlRuntime.configure(properties.djlCacheDir());
-    Path dir;
-    try (NDManager manager = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE)) {
-      // safe beside training doing the same: each process builds into its own temporary folder and renames it into place
-      dir = new TinyAssets(properties.dataDir(), properties.budget()).ensure(manager, name);
-    }
+    Path dir = maker.make(name);
     lifecycle.register(name, 1, dir.toUri().toString(), true, Lineage.NONE);
   }
 

@@ -27,12 +27,20 @@ public record DistillationSpec(
 
   public DistillationSpec withDefaults() {
     return new DistillationSpec(teacherModel, divergence,
-        temperature == null ? 1.0 : temperature,
+        temperature == null ? defaultTemperature(divergence == null ? null : divergence.name()) : temperature,
         ceWeight == null ? 0.0 : ceWeight,
         onPolicyFraction == null ? 0.0 : onPolicyFraction,
         sequenceLevel != null && sequenceLevel,
         effectiveTopK(),
         teacherCache);
+  }
+
+  /**
+   * The temperature of a spec that sets none: SinKD's own 2 for sinkhorn (its paper's setting), 1 for
+   * every other divergence. Filled in here, when the job is stored, so that an explicit 1 stays 1.
+   */
+  public static double defaultTemperature(String divergence) {
+    return "sinkhorn".equals(divergence) ? 2.0 : 1.0;
   }
 
   /** The k of the teacher's top-k (the cache's when there is one); 0 = full distribution. */

@@ -22,7 +22,7 @@ public final class DistillationLosses {
   public static DistillationLoss create(DistillationSpec spec, boolean classifier) {
     DivergenceChoice choice = spec.divergence();
     String name = choice.name();
-    double temperature = spec.temperature() == null ? 1.0 : spec.temperature();
+    double temperature = spec.temperature() == null ? DistillationSpec.defaultTemperature(name) : spec.temperature();
     int topK = spec.topK() == null ? 0 : spec.topK();
     if (topK > 0 && !PER_TOKEN.contains(name)) {
       throw new IllegalArgumentException("topK works with the per-token divergences " + PER_TOKEN + ", not " + name);
@@ -34,9 +34,8 @@ public final class DistillationLosses {
           choice.alpha() == null ? DivergenceRegistry.create(name) : DivergenceRegistry.create(name, choice.alpha()), temperature, topK);
       case "kl", "reverse_kl", "js", "tv" -> new DivergenceLogitsLoss(name, DivergenceRegistry.create(name), temperature, topK);
       case "akl" -> new AdaptiveKlLoss(temperature, choice.alpha() == null ? DEFAULT_AKL_HEAD_MASS : choice.alpha());
-      // SinKD's own temperature (2) unless the job sets one other than the default 1
-      case "sinkhorn" -> spec.temperature() == null || spec.temperature() == 1.0 ? SinkhornLoss.standard()
-          : new SinkhornLoss(temperature, SinkhornLoss.DEFAULT_EPSILON, SinkhornLoss.DEFAULT_ITERATIONS, 1.0, 64);
+      // the spec's temperature as given; unset, SinKD's own (2, see DistillationSpec.defaultTemperature)
+      case "sinkhorn" -> SinkhornLoss.withTemperature(temperature);
       case "pld" -> {
         if (!classifier) {
           throw new IllegalArgumentException("pld is a list-wise loss for classifiers, not for language models");

@@ -146,16 +146,6 @@ class DistillationLossesTest {
   }
 
   @Test
-  void sinkhornFollowsSinKd() {
-    SinkhornLoss sinkhorn = SinkhornLoss.standard();
-    double expected = Reference.sinkhorn(teacher, student, ROWS, V, 2.0, 0.1, 20);
-    assertThat(Djl.value(m, of(sinkhorn, null), student, ROWS, V)).isCloseTo(expected, within(2e-6));
-    assertThat(create("sinkhorn", null, null, 1.0, 0, 0)).isInstanceOf(SinkhornLoss.class);
-    // a student equal to the teacher pays nothing on the diagonal; the plan keeps it near 0
-    assertThat(Djl.value(m, of(sinkhorn, null), teacher, ROWS, V)).isLessThan(expected);
-  }
-
-  @Test
   void pldIsTheListwiseLossWithTheTrueLabelFirst() {
     double expected = 0;
     for (int r : new int[] {0, 2}) {

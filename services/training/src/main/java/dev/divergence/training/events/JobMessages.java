@@ -90,6 +90,9 @@ public final class JobMessages {
         b.setTeacherCache(dev.divergence.proto.training.v1.TeacherCache.newBuilder()
             .setTopK(d.teacherCache().topK() == null ? 0 : d.teacherCache().topK()));
       }
+      if (d.maxNewTokens() != null) {
+        b.setMaxNewTokens(d.maxNewTokens());
+      }
       proto.setDistillation(b);
     }
     if (spec.fDpo() != null) {
@@ -124,7 +127,8 @@ public final class JobMessages {
         distillation = new dev.divergence.training.job.DistillationSpec(emptyToNull(d.getTeacherModel()),
             d.hasDivergence() ? fromProto(d.getDivergence()) : null, zeroToNull(d.getTemperature()),
             d.getCeWeight(), d.getOnPolicyFraction(), d.getSequenceLevel(), d.getTopK(),
-            d.hasTeacherCache() ? new dev.divergence.training.job.TeacherCacheSpec(d.getTeacherCache().getTopK()) : null);
+            d.hasTeacherCache() ? new dev.divergence.training.job.TeacherCacheSpec(d.getTeacherCache().getTopK()) : null,
+            d.hasMaxNewTokens() ? d.getMaxNewTokens() : null);
       }
       case F_DPO -> {
         var f = proto.getFDpo();

@@ -9,6 +9,9 @@ package dev.divergence.training.job;
  * @param topK keep only the teacher's top-k logits, the tail mass as one bin (0 = all)
  * @param teacherCache when set, the teacher's top-k is computed once into a file and read from it
  *     (language models only; the loss then uses the cache's k)
+ * @param maxNewTokens longest generation, in tokens, of the on-policy (student) and sequence-level
+ *     (teacher) sequences; {@value #DEFAULT_MAX_NEW_TOKENS} when unset (the built-in arithmetic
+ *     answers are short); a generation also stops at the context's end
  */
 public record DistillationSpec(
     String teacherModel,
@@ -18,7 +21,18 @@ public record DistillationSpec(
     Double onPolicyFraction,
     Boolean sequenceLevel,
     Integer topK,
-    TeacherCacheSpec teacherCache) implements MethodSpec {
+    TeacherCacheSpec teacherCache,
+    Integer maxNewTokens) implements MethodSpec {
+
+  public static final int DEFAULT_MAX_NEW_TOKENS = 12;
+  /** The most a spec may ask for: generation runs token by token on the training worker. */
+  public static final int MAX_MAX_NEW_TOKENS = 4096;
+
+  /** A spec with the default generation length. */
+  public DistillationSpec(String teacherModel, DivergenceChoice divergence, Double temperature, Double ceWeight,
+      Double onPolicyFraction, Boolean sequenceLevel, Integer topK, TeacherCacheSpec teacherCache) {
+    this(teacherModel, divergence, temperature, ceWeight, onPolicyFraction, sequenceLevel, topK, teacherCache, null);
+  }
 
   @Override
   public Algorithm algorithm() {
@@ -32,7 +46,8 @@ public record DistillationSpec(
         onPolicyFraction == null ? 0.0 : onPolicyFraction,
         sequenceLevel != null && sequenceLevel,
         effectiveTopK(),
-        teacherCache);
+        teacherCache,
+        maxNewTokens == null ? DEFAULT_MAX_NEW_TOKENS : maxNewTokens);
   }
 
   /**

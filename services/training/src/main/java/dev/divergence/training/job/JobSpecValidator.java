@@ -113,6 +113,7 @@ public class JobSpecValidator {
     if (spec.topK() != null && spec.topK() < 0) {
       violations.add(new FieldViolation("spec.distillation.topK", "must be 0 (all) or positive"));
     }
+    range(violations, "spec.distillation.maxNewTokens", spec.maxNewTokens(), 1, DistillationSpec.MAX_MAX_NEW_TOKENS);
   }
 
   /**
@@ -196,7 +197,7 @@ public class JobSpecValidator {
       boolean open = name.equals("alpha");
       double a = divergence.alpha();
       if (!Double.isFinite(a) || (open ? !(a > 0 && a < 1) : !(a >= 0 && a <= 1))) {
-        violations.add(new FieldViolation(field + ".alpha", open ? "must be in (0, 1) (paper convention; TRL's alpha is 1 - alpha)" : "must be in [0, 1]"));
+        violations.add(new FieldViolation(field + ".alpha", open ? "must be in (0, 1): the registry's Amari alpha (0 = kl, 1 = reverse_kl; the f-DPO paper's alpha is 1 - this)" : "must be in [0, 1]"));
       }
     }
     if (divergence.beta() != null && !(divergence.beta() >= 0 && divergence.beta() <= 1)) {

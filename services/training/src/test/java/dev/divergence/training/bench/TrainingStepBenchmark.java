@@ -88,7 +88,8 @@ public final class TrainingStepBenchmark {
                 batch.predictionRows(teacher.hiddenStates(x, am)).stopGradient(), ChunkedDistillation.headWeight(teacher));
             Map<String, Double> metrics = new HashMap<>();
             optimisation.backward(() -> ChunkedDistillation.loss(kl, batch.predictionRows(student.hiddenStates(x, am)),
-                ChunkedDistillation.headWeight(student), target, batch, ChunkedHeadLoss.DEFAULT_CHUNK_ROWS, metrics));
+                ChunkedDistillation.headWeight(student), target, batch, ChunkedHeadLoss.DEFAULT_CHUNK_ROWS, metrics),
+                batch.countedTokens());
             optimisation.step(0);
           }
         };
@@ -126,7 +127,7 @@ public final class TrainingStepBenchmark {
               NDArray lp = logits.logSoftmax(-1).gather(x.get(":, 1:").expandDims(-1), -1).squeeze(-1);
               NDArray sequences = lp.mul(counted).sum(new int[] {1});
               return dpo.compute(sequences.get("0:" + BATCH), sequences.get(BATCH + ":"), refChosen, refRejected).loss();
-            });
+            }, BATCH);
             optimisation.step(0);
           }
         };

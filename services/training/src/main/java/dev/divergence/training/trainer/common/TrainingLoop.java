@@ -22,8 +22,13 @@ import java.util.function.Consumer;
  */
 public final class TrainingLoop {
 
-  /** What one optimiser step's micro-batches produced. */
-  public record StepOutput(double loss, Map<String, Double> metrics, long samples, long tokens) {}
+  /**
+   * What one optimiser step's micro-batches produced (the step's loss comes from
+   * {@link Optimisation}, which weighs the micro-batches as their gradients are weighed).
+   *
+   * @param metrics the trainer's own metrics, over all the step's micro-batches ({@link StepMetrics})
+   */
+  public record StepOutput(Map<String, Double> metrics, long samples, long tokens) {}
 
   @FunctionalInterface
   public interface StepFunction {
@@ -78,7 +83,7 @@ public final class TrainingLoop {
       samplesSeen += output.samples();
       step++;
       Map<String, Double> metrics = new LinkedHashMap<>();
-      metrics.put("loss", output.loss());
+      metrics.put("loss", update.loss());
       metrics.put("grad_norm", update.gradNorm());
       metrics.put("learning_rate", update.learningRate());
       metrics.put(tokensUnit + "_per_second", ("tokens".equals(tokensUnit) ? output.tokens() : output.samples()) / seconds);

@@ -13,6 +13,7 @@ import dev.divergence.training.trainer.TrainingOutcome;
 import dev.divergence.training.trainer.TrainingRun;
 import dev.divergence.training.trainer.common.ModelFolders;
 import dev.divergence.training.trainer.common.Optimisation;
+import dev.divergence.training.trainer.common.StepMetrics;
 import dev.divergence.training.trainer.common.StepRandom;
 import dev.divergence.training.trainer.common.TrainingLoop;
 import dev.divergence.training.trainer.data.TrainingData;
@@ -52,22 +53,22 @@ final class ClassifierDistillation {
       Map<String, Double> before = evaluate(teacher, student, test);
       int batchSize = budget.batchSize();
       Map<String, Double> last = loop.run(optimisation, (step, seen) -> {
-        double lossSum = 0;
-        Map<String, Double> metrics = new LinkedHashMap<>();
+        StepMetrics metrics = new StepMetrics();
         for (int micro = 0; micro < optimisation.accumulation(); micro++) {
           int[] rows = StepRandom.rows(budget.seed(), train.size(), seen + (long) micro * batchSize, batchSize);
           try (NDManager m = root.newSubManager()) {
             NDArray[] batch = train.batch(m, rows);
             long[] labels = batch[1].toLongArray();
             NDArray teacherLogits = teacher.logits(batch[0]).stopGradient();
-            lossSum += optimisation.backward(() -> {
+            // per-sample means (batch-wise losses: one value per batch of equal size)
+            optimisation.backward(() -> {
               NDArray studentLogits = student.logits(batch[0]);
-              metrics.putAll(DistillationMetrics.of(loss, teacherLogits, studentLogits, null, labels));
+              metrics.addAll(DistillationMetrics.of(loss, teacherLogits, studentLogits, null, labels), rows.length);
               return loss.compute(teacherLogits, studentLogits, null, labels);
-            });
+            }, rows.length);
           }
         }
-        return new TrainingLoop.StepOutput(lossSum / optimisation.accumulation(), metrics,
+        return new TrainingLoop.StepOutput(metrics.means(),
             (long) batchSize * optimisation.accumulation(), 0);
       }, dir -> ModelFolders.save(dir, student::save), train.size(), "samples");
       Map<String, Double> after = evaluate(teacher, student, test);

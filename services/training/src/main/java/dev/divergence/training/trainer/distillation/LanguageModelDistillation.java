@@ -21,6 +21,7 @@ import dev.divergence.training.trainer.TrainingOutcome;
 import dev.divergence.training.trainer.TrainingRun;
 import dev.divergence.training.trainer.common.ModelFolders;
 import dev.divergence.training.trainer.common.Optimisation;
+import dev.divergence.training.trainer.common.StepMetrics;
 import dev.divergence.training.trainer.common.StepRandom;
 import dev.divergence.training.trainer.common.TrainingLoop;
 import dev.divergence.training.trainer.data.LmEncoding;
@@ -50,11 +51,9 @@ import java.util.SplittableRandom;
  * The teacher's logits on the same tokens are the target (top-k of them when {@code topK > 0}), or,
  * with a teacher cache, the teacher's top-k read from the job's cache file (dataset text only).
  * The choice per micro-batch is drawn from (seed, step), so a resumed run makes the same choices.
+ * Generations are at most {@code maxNewTokens} long (and stop at the context's end).
  */
 final class LanguageModelDistillation {
-
-  /** Longest generation for on-policy / sequence-level sequences (the arithmetic answers are short). */
-  static final int MAX_NEW_TOKENS = 12;
 
   private LanguageModelDistillation() {
   }
@@ -91,11 +90,10 @@ final class LanguageModelDistillation {
         Map<String, Double> before = evaluate(teacher, cachedTeacher, student, encoding, data.heldOut(), context, run.lossChunkRows());
         int batchSize = budget.batchSize();
         Map<String, Double> last = loop.run(optimisation, (step, seen) -> {
-          double lossSum = 0;
           long tokens = 0;
           int generated = 0;
           int onPolicy = 0;
-          Map<String, Double> metrics = new LinkedHashMap<>();
+          StepMetrics metrics = new StepMetrics();
           for (int micro = 0; micro < optimisation.accumulation(); micro++) {
             long microIndex = step * optimisation.accumulation() + micro;
             SplittableRandom random = StepRandom.at(budget.seed(), microIndex, 1);
@@ -105,7 +103,11 @@ final class LanguageModelDistillation {
             onPolicy += source == Source.STUDENT ? 1 : 0;
             int[] rows = StepRandom.rows(budget.seed(), train.size(), seen + (long) micro * batchSize, batchSize);
             try (NDManager m = root.newSubManager()) {
-              SequenceBatch batch = sequences(m, source, rows, train, encoding, teacher, student, random.nextLong(), context);
+              SequenceBatch batch = sequences(m, source, rows, train, encoding, teacher, student, random.nextLong(), context,
+                  method.maxNewTokens());
+              // token means: the micro-batch's loss and metrics weigh as many as its counted tokens
+              int counted = batch.countedTokens();
+              Map<String, Double> microMetrics = new LinkedHashMap<>();
               NDArray ids = batch.idsArray(m);
               NDArray mask = batch.maskArray(m);
               if (loss.chunked()) {
@@ -113,31 +115,33 @@ final class LanguageModelDistillation {
                     ? new ChunkedDistillation.Teacher.Cached(cachedTeacher.forTraining(batch, rows), method.temperature())
                     : new ChunkedDistillation.Teacher.Live(
                         batch.predictionRows(teacher.hiddenStates(ids, mask)).stopGradient(), ChunkedDistillation.headWeight(teacher));
-                lossSum += optimisation.backward(() -> ChunkedDistillation.loss(loss,
+                optimisation.backward(() -> ChunkedDistillation.loss(loss,
                     batch.predictionRows(student.hiddenStates(ids, mask)), ChunkedDistillation.headWeight(student), target, batch,
-                    run.lossChunkRows(), metrics));
+                    run.lossChunkRows(), microMetrics), counted);
               } else if (cachedTeacher != null) {
                 TopKTeacher target = cachedTeacher.forTraining(batch, rows);
-                lossSum += optimisation.backward(() -> {
+                optimisation.backward(() -> {
                   NDArray studentRows = batch.predictionRows(student.forward(ids, mask));
-                  metrics.putAll(DistillationMetrics.ofTopK(loss, target, studentRows, batch.targetMask(), batch.targets(),
+                  microMetrics.putAll(DistillationMetrics.ofTopK(loss, target, studentRows, batch.targetMask(), batch.targets(),
                       method.temperature()));
                   return loss.computeTopK(target, studentRows, batch.targetMask(), batch.targets());
-                });
+                }, counted);
               } else {
                 NDArray teacherRows = batch.predictionRows(teacher.forward(ids, mask)).stopGradient();
-                lossSum += optimisation.backward(() -> {
+                optimisation.backward(() -> {
                   NDArray studentRows = batch.predictionRows(student.forward(ids, mask));
-                  metrics.putAll(DistillationMetrics.of(loss, teacherRows, studentRows, batch.targetMask(), batch.targets()));
+                  microMetrics.putAll(DistillationMetrics.of(loss, teacherRows, studentRows, batch.targetMask(), batch.targets()));
                   return loss.compute(teacherRows, studentRows, batch.targetMask(), batch.targets());
-                });
+                }, counted);
               }
-              tokens += batch.countedTokens();
+              metrics.addAll(microMetrics, counted);
+              tokens += counted;
             }
           }
-          metrics.put("generated_fraction", (double) generated / optimisation.accumulation());
-          metrics.put("on_policy_fraction", (double) onPolicy / optimisation.accumulation());
-          return new TrainingLoop.StepOutput(lossSum / optimisation.accumulation(), metrics,
+          Map<String, Double> stepMetrics = metrics.means();
+          stepMetrics.put("generated_fraction", (double) generated / optimisation.accumulation());
+          stepMetrics.put("on_policy_fraction", (double) onPolicy / optimisation.accumulation());
+          return new TrainingLoop.StepOutput(stepMetrics,
               (long) batchSize * optimisation.accumulation(), tokens);
         }, dir -> ModelFolders.save(dir, d -> {
           student.save(d);
@@ -200,7 +204,7 @@ final class LanguageModelDistillation {
 
   /** The micro-batch's token sequences from the chosen source, with where each one's loss starts. */
   static SequenceBatch sequences(NDManager m, Source source, int[] rows, List<TextExample> train, LmEncoding encoding,
-      LlamaModel teacher, LlamaModel student, long seed, int context) {
+      LlamaModel teacher, LlamaModel student, long seed, int context, int maxNewTokens) {
     List<long[]> sequences = new ArrayList<>();
     int[] starts = new int[rows.length];
     for (int i = 0; i < rows.length; i++) {
@@ -211,7 +215,7 @@ final class LanguageModelDistillation {
       } else {
         long[] prompt = encoding.prompt(example.generationPrompt());
         Generator generator = new Generator(source == Source.STUDENT ? student : teacher);
-        int room = Math.max(0, Math.min(MAX_NEW_TOKENS, context - prompt.length));
+        int room = Math.max(0, Math.min(maxNewTokens, context - prompt.length));
         long[] completion = generator.generate(m, prompt, GenerationConfig.sampling(room, 1.0, 0, 1.0, seed + i)).tokens();
         sequences.add(LmEncoding.concat(prompt, completion));
         starts[i] = prompt.length;

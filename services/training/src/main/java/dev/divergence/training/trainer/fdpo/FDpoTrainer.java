@@ -16,6 +16,7 @@ import dev.divergence.training.trainer.TrainingOutcome;
 import dev.divergence.training.trainer.TrainingRun;
 import dev.divergence.training.trainer.common.ModelFolders;
 import dev.divergence.training.trainer.common.Optimisation;
+import dev.divergence.training.trainer.common.StepMetrics;
 import dev.divergence.training.trainer.common.StepRandom;
 import dev.divergence.training.trainer.common.TrainingLoop;
 import dev.divergence.training.trainer.data.LmEncoding;
@@ -34,9 +35,13 @@ import org.springframework.stereotype.Component;
 /**
  * f-DPO: trains a policy language model on preference pairs against a frozen reference, with the
  * loss of {@link FDpoLoss}. Reference log-probs are computed once per example and cached. Per step
- * it reports TRL's metrics (rewards/*, logps/*), the f'-scores (f_scores/*), {@code kl} (mean
- * policy minus reference sequence log-prob over the batch's answers) and {@code entropy} (the
- * policy's mean token entropy on the answers).
+ * it reports TRL's metrics (rewards/*, logps/*), the f'-scores (f_scores/*), {@code logratios/chosen}
+ * and {@code logratios/rejected} (the mean sequence log-ratio log pi_theta(y|x) - log pi_ref(y|x) of
+ * the batch's chosen and rejected answers: a log-ratio on the dataset's answers, not a KL, which would
+ * need the policy's own samples) and {@code entropy} (the policy's mean token entropy on the answers),
+ * each over all micro-batches of the step. Policy and reference score the same tokens: both cut to
+ * the shorter of their contexts. The held-out evaluation runs in batches of the training batch size,
+ * chunked over positions like the training loss.
  */
 @Component
 public class FDpoTrainer implements Trainer {
@@ -55,7 +60,8 @@ public class FDpoTrainer implements Trainer {
     Path policyBase = run.modelDir("spec.model", spec.model());
     Path referenceDir = run.modelDir("spec.fDpo.referenceModel", method.referenceModel());
     TrainingData.Split<PreferenceExample> data = TrainingData.preference(run.dataset());
-    FDpoLoss loss = new FDpoLoss(FDivergence.of(method.divergence().name()), FDivergence.alphaOf(method.divergence()),
+    // the spec's alpha is the registry's Amari alpha; the loss is written in the paper's convention
+    FDpoLoss loss = new FDpoLoss(FDivergence.of(method.divergence().name()), method.paperAlpha(),
         method.beta(), method.labelSmoothing());
     TrainingLoop loop = new TrainingLoop(run);
     try (NDManager root = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE);
@@ -65,14 +71,14 @@ public class FDpoTrainer implements Trainer {
          Optimisation optimisation = new Optimisation(policy.parameters(), budget)) {
       LmEncoding encoding = new LmEncoding(tokenizer, policy.config());
       int context = Math.min(policy.config().maxPositionEmbeddings(), reference.config().maxPositionEmbeddings());
-      ReferenceLogProbCache cache = new ReferenceLogProbCache(reference, encoding);
-      Map<String, Double> before = evaluate(policy, reference, loss, encoding, data.heldOut(), context);
-      List<PreferenceExample> train = data.train();
+      ReferenceLogProbCache cache = new ReferenceLogProbCache(reference, encoding, context, run.lossChunkRows());
       int pairs = budget.batchSize();
+      Map<String, Double> before = evaluate(policy, reference, loss, encoding, data.heldOut(), context, pairs, run.lossChunkRows());
+      List<PreferenceExample> train = data.train();
       Map<String, Double> last = loop.run(optimisation, (step, seen) -> {
-        double lossSum = 0;
         long tokens = 0;
-        Map<String, Double> metrics = new LinkedHashMap<>();
+        // pair means (the loss, rewards, log-probs) weigh by pairs, the token-mean entropy by counted tokens
+        StepMetrics metrics = new StepMetrics();
         for (int micro = 0; micro < optimisation.accumulation(); micro++) {
           int[] rows = StepRandom.rows(budget.seed(), train.size(), seen + (long) micro * pairs, pairs);
           try (NDManager m = root.newSubManager()) {
@@ -82,41 +88,43 @@ public class FDpoTrainer implements Trainer {
             NDArray referenceRejected = m.create(floats(referenceScores[1]));
             SequenceBatch sequences = batch.sequences();
             int vocab = policy.config().vocabSize();
+            int answerTokens = sequences.countedTokens();
             // more rows than one chunk holds: the chunked loss, never [2B*(T-1), V] logits at once
             if ((long) sequences.batch() * (sequences.length() - 1) > ChunkedHeadLoss.chunkRows(run.lossChunkRows(), vocab)) {
-              lossSum += optimisation.backward(() -> {
+              optimisation.backward(() -> {
                 NDArray hidden = sequences.predictionRows(policy.hiddenStates(sequences.idsArray(m), sequences.maskArray(m)));
                 ChunkedPreferenceLoss.Result result = ChunkedPreferenceLoss.compute(loss, hidden, ChunkedHeadLoss.headWeight(policy),
                     sequences, pairs, referenceScores[0], referenceScores[1], run.lossChunkRows());
-                metrics.putAll(result.constants().metrics());
-                metrics.putAll(sequenceMetrics(m.create(result.policyChosen()), m.create(result.policyRejected()), referenceScores));
-                metrics.put("entropy", result.entropy());
+                metrics.addAll(result.constants().metrics(), pairs);
+                metrics.addAll(sequenceMetrics(m.create(result.policyChosen()), m.create(result.policyRejected()), referenceScores),
+                    pairs);
+                metrics.add("entropy", result.entropy(), answerTokens);
                 return result.loss();
-              });
+              }, pairs);
               tokens += sequences.realTokens();
               continue;
             }
-            lossSum += optimisation.backward(() -> {
+            optimisation.backward(() -> {
               PreferenceBatch.Scores scores = batch.score(policy, m);
               NDArray chosen = scores.logProbs().get("0:" + pairs);
               NDArray rejected = scores.logProbs().get(pairs + ":");
               FDpoLoss.Result result = loss.compute(chosen, rejected, referenceChosen, referenceRejected);
-              metrics.putAll(result.metrics());
-              metrics.putAll(sequenceMetrics(chosen, rejected, referenceScores));
-              metrics.put("entropy", scores.entropy());
+              metrics.addAll(result.metrics(), pairs);
+              metrics.addAll(sequenceMetrics(chosen, rejected, referenceScores), pairs);
+              metrics.add("entropy", scores.entropy(), answerTokens);
               return result.loss();
-            });
+            }, pairs);
             tokens += batch.sequences().realTokens();
           }
         }
-        metrics.put("ref_logps_cache_hit_rate", cache.hitRate());
-        return new TrainingLoop.StepOutput(lossSum / optimisation.accumulation(), metrics,
-            (long) pairs * optimisation.accumulation(), tokens);
+        Map<String, Double> stepMetrics = metrics.means();
+        stepMetrics.put("ref_logps_cache_hit_rate", cache.hitRate());
+        return new TrainingLoop.StepOutput(stepMetrics, (long) pairs * optimisation.accumulation(), tokens);
       }, dir -> ModelFolders.save(dir, d -> {
         policy.save(d);
         ModelFolders.copyTokenizer(policyBase, d);
       }), train.size(), "tokens");
-      Map<String, Double> after = evaluate(policy, reference, loss, encoding, data.heldOut(), context);
+      Map<String, Double> after = evaluate(policy, reference, loss, encoding, data.heldOut(), context, pairs, run.lossChunkRows());
       Path out = run.workDir().resolve("model");
       ModelFolders.save(out, d -> {
         policy.save(d);
@@ -131,35 +139,56 @@ public class FDpoTrainer implements Trainer {
     }
   }
 
-  /** TRL's logps/chosen and logps/rejected, and the batch's mean log-ratio to the reference ("kl"). */
-  private static Map<String, Double> sequenceMetrics(NDArray chosen, NDArray rejected, double[][] reference) {
+  /**
+   * TRL's logps/chosen and logps/rejected (mean sequence log-probs), and logratios/chosen and
+   * logratios/rejected: the mean of log pi_theta(y|x) - log pi_ref(y|x) over the batch's chosen and
+   * rejected answers.
+   */
+  static Map<String, Double> sequenceMetrics(NDArray chosen, NDArray rejected, double[][] reference) {
     float[] c = chosen.stopGradient().toFloatArray();
     float[] r = rejected.stopGradient().toFloatArray();
     double sumC = 0;
     double sumR = 0;
-    double ratio = 0;
+    double ratioC = 0;
+    double ratioR = 0;
     for (int i = 0; i < c.length; i++) {
       sumC += c[i];
       sumR += r[i];
-      ratio += (c[i] - reference[0][i]) + (r[i] - reference[1][i]);
+      ratioC += c[i] - reference[0][i];
+      ratioR += r[i] - reference[1][i];
     }
     Map<String, Double> out = new LinkedHashMap<>();
     out.put("logps/chosen", sumC / c.length);
     out.put("logps/rejected", sumR / r.length);
-    out.put("kl", ratio / (2.0 * c.length));
+    out.put("logratios/chosen", ratioC / c.length);
+    out.put("logratios/rejected", ratioR / r.length);
     return out;
   }
 
-  /** The f-DPO metrics of the held-out pairs, prefixed eval/ (no gradient). */
+  /**
+   * The f-DPO metrics of the held-out pairs, prefixed eval/ (no gradient). Pairs are scored
+   * {@code pairsPerBatch} at a time (the training batch size), each batch chunked over positions
+   * ({@code chunkRows}, the loss-chunk-rows setting), so no step holds the whole set's logits.
+   */
   static Map<String, Double> evaluate(LlamaModel policy, LlamaModel reference, FDpoLoss loss, LmEncoding encoding,
-      List<PreferenceExample> heldOut, int context) {
-    int[] rows = java.util.stream.IntStream.range(0, heldOut.size()).toArray();
-    PreferenceBatch batch = PreferenceBatch.of(heldOut, rows, encoding, context);
+      List<PreferenceExample> heldOut, int context, int pairsPerBatch, int chunkRows) {
+    int n = heldOut.size();
+    float[][] p = new float[2][n];
+    float[][] r = new float[2][n];
     try (NDManager m = policy.parameters().manager().newSubManager()) {
-      NDArray p = m.create(batch.logProbs(policy, m));
-      NDArray r = m.create(batch.logProbs(reference, m));
-      int n = rows.length;
-      FDpoLoss.Result result = loss.compute(p.get("0:" + n), p.get(n + ":"), r.get("0:" + n), r.get(n + ":"));
+      for (int from = 0; from < n; from += pairsPerBatch) {
+        int[] rows = java.util.stream.IntStream.range(from, Math.min(n, from + pairsPerBatch)).toArray();
+        PreferenceBatch batch = PreferenceBatch.of(heldOut, rows, encoding, context);
+        double[] policyScores = batch.logProbs(policy, m, chunkRows);
+        double[] referenceScores = batch.logProbs(reference, m, chunkRows);
+        for (int i = 0; i < rows.length; i++) {
+          p[0][from + i] = (float) policyScores[i];
+          p[1][from + i] = (float) policyScores[rows.length + i];
+          r[0][from + i] = (float) referenceScores[i];
+          r[1][from + i] = (float) referenceScores[rows.length + i];
+        }
+      }
+      FDpoLoss.Result result = loss.compute(m.create(p[0]), m.create(p[1]), m.create(r[0]), m.create(r[1]));
       Map<String, Double> out = new LinkedHashMap<>();
       out.put("eval/loss", (double) result.loss().getFloat());
       result.metrics().forEach((k, v) -> out.put("eval/" + k, v));

@@ -4,10 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.divergence.model.lm.LlamaModel;
-import dev.divergence.model.lm.LogProbs;
 import dev.divergence.training.trainer.data.LmEncoding;
 import dev.divergence.training.trainer.data.PreferenceExample;
 import dev.divergence.training.trainer.data.SequenceBatch;
+import dev.divergence.training.trainer.loss.ChunkedHeadLoss;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -50,11 +50,48 @@ record PreferenceBatch(SequenceBatch sequences, int pairs) {
     return new Scores(perSequence, meanEntropy);
   }
 
-  /** Sequence log-probs without gradient (evaluation). */
-  float[] logProbs(LlamaModel model, NDManager manager) {
+  /**
+   * Sequence log-probs of the answers without gradient (reference scores, evaluation), computed
+   * chunk by chunk over positions from the model's final hidden states like the training loss: at
+   * most {@code chunkRows} (capped by {@link ChunkedHeadLoss#chunkRows}) rows of logits at a time,
+   * never [2B*(T-1), V].
+   */
+  double[] logProbs(LlamaModel model, NDManager manager, int chunkRows) {
     SequenceBatch s = sequences;
-    NDArray lp = LogProbs.tokenLogProbs(model, s.idsArray(manager), s.maskArray(manager)).reshape(-1);
-    return lp.mul(manager.create(asFloats(s.targetMask()))).reshape(s.batch(), s.length() - 1).sum(new int[] {1}).toFloatArray();
+    NDArray head = ChunkedHeadLoss.headWeight(model);
+    int vocab = Math.toIntExact(head.getShape().get(0));
+    int chunk = ChunkedHeadLoss.chunkRows(chunkRows, vocab);
+    int perSequence = s.length() - 1;
+    boolean[] counted = s.targetMask();
+    long[] targets = s.targets();
+    double[] out = new double[s.batch()];
+    try (NDManager m = manager.newSubManager()) {
+      NDArray hidden = s.predictionRows(model.hiddenStates(s.idsArray(m), s.maskArray(m))).stopGradient();
+      int rows = counted.length;
+      for (int from = 0; from < rows; from += chunk) {
+        int n = Math.min(chunk, rows - from);
+        float[] logits = ChunkedHeadLoss.logits(n == rows ? hidden : hidden.get(from + ":" + (from + n)), head);
+        for (int i = 0; i < n; i++) {
+          int row = from + i;
+          if (counted[row]) {
+            out[row / perSequence] += logits[i * vocab + (int) targets[row]] - logSumExp(logits, i * vocab, vocab);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static double logSumExp(float[] logits, int base, int vocab) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int v = 0; v < vocab; v++) {
+      max = Math.max(max, logits[base + v]);
+    }
+    double sum = 0;
+    for (int v = 0; v < vocab; v++) {
+      sum += Math.exp(logits[base + v] - max);
+    }
+    return max + Math.log(sum);
   }
 
   private static float[] asFloats(boolean[] mask) {

@@ -2,7 +2,6 @@ package dev.divergence.training.trainer.fdpo;
 
 import ai.djl.ndarray.NDManager;
 import dev.divergence.model.lm.LlamaModel;
-import dev.divergence.model.lm.LogProbs;
 import dev.divergence.training.trainer.data.LmEncoding;
 import dev.divergence.training.trainer.data.PreferenceExample;
 import java.util.ArrayList;
@@ -13,19 +12,29 @@ import java.util.Map;
 /**
  * The frozen reference's sequence log-probs log pi_ref(y|x) of chosen and rejected answers, computed
  * once per example and kept (TRL's precompute_ref_log_probs, done lazily: an example is scored the
- * first time a batch holds it, so short runs never score the whole dataset).
+ * first time a batch holds it, so short runs never score the whole dataset). The sequences are
+ * built and cut to the context exactly as the policy's ({@link PreferenceBatch}), so the log-ratio
+ * compares the same tokens.
  */
 final class ReferenceLogProbCache {
 
   private final LlamaModel reference;
   private final LmEncoding encoding;
+  private final int context;
+  private final int chunkRows;
   private final Map<Integer, double[]> cache = new HashMap<>();
   private long hits;
   private long misses;
 
-  ReferenceLogProbCache(LlamaModel reference, LmEncoding encoding) {
+  /**
+   * @param context the length the policy's sequences are cut to (the shorter context of policy and reference)
+   * @param chunkRows positions per chunk of the reference's head (the loss-chunk-rows setting)
+   */
+  ReferenceLogProbCache(LlamaModel reference, LmEncoding encoding, int context, int chunkRows) {
     this.reference = reference;
     this.encoding = encoding;
+    this.context = context;
+    this.chunkRows = chunkRows;
   }
 
   /** {chosen[], rejected[]} for the examples {@code rows} of {@code data}. */
@@ -39,19 +48,10 @@ final class ReferenceLogProbCache {
     hits += rows.length - missing.size();
     misses += missing.size();
     if (!missing.isEmpty()) {
-      List<long[]> prompts = new ArrayList<>();
-      List<long[]> continuations = new ArrayList<>();
-      for (int row : missing) {
-        PreferenceExample example = data.get(row);
-        long[] prompt = encoding.prompt(example.prompt());
-        prompts.add(prompt);
-        prompts.add(prompt);
-        continuations.add(completion(prompt, example.prompt(), example.chosen()));
-        continuations.add(completion(prompt, example.prompt(), example.rejected()));
-      }
-      List<float[]> scores = LogProbs.continuations(reference, manager, prompts, continuations);
-      for (int i = 0; i < missing.size(); i++) {
-        cache.put(missing.get(i), new double[] {sum(scores.get(2 * i)), sum(scores.get(2 * i + 1))});
+      int[] missingRows = missing.stream().mapToInt(Integer::intValue).toArray();
+      double[] scores = PreferenceBatch.of(data, missingRows, encoding, context).logProbs(reference, manager, chunkRows);
+      for (int i = 0; i < missingRows.length; i++) {
+        cache.put(missingRows[i], new double[] {scores[i], scores[missingRows.length + i]});
       }
     }
     double[][] out = new double[2][rows.length];
@@ -63,20 +63,7 @@ final class ReferenceLogProbCache {
     return out;
   }
 
-  private long[] completion(long[] promptTokens, String prompt, String answer) {
-    long[] full = encoding.full(prompt, answer);
-    return java.util.Arrays.copyOfRange(full, promptTokens.length, full.length);
-  }
-
   double hitRate() {
     return hits + misses == 0 ? 0 : (double) hits / (hits + misses);
-  }
-
-  private static double sum(float[] values) {
-    double s = 0;
-    for (float v : values) {
-      s += v;
-    }
-    return s;
   }
 }

@@ -67,17 +67,17 @@ public class SupervisedTrainer implements Trainer {
       int batchSize = budget.batchSize();
       double before = heldOutLoss(model, encoding, data.heldOut(), context, run.lossChunkRows());
       Map<String, Double> last = loop.run(optimisation, (step, seen) -> {
-        double lossSum = 0;
         long tokens = 0;
         for (int micro = 0; micro < optimisation.accumulation(); micro++) {
           int[] rows = StepRandom.rows(budget.seed(), train.size(), seen + (long) micro * batchSize, batchSize);
           SequenceBatch batch = batch(encoding, rows, train, context);
           try (NDManager m = root.newSubManager()) {
-            lossSum += optimisation.backward(() -> nextTokenLoss(model, batch, m, run.lossChunkRows()));
+            // a token mean: weighted by the micro-batch's counted tokens
+            optimisation.backward(() -> nextTokenLoss(model, batch, m, run.lossChunkRows()), batch.countedTokens());
           }
           tokens += batch.countedTokens();
         }
-        return new TrainingLoop.StepOutput(lossSum / optimisation.accumulation(), Map.of(),
+        return new TrainingLoop.StepOutput(Map.of(),
             (long) batchSize * optimisation.accumulation(), tokens);
       }, dir -> ModelFolders.save(dir, d -> {
         model.save(d);
@@ -131,16 +131,15 @@ public class SupervisedTrainer implements Trainer {
          Optimisation optimisation = new Optimisation(model.parameters(), budget)) {
       int batchSize = budget.batchSize();
       Map<String, Double> last = loop.run(optimisation, (step, seen) -> {
-        double lossSum = 0;
         for (int micro = 0; micro < optimisation.accumulation(); micro++) {
           int[] rows = StepRandom.rows(budget.seed(), train.size(), seen + (long) micro * batchSize, batchSize);
           try (NDManager m = root.newSubManager()) {
             NDArray[] batch = train.batch(m, rows);
             long[] labels = batch[1].toLongArray();
-            lossSum += optimisation.backward(() -> CrossEntropyMix.crossEntropy(model.logits(batch[0]), null, labels));
+            optimisation.backward(() -> CrossEntropyMix.crossEntropy(model.logits(batch[0]), null, labels), rows.length);
           }
         }
-        return new TrainingLoop.StepOutput(lossSum / optimisation.accumulation(), Map.of(),
+        return new TrainingLoop.StepOutput(Map.of(),
             (long) batchSize * optimisation.accumulation(), 0);
       }, dir -> ModelFolders.save(dir, model::save), train.size(), "samples");
       Path out = run.workDir().resolve("model");

@@ -59,7 +59,7 @@ class ChunkedPreferenceLossTest {
     batch = new PreferenceBatch(SequenceBatch.of(sequences, starts, 128), PAIRS);
     // a reference near the policy (log-ratios within +-2), as after a few steps of training
     try (NDManager m = root.newSubManager()) {
-      float[] policyLogProbs = batch.logProbs(policy, m);
+      double[] policyLogProbs = batch.logProbs(policy, m, 1024);
       for (int i = 0; i < PAIRS; i++) {
         reference[0][i] = policyLogProbs[i] + 4 * random.nextDouble() - 2;
         reference[1][i] = policyLogProbs[PAIRS + i] + 4 * random.nextDouble() - 2;

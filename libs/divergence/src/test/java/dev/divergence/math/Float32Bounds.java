@@ -49,6 +49,37 @@ public final class Float32Bounds {
     }
 
     /**
+     * Per-element bound for the float32 gradient with respect to the student's raw logits (kl, reverse_kl, jsd:
+     * the kinds with a float32 gradient kernel), times {@code scale} (the reduction weight over T). The kernel
+     * writes scale q_i (g_i - dot) with g_i a difference of log-probabilities (|g_i| <= A_i, rounding <= 8 eps A_i)
+     * and dot = sum_k q_k g_k accumulated like a divergence (|dot| <= W = sum_k (p_k + q_k) A_k, rounding <=
+     * eps [(min(n, BLOCK) + 16) W + sum_k q_k (E_k + 4) A_k + 8 W]); kl writes scale (q_i - p_i). With the
+     * probabilities' relative error eps (E_i + 4) and three more roundings (subtraction, two products):
+     * bound_i = scale eps [(p_i + q_i)(E_i + 7)(A_i + W) + q_i (8 A_i + (min(n, BLOCK) + 24) W + sum_k q_k (E_k + 4) A_k)].
+     */
+    public static double[] logitsGradient(double[] t, double[] s, int from, int to, double temperature, double scale) {
+        Row row = new Row(t, s, from, to, temperature);
+        int n = to - from;
+        double[] a = new double[n];
+        double[] e = new double[n];
+        double w = 0;
+        double dotRounding = 0;
+        for (int i = 0; i < n; i++) {
+            a[i] = row.magnitude(i);
+            e[i] = Math.abs(row.zt[i] - row.maxT) + Math.abs(row.zs[i] - row.maxS);
+            w += (row.p[i] + row.q[i]) * a[i];
+            dotRounding += row.q[i] * (e[i] + 4) * a[i];
+        }
+        double accumulation = Math.min(n, BLOCK) + 24;
+        double[] bound = new double[n];
+        for (int i = 0; i < n; i++) {
+            bound[i] = Math.abs(scale) * EPS * ((row.p[i] + row.q[i]) * (e[i] + 7) * (a[i] + w)
+                    + row.q[i] * (8 * a[i] + accumulation * w + dotRounding));
+        }
+        return bound;
+    }
+
+    /**
      * How far the exact divergence can move when the teacher's raw logits are rounded to float32 after
      * adding a constant of size |shift|: each moves by at most eps/2 (|x| + |shift|), i.e. a scaled logit by
      * delta = eps/2 (max|x| + |shift|) / T. The derivative of every fused divergence with respect to

@@ -171,6 +171,22 @@ class JobsApiIT {
   }
 
   @Test
+  void generationLengthOutsideItsRangeIs400NamingItAndAValidOneIsKept() throws Exception {
+    String onPolicy = """
+        {"algorithm":"distillation","model":"tiny-lm-student","dataset":"arithmetic","budget":{"maxSteps":10},
+         "distillation":{"teacherModel":"tiny-lm","divergence":{"name":"reverse_kl"},"onPolicyFraction":0.5,"maxNewTokens":@N@}}""";
+    for (String outside : new String[] {"0", "-3", "4097"}) {
+      HttpResponse<String> rejected = post("{\"spec\":" + onPolicy.replace("@N@", outside) + "}", Map.of());
+      assertProblem(rejected, 400, "spec.distillation.maxNewTokens");
+      assertThat(rejected.body()).contains("between 1 and 4096");
+    }
+    HttpResponse<String> accepted = post("{\"spec\":" + onPolicy.replace("@N@", "32") + "}", Map.of());
+    assertThat(accepted.statusCode()).as(accepted.body()).isBetween(200, 202);
+    String jobId = json.readTree(accepted.body()).get("jobId").asString();
+    assertThat(json.readTree(get("/api/v1/training/jobs/" + jobId).body()).at("/spec/distillation/maxNewTokens").asInt()).isEqualTo(32);
+  }
+
+  @Test
   void unknownJobIs404AndBadIdIs400() throws Exception {
     HttpResponse<String> missing = get("/api/v1/training/jobs/" + UUID.randomUUID());
     assertThat(missing.statusCode()).isEqualTo(404);

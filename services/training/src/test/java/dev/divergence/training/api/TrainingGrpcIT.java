@@ -109,6 +109,31 @@ class TrainingGrpcIT {
   }
 
   @Test
+  void generationLengthTravelsOverGrpcAndIsValidated() {
+    JobSpec.Builder onPolicy = JobSpec.newBuilder().setAlgorithm("distillation").setModel("tiny-lm-student").setDataset("arithmetic")
+        .setBudget(Budget.newBuilder().setMaxSteps(20))
+        .setDistillation(DistillationSpec.newBuilder().setTeacherModel("tiny-lm")
+            .setDivergence(DivergenceChoice.newBuilder().setName("reverse_kl")).setOnPolicyFraction(0.5).setMaxNewTokens(32));
+    Job job = training.submitJob(SubmitJobRequest.newBuilder().setSpec(onPolicy).build());
+    assertThat(job.getSpec().getDistillation().getMaxNewTokens()).isEqualTo(32);
+    training.cancelJob(CancelJobRequest.newBuilder().setJobId(job.getJobId()).build());
+
+    // unset is the default; an explicit 0 is out of range (the field is optional: 0 is not "unset")
+    onPolicy.getDistillationBuilder().clearMaxNewTokens();
+    Job defaulted = training.submitJob(SubmitJobRequest.newBuilder().setSpec(onPolicy).build());
+    // the stored spec carries its defaults
+    assertThat(defaulted.getSpec().getDistillation().getMaxNewTokens())
+        .isEqualTo(dev.divergence.training.job.DistillationSpec.DEFAULT_MAX_NEW_TOKENS);
+    training.cancelJob(CancelJobRequest.newBuilder().setJobId(defaulted.getJobId()).build());
+    onPolicy.getDistillationBuilder().setMaxNewTokens(0);
+    assertThatThrownBy(() -> training.submitJob(SubmitJobRequest.newBuilder().setSpec(onPolicy).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, error -> {
+          assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(error.getTrailers().get(GrpcStatusMapper.INVALID_FIELDS)).isEqualTo("spec.distillation.maxNewTokens");
+        });
+  }
+
+  @Test
   void unknownJobIsNotFound() {
     assertThatThrownBy(() -> training.getJob(GetJobRequest.newBuilder().setJobId(UUID.randomUUID().toString()).build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class,

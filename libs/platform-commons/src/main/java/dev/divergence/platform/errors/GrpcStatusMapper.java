@@ -22,16 +22,31 @@ public final class GrpcStatusMapper {
       if (!api.violations().isEmpty()) {
         trailers.put(
             INVALID_FIELDS,
-            asciiOnly(String.join(",", api.violations().stream().map(FieldViolation::field).toList())));
+            shortened(asciiOnly(String.join(",", api.violations().stream().map(FieldViolation::field).toList()))));
       }
       return Status.fromCode(api.kind().grpcCode())
-          .withDescription(api.getMessage())
+          .withDescription(shortened(api.getMessage()))
           .asRuntimeException(trailers);
     }
     if (error instanceof IllegalArgumentException) {
       return Status.INVALID_ARGUMENT.withDescription(error.getMessage()).asRuntimeException();
     }
     return Status.INTERNAL.withDescription("internal error").withCause(error).asRuntimeException();
+  }
+
+  /**
+   * Status description and trailers travel as HTTP/2 headers, and a client refuses trailers above its
+   * limit (grpc-java: 8 KiB, and a description is percent-encoded, up to three bytes a character) with an opaque INTERNAL "http2 exception". A request with hundreds of bad
+   * fields must still get its INVALID_ARGUMENT, so each value is cut to {@value #MAX_HEADER_CHARS}
+   * characters, keeping the first fields.
+   */
+  static final int MAX_HEADER_CHARS = 1000;
+
+  static String shortened(String value) {
+    if (value == null || value.length() <= MAX_HEADER_CHARS) {
+      return value;
+    }
+    return value.substring(0, MAX_HEADER_CHARS) + "... (" + (value.length() - MAX_HEADER_CHARS) + " more characters)";
   }
 
   /**

@@ -104,6 +104,22 @@ class TextRulesInterceptorTest {
   }
 
   @Test
+  void hundredsOfBadFieldsAreStillOneInvalidArgumentNotAnOversizedTrailer() {
+    GetJobMetricsRequest.Builder request = GetJobMetricsRequest.newBuilder().setJobId("j");
+    for (int i = 0; i < 300; i++) {
+      request.addNames("bad name \u0000 number " + i);
+    }
+    var stub = TrainingServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> stub.getJobMetrics(request.build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, error -> {
+          assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(error.getStatus().getDescription()).startsWith("names[0]: must not contain");
+          assertThat(error.getTrailers().get(GrpcStatusMapper.INVALID_FIELDS)).startsWith("names[0],names[1],");
+        });
+    assertThat(reached).hasValue(0);
+  }
+
+  @Test
   void bytesThatAreNotTheRequestTypeAreInvalidArgumentNotInternal() {
     MethodDescriptor<byte[], byte[]> raw = TrainingServiceGrpc.getGetJobMetricsMethod()
         .toBuilder(new RawBytes(), new RawBytes()).build();

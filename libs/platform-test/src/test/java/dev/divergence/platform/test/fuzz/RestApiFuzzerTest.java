@@ -1,0 +1,89 @@
+package dev.divergence.platform.test.fuzz;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The REST fuzzer against a small server with the defect it was written for: a NUL in a string field
+ * answered with a 500. The fuzzer must find it, name the seed and show the request; a server without
+ * the defect must pass.
+ */
+class RestApiFuzzerTest {
+
+  private static final String DOCUMENT = """
+      {"openapi":"3.1.0","paths":{"/things":{"post":{"requestBody":{"content":{"application/json":
+        {"schema":{"$ref":"#/components/schemas/Thing"}}}}}},
+       "/things/{id}":{"get":{"parameters":[{"name":"id","in":"path","required":true,"schema":{"type":"string"}}]}}},
+       "components":{"schemas":{"Thing":{"type":"object","properties":{"name":{"type":"string"},
+         "size":{"type":"integer","format":"int32"},"tags":{"type":"array","items":{"type":"string"}}}}}}}""";
+
+  private HttpServer server;
+  private volatile boolean nulIsAServerError;
+
+  @BeforeEach
+  void start() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/v3/api-docs", exchange -> answer(exchange, 200, DOCUMENT));
+    server.createContext("/things", exchange -> {
+      String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      String target = exchange.getRequestURI().getRawPath() + body;
+      boolean nul = target.contains("\\u0000") || target.contains("%00");
+      answer(exchange, nul && nulIsAServerError ? 500 : 400, "{}");
+    });
+    server.start();
+  }
+
+  @AfterEach
+  void stop() {
+    server.stop(0);
+  }
+
+  @Test
+  void findsTheServerErrorAndReportsSeedAndRequest() throws Exception {
+    nulIsAServerError = true;
+    FuzzReport report = fuzzer(300).run();
+    assertThat(report.failures()).isNotEmpty();
+    assertThat(report.failures().get(0).rule()).isEqualTo("was answered with a server error");
+    assertThatThrownBy(report::assertNoFailures)
+        .hasMessageContaining("seed 42; rerun with -Dfuzz.seed=42")
+        .hasMessageContaining("\\u0000");
+  }
+
+  @Test
+  void passesAServerThatRejectsEveryBadRequest() throws Exception {
+    nulIsAServerError = false;
+    FuzzReport report = fuzzer(300).run();
+    report.assertNoFailures();
+    assertThat(report.requests()).isEqualTo(300);
+    assertThat(report.outcomes()).containsKeys("POST /things 400", "GET /things/{id} 400");
+  }
+
+  @Test
+  void theSameSeedSendsTheSameRequests() throws Exception {
+    nulIsAServerError = true;
+    assertThat(fuzzer(200).run().failures()).map(FuzzFailure::request)
+        .isEqualTo(fuzzer(200).run().failures().stream().map(FuzzFailure::request).toList());
+  }
+
+  private RestApiFuzzer fuzzer(int requests) {
+    return RestApiFuzzer.forService("http://127.0.0.1:" + server.getAddress().getPort())
+        .seed(42).requests(requests).example("POST", "/things", "{\"name\":\"a\",\"size\":1,\"tags\":[\"x\"]}").build();
+  }
+
+  private static void answer(HttpExchange exchange, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().add("Content-Type", "application/json");
+    exchange.sendResponseHeaders(status, bytes.length);
+    exchange.getResponseBody().write(bytes);
+    exchange.close();
+  }
+}

@@ -16,20 +16,25 @@ package dev.divergence.math;
  *       (the mixtures' log M lies within |log beta| <= 2.3 of log p or log q for the mixture weights of at
  *       least 0.1 used here; +3 covers it), so the term's own rounding (about 8 float32 operations) is at
  *       most 8 eps A_i times its weight;</li>
- *   <li>the argument of each exponential is rounded at magnitude E_i = |z_t,i - max_t| + |z_s,i - max_s|,
- *       so p_i and q_i carry a relative error of at most eps (E_i + 4) (the +4 covers exp's own ulps and
- *       the scaling by 1 / sum), which multiplies a term of magnitude at most A_i;</li>
- *   <li>a float32 lane accumulating k terms adds at most k eps times the sum of |terms|; a lane holds at
- *       most min(n, BLOCK) of them, and the lane reduction adds log2(lanes) <= 4 more roundings (+8
- *       covers it).</li>
+ *   <li>a float32 lane accumulating k terms adds at most k eps times the sum of |terms|; with L lanes a lane
+ *       holds at most ceil(min(n, BLOCK) / L) of them, and the lane reduction adds log2(L) more roundings:
+ *       K = ceil(min(n, BLOCK) / L) + log2 L. L is the length of the preferred float species in this JVM, the
+ *       one the kernel uses (16 with AVX-512, 8 with AVX2 or -XX:UseAVX=2); without the Vector API the
+ *       float64 kernel runs instead and L = 1 keeps the bound valid;</li>
+ *   <li>the argument of each exponential is rounded at magnitude E_i = |z_t,i - max_t| + |z_s,i - max_s|, and
+ *       the sums of exponentials (positive terms) are accumulated like the above, so p_i and q_i carry a
+ *       relative error of at most eps (E_i + K + 4) (the +4 covers exp's own ulps and the scaling by
+ *       1 / sum), which multiplies a term of magnitude at most A_i.</li>
  * </ul>
  * Every term's weight is at most p_i + q_i (KL, reverse KL, the mixtures of js/jsd/skews, tv), which gives
- * bound = eps sum_i (p_i + q_i) [(min(n, BLOCK) + 8 + 8) A_i + A_i (E_i + 4)].
+ * bound = eps sum_i (p_i + q_i) A_i [(K + 16) + (E_i + K + 4)], the 16 covering the term's own roundings (8)
+ * and the final float64 combination with the offsets (8).
  */
 public final class Float32Bounds {
 
     public static final double EPS = Math.ulp(1.0f); // 2^-23 = 1.19e-7
     static final int BLOCK = 1024;
+    static final int LANES = lanes();
 
     private Float32Bounds() {
     }
@@ -38,12 +43,12 @@ public final class Float32Bounds {
     public static double logitsDivergence(double[] t, double[] s, int from, int to, double temperature) {
         Row row = new Row(t, s, from, to, temperature);
         int n = to - from;
-        double accumulation = Math.min(n, BLOCK) + 16;
+        double k = accumulation(n);
         double bound = 0;
         for (int i = 0; i < n; i++) {
             double a = row.magnitude(i);
             double e = Math.abs(row.zt[i] - row.maxT) + Math.abs(row.zs[i] - row.maxS);
-            bound += (row.p[i] + row.q[i]) * (accumulation * a + a * (e + 4));
+            bound += (row.p[i] + row.q[i]) * a * ((k + 16) + (e + k + 4));
         }
         return EPS * bound;
     }
@@ -53,13 +58,14 @@ public final class Float32Bounds {
      * the kinds with a float32 gradient kernel), times {@code scale} (the reduction weight over T). The kernel
      * writes scale q_i (g_i - dot) with g_i a difference of log-probabilities (|g_i| <= A_i, rounding <= 8 eps A_i)
      * and dot = sum_k q_k g_k accumulated like a divergence (|dot| <= W = sum_k (p_k + q_k) A_k, rounding <=
-     * eps [(min(n, BLOCK) + 16) W + sum_k q_k (E_k + 4) A_k + 8 W]); kl writes scale (q_i - p_i). With the
-     * probabilities' relative error eps (E_i + 4) and three more roundings (subtraction, two products):
-     * bound_i = scale eps [(p_i + q_i)(E_i + 7)(A_i + W) + q_i (8 A_i + (min(n, BLOCK) + 24) W + sum_k q_k (E_k + 4) A_k)].
+     * eps [(K + 16) W + sum_k q_k (E_k + K + 4) A_k + 8 W], K as above); kl writes scale (q_i - p_i). With the
+     * probabilities' relative error eps (E_i + K + 4) and three more roundings (subtraction, two products):
+     * bound_i = scale eps [(p_i + q_i)(E_i + K + 7)(A_i + W) + q_i (8 A_i + (K + 24) W + sum_k q_k (E_k + K + 4) A_k)].
      */
     public static double[] logitsGradient(double[] t, double[] s, int from, int to, double temperature, double scale) {
         Row row = new Row(t, s, from, to, temperature);
         int n = to - from;
+        double k = accumulation(n);
         double[] a = new double[n];
         double[] e = new double[n];
         double w = 0;
@@ -68,13 +74,12 @@ public final class Float32Bounds {
             a[i] = row.magnitude(i);
             e[i] = Math.abs(row.zt[i] - row.maxT) + Math.abs(row.zs[i] - row.maxS);
             w += (row.p[i] + row.q[i]) * a[i];
-            dotRounding += row.q[i] * (e[i] + 4) * a[i];
+            dotRounding += row.q[i] * (e[i] + k + 4) * a[i];
         }
-        double accumulation = Math.min(n, BLOCK) + 24;
         double[] bound = new double[n];
         for (int i = 0; i < n; i++) {
-            bound[i] = Math.abs(scale) * EPS * ((row.p[i] + row.q[i]) * (e[i] + 7) * (a[i] + w)
-                    + row.q[i] * (8 * a[i] + accumulation * w + dotRounding));
+            bound[i] = Math.abs(scale) * EPS * ((row.p[i] + row.q[i]) * (e[i] + k + 7) * (a[i] + w)
+                    + row.q[i] * (8 * a[i] + (k + 24) * w + dotRounding));
         }
         return bound;
     }
@@ -98,6 +103,25 @@ public final class Float32Bounds {
             weighted += (row.p[i] + row.q[i]) * (Math.abs(row.logP[i]) + Math.abs(row.logQ[i]) + 1);
         }
         return 2 * delta * weighted;
+    }
+
+    /** Terms one float32 lane accumulates and the roundings of the lane reduction: ceil(min(n, BLOCK) / L) + log2 L. */
+    static double accumulation(int n) {
+        int lanes = LANES;
+        return Math.ceil((double) Math.min(n, BLOCK) / lanes) + Integer.numberOfTrailingZeros(Integer.highestOneBit(lanes));
+    }
+
+    /** Lanes of the preferred float species, read reflectively (this class also runs without the Vector API). */
+    private static int lanes() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return 1;
+        }
+        try {
+            Object species = Class.forName("jdk.incubator.vector.FloatVector").getField("SPECIES_PREFERRED").get(null);
+            return (int) Class.forName("jdk.incubator.vector.VectorSpecies").getMethod("length").invoke(species);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return 1;
+        }
     }
 
     /** One row's scaled logits, log-softmax and softmax in float64. */

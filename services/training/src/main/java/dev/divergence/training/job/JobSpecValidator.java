@@ -196,8 +196,12 @@ public class JobSpecValidator {
     if (divergence.alpha() != null && takesAlpha) {
       boolean open = name.equals("alpha");
       double a = divergence.alpha();
+      boolean skew = name.startsWith("skew_");
       if (!Double.isFinite(a) || (open ? !(a > 0 && a < 1) : !(a >= 0 && a <= 1))) {
         violations.add(new FieldViolation(field + ".alpha", open ? "must be in (0, 1): the registry's Amari alpha (0 = kl, 1 = reverse_kl; the f-DPO paper's alpha is 1 - this)" : "must be in [0, 1]"));
+      } else if (skew && a == 1) {
+        // the skewed mixture is then the distribution itself: the loss is 0 for every student and nothing trains
+        violations.add(new FieldViolation(field + ".alpha", "must be in [0, 1) for " + name + ": at 1 the loss is 0 for every student"));
       }
     }
     if (divergence.beta() != null && !(divergence.beta() >= 0 && divergence.beta() <= 1)) {

@@ -148,6 +148,13 @@ class JobsApiIT {
     assertProblem(post("{\"spec\":" + VALID_SPEC.replace("breast-cancer-mlp-teacher", "no-such-teacher") + "}", Map.of()), 400, "spec.distillation.teacherModel");
     assertProblem(post("{\"spec\":" + VALID_SPEC.replace("\"dataset\":\"breast-cancer\"", "\"dataset\":\"arithmetic-preferences\"") + "}", Map.of()), 400, "spec.dataset");
     assertProblem(post("{\"spec\":" + VALID_SPEC.replace("{\"name\":\"reverse_kl\"}", "{\"name\":\"jsd\",\"beta\":1.5}") + "}", Map.of()), 400, "spec.distillation.divergence.beta");
+    // a skew weight of 1 makes the loss identically 0
+    for (String skew : new String[] {"skew_kl", "skew_reverse_kl"}) {
+      HttpResponse<String> rejected = post("{\"spec\":" + VALID_SPEC.replace("{\"name\":\"reverse_kl\"}",
+          "{\"name\":\"" + skew + "\",\"alpha\":1.0}") + "}", Map.of());
+      assertProblem(rejected, 400, "spec.distillation.divergence.alpha");
+      assertThat(rejected.body()).contains("[0, 1)");
+    }
     Long before = jdbc.queryForObject("SELECT count(*) FROM training_job", Long.class);
     assertProblem(post("{\"spec\":" + VALID_SPEC.replace("\"algorithm\":\"distillation\"", "\"algorithm\":\"magic\"") + "}", Map.of()), 400, "spec.algorithm");
     assertThat(jdbc.queryForObject("SELECT count(*) FROM training_job", Long.class)).as("nothing stored").isEqualTo(before);

@@ -1,6 +1,7 @@
 package dev.divergence.training.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import dev.divergence.platform.events.Topics;
@@ -17,7 +18,9 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -37,9 +40,10 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * REST → PostgreSQL → Kafka → local worker → trainer → registry, with the tiny built-in models
  * (and a small preference upload, so the f-DPO run can learn within the test):
- * a distillation job and an f-DPO job run to SUCCEEDED, their metric history moves the right way
- * (the student's KL to its teacher falls, the preference accuracy rises), each produced model is
- * registered once and announced on models.registry.v1.
+ * a distillation job and an f-DPO job run to SUCCEEDED; every step metric is logged at each log step
+ * with a finite value, the metrics move the right way by stated margins (the student's KL to its
+ * teacher and the loss fall by half, the preference accuracy rises by 0.2 to above 0.8), each
+ * produced model is registered once with the job's final metrics and announced on models.registry.v1.
  */
 @EmbeddedInfrastructure
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
@@ -95,14 +99,50 @@ class TrainingJobsEndToEndIT {
     awaitSucceeded(distillation);
     awaitSucceeded(fDpo);
 
-    List<Double> kl = series(distillation, "divergence/kl");
-    assertThat(kl).hasSizeGreaterThanOrEqualTo(10);
-    assertThat(mean(kl.subList(kl.size() - 5, kl.size()))).as("student KL to teacher falls").isLessThan(mean(kl.subList(0, 5)));
-    assertThat(series(distillation, "divergence/reverse_kl")).isNotEmpty();
-    List<Double> accuracy = series(fDpo, "rewards/accuracies");
-    assertThat(accuracy).hasSize(30);
-    assertThat(mean(accuracy.subList(25, 30))).as("preference accuracy rises").isGreaterThan(mean(accuracy.subList(0, 5))).isGreaterThan(0.8);
-    assertThat(series(fDpo, "f_scores/margins")).isNotEmpty();
+    Map<String, List<Double>> distilled = allSeries(distillation);
+    Map<String, List<Double>> aligned = allSeries(fDpo);
+    // logEvery 2 over 60 steps: steps 2, 4, ..., 60; logEvery 1 over 30 steps: every step
+    for (String metric : List.of("loss", "grad_norm", "learning_rate", "samples_per_second", "epoch", "divergence/kl",
+        "divergence/reverse_kl")) {
+      assertThat(distilled.get(metric)).as("distillation %s", metric).hasSize(30).allSatisfy(v -> assertThat(v).isFinite());
+    }
+    for (String metric : List.of("loss", "grad_norm", "learning_rate", "tokens_per_second", "epoch", "rewards/chosen",
+        "rewards/rejected", "rewards/margins", "rewards/accuracies", "f_scores/margins", "logps/chosen", "logps/rejected",
+        "logratios/chosen", "logratios/rejected", "entropy", "ref_logps_cache_hit_rate")) {
+      assertThat(aligned.get(metric)).as("f-DPO %s", metric).hasSize(30).allSatisfy(v -> assertThat(v).isFinite());
+    }
+    assertThat(distilled.get("learning_rate")).as("constant schedule").containsOnly(0.003);
+    assertThat(distilled.get("divergence/kl")).allSatisfy(v -> assertThat(v).isGreaterThanOrEqualTo(0.0));
+    assertThat(aligned.get("rewards/accuracies")).allSatisfy(v -> assertThat(v).isBetween(0.0, 1.0));
+
+    for (String metric : List.of("divergence/kl", "divergence/reverse_kl", "loss")) {
+      System.out.printf("distillation %s: first five %.4f, last five %.4f%n", metric, mean(distilled.get(metric).subList(0, 5)),
+          mean(distilled.get(metric).subList(25, 30)));
+    }
+    for (String metric : List.of("loss", "rewards/accuracies", "rewards/margins")) {
+      System.out.printf("f-DPO %s: first five %.4f, last five %.4f%n", metric, mean(aligned.get(metric).subList(0, 5)),
+          mean(aligned.get(metric).subList(25, 30)));
+    }
+    // the student's KL to its teacher and the job's own divergence fall by at least half (measured: about tenfold)
+    // (the last five logged steps against the first five)
+    for (String metric : List.of("divergence/kl", "divergence/reverse_kl", "loss")) {
+      List<Double> values = distilled.get(metric);
+      assertThat(mean(values.subList(25, 30))).as("distillation %s falls by half", metric)
+          .isLessThan(0.5 * mean(values.subList(0, 5)));
+    }
+    // f-DPO: policy = reference at the first step, so log-ratios are 0 up to float32 rounding: an
+    // answer's log-prob sums about 10 tokens of about -2 (|sum| ~ 20), each token off by at most
+    // (V + T) * eps * |log p| = 387 * 1.2e-7 * 2 ~ 1e-4, so ~1e-3 per sequence; then the ranking is learnt
+    assertThat(aligned.get("logratios/chosen").getFirst()).isCloseTo(0.0, within(1e-3));
+    assertThat(aligned.get("rewards/margins").getFirst()).isCloseTo(0.0, within(1e-3));
+    List<Double> accuracy = aligned.get("rewards/accuracies");
+    assertThat(mean(accuracy.subList(25, 30))).as("preference accuracy rises").isGreaterThan(mean(accuracy.subList(0, 5)) + 0.2)
+        .isGreaterThan(0.8);
+    List<Double> loss = aligned.get("loss");
+    // log 2 at the start (margin 0); at most half of the first steps' mean at the end (measured: about a ninth)
+    assertThat(loss.getFirst()).isCloseTo(Math.log(2), within(1e-3));
+    assertThat(mean(loss.subList(25, 30))).as("f-DPO loss falls by half").isLessThan(0.5 * mean(loss.subList(0, 5)));
+    assertThat(mean(aligned.get("rewards/margins").subList(25, 30))).isGreaterThan(0);
 
     JsonNode models = json.readTree(get("/api/v1/training/models").body()).get("models");
     for (String job : List.of(distillation, fDpo)) {
@@ -113,7 +153,31 @@ class TrainingJobsEndToEndIT {
         }
       });
       assertThat(produced).as("model of job %s registered once", job).hasSize(1);
+      // the registered model's metrics are the job's final metrics: every step metric equals the
+      // last logged value (the last step is always logged), plus the held-out evaluation before and after
+      JsonNode registered = produced.getFirst().get("metrics");
+      Map<String, List<Double>> history = job.equals(distillation) ? distilled : aligned;
+      List<String> stepMetrics = new ArrayList<>();
+      registered.propertyNames().forEach(name -> {
+        if (!name.startsWith("eval/")) {
+          stepMetrics.add(name);
+        }
+      });
+      assertThat(stepMetrics).containsAll(history.keySet()).hasSameSizeAs(history.keySet());
+      for (String name : stepMetrics) {
+        assertThat(registered.get(name).asDouble()).as("%s of job %s", name, job).isEqualTo(history.get(name).getLast());
+      }
     }
+    JsonNode distilledModel = producedBy(models, distillation).get("metrics");
+    System.out.printf("distillation eval/divergence/kl: initial %.4f, final %.4f%n",
+        distilledModel.get("eval/divergence/kl_initial").asDouble(), distilledModel.get("eval/divergence/kl").asDouble());
+    assertThat(distilledModel.get("eval/divergence/kl").asDouble()).as("held-out KL falls")
+        .isLessThan(0.5 * distilledModel.get("eval/divergence/kl_initial").asDouble());
+    JsonNode alignedModel = producedBy(models, fDpo).get("metrics");
+    assertThat(alignedModel.get("eval/rewards/margins_initial").asDouble()).isCloseTo(0.0, within(1e-3));
+    assertThat(alignedModel.get("eval/loss").asDouble()).isFinite();
+    assertThat(alignedModel.get("eval/rewards/accuracies").asDouble()).isBetween(0.0, 1.0);
+
     List<String> announcedJobs = new ArrayList<>();
     await().atMost(Duration.ofSeconds(30)).until(() -> {
       for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
@@ -161,14 +225,25 @@ class TrainingJobsEndToEndIT {
     });
   }
 
-  private List<Double> series(String jobId, String metric) throws Exception {
-    JsonNode body = json.readTree(get("/api/v1/training/jobs/" + jobId + "/metrics?name=" + java.net.URLEncoder.encode(metric, java.nio.charset.StandardCharsets.UTF_8)).body());
-    List<Double> values = new ArrayList<>();
-    JsonNode series = body.get("series").get(metric);
-    if (series != null) {
-      series.get("values").forEach(v -> values.add(v.asDouble()));
+  /** Every metric series the job logged, by name, in step order. */
+  private Map<String, List<Double>> allSeries(String jobId) throws Exception {
+    JsonNode body = json.readTree(get("/api/v1/training/jobs/" + jobId + "/metrics").body());
+    Map<String, List<Double>> out = new TreeMap<>();
+    body.get("series").properties().forEach(entry -> {
+      List<Double> values = new ArrayList<>();
+      entry.getValue().get("values").forEach(v -> values.add(v.asDouble()));
+      out.put(entry.getKey(), values);
+    });
+    return out;
+  }
+
+  private static JsonNode producedBy(JsonNode models, String jobId) {
+    for (JsonNode m : models) {
+      if (m.hasNonNull("producingJob") && m.get("producingJob").asString().equals(jobId)) {
+        return m;
+      }
     }
-    return values;
+    throw new AssertionError("no model of job " + jobId);
   }
 
   private static double mean(List<Double> values) {

@@ -132,9 +132,10 @@ class TrainingJobsEndToEndIT {
     }
     // f-DPO: policy = reference at the first step, so log-ratios are 0 up to float32 rounding: an
     // answer's log-prob sums about 10 tokens of about -2 (|sum| ~ 20), each token off by at most
-    // (V + T) * eps * |log p| = 387 * 1.2e-7 * 2 ~ 1e-4, so ~1e-3 per sequence; then the ranking is learnt
-    assertThat(aligned.get("logratios/chosen").getFirst()).isCloseTo(0.0, within(1e-3));
-    assertThat(aligned.get("rewards/margins").getFirst()).isCloseTo(0.0, within(1e-3));
+    // (V + T) * eps * |log p| = 387 * 1.2e-7 * 2 ~ 1e-4, so ~1e-3 per sequence and 2e-3 for a difference of
+    // two; then the ranking is learnt
+    assertThat(aligned.get("logratios/chosen").getFirst()).isCloseTo(0.0, within(2e-3));
+    assertThat(aligned.get("rewards/margins").getFirst()).isCloseTo(0.0, within(2e-3));
     List<Double> accuracy = aligned.get("rewards/accuracies");
     assertThat(mean(accuracy.subList(25, 30))).as("preference accuracy rises").isGreaterThan(mean(accuracy.subList(0, 5)) + 0.2)
         .isGreaterThan(0.8);
@@ -174,7 +175,7 @@ class TrainingJobsEndToEndIT {
     assertThat(distilledModel.get("eval/divergence/kl").asDouble()).as("held-out KL falls")
         .isLessThan(0.5 * distilledModel.get("eval/divergence/kl_initial").asDouble());
     JsonNode alignedModel = producedBy(models, fDpo).get("metrics");
-    assertThat(alignedModel.get("eval/rewards/margins_initial").asDouble()).isCloseTo(0.0, within(1e-3));
+    assertThat(alignedModel.get("eval/rewards/margins_initial").asDouble()).isCloseTo(0.0, within(2e-3));
     assertThat(alignedModel.get("eval/loss").asDouble()).isFinite();
     assertThat(alignedModel.get("eval/rewards/accuracies").asDouble()).isBetween(0.0, 1.0);
 

@@ -89,6 +89,8 @@ class GradientAccumulationTest {
 
   private static void assertSameMean(Map<String, Double> accumulated, Map<String, Double> whole, String metric, double tolerance) {
     assertThat(accumulated).containsKey(metric);
+    System.out.printf("%s: accumulated %.9g, one batch %.9g, difference %.3g, tolerance %.3g%n", metric, accumulated.get(metric),
+        whole.get(metric), Math.abs(accumulated.get(metric) - whole.get(metric)), tolerance);
     assertThat(accumulated.get(metric)).as(metric).isFinite().isCloseTo(whole.get(metric), within(tolerance));
   }
 

@@ -56,11 +56,28 @@ class PerSampleMergeTest {
             float[] mixed = generalist.logits(new PerSampleMixedWeights(generalist.parameters(), expert.parameters(), lambda), x)
                     .toFloatArray();
             for (int i = 0; i < batch; i++) {
-                try (Parameters merged = ParameterMerging.interpolate(m, generalist.parameters(), expert.parameters(), lambdas[i])) {
-                    float[] one = generalist.logits(new SingleWeights(merged), x.get(i + ":" + (i + 1))).toFloatArray();
+                try (Parameters merged = ParameterMerging.interpolate(m, generalist.parameters(), expert.parameters(), lambdas[i]);
+                        Parameters magnitudes = new Parameters(m)) {
+                    NDArray sample = x.get(i + ":" + (i + 1));
+                    float[] one = generalist.logits(new SingleWeights(merged), sample).toFloatArray();
+                    // Running error bound: the two forwards differ in how the weights were mixed (a few
+                    // float32 roundings of each weight, counted as 2 more accumulation steps per layer)
+                    // and in summation order; every float32 sum of products of length n is within
+                    // n * u * sum|terms| of exact, and the same network on |x| with |weights| (ReLU and
+                    // max-pooling keep the bound) gives every layer's sum|terms|, the errors of earlier
+                    // layers carried forward through |W|. So |delta| <= N * eps * forward(|x|, |W|) with N
+                    // the sum of the fan-ins plus 2 per layer, eps = 2u covering both sides.
+                    long accumulation = 0;
+                    for (java.util.Map.Entry<String, NDArray> e : merged.asMap().entrySet()) {
+                        magnitudes.put(e.getKey(), e.getValue().abs());
+                        if (e.getValue().getShape().dimension() > 1) {
+                            accumulation += e.getValue().size() / e.getValue().getShape().get(0) + 2;
+                        }
+                    }
+                    float[] bound = generalist.logits(new SingleWeights(magnitudes), sample.abs()).toFloatArray();
                     for (int c = 0; c < spec.numClasses(); c++) {
-                        assertThat(mixed[i * spec.numClasses() + c]).as("sample %d class %d", i, c)
-                                .isCloseTo(one[c], offset(1e-5f));
+                        assertThat((double) mixed[i * spec.numClasses() + c]).as("sample %d class %d", i, c)
+                                .isCloseTo(one[c], offset(accumulation * TestSupport.FLOAT32_EPS * bound[c]));
                     }
                 }
             }
@@ -82,8 +99,12 @@ class PerSampleMergeTest {
             float[] a = avg.get("head.weight").toFloatArray();
             float[] t = ta.get("head.weight").toFloatArray();
             for (int i = 0; i < b.length; i++) {
-                assertThat(a[i]).isCloseTo(0.25f * b[i] + 0.75f * x1[i], offset(1e-6f));
-                assertThat(t[i]).isCloseTo(b[i] + 0.5f * (x1[i] - b[i]) + 0.3f * (x2[i] - b[i]), offset(1e-6f));
+                // each side is at most 6 float32 operations on terms no larger than |b| + |x1| + |x2|;
+                // each rounding errs by u times that, so the two sides differ by at most 12 u = 6 eps of it
+                double size = Math.abs(b[i]) + Math.abs(x1[i]) + Math.abs(x2[i]);
+                assertThat((double) a[i]).isCloseTo(0.25f * b[i] + 0.75f * x1[i], offset(6 * TestSupport.FLOAT32_EPS * size));
+                assertThat((double) t[i]).isCloseTo(b[i] + 0.5f * (x1[i] - b[i]) + 0.3f * (x2[i] - b[i]),
+                        offset(6 * TestSupport.FLOAT32_EPS * size));
             }
             Classifier other = Classifier.initialize(m, ClassifierSpec.mlp(4, List.of(5), 2), 4);
             assertThatThrownBy(() -> ParameterMerging.interpolate(m, base.parameters(), other.parameters(), 0.5))

@@ -58,7 +58,9 @@ class ComputePrecisionTest {
                 worst = Math.max(worst, Math.abs(fp16[i] - fp32[i]));
             }
             assertThat(worst).as("fp16 really computed in fp16").isGreaterThan(0f);
-            assertThat(worst).as("largest |fp16 - fp32| against largest |logit| %s", largest).isLessThan(0.01f * largest);
+            System.out.printf("fp16 logits: largest |fp16 - fp32| %.3g, bound %.3g%n", worst, fp16LogitBound(model.config()) * largest);
+            assertThat((double) worst).as("largest |fp16 - fp32| against largest |logit| %s", largest)
+                    .isLessThan(fp16LogitBound(model.config()) * largest);
             assertThat(model.parameters().get("model.layers.0.self_attn.q_proj.weight").getDataType()).isEqualTo(DataType.FLOAT32);
         }
     }
@@ -85,8 +87,25 @@ class ComputePrecisionTest {
                 b += (double) fp16[i] * fp16[i];
             }
             assertThat(a).isGreaterThan(0);
-            assertThat(dot / Math.sqrt(a * b)).as("cosine of fp16 and fp32 gradients").isGreaterThan(0.99);
+            // the backward pass rounds as many stage outputs again: a relative error of the gradient
+            // up to e = 2 * fp16LogitBound in norm, so cos >= sqrt(1 - e^2)
+            double e = 2 * fp16LogitBound(model.config());
+            System.out.printf("fp16 gradients: cosine %.6f, bound %.6f%n", dot / Math.sqrt(a * b), Math.sqrt(1 - e * e));
+            assertThat(dot / Math.sqrt(a * b)).as("cosine of fp16 and fp32 gradients").isGreaterThan(Math.sqrt(1 - e * e));
         }
+    }
+
+    /**
+     * Relative error of fp16 compute against float32 (libtorch's CPU kernels accumulate fp16 products
+     * in float32, so the error is rounding, not accumulation): per layer about 10 stage outputs are
+     * rounded to fp16 (norm, q, k, v, scores, softmax, attention output, o, gate/up/activation,
+     * down), 3 more outside the layers, and the weights feeding each once; each rounding errs by at
+     * most u16 = 2^-11 relative, so logits move by at most 2 * stages * u16 of the largest logit
+     * (pre-norm blocks keep relative errors from growing through a layer).
+     */
+    private static double fp16LogitBound(LlamaConfig config) {
+        int stages = 10 * config.numLayers() + 3;
+        return 2 * stages * 0x1p-11;
     }
 
     private static float[] gradient(LlamaModel model, NDArray ids, NDArray mask, String name) {

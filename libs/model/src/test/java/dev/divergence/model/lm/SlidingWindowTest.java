@@ -32,15 +32,18 @@ class SlidingWindowTest {
             float[] la = model.forward(m.create(a, new Shape(1, 6)), null).toFloatArray();
             float[] lb = model.forward(m.create(b, new Shape(1, 6)), null).toFloatArray();
             int v = config.vocabSize();
+            // what summation order alone can change (TestSupport.forwardTolerance); a token inside the
+            // window must move the logits far beyond it, one outside must not move them past it
+            double tolerance = TestSupport.forwardTolerance(config, 6, la);
             for (int t = 0; t < 6; t++) {
                 double diff = 0;
                 for (int i = 0; i < v; i++) {
                     diff = Math.max(diff, Math.abs(la[t * v + i] - lb[t * v + i]));
                 }
                 if (t < 3) {
-                    assertThat(diff).as("position %d sees position 0", t).isGreaterThan(1e-3);
+                    assertThat(diff).as("position %d sees position 0", t).isGreaterThan(100 * tolerance);
                 } else {
-                    assertThat(diff).as("position %d is outside the window of position 0", t).isLessThan(1e-5);
+                    assertThat(diff).as("position %d is outside the window of position 0", t).isLessThanOrEqualTo(tolerance);
                 }
             }
             try (DecodingSession session = new DecodingSession(model, m)) {
@@ -48,7 +51,7 @@ class SlidingWindowTest {
                 for (int t = 2; t < 6; t++) {
                     step = session.step(a[t]);
                     for (int i = 0; i < v; i++) {
-                        assertThat(step[i]).as("cached step at %d", t).isCloseTo(la[t * v + i], offset(1e-4f));
+                        assertThat((double) step[i]).as("cached step at %d", t).isCloseTo(la[t * v + i], offset(tolerance));
                     }
                 }
             }

@@ -23,6 +23,23 @@ final class Reference {
     return p;
   }
 
+  static double[] softmax(double[] z, int base, int v, double t) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < v; i++) {
+      max = Math.max(max, z[base + i] / t);
+    }
+    double[] p = new double[v];
+    double s = 0;
+    for (int i = 0; i < v; i++) {
+      p[i] = Math.exp(z[base + i] / t - max);
+      s += p[i];
+    }
+    for (int i = 0; i < v; i++) {
+      p[i] /= s;
+    }
+    return p;
+  }
+
   static double kl(double[] p, double[] q) {
     double s = 0;
     for (int i = 0; i < p.length; i++) {

@@ -5,8 +5,17 @@ import static org.assertj.core.api.Assertions.within;
 
 import org.junit.jupiter.api.Test;
 
-/** USCD's selective rule on hand-made five-token distributions (logits = log P, so softmax gives P back). */
+/**
+ * USCD's selective rule on hand-made five-token distributions (logits = log P, so softmax gives P back).
+ *
+ * <p>Tolerances: the logits are log P rounded to float32 (each off by at most u |log p|, u = 2^-24),
+ * so the strategy's float64 softmax recovers every probability within a relative 2 u L (L the
+ * largest finite |log p| of that distribution: log-softmax moves by at most twice the largest logit
+ * change); a score is then a float32 log, one more rounding of u |score|.
+ */
 class SelectiveContrastTest {
+
+    private static final double U = 0x1p-24;
 
     /** std over the vocabulary = sqrt(mean((p - 0.2)^2)) = sqrt(0.01904) ~ 0.138. */
     private static final double[] STANDARD = {0.4, 0.3, 0.2, 0.06, 0.04};
@@ -18,7 +27,7 @@ class SelectiveContrastTest {
 
         assertThat(step.confident()).isTrue();
         for (int i = 0; i < STANDARD.length; i++) {
-            assertThat((double) step.scores()[i]).isCloseTo(Math.log(STANDARD[i]), within(1e-6));
+            assertThat((double) step.scores()[i]).isCloseTo(Math.log(STANDARD[i]), within(logTolerance(STANDARD, i)));
         }
     }
 
@@ -30,8 +39,8 @@ class SelectiveContrastTest {
         float[] s = step.scores();
         // token 0: 0.4 - 0.7 * 0.6 < 0 is an invalid mixture
         assertThat(s[0]).isEqualTo(Float.NEGATIVE_INFINITY);
-        assertThat((double) s[1]).isCloseTo(Math.log(0.3 - 0.7 * 0.1), within(1e-6));
-        assertThat((double) s[2]).isCloseTo(Math.log(0.2 - 0.7 * 0.1), within(1e-6));
+        assertThat((double) s[1]).isCloseTo(Math.log(0.3 - 0.7 * 0.1), within(mixtureTolerance(1, 0.7)));
+        assertThat((double) s[2]).isCloseTo(Math.log(0.2 - 0.7 * 0.1), within(mixtureTolerance(2, 0.7)));
         // token 3: a positive mixture (0.06) but P_std < mean * fraction = 0.1, so dropped
         assertThat(s[3]).isEqualTo(Float.NEGATIVE_INFINITY);
         assertThat(s[4]).isEqualTo(Float.NEGATIVE_INFINITY);
@@ -45,7 +54,7 @@ class SelectiveContrastTest {
         StepScores step = new SelectiveContrast(1.0, 0.25, 1.0, -0.7).combine(new float[][] {logits(STANDARD), logits(LAME)});
 
         // cut = 0.2 * 0.25 = 0.05: token 3 (0.06) survives with mixture 0.06, token 4 (0.04) does not
-        assertThat((double) step.scores()[3]).isCloseTo(Math.log(0.06), within(1e-6));
+        assertThat((double) step.scores()[3]).isCloseTo(Math.log(0.06), within(mixtureTolerance(3, 0.7)));
         assertThat(step.scores()[4]).isEqualTo(Float.NEGATIVE_INFINITY);
     }
 
@@ -55,7 +64,33 @@ class SelectiveContrastTest {
         StepScores step = new SelectiveContrast(1.0, 0.5, 1.0, -1.5).combine(new float[][] {logits(STANDARD), logits(lame)});
 
         assertThat(step.confident()).isFalse();
-        assertThat((double) step.scores()[0]).isCloseTo(Math.log(0.4), within(1e-6));
+        assertThat((double) step.scores()[0]).isCloseTo(Math.log(0.4), within(logTolerance(STANDARD, 0)));
+    }
+
+    /** log p_i of a softmax of float32 log P: 2 u L from the logits, u |log p_i| from the final rounding. */
+    private static double logTolerance(double[] p, int i) {
+        return 2 * U * largestLog(p) + U * Math.abs(Math.log(p[i]));
+    }
+
+    /**
+     * log(p_i - w q_i) for STANDARD and LAME: each probability within a relative 2 u L of its
+     * distribution, so the mixture within 2 u (L_p p_i + w L_q q_i), divided by the mixture for the
+     * log, plus the final rounding.
+     */
+    private static double mixtureTolerance(int i, double lameWeight) {
+        double mixture = STANDARD[i] - lameWeight * LAME[i];
+        double error = 2 * U * (largestLog(STANDARD) * STANDARD[i] + lameWeight * largestLog(LAME) * LAME[i]);
+        return error / mixture + U * Math.abs(Math.log(mixture));
+    }
+
+    private static double largestLog(double[] p) {
+        double largest = 0;
+        for (double v : p) {
+            if (v > 0) {
+                largest = Math.max(largest, Math.abs(Math.log(v)));
+            }
+        }
+        return largest;
     }
 
     private static float[] logits(double[] p) {

@@ -8,6 +8,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.divergence.inference.FloatTolerances;
 import dev.divergence.inference.InferenceTestBase;
 import dev.divergence.inference.RestCalls;
 import dev.divergence.inference.models.CatalogWaits;
@@ -49,7 +50,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Scores served through the Triton client equal libs/model computing the same quantities directly
- * on the same model folders (1e-4), over REST and gRPC; bad input is rejected naming the field.
+ * on the same model folders (within the float32 summation-order bounds of FloatTolerances), over
+ * REST and gRPC; bad input is rejected naming the field.
  */
 class ScoringIT extends InferenceTestBase {
 
@@ -103,21 +105,31 @@ class ScoringIT extends InferenceTestBase {
     List<long[]> prompts = pairs.stream().map(p -> bytes.encodeWithBos(p[0])).toList();
     List<long[]> continuations = pairs.stream().map(p -> bytes.encode(p[1])).toList();
     List<float[]> expected;
+    double[] logitTolerance = new double[pairs.size()];
     try (NDManager m = manager.newSubManager(); LlamaModel model = LlamaModel.load(m, LM_DIR)) {
       expected = LogProbs.continuations(model, m, prompts, continuations);
+      for (int i = 0; i < pairs.size(); i++) {
+        long[] ids = java.util.stream.LongStream.concat(java.util.Arrays.stream(prompts.get(i)), java.util.Arrays.stream(continuations.get(i)))
+            .toArray();
+        float[] logits = model.forward(m.create(ids, new Shape(1, ids.length)), null).toFloatArray();
+        // the service's batched, padded forward against this one: summation order only
+        logitTolerance[i] = FloatTolerances.decoderLogits(model.config(), ids.length, FloatTolerances.largestAbs(logits));
+      }
     }
     for (int i = 0; i < pairs.size(); i++) {
       JsonNode score = body.get("results").get(i);
       float[] want = expected.get(i);
       assertThat(score.get("tokenCount").asInt()).isEqualTo(want.length);
       double sum = 0;
+      // a log-softmax value moves by at most twice the largest logit change; the sum by that per token
+      double logProbTolerance = 2 * logitTolerance[i];
       for (int t = 0; t < want.length; t++) {
         assertThat(score.get("tokenIds").get(t).asLong()).isEqualTo(continuations.get(i)[t]);
-        assertThat(score.get("tokenLogProbs").get(t).asDouble()).isCloseTo(want[t], within(1e-4));
+        assertThat(score.get("tokenLogProbs").get(t).asDouble()).isCloseTo(want[t], within(logProbTolerance));
         sum += want[t];
       }
-      assertThat(score.get("sumLogProb").asDouble()).isCloseTo(sum, within(1e-4 * want.length));
-      assertThat(score.get("meanLogProb").asDouble()).isCloseTo(sum / want.length, within(1e-4));
+      assertThat(score.get("sumLogProb").asDouble()).isCloseTo(sum, within(logProbTolerance * want.length));
+      assertThat(score.get("meanLogProb").asDouble()).isCloseTo(sum / want.length, within(logProbTolerance));
     }
 
     // gRPC gives the same numbers
@@ -125,8 +137,8 @@ class ScoringIT extends InferenceTestBase {
     pairs.forEach(p -> request.addItems(ContinuationItem.newBuilder().setPrompt(p[0]).setContinuation(p[1])));
     ScoreContinuationsResponse overGrpc = ScoringServiceGrpc.newBlockingStub(channel).scoreContinuations(request.build());
     for (int i = 0; i < pairs.size(); i++) {
-      assertThat(overGrpc.getScores(i).getSumLogProb())
-          .isCloseTo(body.get("results").get(i).get("sumLogProb").asDouble(), within(1e-9));
+      // the same double, once as a protobuf double and once as JSON (shortest round-tripping decimal)
+      assertThat(overGrpc.getScores(i).getSumLogProb()).isEqualTo(body.get("results").get(i).get("sumLogProb").asDouble());
     }
   }
 
@@ -141,7 +153,14 @@ class ScoringIT extends InferenceTestBase {
       for (int i = 0; i < prefixes.size(); i++) {
         long[] ids = bytes.encodeWithBos(prefixes.get(i));
         NDArray logits = model.forward(m.create(ids, new Shape(1, ids.length)), m.ones(new Shape(1, ids.length), ai.djl.ndarray.types.DataType.INT64));
-        double[] want = softmax(logits.get(0, ids.length - 1).toFloatArray());
+        float[] last = logits.get(0, ids.length - 1).toFloatArray();
+        double[] want = softmax(last);
+        // Logits within delta (summation order only): each probability within p (e^{2 delta} - 1),
+        // about 2 delta p <= 2 delta (2.01: e^{2 delta} - 1 exceeds 2 delta by 2 delta^2, and the
+        // service forms p in float64); the entropy within delta * sum_j p_j |log p_j + H| <= 2 ln(V) delta
+        double delta = FloatTolerances.decoderLogits(model.config(), ids.length, FloatTolerances.largestAbs(last));
+        double probabilityTolerance = 2.01 * delta;
+        double entropyTolerance = 2 * Math.log(want.length) * delta;
         double entropy = 0;
         for (double p : want) {
           entropy -= p > 0 ? p * Math.log(p) : 0;
@@ -149,9 +168,9 @@ class ScoringIT extends InferenceTestBase {
         JsonNode dist = full.get("results").get(i);
         assertThat(dist.get("probabilities").size()).isEqualTo(ByteTokenizer.VOCAB_SIZE);
         for (int id = 0; id < want.length; id++) {
-          assertThat(dist.get("probabilities").get(id).asDouble()).isCloseTo(want[id], within(1e-4));
+          assertThat(dist.get("probabilities").get(id).asDouble()).isCloseTo(want[id], within(probabilityTolerance));
         }
-        assertThat(dist.get("entropy").asDouble()).isCloseTo(entropy, within(1e-4));
+        assertThat(dist.get("entropy").asDouble()).isCloseTo(entropy, within(entropyTolerance));
         assertThat(dist.get("tailMass").asDouble()).isEqualTo(0.0);
 
         JsonNode best = top.get("results").get(i);
@@ -163,11 +182,12 @@ class ScoringIT extends InferenceTestBase {
         double listed = 0;
         for (int k = 0; k < 3; k++) {
           assertThat(best.get("tokenIds").get(k).asInt()).isEqualTo(order.get(k));
-          assertThat(best.get("probabilities").get(k).asDouble()).isCloseTo(want[order.get(k)], within(1e-4));
+          assertThat(best.get("probabilities").get(k).asDouble()).isCloseTo(want[order.get(k)], within(probabilityTolerance));
           listed += want[order.get(k)];
         }
-        assertThat(best.get("tailMass").asDouble()).isCloseTo(1 - listed, within(1e-4));
-        assertThat(best.get("entropy").asDouble()).isCloseTo(entropy, within(1e-4));
+        // the tail: a sum of probabilities each within 2 delta p, so within 2 delta of its exact value
+        assertThat(best.get("tailMass").asDouble()).isCloseTo(1 - listed, within(probabilityTolerance));
+        assertThat(best.get("entropy").asDouble()).isCloseTo(entropy, within(entropyTolerance));
       }
     }
   }
@@ -191,22 +211,28 @@ class ScoringIT extends InferenceTestBase {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     JsonNode body = RestCalls.json(response);
     try (NDManager m = manager.newSubManager(); Classifier classifier = Classifier.load(m, CLASSIFIER_DIR)) {
-      float[] logits = classifier.logits(m.create(flat, new Shape(rows, dim))).toFloatArray();
+      NDArray input = m.create(flat, new Shape(rows, dim));
+      float[] logits = classifier.logits(input).toFloatArray();
+      // per row, the logits' summation-order bound; two classes: p = sigmoid(z1 - z0) moves by at most
+      // |delta(z1 - z0)| / 4 <= (bound0 + bound1) / 4
+      float[] bound = FloatTolerances.classifierLogits(m, classifier, input);
       List<String> names = classifier.spec().classNames();
       assertThat(body.get("classNames").size()).isEqualTo(names.size());
       for (int r = 0; r < rows; r++) {
         double[] want = softmax(java.util.Arrays.copyOfRange(logits, r * 2, r * 2 + 2));
         JsonNode result = body.get("results").get(r);
-        assertThat(result.get("probabilities").get(0).asDouble()).isCloseTo(want[0], within(1e-4));
-        assertThat(result.get("probabilities").get(1).asDouble()).isCloseTo(want[1], within(1e-4));
+        // (+ 4 eps: a few float32 roundings where the probabilities themselves are formed)
+        double probabilityTolerance = (bound[r * 2] + bound[r * 2 + 1]) / 4.0 + 4 * FloatTolerances.FLOAT32_EPS;
+        assertThat(result.get("probabilities").get(0).asDouble()).isCloseTo(want[0], within(probabilityTolerance));
+        assertThat(result.get("probabilities").get(1).asDouble()).isCloseTo(want[1], within(probabilityTolerance));
         assertThat(result.get("label").asString()).isEqualTo(names.get(want[1] > want[0] ? 1 : 0));
       }
     }
     List<Float> first = features.get(0);
     var overGrpc = ScoringServiceGrpc.newBlockingStub(channel).classify(ClassifyRequest.newBuilder().setModel(CLASSIFIER)
         .addFeatures(FeatureVector.newBuilder().addAllValues(first)).build());
-    assertThat(overGrpc.getResults(0).getProbabilities(0))
-        .isCloseTo(body.get("results").get(0).get("probabilities").get(0).asDouble(), within(1e-9));
+    // the same double over both transports
+    assertThat(overGrpc.getResults(0).getProbabilities(0)).isEqualTo(body.get("results").get(0).get("probabilities").get(0).asDouble());
   }
 
   @Test

@@ -15,7 +15,8 @@ public interface ModelCatalog {
      * The model named in a request's {@code model} field.
      *
      * @throws dev.divergence.platform.errors.NotFoundException (field "model") when unknown
-     * @throws dev.divergence.platform.errors.ConflictException when known but not READY
+     * @throws ModelNotServableYetException when PREPARING (a built-in being made at start-up) or LOADING: retry
+     * @throws dev.divergence.platform.errors.ConflictException when FAILED or UNLOADED
      */
     ServableModel require(String name);
 

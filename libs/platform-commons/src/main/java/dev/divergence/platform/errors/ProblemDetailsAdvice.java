@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -49,6 +50,16 @@ public class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
   @ExceptionHandler(MethodArgumentTypeMismatchException.class)
   public ResponseEntity<Object> handleTypeMismatch(MethodArgumentTypeMismatchException error, WebRequest request) {
     return handleApi(new InvalidArgumentException(error.getName(), "has an invalid value"), request);
+  }
+
+  /**
+   * Tomcat parses query and form parameters lazily and throws when they are not valid in the request's
+   * character encoding (e.g. {@code ?name=%FF}, or a form body of random bytes): the caller's input.
+   */
+  @ExceptionHandler(InvalidParameterException.class)
+  public ResponseEntity<Object> handleUndecodableParameters(InvalidParameterException error, WebRequest request) {
+    return handleApi(new InvalidArgumentException("parameters",
+        "query or form parameters are not valid percent-encoded UTF-8"), request);
   }
 
   @ExceptionHandler(Exception.class)

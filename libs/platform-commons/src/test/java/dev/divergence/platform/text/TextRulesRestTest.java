@@ -94,6 +94,16 @@ class TextRulesRestTest {
   }
 
   @Test
+  void parametersThatAreNotUtf8Are400NotAServerError() throws Exception {
+    assertRejected(get("/things/ok?filter=%FF%FE"), "parameters", "not valid percent-encoded UTF-8");
+    HttpResponse<String> form = http.send(HttpRequest.newBuilder(uri("/echo"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {0x61, (byte) 0xff, 0x3d, 0x62})).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(form.statusCode()).as(form.body()).isBetween(400, 499);
+  }
+
+  @Test
   void nulInAPathSegmentNeverReachesTheController() throws Exception {
     // Tomcat itself refuses an encoded NUL in the path (a 400 before Spring sees it); a control
     // character it lets through is named by the check on path variables.

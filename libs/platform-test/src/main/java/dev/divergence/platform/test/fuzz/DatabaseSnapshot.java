@@ -96,7 +96,7 @@ public final class DatabaseSnapshot {
     Map<String, String> previous = take();
     while (System.nanoTime() < deadline) {
       try {
-        Thread.sleep(25);
+        Thread.sleep(10);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;

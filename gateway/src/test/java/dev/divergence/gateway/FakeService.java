@@ -10,10 +10,12 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A real HTTP server standing in for a service behind the gateway: it records what arrives and
@@ -23,6 +25,8 @@ import java.util.concurrent.TimeUnit;
  * streamed answer from a buffered one).
  */
 final class FakeService implements AutoCloseable {
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   static final Duration SLOW_ANSWER = Duration.ofSeconds(6);
 
@@ -90,12 +94,12 @@ final class FakeService implements AutoCloseable {
     if (requestId != null) {
       exchange.getResponseHeaders().set("X-Request-Id", requestId);
     }
-    String answer = path.equals("/v3/api-docs")
-        ? "{\"openapi\":\"3.1.0\",\"info\":{\"title\":\"" + name + "\",\"version\":\"1\"},\"paths\":{}}"
-        : "{\"service\":\"" + name + "\",\"method\":\"" + exchange.getRequestMethod() + "\"}";
+    Object answer = path.equals("/v3/api-docs")
+        ? Map.of("openapi", "3.1.0", "info", Map.of("title", name, "version", "1"), "paths", Map.of())
+        : Map.of("service", name, "method", exchange.getRequestMethod());
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     exchange.getResponseHeaders().set("X-Served-By", name);
-    byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = JSON.writeValueAsBytes(answer);
     int status = exchange.getRequestMethod().equals("POST") ? 201 : 200;
     exchange.sendResponseHeaders(status, bytes.length);
     exchange.getResponseBody().write(bytes);

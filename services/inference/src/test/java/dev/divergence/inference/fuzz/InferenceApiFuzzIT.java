@@ -33,6 +33,7 @@ import java.net.http.HttpResponse;
 import java.util.concurrent.TimeUnit;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Fuzzes the inference service's public APIs (REST from its OpenAPI document, gRPC from its proto
@@ -108,7 +110,8 @@ class InferenceApiFuzzIT extends InferenceTestBase {
 
   @Test
   void restApiAnswersEveryMutatedRequestWithoutAServerErrorAndRejectedOnesChangeNothing() throws Exception {
-    String features = BREAST_CANCER_ROW.toString();
+    String classify = JsonMapper.builder().build().writeValueAsString(
+        Map.of("model", "breast-cancer-mlp-student", "features", List.of(BREAST_CANCER_ROW)));
     RestApiFuzzer.forService("http://localhost:" + port)
         .example("POST", "/api/v1/inference/generate", """
             {"model":"tiny-lm","prompt":"12+7=","maxTokens":8,"strategy":{"name":"greedy"}}""")
@@ -121,8 +124,7 @@ class InferenceApiFuzzIT extends InferenceTestBase {
             {"model":"tiny-lm","items":[{"prompt":"12+7=","continuation":"19"}]}""")
         .example("POST", "/api/v1/inference/score/next-token", """
             {"model":"tiny-lm","prefixes":["12+7="],"topK":5}""")
-        .example("POST", "/api/v1/inference/score/classify",
-            "{\"model\":\"breast-cancer-mlp-student\",\"features\":[" + features + "]}")
+        .example("POST", "/api/v1/inference/score/classify", classify)
         .pathValues("name", () -> List.of("tiny-lm", "breast-cancer-mlp-student"))
         .skip("POST", "/api/v1/inference/models/{name}/load")
         .skip("POST", "/api/v1/inference/models/{name}/unload")

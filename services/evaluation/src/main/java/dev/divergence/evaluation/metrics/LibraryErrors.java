@@ -12,11 +12,16 @@ import java.util.regex.Pattern;
  * it into the platform's field violation, renaming the argument to the request's field and a flat
  * index into [row][col] for matrices, so that REST and gRPC name the same field.
  */
-final class LibraryErrors {
+public final class LibraryErrors {
 
   private static final Pattern FLAT = Pattern.compile("^([A-Za-z_]+)\\[(\\d+)]$");
 
   private LibraryErrors() {}
+
+  /** Any library rejection left unnamed by the caller: the argument the library names becomes the field. */
+  public static <T> T guard(Supplier<T> computation) {
+    return call(computation, Map.of(), Map.of());
+  }
 
   /**
    * @param matrices the library's argument name → the matrix it was given (for [row][col]); other

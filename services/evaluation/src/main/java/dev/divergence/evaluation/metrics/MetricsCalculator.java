@@ -46,6 +46,20 @@ public class MetricsCalculator {
   private static final String LOGITS_ORIENTATION =
       "p = softmax(teacherLogits / T) (target), q = softmax(studentLogits / T) (model); kl = KL(p||q)";
 
+  /**
+   * Largest number of observations of the quadratic metrics (Vendi score, distance covariance): their
+   * n x n matrices and O(n^3) eigenvalues must stay within one request's memory and a few seconds.
+   */
+  public static final int MAX_OBSERVATIONS = 4096;
+  /** Largest n of pass@k (samples per problem) and the most k values one request computes by default. */
+  public static final int MAX_SAMPLES = 100_000;
+  public static final int MAX_DEFAULT_K = 1000;
+  /** Bounds the time one Sinkhorn request may take (the solver's own default is 100000). */
+  public static final int MAX_SINKHORN_ITERATIONS = 1_000_000;
+  /** The metrics the REST API serves, for the answer to an unknown one. */
+  public static final List<String> METRICS = List.of("divergences", "divergences/logits", "sinkhorn", "wasserstein-1d",
+      "calibration", "pass-at-k", "vendi", "distance-covariance");
+
   public record Convention(String logBase, String orientation, String definition, boolean normalised) {}
 
   public record DivergenceResult(String divergence, Map<String, Double> parameters, double[] values, double mean,
@@ -236,6 +250,9 @@ public class MetricsCalculator {
     if (epsilon == null) {
       throw new InvalidArgumentException("epsilon", "is required (POT's reg)");
     }
+    if (maxIterations != null && maxIterations > MAX_SINKHORN_ITERATIONS) {
+      throw new InvalidArgumentException("maxIterations", "must be at most " + MAX_SINKHORN_ITERATIONS + " but is " + maxIterations);
+    }
     SinkhornOptions options = LibraryErrors.call(() -> new SinkhornOptions(epsilon,
         tolerance == null ? 1e-9 : tolerance, maxIterations == null ? 100_000 : maxIterations, true, returnPlan),
         Map.of(), Map.of());
@@ -328,8 +345,8 @@ public class MetricsCalculator {
     }
     int smallestN = Integer.MAX_VALUE;
     for (int i = 0; i < n.length; i++) {
-      if (n[i] < 1) {
-        throw new InvalidArgumentException("n[" + i + "]", "must be at least 1 but is " + n[i]);
+      if (n[i] < 1 || n[i] > MAX_SAMPLES) {
+        throw new InvalidArgumentException("n[" + i + "]", "must be between 1 and " + MAX_SAMPLES + " but is " + n[i]);
       }
       if (c[i] < 0 || c[i] > n[i]) {
         throw new InvalidArgumentException("c[" + i + "]", "must be in [0, n[" + i + "] = " + n[i] + "] but is " + c[i]);
@@ -338,6 +355,10 @@ public class MetricsCalculator {
     }
     int[] ks = k;
     if (ks == null || ks.length == 0) {
+      if (smallestN > MAX_DEFAULT_K) {
+        throw new InvalidArgumentException("k", "is required when every problem has more than " + MAX_DEFAULT_K
+            + " samples (list the k values wanted)");
+      }
       ks = new int[smallestN];
       for (int j = 0; j < smallestN; j++) {
         ks[j] = j + 1;
@@ -368,6 +389,11 @@ public class MetricsCalculator {
       if (Double.isNaN(orders[j]) || orders[j] < 0) {
         throw new InvalidArgumentException("q[" + j + "]", "must be >= 0 (or Infinity) but is " + orders[j]);
       }
+    }
+    RowMatrix input = similarity != null ? similarity : embeddings;
+    if (input.rows() > MAX_OBSERVATIONS) {
+      throw new InvalidArgumentException(input.field(), "has " + input.rows() + " rows; at most " + MAX_OBSERVATIONS
+          + " items per request");
     }
     RowMatrix k = similarity != null ? similarity : cosineSimilarity(embeddings.requireFinite());
     if (k.rows() != k.cols()) {
@@ -431,7 +457,7 @@ public class MetricsCalculator {
       }
       double[][][] vars = new double[variables.size()][][];
       for (int i = 0; i < vars.length; i++) {
-        vars[i] = variables.get(i).requireFinite().toRows();
+        vars[i] = observations(variables.get(i)).requireFinite().toRows();
       }
       double value = LibraryErrors.call(
           () -> DistanceCovariance.jointCovarianceSquared(vars, c == null ? 1.0 : c, kind), Map.of(), Map.of());
@@ -444,11 +470,19 @@ public class MetricsCalculator {
       throw new InvalidArgumentException("y", "has " + y.rows() + " observations but x has " + x.rows() + " (shapes must match)");
     }
     double e = exponent == null ? 1.0 : exponent;
-    double[][] xs = x.requireFinite().toRows();
-    double[][] ys = y.requireFinite().toRows();
+    double[][] xs = observations(x).requireFinite().toRows();
+    double[][] ys = observations(y).requireFinite().toRows();
     double covariance = LibraryErrors.call(() -> DistanceCovariance.covarianceSquared(xs, ys, kind, e), Map.of(), Map.of());
     double correlation = DistanceCovariance.correlationSquared(xs, ys, kind, e);
     return new DependenceOutcome(covariance, correlation, null);
+  }
+
+  private static RowMatrix observations(RowMatrix m) {
+    if (m.rows() > MAX_OBSERVATIONS) {
+      throw new InvalidArgumentException(m.field(), "has " + m.rows() + " observations; at most " + MAX_OBSERVATIONS
+          + " per request");
+    }
+    return m;
   }
 
   private static void required(Object value, String field) {

@@ -14,9 +14,10 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * Fuzzes the evaluation service's public REST API (from its OpenAPI document; the service has no gRPC
- * API of its own): no request may be answered with a server error, and no rejected request may change
- * a row of the service's tables. The API only reads, so no accepted request has an effect either.
+ * Fuzzes the evaluation service's public REST API (from its OpenAPI document, the Metrics API included;
+ * its gRPC MetricsService shares the same checks, covered by MetricsBadInputIT): no request may be
+ * answered with a server error, and no rejected request may change a row of the service's tables. The
+ * API only reads or computes, so no accepted request has an effect either.
  */
 @EmbeddedInfrastructure
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)

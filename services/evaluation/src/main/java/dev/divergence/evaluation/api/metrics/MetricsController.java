@@ -135,6 +135,12 @@ public class MetricsController {
         request.exponent(), request.c());
   }
 
+  /** Any other metric path: the caller named a metric that does not exist, a field of the request. */
+  @PostMapping({"/{metric}", "/{metric}/**"})
+  public void unknownMetric(@org.springframework.web.bind.annotation.PathVariable String metric) {
+    throw new InvalidArgumentException("metric", "unknown metric '" + metric + "' (known: " + MetricsCalculator.METRICS + ")");
+  }
+
   private static Map<String, Double> divergenceParameters(Map<String, String> query) {
     Map<String, Double> parameters = new LinkedHashMap<>();
     for (Map.Entry<String, String> entry : query.entrySet()) {

@@ -146,6 +146,28 @@ def logits_cases():
         cases.append({"name": name + " logits", "divergence": name, "parameters": params, "temperature": temperature,
                       "rowMask": mask, "teacherLogits": t, "studentLogits": s, "expected": values,
                       "expectedMean": sum(kept) / len(kept)})
+    # top-k teacher: its k most probable tokens with float32 log-probabilities (as a teacher cache stores them)
+    # and one tail bin holding the rest of its mass; the student summed over the same bins
+    k = 3
+    all_rows = [True] * rows
+    for name in ["kl", "reverse_kl", "js", "tv"]:
+        params, f = DIVERGENCES[name]
+        values = []
+        for r in range(rows):
+            top = np.argsort(-lp[r], kind="stable")[:k]
+            rest = np.setdiff1d(np.arange(vocab), top)
+            lp_bins = np.append(lp[r][top].astype(np.float32).astype(np.float64), math.log(np.exp(lp[r][rest]).sum()))
+            lq_bins = np.append(lq[r][top], special.logsumexp(lq[r][rest]))
+            pb, qb = np.exp(lp_bins), np.exp(lq_bins)
+            if name == "kl":
+                values.append(float(np.sum(pb * (lp_bins - lq_bins))))
+            elif name == "reverse_kl":
+                values.append(float(np.sum(qb * (lq_bins - lp_bins))))
+            else:
+                values.append(f(pb, qb))
+        cases.append({"name": name + " top-" + str(k) + " logits", "divergence": name, "parameters": params,
+                      "temperature": temperature, "rowMask": all_rows, "topK": k, "teacherLogits": t,
+                      "studentLogits": s, "expected": values, "expectedMean": sum(values) / rows})
     return cases
 
 

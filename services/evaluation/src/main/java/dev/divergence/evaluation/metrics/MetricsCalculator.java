@@ -17,6 +17,7 @@ import dev.divergence.math.logits.LogitsDivergence;
 import dev.divergence.math.logits.LogitsOptions;
 import dev.divergence.math.logits.ProbabilityRows;
 import dev.divergence.math.logits.Reduction;
+import dev.divergence.math.logits.TopKTeacher;
 import dev.divergence.math.transport.Sinkhorn;
 import dev.divergence.math.transport.SinkhornOptions;
 import dev.divergence.math.transport.SinkhornResult;
@@ -94,7 +95,7 @@ public class MetricsCalculator {
   }
 
   public DivergenceResult logitsDivergences(String name, Map<String, Double> parameters, LogitsInput teacher,
-      LogitsInput student, Double temperature, boolean[] rowMask, String logBase) {
+      LogitsInput student, Double temperature, boolean[] rowMask, String logBase, Integer topK) {
     Divergence divergence = divergence(name, parameters);
     LogBase base = logBase(logBase, divergence.name());
     if (student.rows() != teacher.rows() || student.cols() != teacher.cols()) {
@@ -127,10 +128,69 @@ public class MetricsCalculator {
         : LogitsBatch.ofDoubles(teacher.doubles(), teacher.rows(), teacher.cols());
     LogitsBatch q = student.isFloat() ? LogitsBatch.ofFloats(student.floats(), student.rows(), student.cols())
         : LogitsBatch.ofDoubles(student.doubles(), student.rows(), student.cols());
-    double[] values = LibraryErrors.call(
-        () -> LogitsDivergence.of(divergence).perRow(p, q, new LogitsOptions(t, rowMask, Reduction.NONE)),
+    LogitsOptions options = new LogitsOptions(t, rowMask, Reduction.NONE);
+    if (topK != null) {
+      if (topK < 1 || topK > teacher.cols()) {
+        throw new InvalidArgumentException("topK", "must be between 1 and the vocabulary size " + teacher.cols()
+            + " but is " + topK);
+      }
+      TopKTeacher coarse = topKTeacher(teacher, t, topK);
+      double[] values = LibraryErrors.call(() -> LogitsDivergence.of(divergence).perRowTopK(coarse, q, options),
+          Map.of(), Map.of());
+      return result(divergence, values, rowMask, base, LOGITS_ORIENTATION + "; p coarsened to its top " + topK
+          + " tokens (log-probabilities rounded to float32, as a teacher cache stores them) and one tail bin, q summed"
+          + " over the same bins", true);
+    }
+    double[] values = LibraryErrors.call(() -> LogitsDivergence.of(divergence).perRow(p, q, options),
         Map.of(), Map.of());
     return result(divergence, values, rowMask, base, LOGITS_ORIENTATION, true);
+  }
+
+  /**
+   * The teacher as a top-k cache holds it (libs/divergence's TopKTeacher): per row the k most probable
+   * tokens of softmax(teacher / T) (ties to the lower index), their float32 log-probabilities, and the
+   * mass of every other token summed in float64.
+   */
+  private static TopKTeacher topKTeacher(LogitsInput teacher, double temperature, int k) {
+    int rows = teacher.rows();
+    int vocab = teacher.cols();
+    int[] indices = new int[rows * k];
+    float[] logProbs = new float[rows * k];
+    double[] tails = new double[rows];
+    double[] logP = new double[vocab];
+    Integer[] order = new Integer[vocab];
+    for (int r = 0; r < rows; r++) {
+      long base = (long) r * vocab;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int i = 0; i < vocab; i++) {
+        logP[i] = teacher.get(base + i) / temperature;
+        max = Math.max(max, logP[i]);
+      }
+      double sum = 0;
+      for (int i = 0; i < vocab; i++) {
+        sum += Math.exp(logP[i] - max);
+      }
+      double logZ = max + Math.log(sum);
+      for (int i = 0; i < vocab; i++) {
+        logP[i] -= logZ;
+        order[i] = i;
+      }
+      java.util.Arrays.sort(order, (a, b) -> logP[a] != logP[b] ? Double.compare(logP[b], logP[a]) : Integer.compare(a, b));
+      boolean[] top = new boolean[vocab];
+      for (int j = 0; j < k; j++) {
+        indices[r * k + j] = order[j];
+        logProbs[r * k + j] = (float) logP[order[j]];
+        top[order[j]] = true;
+      }
+      double tail = 0;
+      for (int i = 0; i < vocab; i++) {
+        if (!top[i]) {
+          tail += Math.exp(logP[i]);
+        }
+      }
+      tails[r] = tail;
+    }
+    return new TopKTeacher(rows, k, indices, logProbs, tails);
   }
 
   /** The registry's vocabulary, for clients choosing a name. */

@@ -191,6 +191,7 @@ class MetricsApiIT {
         maskText.add(mask[i] ? "1" : "0");
       }
       double temperature = number(c.get("temperature"));
+      Integer topK = c.has("topK") ? c.get("topK").asInt() : null;
 
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("divergence", c.get("divergence").asString());
@@ -199,11 +200,13 @@ class MetricsApiIT {
       body.put("studentLogits", student);
       body.put("temperature", temperature);
       body.put("rowMask", mask);
+      body.put("topK", topK);
       MetricsTestSupport.Reply json = rest.postJson("/divergences/logits", body);
       assertThat(json.status()).as(name + ": " + json.body()).isEqualTo(200);
       assertAllClose(name + " JSON", vector(json.body().get("values")), expected, REL);
       assertClose(name + " JSON mean", number(json.body().get("mean")), expectedMean, REL);
-      assertThat(json.body().at("/convention/orientation").asString()).contains("softmax(teacherLogits / T)");
+      assertThat(json.body().at("/convention/orientation").asString()).contains("softmax(teacherLogits / T)")
+          .contains(topK == null ? "" : "top " + topK + " tokens");
 
       Map<String, String> query = new LinkedHashMap<>();
       query.put("divergence", c.get("divergence").asString());
@@ -211,6 +214,9 @@ class MetricsApiIT {
       query.put("dtype", "float64");
       query.put("temperature", String.valueOf(temperature));
       query.put("rowMask", String.join(",", maskText));
+      if (topK != null) {
+        query.put("topK", String.valueOf(topK));
+      }
       parameters.forEach((k, v) -> query.put("parameters." + k, String.valueOf(v)));
       MetricsTestSupport.Reply binary = rest.postBinary("/divergences/logits", query, littleEndian(false, teacher, student));
       assertThat(binary.status()).as(name + " binary: " + binary.body()).isEqualTo(200);
@@ -219,7 +225,8 @@ class MetricsApiIT {
 
       LogitsDivergencesRequest.Builder request = LogitsDivergencesRequest.newBuilder()
           .setDivergence(c.get("divergence").asString()).putAllParameters(parameters)
-          .setTeacherLogits(float64(teacher)).setStudentLogits(float64(student)).setTemperature(temperature);
+          .setTeacherLogits(float64(teacher)).setStudentLogits(float64(student)).setTemperature(temperature)
+          .setTopK(topK == null ? 0 : topK);
       for (boolean keep : mask) {
         request.addRowMask(keep);
       }

@@ -141,6 +141,8 @@ class MetricsBadInputIT {
         "studentLogits", "shapes must match");
     assertProblem(rest.postJson("/divergences/logits", Map.of("divergence", "kl", "teacherLogits", P, "studentLogits", Q,
         "rowMask", List.of(true, false))), "rowMask", "has 2 entries but there are 3 rows");
+    assertProblem(rest.postJson("/divergences/logits", Map.of("divergence", "kl", "teacherLogits", P, "studentLogits", Q,
+        "topK", 4)), "topK", "between 1 and the vocabulary size 3");
     assertProblem(rest.postJson("/sinkhorn", Map.of("a", List.of(0.5, 0.5), "b", List.of(0.5, 0.5), "cost", P,
         "epsilon", 1.0)), "cost", "has shape [3, 3] but a and b need [2, 2]");
     assertProblem(rest.postJson("/distance-covariance", Map.of("x", P, "y", new double[][] {{1}, {2}})), "y",

@@ -66,7 +66,7 @@ public class MetricsController {
     return metrics.logitsDivergences(request.divergence(), request.parameters(),
         LogitsInput.of(RowMatrix.of("teacherLogits", request.teacherLogits())),
         LogitsInput.of(RowMatrix.of("studentLogits", request.studentLogits())), request.temperature(),
-        request.rowMask(), request.logBase());
+        request.rowMask(), request.logBase(), request.topK());
   }
 
   @PostMapping(path = "/divergences/logits", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
@@ -75,7 +75,8 @@ public class MetricsController {
     BinaryPayload payload = BinaryPayload.parse(body, query.get("shape"), query.get("dtype"),
         "teacherLogits", "studentLogits");
     return metrics.logitsDivergences(query.get("divergence"), divergenceParameters(query), payload.logits(0),
-        payload.logits(1), number(query, "temperature"), rowMask(query.get("rowMask")), query.get("logBase"));
+        payload.logits(1), number(query, "temperature"), rowMask(query.get("rowMask")), query.get("logBase"),
+        integer(query, "topK"));
   }
 
   public record SinkhornResponse(double cost, double[][] plan, int iterations, double marginalError, boolean converged) {}
@@ -160,6 +161,18 @@ public class MetricsController {
       return Double.parseDouble(value);
     } catch (NumberFormatException e) {
       throw new InvalidArgumentException(name, "must be a number but is '" + value + "'");
+    }
+  }
+
+  private static Integer integer(Map<String, String> query, String name) {
+    String value = query.get(name);
+    if (value == null) {
+      return null;
+    }
+    try {
+      return Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new InvalidArgumentException(name, "must be an integer but is '" + value + "'");
     }
   }
 

@@ -86,7 +86,8 @@ public class MetricsGrpcService extends MetricsServiceGrpc.MetricsServiceImplBas
       }
     }
     reply(response, toProto(metrics.logitsDivergences(request.getDivergence(), request.getParametersMap(), teacher,
-        student, request.getTemperature() == 0 ? null : request.getTemperature(), mask, request.getLogBase())));
+        student, request.getTemperature() == 0 ? null : request.getTemperature(), mask, request.getLogBase(),
+        request.getTopK() == 0 ? null : request.getTopK())));
   }
 
   @Override

@@ -11,7 +11,7 @@ public final class MetricsRequests {
       Boolean normalise, String logBase) {}
 
   public record LogitsDivergences(String divergence, Map<String, Double> parameters, double[][] teacherLogits,
-      double[][] studentLogits, Double temperature, boolean[] rowMask, String logBase) {}
+      double[][] studentLogits, Double temperature, boolean[] rowMask, String logBase, Integer topK) {}
 
   public record Sinkhorn(double[] a, double[] b, double[][] cost, Double epsilon, Double tolerance,
       Integer maxIterations, Boolean returnPlan) {}

@@ -115,6 +115,9 @@ class MetricsBadInputIT {
     assertProblem(rest.postJson("/divergences", unknownParameter), "parameters.gamma", "not a parameter of jsd");
     assertInvalid(() -> stub.divergences(grpcRequest("jsd", float64(P), float64(Q)).putParameters("beta", 2.0).build()),
         "parameters.beta", "must be in [0.0, 1.0]");
+    Map<String, Object> misspelt = body("kl", P, Q);
+    misspelt.put("normalize", true);
+    assertProblem(rest.postJson("/divergences", misspelt), "normalize", "normalize");
     Map<String, Object> bits = body("tv", P, Q);
     bits.put("logBase", "bits");
     assertProblem(rest.postJson("/divergences", bits), "logBase", "not measured in information units");

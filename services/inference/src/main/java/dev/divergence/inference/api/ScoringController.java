@@ -9,12 +9,16 @@ import dev.divergence.inference.scoring.ScoringService;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
+import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-/** Scores under a served model, for evaluation and merging. */
+/**
+ * Scores under a served model, for evaluation and merging. JSON only, as generation: another
+ * content type is answered 415 before any body is read.
+ */
 @RestController
 @RequestMapping("/api/v1/inference/score")
 @Tag(name = "scoring", description = "Continuation log-probs, next-token distributions, class probabilities")
@@ -35,7 +39,7 @@ public class ScoringController {
   /** @param features one vector of the model's input size per row */
   public record ClassifyRequest(String model, List<List<Float>> features) {}
 
-  @PostMapping("/continuations")
+  @PostMapping(path = "/continuations", consumes = MediaType.APPLICATION_JSON_VALUE)
   @Operation(summary = "Per-token log-probs of each continuation given its prompt, their sum and mean",
       description = "One row per continuation token (the prompt plus the tokens before it), batched on the model's stateless "
           + "entry: a continuation of L tokens costs O(L²) positions. 404 unknown model, 400 not a language model or bad items, "
@@ -44,13 +48,13 @@ public class ScoringController {
     return scoring.continuations(request.model(), request.items());
   }
 
-  @PostMapping("/next-token")
+  @PostMapping(path = "/next-token", consumes = MediaType.APPLICATION_JSON_VALUE)
   @Operation(summary = "Next-token distribution after each prefix (full, or top-k with tail mass) and its entropy")
   public Scores<NextTokenDistribution> nextToken(@RequestBody NextTokenRequest request) {
     return scoring.nextToken(request.model(), request.prefixes(), request.topK());
   }
 
-  @PostMapping("/classify")
+  @PostMapping(path = "/classify", consumes = MediaType.APPLICATION_JSON_VALUE)
   @Operation(summary = "Class probabilities of feature vectors, with the class names")
   public Scores<ClassProbabilities> classify(@RequestBody ClassifyRequest request) {
     return scoring.classify(request.model(), request.features());

@@ -3,18 +3,22 @@ package dev.divergence.platform.autoconfigure;
 import dev.divergence.platform.errors.ProblemDetailsAdvice;
 import dev.divergence.platform.tenancy.TenantFilter;
 import dev.divergence.platform.text.TextRulesModule;
-import dev.divergence.platform.web.TextRulesInterceptor;
 import dev.divergence.platform.web.RequestIdFilter;
+import dev.divergence.platform.web.TextRulesInterceptor;
 import java.time.Clock;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
-import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
+import org.springframework.boot.http.converter.autoconfigure.ServerHttpMessageConvertersCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.converter.json.JacksonJsonHttpMessageConverter;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import tools.jackson.databind.json.JsonMapper;
 
 /** REST conventions of every service: request ids, tenant header, text rules, problem+json errors. */
 @AutoConfiguration
@@ -42,10 +46,18 @@ public class PlatformWebAutoConfiguration {
     return registration;
   }
 
-  /** Strings in request bodies: see {@link TextRulesModule}. */
+  /**
+   * Strings in request bodies: see {@link TextRulesModule}. Only the JSON converter of the web layer
+   * gets the rules, through a copy of the application's mapper: the mapper itself also reads what the
+   * service stored earlier (JSONB columns, files), which must stay readable whatever it holds.
+   */
   @Bean
-  JsonMapperBuilderCustomizer textRulesJsonCustomizer() {
-    return builder -> builder.addModule(new TextRulesModule());
+  @Order(Ordered.LOWEST_PRECEDENCE)
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  ServerHttpMessageConvertersCustomizer textRulesJsonConverter(ObjectProvider<JsonMapper> jsonMapper) {
+    // runs after Spring Boot's own customizer, so this converter replaces the unchecked one
+    return converters -> jsonMapper.ifAvailable(mapper -> converters.withJsonConverter(
+        new JacksonJsonHttpMessageConverter(mapper.rebuild().addModule(new TextRulesModule()).build())));
   }
 
   /** Query parameters and path variables: see {@link TextRulesInterceptor}. */

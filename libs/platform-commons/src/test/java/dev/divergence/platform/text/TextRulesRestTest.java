@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
@@ -33,6 +34,7 @@ class TextRulesRestTest {
   private final JsonMapper json = JsonMapper.builder().build();
 
   @LocalServerPort int port;
+  @Autowired JsonMapper applicationMapper;
 
   @BeforeEach
   void resetCount() {
@@ -91,6 +93,14 @@ class TextRulesRestTest {
     assertRejected(get("/things/ok?filter=%1B"), "filter", "U+001B");
     HttpResponse<String> fine = get("/things/ok?filter=a%20b");
     assertThat(fine.statusCode()).as(fine.body()).isEqualTo(200);
+  }
+
+  @Test
+  void theApplicationsOwnMapperStillReadsStoredTextWhateverItHolds() {
+    // what a service stored before these rules (JSONB columns, files) must stay readable
+    TextRulesTestApplication.Payload stored = applicationMapper.readValue(
+        "{\"displayName\":\"old\\u0001name\"}", TextRulesTestApplication.Payload.class);
+    assertThat(stored.displayName()).isEqualTo("old\u0001name");
   }
 
   @Test

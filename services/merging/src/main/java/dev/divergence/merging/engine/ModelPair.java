@@ -1,0 +1,170 @@
+package dev.divergence.merging.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.divergence.merging.domain.MergeMethod;
+import dev.divergence.merging.domain.MergePlan;
+import dev.divergence.merging.domain.ModelOutputs;
+import dev.divergence.merging.domain.Probabilities;
+import dev.divergence.model.InvalidModelException;
+import dev.divergence.model.ParameterMerging;
+import dev.divergence.model.Parameters;
+import dev.divergence.model.classifier.Classifier;
+import dev.divergence.model.classifier.ClassifierSpec;
+import dev.divergence.model.classifier.PerSampleMixedWeights;
+import dev.divergence.platform.errors.InvalidArgumentException;
+import java.util.Objects;
+
+/**
+ * A generalist and an expert of one architecture, checked on construction, and the execution of
+ * merge plans on them. The pair does not own the classifiers: the caller closes them.
+ */
+public final class ModelPair {
+
+  private final Classifier generalist;
+  private final Classifier expert;
+
+  public ModelPair(Classifier generalist, Classifier expert) {
+    requireCompatible(generalist, expert);
+    this.generalist = generalist;
+    this.expert = expert;
+  }
+
+  public ClassifierSpec spec() {
+    return generalist.spec();
+  }
+
+  /**
+   * Rejects an expert whose architecture differs from the generalist's, naming the first differing
+   * config field ({@code expert.model_type}, {@code expert.input_dim}, {@code expert.hidden_sizes},
+   * {@code expert.num_classes}, {@code expert.image_size}, {@code expert.num_channels}) or tensor
+   * ({@code expert.parameters.<name>}). Class names are labels only and may differ.
+   */
+  public static void requireCompatible(Classifier generalist, Classifier expert) {
+    ClassifierSpec g = generalist.spec();
+    ClassifierSpec e = expert.spec();
+    requireEqual("model_type", g.modelType(), e.modelType());
+    requireEqual("input_dim", g.inputDim(), e.inputDim());
+    requireEqual("hidden_sizes", g.hidden(), e.hidden());
+    requireEqual("num_classes", g.numClasses(), e.numClasses());
+    requireEqual("image_size", g.imageSide(), e.imageSide());
+    requireEqual("num_channels", g.imageChannels(), e.imageChannels());
+    try {
+      ParameterMerging.requireSameLayout(generalist.parameters(), expert.parameters(), "the expert");
+    } catch (InvalidModelException ex) {
+      throw new InvalidArgumentException("expert.parameters." + ex.item(), ex.getMessage());
+    }
+  }
+
+  private static void requireEqual(String field, Object generalistValue, Object expertValue) {
+    if (!Objects.equals(generalistValue, expertValue)) {
+      throw new InvalidArgumentException("expert." + field, "is " + expertValue + ", the generalist's " + generalistValue
+          + ": the two models must share one architecture");
+    }
+  }
+
+  /**
+   * Runs both models on {@code inputs} [B][input_dim], lets {@code method} plan the merge from their
+   * logits and evaluates the merged model: per-sample plans in one pass with both parameter sets,
+   * per-batch plans with one merged parameter set, output plans by mixing the probabilities.
+   *
+   * @throws InvalidArgumentException naming {@code inputs}, {@code inputs[i]} or {@code inputs[i][j]}
+   */
+  public MergedPrediction predict(NDManager manager, MergeMethod method, float[][] inputs) {
+    float[] flat = flatten(inputs, spec().inputDim());
+    try (NDManager m = manager.newSubManager()) {
+      NDArray x = m.create(flat, new Shape(inputs.length, spec().inputDim()));
+      double[][] generalistLogits = rows(generalist.logits(x));
+      double[][] expertLogits = rows(expert.logits(x));
+      MergePlan plan = method.plan(new ModelOutputs(generalistLogits, expertLogits));
+      double[][] logits = switch (plan.space()) {
+        case PARAMETERS_PER_SAMPLE -> rows(perSampleLogits(x, plan.generalistWeight()));
+        case PARAMETERS_PER_BATCH -> {
+          double w = plan.generalistWeight()[0];
+          yield w == 1 ? generalistLogits : w == 0 ? expertLogits : rows(perBatchLogits(m, x, w));
+        }
+        case OUTPUTS -> mixedLogProbabilities(generalistLogits, expertLogits, plan.generalistWeight());
+      };
+      double[][] probabilities = new double[logits.length][];
+      for (int i = 0; i < logits.length; i++) {
+        probabilities[i] = Probabilities.softmax(logits[i], 1);
+      }
+      return new MergedPrediction(plan, logits, probabilities);
+    }
+  }
+
+  /**
+   * Logits of sample i under w_i theta_g + (1 - w_i) theta_e for every i, in one layer-by-layer pass
+   * with both parameter sets (libs/model's {@link PerSampleMixedWeights}); no per-sample weights are
+   * materialised. The result lives on {@code features}' manager.
+   */
+  public NDArray perSampleLogits(NDArray features, double[] generalistWeight) {
+    float[] w = new float[generalistWeight.length];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) generalistWeight[i];
+    }
+    try (NDManager m = features.getManager().newSubManager()) {
+      NDArray lambda = m.create(w);
+      NDArray out = generalist.logits(new PerSampleMixedWeights(generalist.parameters(), expert.parameters(), lambda), features);
+      out.attach(features.getManager());
+      return out;
+    }
+  }
+
+  /** Logits under one merged parameter set w theta_g + (1 - w) theta_e, merged once for the batch. */
+  public NDArray perBatchLogits(NDManager manager, NDArray features, double generalistWeight) {
+    try (NDManager m = manager.newSubManager()) {
+      Parameters merged = ParameterMerging.interpolate(m, generalist.parameters(), expert.parameters(), generalistWeight);
+      NDArray out = new Classifier(spec(), merged).logits(features);
+      out.attach(features.getManager());
+      return out;
+    }
+  }
+
+  /** log(w p_g + (1 - w) p_e): logits whose softmax is the mixture. */
+  private static double[][] mixedLogProbabilities(double[][] g, double[][] e, double[] w) {
+    double[][] out = new double[g.length][];
+    for (int i = 0; i < g.length; i++) {
+      double[] pg = Probabilities.softmax(g[i], 1);
+      double[] pe = Probabilities.softmax(e[i], 1);
+      out[i] = new double[pg.length];
+      for (int j = 0; j < pg.length; j++) {
+        out[i][j] = Math.log(w[i] * pg[j] + (1 - w[i]) * pe[j]);
+      }
+    }
+    return out;
+  }
+
+  static double[][] rows(NDArray matrix) {
+    long[] shape = matrix.getShape().getShape();
+    float[] flat = matrix.toFloatArray();
+    double[][] out = new double[(int) shape[0]][(int) shape[1]];
+    for (int i = 0; i < out.length; i++) {
+      for (int j = 0; j < out[i].length; j++) {
+        out[i][j] = flat[i * out[i].length + j];
+      }
+    }
+    return out;
+  }
+
+  static float[] flatten(float[][] inputs, int width) {
+    if (inputs == null || inputs.length == 0) {
+      throw new InvalidArgumentException("inputs", "must not be empty");
+    }
+    float[] flat = new float[inputs.length * width];
+    for (int i = 0; i < inputs.length; i++) {
+      if (inputs[i] == null || inputs[i].length != width) {
+        throw new InvalidArgumentException("inputs[" + i + "]", "has " + (inputs[i] == null ? 0 : inputs[i].length)
+            + " values, the models take " + width);
+      }
+      for (int j = 0; j < width; j++) {
+        if (!Float.isFinite(inputs[i][j])) {
+          throw new InvalidArgumentException("inputs[" + i + "][" + j + "]", "must be finite, got " + inputs[i][j]);
+        }
+      }
+      System.arraycopy(inputs[i], 0, flat, i * width, width);
+    }
+    return flat;
+  }
+}

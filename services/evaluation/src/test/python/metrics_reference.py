@@ -171,6 +171,31 @@ def logits_cases():
     return cases
 
 
+def float32_logits_cases():
+    """float32 logits (exact float32 values), expected in float64. The service may run the library's float32
+    kernel on them, so the test bounds the difference from float32 rounding; this gives the magnitudes it needs."""
+    rows, vocab, temperature = 4, 512, 1.5
+    t = rng.normal(0, 4, size=(rows, vocab)).astype(np.float32).astype(np.float64)
+    s = rng.normal(0, 4, size=(rows, vocab)).astype(np.float32).astype(np.float64)
+    lp = special.log_softmax(t / temperature, axis=1)
+    lq = special.log_softmax(s / temperature, axis=1)
+    p, q = np.exp(lp), np.exp(lq)
+    cases = []
+    for name in ["kl", "reverse_kl", "js", "tv"]:
+        params, f = DIVERGENCES[name]
+        if name == "kl":
+            values = [float(np.sum(p[r] * (lp[r] - lq[r]))) for r in range(rows)]
+        elif name == "reverse_kl":
+            values = [float(np.sum(q[r] * (lq[r] - lp[r]))) for r in range(rows)]
+        else:
+            values = [f(p[r], q[r]) for r in range(rows)]
+        cases.append({"divergence": name, "expected": values})
+    return {"temperature": temperature, "teacherLogits": t, "studentLogits": s, "cases": cases,
+            # largest |z / T| of each row (both inputs) and sum_i (p_i + q_i)(|log p_i| + |log q_i| + 1)
+            "maxScaledLogit": [float(max(np.abs(t[r]).max(), np.abs(s[r]).max()) / temperature) for r in range(rows)],
+            "magnitude": [float(np.sum((p[r] + q[r]) * (np.abs(lp[r]) + np.abs(lq[r]) + 1))) for r in range(rows)]}
+
+
 def calibration_cases():
     n, classes = 60, 4
     probs = rng.dirichlet(np.ones(classes), size=n)
@@ -285,6 +310,8 @@ def main():
         "wasserstein": wasserstein(),
         "dependence": dependence(),
     }
+    # drawn last so that the values above stay those of earlier versions of this file
+    data["float32Logits"] = float32_logits_cases()
     here = os.path.dirname(os.path.abspath(__file__))
     target = os.path.join(here, "..", "resources", "metrics", "random-cases.json")
     with open(target, "w") as out:

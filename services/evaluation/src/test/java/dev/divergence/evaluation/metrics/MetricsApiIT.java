@@ -236,6 +236,43 @@ class MetricsApiIT {
     }
   }
 
+  @Test
+  void float32LogitsWithinTheirRoundingBound() {
+    JsonNode data = MetricsTestSupport.randomCases().get("float32Logits");
+    double[][] teacher = matrix(data.get("teacherLogits"));
+    double[][] student = matrix(data.get("studentLogits"));
+    double temperature = number(data.get("temperature"));
+    double[] maxScaled = vector(data.get("maxScaledLogit"));
+    double[] magnitude = vector(data.get("magnitude"));
+    int vocab = teacher[0].length;
+    double eps32 = Math.ulp(1.0f);
+    for (JsonNode c : data.get("cases")) {
+      String divergence = c.get("divergence").asString();
+      double[] expected = vector(c.get("expected"));
+      Map<String, String> query = new LinkedHashMap<>();
+      query.put("divergence", divergence);
+      query.put("shape", teacher.length + "," + vocab);
+      query.put("dtype", "float32");
+      query.put("temperature", String.valueOf(temperature));
+      MetricsTestSupport.Reply binary = rest.postBinary("/divergences/logits", query, littleEndian(true, teacher, student));
+      assertThat(binary.status()).as(divergence + ": " + binary.body()).isEqualTo(200);
+      double[] viaBinary = vector(binary.body().get("values"));
+      double[] viaGrpc = stub.logitsDivergences(LogitsDivergencesRequest.newBuilder().setDivergence(divergence)
+          .setTeacherLogits(float32(teacher)).setStudentLogits(float32(student)).setTemperature(temperature).build())
+          .getValuesList().stream().mapToDouble(Double::doubleValue).toArray();
+      // the same float32 inputs reach the same kernel through both transports
+      assertThat(viaGrpc).as(divergence + " binary vs gRPC").containsExactly(viaBinary);
+      for (int r = 0; r < expected.length; r++) {
+        // The library may compute float32 logits in float32 (Vector API kernel). Each log-probability then carries
+        // at most eps32 (2 R + V + 2) absolute error (R = max |z/T|: the scaled logit, its shift by the max and
+        // log-sum-exp's V-term sum and log), which enters the value through terms weighing at most 2 + 2 S
+        // (S = sum (p + q)(|log p| + |log q| + 1), from the reference), and the V-term float32 sum adds V eps32 S.
+        double tolerance = eps32 * (2 * maxScaled[r] + vocab + 2) * (2 + 2 * magnitude[r]) + vocab * eps32 * magnitude[r];
+        assertThat(viaBinary[r]).as(divergence + " float32 row " + r).isCloseTo(expected[r], within(tolerance));
+      }
+    }
+  }
+
   /** The reference file's key → (divergence, parameters, log base). Inputs are normalised, as there. */
   private static final Map<String, Object[]> REFERENCE_KEYS = new LinkedHashMap<>();
 

@@ -213,18 +213,21 @@ public class MetricsGrpcService extends MetricsServiceGrpc.MetricsServiceImplBas
     checkOneDtype(m, field);
     int rows = rows(m, field);
     int cols = cols(m, field);
-    RowMatrix shapeCheck;
-    if (m.getFloat32Count() > 0) {
-      float[] values = new float[m.getFloat32Count()];
-      for (int i = 0; i < values.length; i++) {
+    boolean float32 = m.getFloat32Count() > 0;
+    int count = float32 ? m.getFloat32Count() : m.getFloat64Count();
+    if ((long) rows * cols != count) {
+      throw new InvalidArgumentException(field,
+          "has " + count + " values but rows * cols = " + rows + " * " + cols + " = " + (long) rows * cols);
+    }
+    if (float32) {
+      // kept in float32: the library's float32 kernel reads them without a widening copy
+      float[] values = new float[count];
+      for (int i = 0; i < count; i++) {
         values[i] = m.getFloat32(i);
       }
-      shapeCheck = new RowMatrix(field, new double[values.length], rows, cols);
-      return new LogitsInput(field, values, null, shapeCheck.rows(), shapeCheck.cols());
+      return new LogitsInput(field, values, null, rows, cols);
     }
-    double[] values = doubles(m.getFloat64List());
-    shapeCheck = new RowMatrix(field, values, rows, cols);
-    return new LogitsInput(field, null, values, shapeCheck.rows(), shapeCheck.cols());
+    return new LogitsInput(field, null, doubles(m.getFloat64List()), rows, cols);
   }
 
   private static void checkOneDtype(Matrix m, String field) {

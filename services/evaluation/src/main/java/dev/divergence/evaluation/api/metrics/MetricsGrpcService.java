@@ -201,7 +201,7 @@ public class MetricsGrpcService extends MetricsServiceGrpc.MetricsServiceImplBas
         values[i] = m.getFloat32(i);
       }
     } else {
-      values = doubles(m.getFloat64List());
+      values = float64Values(m);
     }
     return new RowMatrix(field, values, rows(m, field), cols(m, field));
   }
@@ -227,7 +227,16 @@ public class MetricsGrpcService extends MetricsServiceGrpc.MetricsServiceImplBas
       }
       return new LogitsInput(field, values, null, rows, cols);
     }
-    return new LogitsInput(field, null, doubles(m.getFloat64List()), rows, cols);
+    return new LogitsInput(field, null, float64Values(m), rows, cols);
+  }
+
+  /** The primitive getter: no boxing of millions of values. */
+  private static double[] float64Values(Matrix m) {
+    double[] values = new double[m.getFloat64Count()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = m.getFloat64(i);
+    }
+    return values;
   }
 
   private static void checkOneDtype(Matrix m, String field) {

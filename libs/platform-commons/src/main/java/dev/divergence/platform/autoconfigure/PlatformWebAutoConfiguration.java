@@ -3,14 +3,18 @@ package dev.divergence.platform.autoconfigure;
 import dev.divergence.platform.errors.ProblemDetailsAdvice;
 import dev.divergence.platform.tenancy.TenantFilter;
 import dev.divergence.platform.text.TextRulesModule;
+import dev.divergence.platform.web.ProblemJsonErrorReportValve;
 import dev.divergence.platform.web.RequestIdFilter;
 import dev.divergence.platform.web.TextRulesInterceptor;
 import java.time.Clock;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.http.converter.autoconfigure.ServerHttpMessageConvertersCustomizer;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.Ordered;
@@ -70,6 +74,19 @@ public class PlatformWebAutoConfiguration {
         registry.addInterceptor(new TextRulesInterceptor());
       }
     };
+  }
+
+  /**
+   * Tomcat's own rejections (see {@link ProblemJsonErrorReportValve}) as problem+json. Added to the
+   * host after Spring Boot's HTML error valve, so it is the inner one and reports first.
+   */
+  @Bean
+  @Order(Ordered.LOWEST_PRECEDENCE)
+  @ConditionalOnClass(name = "org.apache.catalina.valves.ErrorReportValve")
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemJsonErrorReportValve() {
+    return factory -> factory.addContextCustomizers(
+        context -> context.getParent().getPipeline().addValve(new ProblemJsonErrorReportValve()));
   }
 
   @Bean

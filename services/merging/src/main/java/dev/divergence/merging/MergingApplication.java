@@ -1,10 +1,13 @@
 package dev.divergence.merging;
 
+import dev.divergence.merging.config.MergingProperties;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 
 /** Test-time merging (T³ / T³_B) of a generalist and an expert model. */
 @SpringBootApplication
+@EnableConfigurationProperties(MergingProperties.class)
 public class MergingApplication {
 
   public static void main(String[] args) {

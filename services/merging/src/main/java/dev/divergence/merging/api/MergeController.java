@@ -1,0 +1,53 @@
+package dev.divergence.merging.api;
+
+import dev.divergence.merging.api.MergeApiModels.CreateMergeRequest;
+import dev.divergence.merging.api.MergeApiModels.MergeResponse;
+import dev.divergence.merging.api.MergeApiModels.PredictRequest;
+import dev.divergence.merging.api.MergeApiModels.PredictResponse;
+import dev.divergence.merging.merge.MergeService;
+import dev.divergence.platform.errors.InvalidArgumentException;
+import java.net.URI;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Merges of two models and predictions with them; bad input is a 400 problem+json naming the field. */
+@RestController
+@RequestMapping("/api/v1/merging")
+public class MergeController {
+
+  private final MergeService merges;
+
+  public MergeController(MergeService merges) {
+    this.merges = merges;
+  }
+
+  @PostMapping("/merges")
+  public ResponseEntity<MergeResponse> create(@RequestBody CreateMergeRequest request) {
+    MergeService.Merge merge = merges.create(request.generalist(), request.expert(), request.method(), request.parameters());
+    MergeResponse body = response(merge);
+    return ResponseEntity.created(URI.create("/api/v1/merging/merges/" + body.mergeId())).body(body);
+  }
+
+  @GetMapping("/merges/{mergeId}")
+  public MergeResponse get(@PathVariable String mergeId) {
+    return response(merges.get(mergeId));
+  }
+
+  private MergeResponse response(MergeService.Merge merge) {
+    var plan = merges.describe(merge);
+    return MergeResponse.of(merge, plan.effectiveLambdaRange(), plan.lambdaSide().apiName());
+  }
+
+  @PostMapping("/merges/{mergeId}/predict")
+  public PredictResponse predict(@PathVariable String mergeId, @RequestBody PredictRequest request) {
+    if (request.inputs() == null) {
+      throw new InvalidArgumentException("inputs", "is required");
+    }
+    return PredictResponse.of(mergeId, merges.predict(mergeId, request.inputs()));
+  }
+}

@@ -1,0 +1,86 @@
+package dev.divergence.merging.merge;
+
+import ai.djl.ndarray.NDManager;
+import dev.divergence.merging.config.MergingProperties;
+import dev.divergence.merging.domain.MergeMethod;
+import dev.divergence.merging.domain.MergeMethods;
+import dev.divergence.merging.domain.MergePlan;
+import dev.divergence.merging.domain.ModelOutputs;
+import dev.divergence.merging.engine.MergedPrediction;
+import dev.divergence.merging.engine.ModelPair;
+import dev.divergence.merging.models.BuiltInClassifiers;
+import dev.divergence.merging.store.MergeRecord;
+import dev.divergence.merging.store.MergeRepository;
+import dev.divergence.platform.errors.InvalidArgumentException;
+import dev.divergence.platform.errors.NotFoundException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.stereotype.Service;
+
+/** Creating merges (validated method, known and architecture-compatible models) and predicting with them. */
+@Service
+public class MergeService {
+
+  private final BuiltInClassifiers models;
+  private final MergeRepository merges;
+  private final MergingProperties properties;
+  private final Clock clock = Clock.systemUTC();
+
+  public MergeService(BuiltInClassifiers models, MergeRepository merges, MergingProperties properties) {
+    this.models = models;
+    this.merges = merges;
+    this.properties = properties;
+  }
+
+  /** A merge plus its method with every parameter resolved. */
+  public record Merge(MergeRecord record, MergeMethod method) {}
+
+  public Merge create(String generalist, String expert, String methodName, Map<String, ?> parameters) {
+    // cheap checks first, so that bad input never trains or loads a model
+    BuiltInClassifiers.requireKnown("generalist", generalist);
+    BuiltInClassifiers.requireKnown("expert", expert);
+    MergeMethod method = MergeMethods.create(methodName, parameters);
+    ModelPair.requireCompatible(models.get("generalist", generalist), models.get("expert", expert));
+    MergeRecord record = new MergeRecord(UUID.randomUUID(), generalist, expert, method.name(), method.parameters(),
+        Instant.now(clock).truncatedTo(ChronoUnit.MICROS));
+    merges.insert(record);
+    return new Merge(record, method);
+  }
+
+  public Merge get(String mergeId) {
+    MergeRecord record = merges.find(parseId(mergeId)).orElseThrow(() -> new NotFoundException("merge", mergeId));
+    return new Merge(record, MergeMethods.create(record.method(), record.parameters()));
+  }
+
+  /**
+   * The method's effective lambda range and side as the plan of a neutral one-sample batch of the
+   * models' class count (DaWin's and the confidence range depend on it; T³'s does not).
+   */
+  public MergePlan describe(Merge merge) {
+    int classes = models.get("generalist", merge.record().generalist()).spec().numClasses();
+    double[][] uniform = {new double[classes]};
+    return merge.method().plan(new ModelOutputs(uniform, uniform));
+  }
+
+  public MergedPrediction predict(String mergeId, float[][] inputs) {
+    if (inputs != null && inputs.length > properties.maxBatch()) {
+      throw new InvalidArgumentException("inputs", "has " + inputs.length + " rows, at most " + properties.maxBatch() + " per request");
+    }
+    Merge merge = get(mergeId);
+    ModelPair pair = new ModelPair(models.get("generalist", merge.record().generalist()), models.get("expert", merge.record().expert()));
+    try (NDManager m = models.manager().newSubManager()) {
+      return pair.predict(m, merge.method(), inputs);
+    }
+  }
+
+  private static UUID parseId(String mergeId) {
+    try {
+      return UUID.fromString(mergeId == null ? "" : mergeId);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidArgumentException("merge_id", "must be a UUID, got '" + mergeId + "'");
+    }
+  }
+}

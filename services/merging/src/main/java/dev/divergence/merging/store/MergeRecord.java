@@ -1,0 +1,9 @@
+package dev.divergence.merging.store;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+
+/** A stored merge: two models, a method and every parameter it uses. */
+public record MergeRecord(UUID mergeId, String generalist, String expert, String method, Map<String, Object> parameters,
+    Instant createdAt) {}

@@ -13,6 +13,7 @@ import dev.divergence.merging.store.MergeRecord;
 import dev.divergence.merging.store.MergeRepository;
 import dev.divergence.platform.errors.InvalidArgumentException;
 import dev.divergence.platform.errors.NotFoundException;
+import dev.divergence.platform.tenancy.TenantContext;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -20,7 +21,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
 
-/** Creating merges (validated method, known and architecture-compatible models) and predicting with them. */
+/** Creating merges (validated method, known and architecture-compatible models) and predicting with them, per tenant. */
 @Service
 public class MergeService {
 
@@ -44,14 +45,14 @@ public class MergeService {
     BuiltInClassifiers.requireKnown("expert", expert);
     MergeMethod method = MergeMethods.create(methodName, parameters);
     ModelPair.requireCompatible(models.get("generalist", generalist), models.get("expert", expert));
-    MergeRecord record = new MergeRecord(UUID.randomUUID(), generalist, expert, method.name(), method.parameters(),
+    MergeRecord record = new MergeRecord(UUID.randomUUID(), TenantContext.current(), generalist, expert, method.name(), method.parameters(),
         Instant.now(clock).truncatedTo(ChronoUnit.MICROS));
     merges.insert(record);
     return new Merge(record, method);
   }
 
   public Merge get(String mergeId) {
-    MergeRecord record = merges.find(parseId(mergeId)).orElseThrow(() -> new NotFoundException("merge", mergeId));
+    MergeRecord record = merges.find(TenantContext.current(), parseId(mergeId)).orElseThrow(() -> new NotFoundException("merge", mergeId));
     return new Merge(record, MergeMethods.create(record.method(), record.parameters()));
   }
 

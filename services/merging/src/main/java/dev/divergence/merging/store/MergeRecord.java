@@ -4,6 +4,6 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 
-/** A stored merge: two models, a method and every parameter it uses. */
-public record MergeRecord(UUID mergeId, String generalist, String expert, String method, Map<String, Object> parameters,
+/** A stored merge of one tenant: two models, a method and every parameter it uses. */
+public record MergeRecord(UUID mergeId, String tenant, String generalist, String expert, String method, Map<String, Object> parameters,
     Instant createdAt) {}

@@ -24,15 +24,18 @@ public class MergeRepository {
   }
 
   public void insert(MergeRecord merge) {
-    jdbc.update("INSERT INTO model_merge (merge_id, generalist, expert, method, parameters, created_at) VALUES (?, ?, ?, ?, ?::jsonb, ?)",
-        merge.mergeId(), merge.generalist(), merge.expert(), merge.method(), json.writeValueAsString(merge.parameters()),
+    jdbc.update("INSERT INTO model_merge (merge_id, tenant, generalist, expert, method, parameters, created_at)"
+        + " VALUES (?, ?, ?, ?, ?, ?::jsonb, ?)",
+        merge.mergeId(), merge.tenant(), merge.generalist(), merge.expert(), merge.method(), json.writeValueAsString(merge.parameters()),
         Timestamp.from(merge.createdAt()));
   }
 
-  public Optional<MergeRecord> find(UUID mergeId) {
-    return jdbc.query("SELECT merge_id, generalist, expert, method, parameters, created_at FROM model_merge WHERE merge_id = ?",
-        (rs, row) -> new MergeRecord(rs.getObject("merge_id", UUID.class), rs.getString("generalist"), rs.getString("expert"),
+  /** The merge if it exists and belongs to {@code tenant}: other tenants' merges are not found. */
+  public Optional<MergeRecord> find(String tenant, UUID mergeId) {
+    return jdbc.query("SELECT merge_id, tenant, generalist, expert, method, parameters, created_at FROM model_merge"
+        + " WHERE tenant = ? AND merge_id = ?",
+        (rs, row) -> new MergeRecord(rs.getObject("merge_id", UUID.class), rs.getString("tenant"), rs.getString("generalist"), rs.getString("expert"),
             rs.getString("method"), json.readValue(rs.getString("parameters"), MAP), rs.getTimestamp("created_at").toInstant()),
-        mergeId).stream().findFirst();
+        tenant, mergeId).stream().findFirst();
   }
 }

@@ -88,6 +88,10 @@ class MergingApiIT {
     HttpResponse<String> read = get("/api/v1/merging/merges/" + id);
     assertThat(read.statusCode()).isEqualTo(200);
     assertThat(json.readTree(read.body())).isEqualTo(merge);
+    // merges belong to the tenant that made them
+    HttpResponse<String> otherTenant = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/v1/merging/merges/" + id))
+        .header("X-Tenant-Id", "someone-else").GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(otherTenant.statusCode()).isEqualTo(404);
 
     float[][] batch = digits(8);
     HttpResponse<String> predicted = post("/api/v1/merging/merges/" + id + "/predict", Map.of("inputs", batch));
@@ -136,6 +140,9 @@ class MergingApiIT {
     assertProblem(post(predict, Map.of("inputs", new float[0][])), 400, "inputs");
     assertProblem(post(predict, Map.of("inputs", new float[][] {new float[64], new float[63]})), 400, "inputs[1]");
     assertProblem(post(predict, Map.of()), 400, "inputs");
+    List<Object> rowWithNull = new ArrayList<>(java.util.Collections.nCopies(64, 0.5));
+    rowWithNull.set(3, null);
+    assertProblem(post(predict, Map.of("inputs", List.of(rowWithNull))), 400, "inputs[0][3]");
     assertThat(get("/api/v1/merging/merges/00000000-0000-0000-0000-000000000000").statusCode()).isEqualTo(404);
     assertProblem(get("/api/v1/merging/merges/not-a-uuid"), 400, "merge_id");
   }

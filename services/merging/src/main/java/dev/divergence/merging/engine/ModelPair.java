@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.divergence.merging.domain.MergeMethod;
+import dev.divergence.merging.domain.MergeMetrics;
 import dev.divergence.merging.domain.MergePlan;
 import dev.divergence.merging.domain.ModelOutputs;
 import dev.divergence.merging.domain.Probabilities;
@@ -92,6 +93,39 @@ public final class ModelPair {
       }
       return new MergedPrediction(plan, logits, probabilities);
     }
+  }
+
+  /** Default evaluation batch: T³_B's coefficient depends on the batch, so its size is part of the result. */
+  public static final int DEFAULT_EVALUATION_BATCH = 64;
+
+  /**
+   * Predicts {@code inputs} in consecutive batches of {@code batchSize} (the last may be smaller)
+   * and scores the merged predictions against {@code labels}.
+   *
+   * @throws InvalidArgumentException naming {@code batchSize}, {@code labels}, {@code labels[i]} or the inputs
+   */
+  public MergeMetrics evaluate(NDManager manager, MergeMethod method, float[][] inputs, int[] labels, int batchSize) {
+    if (batchSize < 1) {
+      throw new InvalidArgumentException("batchSize", "must be at least 1, got " + batchSize);
+    }
+    flatten(inputs, spec().inputDim());
+    if (labels == null || labels.length != inputs.length) {
+      throw new InvalidArgumentException("labels", "has " + (labels == null ? 0 : labels.length) + " entries for " + inputs.length + " inputs");
+    }
+    int n = inputs.length;
+    double[][] probabilities = new double[n][];
+    double[] lambda = new double[n];
+    double[] generalistWeight = new double[n];
+    for (int from = 0; from < n; from += batchSize) {
+      int to = Math.min(n, from + batchSize);
+      MergedPrediction part = predict(manager, method, java.util.Arrays.copyOfRange(inputs, from, to));
+      for (int i = from; i < to; i++) {
+        probabilities[i] = part.probabilities()[i - from];
+        lambda[i] = part.plan().lambda()[i - from];
+        generalistWeight[i] = part.plan().generalistWeight()[i - from];
+      }
+    }
+    return MergeMetrics.of(probabilities, labels, lambda, generalistWeight);
   }
 
   /**

@@ -107,6 +107,41 @@ class ModelPairTest {
     }
   }
 
+  /** Evaluation predicts in consecutive batches (T³_B's lambda depends on them) and scores the predictions. */
+  @Test
+  void evaluationScoresBatchByBatchPredictions() {
+    try (NDManager m = manager.newSubManager()) {
+      ModelPair pair = new ModelPair(Classifier.initialize(m, SPEC, 1), Classifier.initialize(m, SPEC, 2));
+      SplittableRandom random = new SplittableRandom(11);
+      float[][] x = new float[5][4];
+      int[] labels = new int[5];
+      for (int i = 0; i < x.length; i++) {
+        for (int j = 0; j < 4; j++) {
+          x[i][j] = (float) random.nextGaussian();
+        }
+        labels[i] = random.nextInt(3);
+      }
+      var method = MergeMethods.create("t3_batch", Map.of("gamma", 8.0));
+      var metrics = pair.evaluate(m, method, x, labels, 2);
+      // the same batches by hand: [0, 2), [2, 4), [4, 5)
+      double correct = 0;
+      double lambdaSum = 0;
+      for (int from = 0; from < 5; from += 2) {
+        float[][] part = java.util.Arrays.copyOfRange(x, from, Math.min(5, from + 2));
+        MergedPrediction p = pair.predict(m, method, part);
+        for (int i = 0; i < part.length; i++) {
+          correct += p.predictedClass(i) == labels[from + i] ? 1 : 0;
+          lambdaSum += p.plan().lambda()[i];
+        }
+      }
+      assertEquals(correct / 5, metrics.accuracy(), 1e-15);
+      assertEquals(lambdaSum / 5, metrics.lambda().mean(), 1e-15);
+      assertField("batchSize", () -> pair.evaluate(m, method, x, labels, 0));
+      assertField("labels", () -> pair.evaluate(m, method, x, new int[] {0}, 2));
+      assertField("labels[1]", () -> pair.evaluate(m, method, x, new int[] {0, 7, 0, 0, 0}, 2));
+    }
+  }
+
   private static double[] merged(NDManager m, Classifier g, Classifier e, double w, float[] row) {
     try (NDManager s = m.newSubManager()) {
       return alone(s, ParameterMerging.interpolate(s, g.parameters(), e.parameters(), w), row);

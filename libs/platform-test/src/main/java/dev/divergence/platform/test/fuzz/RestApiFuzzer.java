@@ -24,8 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Sends thousands of mutated requests to every operation of a service's OpenAPI document and checks
- * two rules: no answer is a 5xx (nor a timeout), and a request that was rejected (any 4xx) changed no
- * row of the service's tables.
+ * three rules: no answer is a 5xx (nor a timeout), a 400 is problem+json naming the field at fault,
+ * and a request that was rejected (any 4xx) changed no row of the service's tables.
  *
  * <p>Each request starts from a valid example the test registers for the operation (or, without one,
  * a value generated from the operation's schema) and is mutated one to three times at random places
@@ -169,11 +169,16 @@ public final class RestApiFuzzer {
       try {
         HttpResponse<InputStream> response = http.send(toHttp(request), HttpResponse.BodyHandlers.ofInputStream());
         status = response.statusCode();
+        String type = response.headers().firstValue("Content-Type").orElse("");
+        String text;
         try (InputStream body = response.body()) {
-          boolean stream = response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream");
           // an event stream of a valid request stays open: its status and headers are the answer
-          answer = status + " " + (stream ? "(event stream)" : FuzzValues.printable(
-              new String(body.readNBytes(4000), StandardCharsets.UTF_8), 1000));
+          text = type.startsWith("text/event-stream") ? "(event stream)"
+              : new String(body.readNBytes(1 << 20), StandardCharsets.UTF_8);
+        }
+        answer = status + " " + FuzzValues.printable(text, 1000);
+        if (status == 400 && !(type.startsWith("application/problem+json") && text.contains("\"field\""))) {
+          failures.add(new FuzzFailure(i, "was a 400 without a problem+json naming the field", request.describe(), answer));
         }
       } catch (HttpTimeoutException timedOut) {
         failures.add(new FuzzFailure(i, "got no answer within " + timeout.toSeconds() + " s", request.describe(), "-"));

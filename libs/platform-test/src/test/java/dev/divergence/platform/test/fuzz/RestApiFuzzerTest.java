@@ -32,12 +32,16 @@ class RestApiFuzzerTest {
   @BeforeEach
   void start() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/v3/api-docs", exchange -> answer(exchange, 200, DOCUMENT));
+    server.createContext("/v3/api-docs", exchange -> answer(exchange, 200, "application/json", DOCUMENT));
     server.createContext("/things", exchange -> {
       String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
       String target = exchange.getRequestURI().getRawPath() + body;
       boolean nul = target.contains("\\u0000") || target.contains("%00");
-      answer(exchange, nul && nulIsAServerError ? 500 : 400, "{}");
+      if (nul && nulIsAServerError) {
+        answer(exchange, 500, "application/json", "{}");
+      } else {
+        answer(exchange, 400, "application/problem+json", "{\"status\":400,\"errors\":[{\"field\":\"name\",\"message\":\"bad\"}]}");
+      }
     });
     server.start();
   }
@@ -68,6 +72,15 @@ class RestApiFuzzerTest {
   }
 
   @Test
+  void findsA400ThatDoesNotNameTheField() throws Exception {
+    server.removeContext("/things");
+    server.createContext("/things", exchange -> answer(exchange, 400, "text/html", "<html>Bad Request</html>"));
+    FuzzReport report = fuzzer(50).run();
+    assertThat(report.failures()).isNotEmpty()
+        .allSatisfy(failure -> assertThat(failure.rule()).isEqualTo("was a 400 without a problem+json naming the field"));
+  }
+
+  @Test
   void theSameSeedSendsTheSameRequests() throws Exception {
     nulIsAServerError = true;
     assertThat(fuzzer(200).run().failures()).map(FuzzFailure::request)
@@ -79,9 +92,9 @@ class RestApiFuzzerTest {
         .seed(42).requests(requests).example("POST", "/things", "{\"name\":\"a\",\"size\":1,\"tags\":[\"x\"]}").build();
   }
 
-  private static void answer(HttpExchange exchange, int status, String body) throws IOException {
+  private static void answer(HttpExchange exchange, int status, String type, String body) throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().add("Content-Type", "application/json");
+    exchange.getResponseHeaders().add("Content-Type", type);
     exchange.sendResponseHeaders(status, bytes.length);
     exchange.getResponseBody().write(bytes);
     exchange.close();

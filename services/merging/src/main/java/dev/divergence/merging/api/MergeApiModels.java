@@ -1,6 +1,7 @@
 package dev.divergence.merging.api;
 
 import dev.divergence.merging.domain.LambdaRange;
+import dev.divergence.merging.domain.MergeMetrics;
 import dev.divergence.merging.domain.MergePlan;
 import dev.divergence.merging.engine.MergedPrediction;
 import dev.divergence.merging.merge.MergeService;
@@ -48,4 +49,9 @@ public final class MergeApiModels {
           plan.jsUnit(), rows);
     }
   }
+
+  /** Body of {@code POST /api/v1/merging/merges/{id}/evaluate}: labelled rows, predicted in batches of batchSize (default 64). */
+  public record EvaluateRequest(float[][] inputs, int[] labels, Integer batchSize) {}
+
+  public record EvaluateResponse(String mergeId, String method, Map<String, Object> parameters, int batchSize, MergeMetrics metrics) {}
 }

@@ -1,9 +1,13 @@
 package dev.divergence.merging.api;
 
 import dev.divergence.merging.api.MergeApiModels.CreateMergeRequest;
+import dev.divergence.merging.api.MergeApiModels.EvaluateRequest;
+import dev.divergence.merging.api.MergeApiModels.EvaluateResponse;
 import dev.divergence.merging.api.MergeApiModels.MergeResponse;
 import dev.divergence.merging.api.MergeApiModels.PredictRequest;
 import dev.divergence.merging.api.MergeApiModels.PredictResponse;
+import dev.divergence.merging.domain.MergeMetrics;
+import dev.divergence.merging.engine.ModelPair;
 import dev.divergence.merging.merge.MergeService;
 import dev.divergence.platform.errors.InvalidArgumentException;
 import java.net.URI;
@@ -49,5 +53,16 @@ public class MergeController {
       throw new InvalidArgumentException("inputs", "is required");
     }
     return PredictResponse.of(mergeId, merges.predict(mergeId, request.inputs()));
+  }
+
+  @PostMapping("/merges/{mergeId}/evaluate")
+  public EvaluateResponse evaluate(@PathVariable String mergeId, @RequestBody EvaluateRequest request) {
+    if (request.inputs() == null) {
+      throw new InvalidArgumentException("inputs", "is required");
+    }
+    MergeMetrics metrics = merges.evaluate(mergeId, request.inputs(), request.labels(), request.batchSize());
+    MergeService.Merge merge = merges.get(mergeId);
+    int batchSize = request.batchSize() == null ? ModelPair.DEFAULT_EVALUATION_BATCH : request.batchSize();
+    return new EvaluateResponse(mergeId, merge.record().method(), merge.method().parameters(), batchSize, metrics);
   }
 }

@@ -5,10 +5,14 @@ import com.google.protobuf.NullValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.Value;
+import dev.divergence.merging.domain.MergeMetrics;
 import dev.divergence.merging.domain.MergePlan;
 import dev.divergence.merging.engine.MergedPrediction;
+import dev.divergence.merging.engine.ModelPair;
 import dev.divergence.merging.merge.MergeService;
 import dev.divergence.proto.merging.v1.CreateMergeRequest;
+import dev.divergence.proto.merging.v1.EvaluateRequest;
+import dev.divergence.proto.merging.v1.EvaluateResponse;
 import dev.divergence.proto.merging.v1.GetMergeRequest;
 import dev.divergence.proto.merging.v1.InputRow;
 import dev.divergence.proto.merging.v1.LambdaRange;
@@ -48,15 +52,7 @@ public class MergingGrpcService extends MergingServiceGrpc.MergingServiceImplBas
 
   @Override
   public void predict(PredictRequest request, StreamObserver<PredictResponse> response) {
-    float[][] inputs = new float[request.getInputsCount()][];
-    for (int i = 0; i < inputs.length; i++) {
-      InputRow row = request.getInputs(i);
-      inputs[i] = new float[row.getValuesCount()];
-      for (int j = 0; j < inputs[i].length; j++) {
-        inputs[i][j] = row.getValues(j);
-      }
-    }
-    MergedPrediction prediction = merges.predict(request.getMergeId(), inputs);
+    MergedPrediction prediction = merges.predict(request.getMergeId(), inputs(request.getInputsList()));
     MergePlan plan = prediction.plan();
     PredictResponse.Builder reply = PredictResponse.newBuilder().setMergeId(request.getMergeId()).setMethod(plan.method())
         .setParameters(toStruct(plan.parameters())).setEffectiveLambdaRange(range(plan)).setLambdaWeights(plan.lambdaSide().apiName())
@@ -71,6 +67,35 @@ public class MergingGrpcService extends MergingServiceGrpc.MergingServiceImplBas
       reply.addPredictions(sample);
     }
     reply(response, reply.build());
+  }
+
+  @Override
+  public void evaluate(EvaluateRequest request, StreamObserver<EvaluateResponse> response) {
+    int[] labels = request.getLabelsList().stream().mapToInt(Integer::intValue).toArray();
+    int batchSize = request.getBatchSize() == 0 ? ModelPair.DEFAULT_EVALUATION_BATCH : request.getBatchSize();
+    MergeMetrics metrics = merges.evaluate(request.getMergeId(), inputs(request.getInputsList()), labels, batchSize);
+    MergeService.Merge merge = merges.get(request.getMergeId());
+    EvaluateResponse.Builder reply = EvaluateResponse.newBuilder().setMergeId(request.getMergeId()).setMethod(merge.record().method())
+        .setParameters(toStruct(merge.method().parameters())).setBatchSize(batchSize).setSamples(metrics.samples())
+        .setAccuracy(metrics.accuracy()).setEce(metrics.ece()).setMeanNll(metrics.meanNll())
+        .setLambdaMin(metrics.lambda().min()).setLambdaMean(metrics.lambda().mean()).setLambdaMax(metrics.lambda().max())
+        .setExpertDominatedShare(metrics.expertDominatedShare());
+    for (int count : metrics.lambda().histogram()) {
+      reply.addLambdaHistogram(count);
+    }
+    reply(response, reply.build());
+  }
+
+  private static float[][] inputs(List<InputRow> rows) {
+    float[][] inputs = new float[rows.size()][];
+    for (int i = 0; i < inputs.length; i++) {
+      InputRow row = rows.get(i);
+      inputs[i] = new float[row.getValuesCount()];
+      for (int j = 0; j < inputs[i].length; j++) {
+        inputs[i][j] = row.getValues(j);
+      }
+    }
+    return inputs;
   }
 
   private Merge toProto(MergeService.Merge merge) {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.divergence.merging.config.MergingProperties;
 import dev.divergence.merging.domain.MergeMethod;
 import dev.divergence.merging.domain.MergeMethods;
+import dev.divergence.merging.domain.MergeMetrics;
 import dev.divergence.merging.domain.MergePlan;
 import dev.divergence.merging.domain.ModelOutputs;
 import dev.divergence.merging.engine.MergedPrediction;
@@ -74,6 +75,18 @@ public class MergeService {
     ModelPair pair = new ModelPair(models.get("generalist", merge.record().generalist()), models.get("expert", merge.record().expert()));
     try (NDManager m = models.manager().newSubManager()) {
       return pair.predict(m, merge.method(), inputs);
+    }
+  }
+
+  /** The merge scored on labelled inputs predicted in batches of {@code batchSize} (null: 64). */
+  public MergeMetrics evaluate(String mergeId, float[][] inputs, int[] labels, Integer batchSize) {
+    if (inputs != null && inputs.length > properties.maxBatch()) {
+      throw new InvalidArgumentException("inputs", "has " + inputs.length + " rows, at most " + properties.maxBatch() + " per request");
+    }
+    Merge merge = get(mergeId);
+    ModelPair pair = new ModelPair(models.get("generalist", merge.record().generalist()), models.get("expert", merge.record().expert()));
+    try (NDManager m = models.manager().newSubManager()) {
+      return pair.evaluate(m, merge.method(), inputs, labels, batchSize == null ? ModelPair.DEFAULT_EVALUATION_BATCH : batchSize);
     }
   }
 

@@ -13,6 +13,8 @@ import dev.divergence.platform.errors.GrpcStatusMapper;
 import dev.divergence.platform.grpc.GrpcServerLifecycle;
 import dev.divergence.platform.test.EmbeddedInfrastructure;
 import dev.divergence.proto.merging.v1.CreateMergeRequest;
+import dev.divergence.proto.merging.v1.EvaluateRequest;
+import dev.divergence.proto.merging.v1.EvaluateResponse;
 import dev.divergence.proto.merging.v1.GetMergeRequest;
 import dev.divergence.proto.merging.v1.InputRow;
 import dev.divergence.proto.merging.v1.Merge;
@@ -120,6 +122,33 @@ class MergingApiIT {
   }
 
   @Test
+  void evaluateOverRestAgreesWithPredict() throws Exception {
+    String id = json.readTree(post("/api/v1/merging/merges", Map.of("generalist", TinyAssets.DIGITS_GENERALIST,
+        "expert", TinyAssets.DIGITS_EXPERT, "method", "generalist")).body()).get("mergeId").asString();
+    float[][] rows = digits(50);
+    int[] labels = digitLabels(50);
+    HttpResponse<String> evaluated = post("/api/v1/merging/merges/" + id + "/evaluate", Map.of("inputs", rows, "labels", labels, "batchSize", 16));
+    assertThat(evaluated.statusCode()).as(evaluated.body()).isEqualTo(200);
+    JsonNode body = json.readTree(evaluated.body());
+    JsonNode predictions = json.readTree(post("/api/v1/merging/merges/" + id + "/predict", Map.of("inputs", rows)).body()).get("predictions");
+    int correct = 0;
+    for (int i = 0; i < 50; i++) {
+      correct += predictions.get(i).get("predictedClass").asInt() == labels[i] ? 1 : 0;
+    }
+    assertThat(body.get("batchSize").asInt()).isEqualTo(16);
+    assertThat(body.get("metrics").get("samples").asInt()).isEqualTo(50);
+    assertThat(body.get("metrics").get("accuracy").asDouble()).isEqualTo(correct / 50.0);
+    assertThat(body.get("metrics").get("lambda").get("histogram").get(9).asInt()).isEqualTo(50);
+
+    String evaluate = "/api/v1/merging/merges/" + id + "/evaluate";
+    assertProblem(post(evaluate, Map.of("inputs", rows, "labels", new int[] {1, 2})), 400, "labels");
+    assertProblem(post(evaluate, Map.of("inputs", rows, "labels", labels, "batchSize", 0)), 400, "batchSize");
+    int[] outOfRange = labels.clone();
+    outOfRange[4] = 10;
+    assertProblem(post(evaluate, Map.of("inputs", rows, "labels", outOfRange)), 400, "labels[4]");
+  }
+
+  @Test
   void badInputIsProblemJsonNamingTheField() throws Exception {
     Map<String, Object> valid = new LinkedHashMap<>(Map.of("generalist", TinyAssets.DIGITS_GENERALIST,
         "expert", TinyAssets.DIGITS_EXPERT, "method", "t3"));
@@ -173,6 +202,18 @@ class MergingApiIT {
       assertThat(sample.getProbabilitiesCount()).isEqualTo(10);
     }
 
+    EvaluateRequest.Builder evaluate = EvaluateRequest.newBuilder().setMergeId(merge.getMergeId()).addAllInputs(request.getInputsList());
+    for (int label : digitLabels(6)) {
+      evaluate.addLabels(label);
+    }
+    EvaluateResponse metrics = merging.evaluate(evaluate.build());
+    assertThat(metrics.getSamples()).isEqualTo(6);
+    assertThat(metrics.getBatchSize()).isEqualTo(64);
+    assertThat(metrics.getLambdaHistogramList().stream().mapToInt(Integer::intValue).sum()).isEqualTo(6);
+    // one batch of six: T³_B gives every sample the same lambda
+    assertThat(metrics.getLambdaMin()).isEqualTo(metrics.getLambdaMax());
+    assertInvalid(() -> merging.evaluate(evaluate.clone().setLabels(0, -1).build()), "labels[0]");
+
     assertInvalid(() -> merging.createMerge(CreateMergeRequest.newBuilder().setGeneralist(TinyAssets.DIGITS_GENERALIST)
         .setExpert(TinyAssets.DIGITS_EXPERT).setMethod("t3")
         .setParameters(Struct.newBuilder().putFields("gamma", Value.newBuilder().setNumberValue(0).build())).build()), "parameters.gamma");
@@ -198,6 +239,11 @@ class MergingApiIT {
       rows[i] = test.features()[i];
     }
     return rows;
+  }
+
+  private static int[] digitLabels(int n) {
+    LabeledData test = Datasets.digits().split(TinyAssets.TRAIN_FRACTION, 20251126L)[1];
+    return java.util.Arrays.copyOf(test.labels(), n);
   }
 
   private static Map<String, Object> with(Map<String, Object> base, String key, Object value) {

@@ -114,6 +114,15 @@ class TextRulesRestTest {
   }
 
   @Test
+  void checkingTheQueryLeavesAFormEncodedBodyForTheControllerToStream() throws Exception {
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri("/raw?name=data&kind=text"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"a=b\"}")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(json.readTree(response.body()).get("bytes").asInt()).isEqualTo(16);
+  }
+
+  @Test
   void nulInAPathSegmentNeverReachesTheController() throws Exception {
     // Tomcat itself refuses an encoded NUL or slash in the path (a 400 before Spring sees it, written
     // as problem+json by the platform's error valve); a control character it lets through is named

@@ -31,6 +31,13 @@ class TextRulesTestApplication {
       return payload;
     }
 
+    /** Streams the body itself, as the dataset upload and the gateway's proxy do. */
+    @PostMapping("/raw")
+    Map<String, Integer> raw(jakarta.servlet.http.HttpServletRequest request) throws java.io.IOException {
+      REACHED.incrementAndGet();
+      return Map.of("bytes", request.getInputStream().readAllBytes().length);
+    }
+
     @GetMapping("/things/{thing}")
     Map<String, String> thing(@PathVariable String thing, @RequestParam(required = false) String filter) {
       REACHED.incrementAndGet();

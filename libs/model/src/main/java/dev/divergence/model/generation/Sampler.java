@@ -40,14 +40,14 @@ public final class Sampler {
         // only the ranks top-k and top-p read are sorted (partial selection on primitives); without
         // either cut the tokens are sampled in id order and nothing is ranked
         TokenRanking ranking = topK || topP ? TokenRanking.ofScores(scores) : null;
-        double max = (ranking != null ? scores[ranking.token(0)] : scores[argmax(scores)]) / temperature;
-        if (Double.isInfinite(max)) {
+        float max = ranking != null ? scores[ranking.token(0)] : scores[argmax(scores)];
+        if (max == Float.NEGATIVE_INFINITY) {
             throw new IllegalStateException("every token was forbidden by the logits processor");
         }
         int candidates = topK ? config.topK() : n;
         double total = 0;
         for (int r = 0; r < candidates; r++) {
-            total += Math.exp(scores[topK ? ranking.token(r) : r] / temperature - max);
+            total += weight(scores[topK ? ranking.token(r) : r], max, temperature);
         }
         int keep = candidates;
         double keptTotal = total;
@@ -56,7 +56,7 @@ public final class Sampler {
             double cumulative = 0;
             keptTotal = 0;
             for (int r = 0; r < candidates; r++) {
-                double weight = Math.exp(scores[ranking.token(r)] / temperature - max);
+                double weight = weight(scores[ranking.token(r)], max, temperature);
                 cumulative += weight / total;
                 keptTotal += weight;
                 if (cumulative >= config.topP()) {
@@ -71,7 +71,7 @@ public final class Sampler {
         double acc = 0;
         for (int r = 0; r < keep; r++) {
             int token = ranking != null ? ranking.token(r) : r;
-            double weight = Math.exp(scores[token] / temperature - max);
+            double weight = weight(scores[token], max, temperature);
             if (weight > 0) {
                 pick = token;
                 pickWeight = weight;
@@ -82,6 +82,17 @@ public final class Sampler {
             }
         }
         return new Choice(pick, (float) Math.log(pickWeight / keptTotal));
+    }
+
+    /**
+     * exp((score - max) / T): the best score weighs 1 and the others less. Subtracting the maximum
+     * before dividing keeps every exponent <= 0 for any positive T: with a vanishing T (1e-30,
+     * Double.MIN_VALUE) the others' exponents overflow to -inf and weigh 0, which is greedy, where
+     * score / T - max / T would be inf - inf = NaN. Scores equal to the maximum weigh 1 without the
+     * division, so an infinite maximum never computes inf - inf either; masked tokens (-inf) weigh 0.
+     */
+    private static double weight(float score, float max, double temperature) {
+        return score == max ? 1 : Math.exp(((double) score - max) / temperature);
     }
 
     static int argmax(float[] scores) {

@@ -162,4 +162,37 @@ class SamplerTest {
         double logProb = Math.log(Math.exp(scores[pick] / config.temperature() - max) / kept);
         return new long[] {pick, Double.doubleToLongBits(logProb)};
     }
+
+    /**
+     * A positive temperature so small that every score but the best one, divided by it, leaves
+     * float64's range: sampling must become greedy (the argmax, log-probability 0) instead of
+     * dividing inf by inf. Scores span float32's range (+-1e38) and include masked tokens (-inf);
+     * the best score is unique, so greedy's choice is unambiguous.
+     */
+    @Test
+    void aVanishingTemperatureChoosesTheArgmaxLikeGreedy() {
+        long seed = 11_2026_1206L;
+        SplittableRandom random = new SplittableRandom(seed);
+        double[] temperatures = {1e-30, 1e-300, Double.MIN_VALUE};
+        int[] topKs = {0, 1, 3};
+        double[] topPs = {1.0, 0.5};
+        for (int trial = 0; trial < 300; trial++) {
+            int n = 2 + random.nextInt(300);
+            float[] scores = new float[n];
+            double magnitude = trial % 3 == 0 ? 1e38 : trial % 3 == 1 ? 10 : 1e-3;
+            for (int i = 0; i < n; i++) {
+                scores[i] = random.nextInt(10) == 0 ? Float.NEGATIVE_INFINITY : (float) random.nextDouble(-magnitude, magnitude);
+            }
+            int best = random.nextInt(n);
+            scores[best] = (float) magnitude * 1.5f;
+            GenerationConfig config = GenerationConfig.sampling(1, temperatures[random.nextInt(temperatures.length)],
+                    topKs[random.nextInt(topKs.length)], topPs[random.nextInt(topPs.length)], random.nextLong());
+            String why = "seed " + seed + " trial " + trial + " n=" + n + " best=" + best + " " + config;
+            Sampler.Choice greedy = new Sampler(GenerationConfig.greedy(1)).choose(scores);
+            Sampler.Choice choice = new Sampler(config).choose(scores);
+            assertThat(greedy.token()).as(why).isEqualTo(best);
+            assertThat(choice.token()).as(why).isEqualTo(best);
+            assertThat(choice.logProb()).as(why).isZero();
+        }
+    }
 }

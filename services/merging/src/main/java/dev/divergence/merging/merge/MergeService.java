@@ -9,6 +9,7 @@ import dev.divergence.merging.domain.MergePlan;
 import dev.divergence.merging.domain.ModelOutputs;
 import dev.divergence.merging.engine.MergedPrediction;
 import dev.divergence.merging.engine.ModelPair;
+import dev.divergence.merging.events.MergeEventPublisher;
 import dev.divergence.merging.models.BuiltInClassifiers;
 import dev.divergence.merging.store.MergeRecord;
 import dev.divergence.merging.store.MergeRepository;
@@ -21,6 +22,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /** Creating merges (validated method, known and architecture-compatible models) and predicting with them, per tenant. */
 @Service
@@ -31,10 +34,16 @@ public class MergeService {
   private final MergingProperties properties;
   private final Clock clock = Clock.systemUTC();
 
-  public MergeService(BuiltInClassifiers models, MergeRepository merges, MergingProperties properties) {
+  private final MergeEventPublisher events;
+  private final TransactionTemplate transactions;
+
+  public MergeService(BuiltInClassifiers models, MergeRepository merges, MergingProperties properties, MergeEventPublisher events,
+      PlatformTransactionManager transactionManager) {
     this.models = models;
     this.merges = merges;
     this.properties = properties;
+    this.events = events;
+    this.transactions = new TransactionTemplate(transactionManager);
   }
 
   /** A merge plus its method with every parameter resolved. */
@@ -48,8 +57,14 @@ public class MergeService {
     ModelPair.requireCompatible(models.get("generalist", generalist), models.get("expert", expert));
     MergeRecord record = new MergeRecord(UUID.randomUUID(), TenantContext.current(), generalist, expert, method.name(), method.parameters(),
         Instant.now(clock).truncatedTo(ChronoUnit.MICROS));
-    merges.insert(record);
-    return new Merge(record, method);
+    Merge merge = new Merge(record, method);
+    MergePlan description = describe(merge);
+    // only the row and its event share a transaction: loading (or first building) the models happened before
+    transactions.executeWithoutResult(status -> {
+      merges.insert(record);
+      events.created(merge, description);
+    });
+    return merge;
   }
 
   public Merge get(String mergeId) {

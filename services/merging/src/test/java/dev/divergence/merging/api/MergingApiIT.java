@@ -3,6 +3,7 @@ package dev.divergence.merging.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
@@ -10,14 +11,17 @@ import dev.divergence.model.assets.Datasets;
 import dev.divergence.model.assets.LabeledData;
 import dev.divergence.model.assets.TinyAssets;
 import dev.divergence.platform.errors.GrpcStatusMapper;
+import dev.divergence.platform.events.Topics;
 import dev.divergence.platform.grpc.GrpcServerLifecycle;
 import dev.divergence.platform.test.EmbeddedInfrastructure;
+import dev.divergence.proto.common.v1.EventEnvelope;
 import dev.divergence.proto.merging.v1.CreateMergeRequest;
 import dev.divergence.proto.merging.v1.EvaluateRequest;
 import dev.divergence.proto.merging.v1.EvaluateResponse;
 import dev.divergence.proto.merging.v1.GetMergeRequest;
 import dev.divergence.proto.merging.v1.InputRow;
 import dev.divergence.proto.merging.v1.Merge;
+import dev.divergence.proto.merging.v1.MergeCreated;
 import dev.divergence.proto.merging.v1.MergingServiceGrpc;
 import dev.divergence.proto.merging.v1.PredictRequest;
 import dev.divergence.proto.merging.v1.PredictResponse;
@@ -30,12 +34,22 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -62,6 +76,23 @@ class MergingApiIT {
   private ManagedChannel channel;
   private MergingServiceGrpc.MergingServiceBlockingStub merging;
 
+  private static KafkaConsumer<String, byte[]> consumer;
+
+  @BeforeAll
+  static void subscribe() {
+    Properties config = new Properties();
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, System.getProperty("spring.kafka.bootstrap-servers"));
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, "merging-api-it-" + UUID.randomUUID());
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+    consumer.subscribe(List.of(Topics.MERGING_EVENTS));
+  }
+
+  @AfterAll
+  static void unsubscribe() {
+    consumer.close();
+  }
+
   @BeforeEach
   void connect() {
     channel = ManagedChannelBuilder.forAddress("localhost", grpc.port()).usePlaintext().build();
@@ -86,6 +117,14 @@ class MergingApiIT {
     assertThat(merge.get("parameters").get("lambda_weights").asString()).isEqualTo("generalist");
     assertThat(merge.get("effectiveLambdaRange").get("min").asDouble()).isCloseTo(0.5, within(1e-12));
     assertThat(merge.get("effectiveLambdaRange").get("max").asDouble()).isCloseTo(1 / (1 + Math.exp(-4)), within(1e-12));
+
+    // the row and its MergeCreated event commit together; the relay publishes it keyed by merge id
+    EventEnvelope envelope = EventEnvelope.parseFrom(awaitRecord(id).value());
+    MergeCreated event = envelope.getPayload().unpack(MergeCreated.class);
+    assertThat(event.getMerge().getMergeId()).isEqualTo(id);
+    assertThat(event.getMerge().getMethod()).isEqualTo("t3");
+    assertThat(event.getMerge().getParameters().getFieldsOrThrow("gamma").getNumberValue()).isEqualTo(4.0);
+    assertThat(envelope.getTenant()).isEqualTo("default");
 
     HttpResponse<String> read = get("/api/v1/merging/merges/" + id);
     assertThat(read.statusCode()).isEqualTo(200);
@@ -223,6 +262,15 @@ class MergingApiIT {
     assertInvalid(() -> merging.predict(PredictRequest.newBuilder().setMergeId(merge.getMergeId()).build()), "inputs");
     assertInvalid(() -> merging.predict(PredictRequest.newBuilder().setMergeId(merge.getMergeId())
         .addInputs(InputRow.newBuilder().addValues(1f)).build()), "inputs[0]");
+  }
+
+  private static ConsumerRecord<String, byte[]> awaitRecord(String key) {
+    List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
+      return seen.stream().anyMatch(r -> key.equals(r.key()));
+    });
+    return seen.stream().filter(r -> key.equals(r.key())).findFirst().orElseThrow();
   }
 
   private static void assertInvalid(Runnable call, String field) {

@@ -54,4 +54,10 @@ public final class MergeApiModels {
   public record EvaluateRequest(float[][] inputs, int[] labels, Integer batchSize) {}
 
   public record EvaluateResponse(String mergeId, String method, Map<String, Object> parameters, int batchSize, MergeMetrics metrics) {}
+
+  /** Body of {@code POST /api/v1/merging/sweeps/wise-ft}: parameters {"alphas": [...]} (default 0, 0.1, ..., 1). */
+  public record SweepRequest(String generalist, String expert, Map<String, Object> parameters, float[][] inputs, int[] labels,
+      Integer batchSize) {}
+
+  public record SweepResponse(String generalist, String expert, int batchSize, List<MergeService.SweepPoint> points, double bestAlpha) {}
 }

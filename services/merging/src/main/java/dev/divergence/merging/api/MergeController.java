@@ -6,6 +6,8 @@ import dev.divergence.merging.api.MergeApiModels.EvaluateResponse;
 import dev.divergence.merging.api.MergeApiModels.MergeResponse;
 import dev.divergence.merging.api.MergeApiModels.PredictRequest;
 import dev.divergence.merging.api.MergeApiModels.PredictResponse;
+import dev.divergence.merging.api.MergeApiModels.SweepRequest;
+import dev.divergence.merging.api.MergeApiModels.SweepResponse;
 import dev.divergence.merging.domain.MergeMetrics;
 import dev.divergence.merging.engine.ModelPair;
 import dev.divergence.merging.merge.MergeService;
@@ -64,5 +66,17 @@ public class MergeController {
     MergeService.Merge merge = merges.get(mergeId);
     int batchSize = request.batchSize() == null ? ModelPair.DEFAULT_EVALUATION_BATCH : request.batchSize();
     return new EvaluateResponse(mergeId, merge.record().method(), merge.method().parameters(), batchSize, metrics);
+  }
+
+  /** WiSE-FT at each alpha, scored on labelled inputs; nothing is stored. */
+  @PostMapping("/sweeps/wise-ft")
+  public SweepResponse sweepWiseFt(@RequestBody SweepRequest request) {
+    if (request.inputs() == null) {
+      throw new InvalidArgumentException("inputs", "is required");
+    }
+    var points = merges.sweepWiseFt(request.generalist(), request.expert(), request.parameters(), request.inputs(), request.labels(),
+        request.batchSize());
+    int batchSize = request.batchSize() == null ? ModelPair.DEFAULT_EVALUATION_BATCH : request.batchSize();
+    return new SweepResponse(request.generalist(), request.expert(), batchSize, points, MergeService.best(points).alpha());
   }
 }

@@ -16,6 +16,9 @@ import dev.divergence.proto.merging.v1.MergingServiceGrpc;
 import dev.divergence.proto.merging.v1.PredictRequest;
 import dev.divergence.proto.merging.v1.PredictResponse;
 import dev.divergence.proto.merging.v1.SamplePrediction;
+import dev.divergence.proto.merging.v1.SweepPoint;
+import dev.divergence.proto.merging.v1.SweepWiseFtRequest;
+import dev.divergence.proto.merging.v1.SweepWiseFtResponse;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import org.springframework.stereotype.Component;
@@ -74,6 +77,21 @@ public class MergingGrpcService extends MergingServiceGrpc.MergingServiceImplBas
         .setExpertDominatedShare(metrics.expertDominatedShare());
     for (int count : metrics.lambda().histogram()) {
       reply.addLambdaHistogram(count);
+    }
+    reply(response, reply.build());
+  }
+
+  @Override
+  public void sweepWiseFt(SweepWiseFtRequest request, StreamObserver<SweepWiseFtResponse> response) {
+    int[] labels = request.getLabelsList().stream().mapToInt(Integer::intValue).toArray();
+    int batchSize = request.getBatchSize() == 0 ? ModelPair.DEFAULT_EVALUATION_BATCH : request.getBatchSize();
+    List<MergeService.SweepPoint> points = merges.sweepWiseFt(emptyToNull(request.getGeneralist()), emptyToNull(request.getExpert()),
+        MergeMessages.fromStruct(request.getParameters()), inputs(request.getInputsList()), labels, batchSize);
+    SweepWiseFtResponse.Builder reply = SweepWiseFtResponse.newBuilder().setBatchSize(batchSize)
+        .setBestAlpha(MergeService.best(points).alpha());
+    for (MergeService.SweepPoint p : points) {
+      reply.addPoints(SweepPoint.newBuilder().setAlpha(p.alpha()).setAccuracy(p.metrics().accuracy()).setEce(p.metrics().ece())
+          .setMeanNll(p.metrics().meanNll()));
     }
     reply(response, reply.build());
   }

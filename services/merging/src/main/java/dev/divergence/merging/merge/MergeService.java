@@ -7,6 +7,7 @@ import dev.divergence.merging.domain.MergeMethods;
 import dev.divergence.merging.domain.MergeMetrics;
 import dev.divergence.merging.domain.MergePlan;
 import dev.divergence.merging.domain.ModelOutputs;
+import dev.divergence.merging.domain.WeightAverage;
 import dev.divergence.merging.engine.MergedPrediction;
 import dev.divergence.merging.engine.ModelPair;
 import dev.divergence.merging.events.MergeEventPublisher;
@@ -19,6 +20,8 @@ import dev.divergence.platform.tenancy.TenantContext;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
@@ -103,6 +106,44 @@ public class MergeService {
     try (NDManager m = models.manager().newSubManager()) {
       return pair.evaluate(m, merge.method(), inputs, labels, batchSize == null ? ModelPair.DEFAULT_EVALUATION_BATCH : batchSize);
     }
+  }
+
+  /** One WiSE-FT point of an alpha sweep. */
+  public record SweepPoint(double alpha, MergeMetrics metrics) {}
+
+  /**
+   * WiSE-FT at each alpha of {@code parameters.alphas} scored on labelled inputs (nothing stored).
+   *
+   * @return the points in the order of the alphas
+   */
+  public List<SweepPoint> sweepWiseFt(String generalist, String expert, Map<String, ?> parameters, float[][] inputs, int[] labels,
+      Integer batchSize) {
+    BuiltInClassifiers.requireKnown("generalist", generalist);
+    BuiltInClassifiers.requireKnown("expert", expert);
+    List<WeightAverage> sweep = MergeMethods.alphaSweep(parameters);
+    if (inputs != null && inputs.length > properties.maxBatch()) {
+      throw new InvalidArgumentException("inputs", "has " + inputs.length + " rows, at most " + properties.maxBatch() + " per request");
+    }
+    ModelPair pair = new ModelPair(models.get("generalist", generalist), models.get("expert", expert));
+    List<SweepPoint> points = new ArrayList<>();
+    try (NDManager m = models.manager().newSubManager()) {
+      for (WeightAverage method : sweep) {
+        points.add(new SweepPoint(method.alpha(),
+            pair.evaluate(m, method, inputs, labels, batchSize == null ? ModelPair.DEFAULT_EVALUATION_BATCH : batchSize)));
+      }
+    }
+    return points;
+  }
+
+  /** The most accurate point, the first (smallest alpha as given) on ties. */
+  public static SweepPoint best(List<SweepPoint> points) {
+    SweepPoint best = points.get(0);
+    for (SweepPoint p : points) {
+      if (p.metrics().accuracy() > best.metrics().accuracy()) {
+        best = p;
+      }
+    }
+    return best;
   }
 
   private static UUID parseId(String mergeId) {

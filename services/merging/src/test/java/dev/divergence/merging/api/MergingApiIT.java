@@ -26,6 +26,9 @@ import dev.divergence.proto.merging.v1.MergingServiceGrpc;
 import dev.divergence.proto.merging.v1.PredictRequest;
 import dev.divergence.proto.merging.v1.PredictResponse;
 import dev.divergence.proto.merging.v1.SamplePrediction;
+import dev.divergence.proto.merging.v1.SweepPoint;
+import dev.divergence.proto.merging.v1.SweepWiseFtRequest;
+import dev.divergence.proto.merging.v1.SweepWiseFtResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -179,6 +182,22 @@ class MergingApiIT {
     assertThat(body.get("metrics").get("accuracy").asDouble()).isEqualTo(correct / 50.0);
     assertThat(body.get("metrics").get("lambda").get("histogram").get(9).asInt()).isEqualTo(50);
 
+    // a WiSE-FT sweep's alpha 0 is the generalist alone; alpha 1 the expert alone
+    HttpResponse<String> swept = post("/api/v1/merging/sweeps/wise-ft", Map.of("generalist", TinyAssets.DIGITS_GENERALIST,
+        "expert", TinyAssets.DIGITS_EXPERT, "parameters", Map.of("alphas", List.of(0, 0.5, 1)), "inputs", rows, "labels", labels));
+    assertThat(swept.statusCode()).as(swept.body()).isEqualTo(200);
+    JsonNode points = json.readTree(swept.body()).get("points");
+    assertThat(points).hasSize(3);
+    assertThat(points.get(0).get("alpha").asDouble()).isEqualTo(0.0);
+    assertThat(points.get(0).get("metrics").get("accuracy").asDouble()).isEqualTo(correct / 50.0);
+    double bestAccuracy = Math.max(points.get(0).get("metrics").get("accuracy").asDouble(),
+        Math.max(points.get(1).get("metrics").get("accuracy").asDouble(), points.get(2).get("metrics").get("accuracy").asDouble()));
+    double bestAlpha = json.readTree(swept.body()).get("bestAlpha").asDouble();
+    assertThat(points.valueStream().filter(p -> p.get("alpha").asDouble() == bestAlpha).findFirst().orElseThrow()
+        .get("metrics").get("accuracy").asDouble()).isEqualTo(bestAccuracy);
+    assertProblem(post("/api/v1/merging/sweeps/wise-ft", Map.of("generalist", TinyAssets.DIGITS_GENERALIST, "expert", TinyAssets.DIGITS_EXPERT,
+        "parameters", Map.of("alphas", List.of(0.5, 2)), "inputs", rows, "labels", labels)), 400, "parameters.alphas[1]");
+
     String evaluate = "/api/v1/merging/merges/" + id + "/evaluate";
     assertProblem(post(evaluate, Map.of("inputs", rows, "labels", new int[] {1, 2})), 400, "labels");
     assertProblem(post(evaluate, Map.of("inputs", rows, "labels", labels, "batchSize", 0)), 400, "batchSize");
@@ -252,6 +271,14 @@ class MergingApiIT {
     // one batch of six: T³_B gives every sample the same lambda
     assertThat(metrics.getLambdaMin()).isEqualTo(metrics.getLambdaMax());
     assertInvalid(() -> merging.evaluate(evaluate.clone().setLabels(0, -1).build()), "labels[0]");
+
+    SweepWiseFtResponse sweep = merging.sweepWiseFt(SweepWiseFtRequest.newBuilder().setGeneralist(TinyAssets.DIGITS_GENERALIST)
+        .setExpert(TinyAssets.DIGITS_EXPERT).addAllInputs(request.getInputsList()).addAllLabels(evaluate.getLabelsList()).build());
+    assertThat(sweep.getPointsList()).extracting(SweepPoint::getAlpha).containsExactly(0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0);
+    assertInvalid(() -> merging.sweepWiseFt(SweepWiseFtRequest.newBuilder().setGeneralist(TinyAssets.DIGITS_GENERALIST)
+        .setExpert(TinyAssets.DIGITS_EXPERT).setParameters(Struct.newBuilder().putFields("alphas", Value.newBuilder()
+            .setListValue(com.google.protobuf.ListValue.newBuilder().addValues(Value.newBuilder().setNumberValue(-1))).build()))
+        .addAllInputs(request.getInputsList()).addAllLabels(evaluate.getLabelsList()).build()), "parameters.alphas[0]");
 
     assertInvalid(() -> merging.createMerge(CreateMergeRequest.newBuilder().setGeneralist(TinyAssets.DIGITS_GENERALIST)
         .setExpert(TinyAssets.DIGITS_EXPERT).setMethod("t3")

@@ -48,18 +48,18 @@ final class InferRequests {
             long[] shape = input.getShapeList().stream().mapToLong(Long::longValue).toArray();
             checkShape(input.getName(), shape, declared.getDimsList(), config);
             if (batchSize >= 0 && shape[0] != batchSize) {
-                throw InferenceException.invalidArgument("input '" + input.getName() + "' batch size does not match other inputs for '" + model + "'");
+                throw InferenceException.invalidArgument("input '" + StatusDescriptions.echoed(input.getName()) + "' batch size does not match other inputs for '" + model + "'");
             }
             batchSize = shape[0];
             if (inputs.put(input.getName(), decode(input, type, shape, raw ? request.getRawInputContents(i) : null, model)) != null) {
-                throw InferenceException.invalidArgument("input '" + input.getName() + "' appears more than once in the request for model '" + model + "'");
+                throw InferenceException.invalidArgument("input '" + StatusDescriptions.echoed(input.getName()) + "' appears more than once in the request for model '" + model + "'");
             }
         }
         List<String> missing = config.getInputList().stream().filter(in -> !in.getOptional() && !inputs.containsKey(in.getName()))
                 .map(ModelInput::getName).toList();
         if (!missing.isEmpty()) {
             throw InferenceException.invalidArgument("expected " + config.getInputList().stream().filter(in -> !in.getOptional()).count()
-                    + " inputs but got " + inputs.size() + " inputs for model '" + model + "'. Got input(s) " + inputs.keySet()
+                    + " inputs but got " + inputs.size() + " inputs for model '" + model + "'. Got input(s) " + StatusDescriptions.echoed(inputs.keySet().toString())
                     + ", but missing required input(s) " + missing);
         }
         return new Checked(inputs, requestedOutputs(request, config), batchSize, SequenceControl.from(request.getParametersMap()));
@@ -67,17 +67,17 @@ final class InferRequests {
 
     private static ModelInput declaredInput(ModelConfig config, String name) {
         return config.getInputList().stream().filter(in -> in.getName().equals(name)).findFirst()
-                .orElseThrow(() -> InferenceException.invalidArgument("unexpected inference input '" + name + "' for model '" + config.getName() + "'"));
+                .orElseThrow(() -> InferenceException.invalidArgument("unexpected inference input '" + StatusDescriptions.echoed(name) + "' for model '" + config.getName() + "'"));
     }
 
     private static TensorType checkDatatype(InferInputTensor input, ModelInput declared, String model) {
         String expected = TensorType.wireNameOf(declared.getDataType());
         if (!input.getDatatype().equals(expected)) {
-            throw InferenceException.invalidArgument("inference input '" + input.getName() + "' data-type is '" + input.getDatatype()
+            throw InferenceException.invalidArgument("inference input '" + StatusDescriptions.echoed(input.getName()) + "' data-type is '" + StatusDescriptions.echoed(input.getDatatype())
                     + "', but model '" + model + "' expects '" + expected + "'");
         }
         return TensorType.fromWire(expected).orElseThrow(() -> InferenceException.invalidArgument(
-                "inference input '" + input.getName() + "' has data-type '" + expected + "', which this server does not compute with"));
+                "inference input '" + StatusDescriptions.echoed(input.getName()) + "' has data-type '" + expected + "', which this server does not compute with"));
     }
 
     /** The request shape is [batch, dims...], batch in [1, max_batch_size], -1 in dims matching any size. */
@@ -91,7 +91,7 @@ final class InferRequests {
             List<Long> expected = new ArrayList<>();
             expected.add(-1L);
             expected.addAll(dims);
-            throw InferenceException.invalidArgument("unexpected shape for input '" + name + "' for model '" + config.getName()
+            throw InferenceException.invalidArgument("unexpected shape for input '" + StatusDescriptions.echoed(name) + "' for model '" + config.getName()
                     + "'. Expected " + expected + ", got " + Arrays.toString(shape));
         }
         if (shape[0] > config.getMaxBatchSize()) {
@@ -105,13 +105,13 @@ final class InferRequests {
             if (raw != null) {
                 if (input.hasContents()) {
                     throw InferenceException.invalidArgument("contents field must not be specified when using raw_input_contents for '"
-                            + input.getName() + "' for model '" + model + "'");
+                            + StatusDescriptions.echoed(input.getName()) + "' for model '" + model + "'");
                 }
                 return Tensor.ofRaw(type, shape, raw);
             }
             return TypedContents.decode(type, shape, input.getContents());
         } catch (TensorFormatException e) {
-            throw InferenceException.invalidArgument("input '" + input.getName() + "' for model '" + model + "' " + e.getMessage());
+            throw InferenceException.invalidArgument("input '" + StatusDescriptions.echoed(input.getName()) + "' for model '" + model + "' " + e.getMessage());
         }
     }
 
@@ -124,10 +124,10 @@ final class InferRequests {
         for (InferRequestedOutputTensor requested : request.getOutputsList()) {
             Optional<ModelOutput> declared = config.getOutputList().stream().filter(o -> o.getName().equals(requested.getName())).findFirst();
             if (declared.isEmpty()) {
-                throw InferenceException.invalidArgument("unexpected inference output '" + requested.getName() + "' for model '" + config.getName() + "'");
+                throw InferenceException.invalidArgument("unexpected inference output '" + StatusDescriptions.echoed(requested.getName()) + "' for model '" + config.getName() + "'");
             }
             if (!requested.getParametersMap().isEmpty()) {
-                throw InferenceException.invalidArgument("output '" + requested.getName() + "' of model '" + config.getName()
+                throw InferenceException.invalidArgument("output '" + StatusDescriptions.echoed(requested.getName()) + "' of model '" + config.getName()
                         + "': output parameters " + requested.getParametersMap().keySet() + " (e.g. classification) are not supported by this server");
             }
             outputs.add(requested.getName());

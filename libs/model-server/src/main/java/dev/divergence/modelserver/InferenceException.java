@@ -38,6 +38,6 @@ public final class InferenceException extends RuntimeException {
     }
 
     public StatusRuntimeException toStatus() {
-        return Status.fromCode(code).withDescription(getMessage()).withCause(this).asRuntimeException();
+        return Status.fromCode(code).withDescription(StatusDescriptions.bounded(getMessage())).withCause(this).asRuntimeException();
     }
 }

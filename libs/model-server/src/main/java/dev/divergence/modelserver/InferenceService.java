@@ -183,7 +183,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
     public void repositoryModelLoad(RepositoryModelLoadRequest request, StreamObserver<RepositoryModelLoadResponse> out) {
         answer(out, () -> {
             if (!request.getParametersMap().isEmpty()) {
-                throw InferenceException.invalidArgument("failed to load '" + request.getModelName() + "': load parameters "
+                throw InferenceException.invalidArgument("failed to load '" + StatusDescriptions.echoed(request.getModelName()) + "': load parameters "
                         + request.getParametersMap().keySet() + " (config or file overrides) are not supported by this server");
             }
             models.load(request.getModelName());
@@ -209,7 +209,7 @@ final class InferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServi
             return;
         } catch (RuntimeException e) {
             LOG.error("request failed", e);
-            out.onError(Status.INTERNAL.withDescription(e.getMessage()).withCause(e).asRuntimeException());
+            out.onError(Status.INTERNAL.withDescription(StatusDescriptions.bounded(e.getMessage())).withCause(e).asRuntimeException());
             return;
         }
         if (out instanceof ServerCallStreamObserver<T> server && server.isCancelled()) {

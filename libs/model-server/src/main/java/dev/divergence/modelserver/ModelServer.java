@@ -58,9 +58,10 @@ public final class ModelServer implements AutoCloseable {
         HealthStatusManager health = new HealthStatusManager();
         this.server = NettyServerBuilder.forAddress(address)
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-                .addService(new InferenceService(models, ready::get))
-                .addService(health.getHealthService())
-                .addService(ProtoReflectionServiceV1.newInstance())
+                // bytes that are not a request message are the caller's error: INVALID_ARGUMENT, not grpc-java's UNKNOWN
+                .addService(UnparseableRequests.reportedAsInvalidArgument(new InferenceService(models, ready::get).bindService()))
+                .addService(UnparseableRequests.reportedAsInvalidArgument(health.getHealthService().bindService()))
+                .addService(UnparseableRequests.reportedAsInvalidArgument(ProtoReflectionServiceV1.newInstance().bindService()))
                 .build();
     }
 

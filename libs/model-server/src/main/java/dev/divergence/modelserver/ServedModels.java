@@ -49,8 +49,12 @@ public final class ServedModels implements AutoCloseable {
      * until the new ones are ready, then are unloaded.
      */
     public synchronized void load(String name) {
+        if (!ModelRepository.isPlainName(name)) {
+            // no repository could hold it: the caller's input is wrong, not the repository (Triton has no such case)
+            throw InferenceException.invalidArgument(ModelRepository.invalidName(name));
+        }
         if (!repository.contains(name)) {
-            throw new InferenceException(Status.Code.INTERNAL, "failed to load '" + name + "', failed to poll from model repository");
+            throw new InferenceException(Status.Code.INTERNAL, "failed to load '" + StatusDescriptions.echoed(name) + "', failed to poll from model repository");
         }
         ModelConfig config;
         List<Long> versions;
@@ -60,13 +64,13 @@ public final class ServedModels implements AutoCloseable {
         } catch (RuntimeException e) {
             // Triton reports an unreadable config.pbtxt as a failed poll (INTERNAL)
             markFailed(name, e.getMessage());
-            throw new InferenceException(Status.Code.INTERNAL, "failed to load '" + name + "', failed to poll from model repository: "
+            throw new InferenceException(Status.Code.INTERNAL, "failed to load '" + StatusDescriptions.echoed(name) + "', failed to poll from model repository: "
                     + e.getMessage(), e);
         }
         if (versions.isEmpty()) {
             String reason = "no numeric version folder in " + repository.root().resolve(name) + " matches the version policy";
             markFailed(name, reason);
-            throw new InferenceException(Status.Code.INTERNAL, "failed to load '" + name + "', no version is available: " + reason);
+            throw new InferenceException(Status.Code.INTERNAL, "failed to load '" + StatusDescriptions.echoed(name) + "', no version is available: " + reason);
         }
         NavigableMap<Long, LoadedVersion> loaded = new TreeMap<>();
         try {
@@ -84,7 +88,7 @@ public final class ServedModels implements AutoCloseable {
             markFailed(name, e.getMessage());
             // a model that polled but does not load is INVALID_ARGUMENT in Triton ("load failed for model ...")
             throw e instanceof InferenceException ? e : new InferenceException(Status.Code.INVALID_ARGUMENT,
-                    "load failed for model '" + name + "': " + e.getMessage(), e);
+                    "load failed for model '" + StatusDescriptions.echoed(name) + "': " + e.getMessage(), e);
         }
         Entry previous = models.put(name, new Entry(Collections.unmodifiableNavigableMap(loaded), ModelState.READY, ""));
         if (previous != null) {
@@ -116,11 +120,11 @@ public final class ServedModels implements AutoCloseable {
     public LoadedVersion resolve(String name, String version) {
         Entry entry = models.get(name);
         if (entry == null) {
-            throw InferenceException.invalidArgument("Request for unknown model: '" + name + "' is not found");
+            throw InferenceException.invalidArgument("Request for unknown model: '" + StatusDescriptions.echoed(name) + "' is not found");
         }
         if (version.isEmpty()) {
             if (entry.versions().isEmpty()) {
-                throw InferenceException.notFound("Request for unknown model: '" + name + "' has no available versions");
+                throw InferenceException.notFound("Request for unknown model: '" + StatusDescriptions.echoed(name) + "' has no available versions");
             }
             return entry.versions().lastEntry().getValue();
         }
@@ -128,11 +132,11 @@ public final class ServedModels implements AutoCloseable {
         try {
             number = Long.parseLong(version);
         } catch (NumberFormatException e) {
-            throw InferenceException.invalidArgument("failed to parse model version '" + version + "' of '" + name + "'");
+            throw InferenceException.invalidArgument("failed to parse model version '" + StatusDescriptions.echoed(version) + "' of '" + StatusDescriptions.echoed(name) + "'");
         }
         LoadedVersion loaded = entry.versions().get(number);
         if (loaded == null) {
-            throw InferenceException.notFound("Request for unknown model: '" + name + "' version " + number + " is not found");
+            throw InferenceException.notFound("Request for unknown model: '" + StatusDescriptions.echoed(name) + "' version " + number + " is not found");
         }
         return loaded;
     }

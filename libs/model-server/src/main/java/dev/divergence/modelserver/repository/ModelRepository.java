@@ -2,6 +2,7 @@ package dev.divergence.modelserver.repository;
 
 import com.google.protobuf.TextFormat;
 import dev.divergence.modelserver.InferenceException;
+import dev.divergence.modelserver.StatusDescriptions;
 import dev.divergence.proto.triton.ModelConfig;
 import dev.divergence.proto.triton.ModelVersionPolicy;
 import java.io.IOException;
@@ -111,13 +112,23 @@ public final class ModelRepository {
 
     private Path modelDir(String model) {
         if (!isPlainName(model)) {
-            throw InferenceException.invalidArgument("'" + model + "' is not a valid model name");
+            throw InferenceException.invalidArgument(invalidName(model));
         }
         return root.resolve(model);
     }
 
-    /** One path segment: no separators and no '..', so a request cannot escape the repository. */
-    private static boolean isPlainName(String model) {
-        return !model.isEmpty() && !model.equals(".") && !model.equals("..") && !model.contains("/") && !model.contains("\\");
+    /** Why {@code model} cannot name a folder of the repository, naming the request field. */
+    public static String invalidName(String model) {
+        return "model_name: '" + StatusDescriptions.echoed(model) + "' is not a valid model name (one folder name: not empty, not '.' or '..',"
+                + " no '/', '\\' or control characters)";
+    }
+
+    /**
+     * One path segment: no separators and no '..', so a request cannot escape the repository, and no
+     * control character (a NUL makes the JDK refuse the path with an exception instead of an answer).
+     */
+    public static boolean isPlainName(String model) {
+        return !model.isEmpty() && !model.equals(".") && !model.equals("..") && !model.contains("/") && !model.contains("\\")
+                && model.chars().noneMatch(c -> c < 0x20 || c == 0x7f);
     }
 }

@@ -195,4 +195,16 @@ class SamplerTest {
             assertThat(choice.logProb()).as(why).isZero();
         }
     }
+
+    /** A +inf score (an overflowed logit) is the maximum and takes the whole mass, at any temperature. */
+    @Test
+    void anInfiniteScoreIsChosenWithLogProbabilityZero() {
+        float[] scores = {1f, Float.POSITIVE_INFINITY, 0f, Float.NEGATIVE_INFINITY};
+        for (GenerationConfig config : new GenerationConfig[] {GenerationConfig.sampling(1, 0.7, 0, 1.0, 3),
+                GenerationConfig.sampling(1, 1e-30, 2, 0.9, 4), GenerationConfig.sampling(1, 5.0, 0, 0.5, 5)}) {
+            Sampler.Choice choice = new Sampler(config).choose(scores);
+            assertThat(choice.token()).as(config.toString()).isEqualTo(1);
+            assertThat(choice.logProb()).as(config.toString()).isZero();
+        }
+    }
 }

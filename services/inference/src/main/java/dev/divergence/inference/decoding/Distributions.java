@@ -1,6 +1,6 @@
 package dev.divergence.inference.decoding;
 
-/** Softmax in double precision, stable for any finite or -inf scores. */
+/** Softmax in double precision, stable for any scores but NaN and any temperature > 0. */
 final class Distributions {
 
     private Distributions() {
@@ -25,7 +25,12 @@ final class Distributions {
         double[] p = new double[scores.length];
         double total = 0;
         for (int i = 0; i < scores.length; i++) {
-            p[i] = Math.exp((scores[i] - max) / temperature);
+            // the maximum is subtracted before dividing, so every exponent is <= 0 for any positive
+            // temperature: a vanishing one (1e-30, Double.MIN_VALUE) sends the others to -inf and
+            // weight 0, which is greedy. Scores equal to the maximum weigh 1 without subtracting, so a
+            // +inf score (an overflowed logit) takes the mass instead of computing inf - inf = NaN;
+            // masked tokens (-inf) weigh 0.
+            p[i] = scores[i] == max ? 1 : Math.exp((scores[i] - max) / temperature);
             total += p[i];
         }
         for (int i = 0; i < p.length; i++) {

@@ -61,6 +61,59 @@ class TokenSamplerTest {
         }
     }
 
+    /**
+     * A positive temperature so small that (score - max) / T leaves float64's range for every
+     * token but the best: the final distribution is the argmax's point mass, exactly what greedy
+     * chooses, with log-probability 0 and entropy 0 (no NaN from inf / inf or 0 * log 0). Scores
+     * span float32's range and include masked tokens (-inf); the best score is unique.
+     */
+    @Test
+    void aVanishingTemperatureChoosesWhatGreedyChooses() {
+        long seed = 13_2026_1206L;
+        SplittableRandom random = new SplittableRandom(seed);
+        double[] temperatures = {1e-30, 1e-300, Double.MIN_VALUE};
+        int[] topKs = {0, 1, 3};
+        double[] topPs = {1.0, 0.5};
+        for (int trial = 0; trial < 300; trial++) {
+            int n = 2 + random.nextInt(300);
+            float[] scores = new float[n];
+            double magnitude = trial % 3 == 0 ? 1e38 : trial % 3 == 1 ? 10 : 1e-3;
+            for (int i = 0; i < n; i++) {
+                scores[i] = random.nextInt(10) == 0 ? Float.NEGATIVE_INFINITY : (float) random.nextDouble(-magnitude, magnitude);
+            }
+            int best = random.nextInt(n);
+            scores[best] = (float) magnitude * 1.5f;
+            GenerationConfig config = GenerationConfig.sampling(1, temperatures[random.nextInt(temperatures.length)],
+                    topKs[random.nextInt(topKs.length)], topPs[random.nextInt(topPs.length)], random.nextLong());
+            String why = "seed " + seed + " trial " + trial + " n=" + n + " best=" + best + " " + config;
+            TokenSampler.Pick greedy = new TokenSampler(GenerationConfig.greedy(1)).pick(scores);
+            TokenSampler.Pick pick = new TokenSampler(config).pick(scores);
+            assertThat(greedy.token()).as(why).isEqualTo(best);
+            assertThat(pick.token()).as(why).isEqualTo(best);
+            assertThat(pick.logProb()).as(why).isZero();
+            assertThat(pick.entropy()).as(why).isZero();
+            for (int i = 0; i < n; i++) {
+                assertThat(pick.distribution()[i]).as(why + " token " + i).isEqualTo(i == best ? 1.0 : 0.0);
+            }
+        }
+    }
+
+    /**
+     * A score of +inf (a float32 logit that overflowed) is the maximum: subtracting it from itself
+     * would be inf - inf = NaN, so it takes the whole mass, greedy or sampled at any temperature.
+     */
+    @Test
+    void anInfiniteScoreTakesTheWholeMassInsteadOfMakingItNaN() {
+        float[] scores = {1f, Float.POSITIVE_INFINITY, 0f, Float.NEGATIVE_INFINITY};
+        for (GenerationConfig config : new GenerationConfig[] {GenerationConfig.greedy(1), GenerationConfig.sampling(1, 0.7, 0, 1.0, 3),
+                GenerationConfig.sampling(1, 1e-30, 2, 0.9, 4)}) {
+            TokenSampler.Pick pick = new TokenSampler(config).pick(scores);
+            assertThat(pick.token()).as(config.toString()).isEqualTo(1);
+            assertThat(pick.logProb()).as(config.toString()).isZero();
+            assertThat(pick.distribution()).as(config.toString()).containsExactly(0.0, 1.0, 0.0, 0.0);
+        }
+    }
+
     private static double[] referenceDistribution(float[] scores, GenerationConfig config) {
         int n = scores.length;
         double max = Double.NEGATIVE_INFINITY;

@@ -15,6 +15,8 @@ public record WeightAverage(double alpha) implements MergeMethod {
   public static final String NAME = "wise_ft";
   public static final double DEFAULT_ALPHA = 0.5;
   public static final double[] DEFAULT_SWEEP = {0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1};
+  /** Each point evaluates the whole input set once: a step of 0.01 is the finest sweep a request may ask for. */
+  public static final int MAX_SWEEP_POINTS = 101;
 
   public WeightAverage {
     MethodParameters.unitInterval("alpha", alpha);
@@ -28,6 +30,10 @@ public record WeightAverage(double alpha) implements MergeMethod {
   public static List<WeightAverage> sweep(double[] alphas) {
     if (alphas.length == 0) {
       throw new dev.divergence.platform.errors.InvalidArgumentException(MethodParameters.field("alphas"), "must not be empty");
+    }
+    if (alphas.length > MAX_SWEEP_POINTS) {
+      throw new dev.divergence.platform.errors.InvalidArgumentException(MethodParameters.field("alphas"),
+          "has " + alphas.length + " values, at most " + MAX_SWEEP_POINTS);
     }
     List<WeightAverage> out = new ArrayList<>();
     for (int i = 0; i < alphas.length; i++) {

@@ -203,6 +203,8 @@ class MergeMethodsTest {
     assertField("parameters.alpha", () -> MergeMethods.create("wise_ft", Map.of("alpha", 1.5)));
     assertField("parameters.alpha", () -> MergeMethods.create("wise_ft", Map.of("alpha", -0.1)));
     assertField("parameters.alphas[1]", () -> MergeMethods.alphaSweep(Map.of("alphas", List.of(0.5, 2))));
+    assertField("parameters.alphas", () -> MergeMethods.alphaSweep(Map.of("alphas", java.util.Collections.nCopies(102, 0.5))));
+    assertEquals(101, MergeMethods.alphaSweep(Map.of("alphas", java.util.Collections.nCopies(101, 0.5))).size());
     assertField("parameters.weight", () -> MergeMethods.create("ensemble", Map.of("weight", 2.0)));
     assertField("parameters.scale", () -> MergeMethods.create("task_arithmetic", Map.of("scale", -1.0)));
     assertField("parameters.offset_divisor", () -> MergeMethods.create("dawin", Map.of("offset_divisor", 0.0)));

@@ -8,7 +8,7 @@ import dev.divergence.platform.events.Topics;
 import dev.divergence.platform.test.EmbeddedInfrastructure;
 import dev.divergence.proto.common.v1.EventEnvelope;
 import dev.divergence.proto.training.v1.ModelRegistered;
-import dev.divergence.training.trainer.data.PreferenceExample;
+import dev.divergence.training.JsonLines;
 import dev.divergence.training.trainer.data.TrainingData;
 import java.net.URI;
 import java.nio.file.Path;
@@ -194,14 +194,11 @@ class TrainingJobsEndToEndIT {
    * so the tiny model learns their ranking within the test (fresh pairs would ask it to learn arithmetic).
    */
   private String uploadPreferences() throws Exception {
-    StringBuilder jsonl = new StringBuilder();
-    for (PreferenceExample e : TrainingData.arithmeticPreferences(18, 99)) {
-      jsonl.append("{\"prompt\":\"").append(e.prompt()).append("\",\"chosen\":\"").append(e.chosen())
-          .append("\",\"rejected\":\"").append(e.rejected()).append("\"}\n");
-    }
+    String jsonl = JsonLines.of(TrainingData.arithmeticPreferences(18, 99).stream()
+        .map(e -> JsonLines.record("prompt", e.prompt(), "chosen", e.chosen(), "rejected", e.rejected())).toList());
     String name = "e2e-prefs-" + UUID.randomUUID().toString().substring(0, 8);
     HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri("/api/v1/training/datasets?name=" + name + "&kind=preference"))
-        .header("Content-Type", "application/x-ndjson").POST(HttpRequest.BodyPublishers.ofString(jsonl.toString())).build(),
+        .header("Content-Type", "application/x-ndjson").POST(HttpRequest.BodyPublishers.ofString(jsonl)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
     return name;

@@ -3,6 +3,7 @@ package dev.divergence.training.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.divergence.training.JsonLines;
 import dev.divergence.training.job.Budget;
 import dev.divergence.training.job.DistillationSpec;
 import dev.divergence.training.job.DivergenceChoice;
@@ -13,13 +14,12 @@ import dev.divergence.training.registry.RegisteredDataset;
 import dev.divergence.training.trainer.distillation.DistillationTrainer;
 import dev.divergence.training.trainer.fdpo.FDpoTrainer;
 import dev.divergence.training.trainer.supervised.SupervisedTrainer;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * k micro-batches equal one k-times larger batch in every trainer, also when the micro-batches hold
@@ -45,7 +45,6 @@ class GradientAccumulationTest {
   private static final double RELATIVE = 700 * EPS;
   /** Completion lengths in bytes (tokens of the byte-level tiny models): counted tokens = length + 1 (EOS). */
   private static final int[] LENGTHS = {1, 2, 4, 8, 16, 32, 5};
-  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private static Budget budget(int batch, int accumulation) {
     return new Budget(1L, batch, 1e-3, 0, "constant", 100, 42L, accumulation, 1.0, 1);
@@ -61,23 +60,21 @@ class GradientAccumulationTest {
 
   /** Seven records, the last held out: six training examples. */
   private static RegisteredDataset texts(Path dir) throws Exception {
-    StringBuilder jsonl = new StringBuilder();
+    List<Map<String, Object>> records = new ArrayList<>();
     for (int i = 0; i < LENGTHS.length; i++) {
-      jsonl.append(JSON.writeValueAsString(Map.of("text", text(LENGTHS[i], i)))).append('\n');
+      records.add(JsonLines.record("text", text(LENGTHS[i], i)));
     }
-    Path file = dir.resolve("lengths.jsonl");
-    Files.writeString(file, jsonl);
+    Path file = JsonLines.write(dir.resolve("lengths.jsonl"), records);
     return new RegisteredDataset("lengths", DatasetKind.TEXT, file.toUri().toString(), (long) LENGTHS.length, false, "test", null);
   }
 
   private static RegisteredDataset pairs(Path dir) throws Exception {
-    StringBuilder jsonl = new StringBuilder();
+    List<Map<String, Object>> records = new ArrayList<>();
     for (int i = 0; i < LENGTHS.length; i++) {
-      jsonl.append(JSON.writeValueAsString(Map.of("prompt", i + "+" + i + "=", "chosen", text(LENGTHS[i], i),
-          "rejected", text(LENGTHS[(i + 3) % LENGTHS.length], i + 1)))).append('\n');
+      records.add(JsonLines.record("prompt", i + "+" + i + "=", "chosen", text(LENGTHS[i], i),
+          "rejected", text(LENGTHS[(i + 3) % LENGTHS.length], i + 1)));
     }
-    Path file = dir.resolve("pairs.jsonl");
-    Files.writeString(file, jsonl);
+    Path file = JsonLines.write(dir.resolve("pairs.jsonl"), records);
     return new RegisteredDataset("pairs", DatasetKind.PREFERENCE, file.toUri().toString(), (long) LENGTHS.length, false, "test", null);
   }
 

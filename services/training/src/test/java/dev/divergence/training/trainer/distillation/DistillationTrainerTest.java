@@ -3,6 +3,7 @@ package dev.divergence.training.trainer.distillation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.divergence.training.JsonLines;
 import dev.divergence.training.job.DistillationSpec;
 import dev.divergence.training.job.DivergenceChoice;
 import dev.divergence.training.job.JobSpec;
@@ -110,11 +111,7 @@ class DistillationTrainerTest {
   /** 160 arithmetic lines uploaded as a text dataset (the cache covers a whole dataset: keep it small). */
   static RegisteredDataset smallArithmetic(Path dir) throws IOException {
     Path file = dir.resolve("small-arithmetic.jsonl");
-    StringBuilder jsonl = new StringBuilder();
-    for (String line : SyntheticCorpus.lines(160, 3)) {
-      jsonl.append("{\"text\": \"").append(line.replace("\\", "\\\\").replace("\"", "\\\"")).append("\"}\n");
-    }
-    Files.writeString(file, jsonl);
+    JsonLines.write(file, SyntheticCorpus.lines(160, 3).stream().map(line -> JsonLines.record("text", line)).toList());
     return new RegisteredDataset("small-arithmetic", DatasetKind.TEXT, file.toUri().toString(), 160L, false, "test", null);
   }
 

@@ -10,6 +10,7 @@ import dev.divergence.model.lm.LlamaModel;
 import dev.divergence.model.lm.LogProbs;
 import dev.divergence.model.tokenizer.TextTokenizer;
 import dev.divergence.model.tokenizer.Tokenizers;
+import dev.divergence.training.JsonLines;
 import dev.divergence.training.job.DivergenceChoice;
 import dev.divergence.training.job.FDpoSpec;
 import dev.divergence.training.job.JobSpec;
@@ -21,14 +22,12 @@ import dev.divergence.training.trainer.data.LmEncoding;
 import dev.divergence.training.trainer.data.PreferenceExample;
 import dev.divergence.training.trainer.loss.FDivergence;
 import dev.divergence.training.trainer.loss.FDpoLoss;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * f-DPO on pairs longer than the context (policy and reference score the same cut tokens), the
@@ -40,7 +39,6 @@ class FDpoContextAndEvaluationTest {
   private static final double EPS = Math.ulp(1.0f);
   private static final int CONTEXT = 128; // tiny-lm's max_position_embeddings
   private static final int VOCAB = 259;
-  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private static String digits(int length, int seed) {
     StringBuilder s = new StringBuilder();
@@ -55,13 +53,12 @@ class FDpoContextAndEvaluationTest {
    * sequence runs past the context of 128, and about 27 answer tokens of each stay inside it.
    */
   private static RegisteredDataset longPairs(Path dir) throws Exception {
-    StringBuilder jsonl = new StringBuilder();
+    List<Map<String, Object>> records = new ArrayList<>();
     for (int i = 0; i < 9; i++) {
-      jsonl.append(JSON.writeValueAsString(Map.of("prompt", digits(100, i) + "=", "chosen", digits(40 + i, i + 1),
-          "rejected", digits(60 - i, i + 2)))).append('\n');
+      records.add(JsonLines.record("prompt", digits(100, i) + "=", "chosen", digits(40 + i, i + 1),
+          "rejected", digits(60 - i, i + 2)));
     }
-    Path file = dir.resolve("long.jsonl");
-    Files.writeString(file, jsonl);
+    Path file = JsonLines.write(dir.resolve("long.jsonl"), records);
     return new RegisteredDataset("long", DatasetKind.PREFERENCE, file.toUri().toString(), 9L, false, "test", null);
   }
 

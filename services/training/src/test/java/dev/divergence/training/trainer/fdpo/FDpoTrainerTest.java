@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.divergence.training.JsonLines;
 import dev.divergence.training.job.DivergenceChoice;
 import dev.divergence.training.job.FDpoSpec;
 import dev.divergence.training.job.JobSpec;
@@ -13,9 +14,7 @@ import dev.divergence.training.trainer.TrainingOutcome;
 import dev.divergence.training.trainer.Weights;
 import dev.divergence.training.registry.DatasetKind;
 import dev.divergence.training.registry.RegisteredDataset;
-import dev.divergence.training.trainer.data.PreferenceExample;
 import dev.divergence.training.trainer.data.TrainingData;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,13 +36,8 @@ class FDpoTrainerTest {
    * learn arithmetic in 25 steps, which is what fresh pairs of the built-in dataset would ask).
    */
   static RegisteredDataset smallPreferences(Path dir) throws Exception {
-    StringBuilder jsonl = new StringBuilder();
-    for (PreferenceExample e : TrainingData.arithmeticPreferences(18, 99)) {
-      jsonl.append("{\"prompt\":\"").append(e.prompt()).append("\",\"chosen\":\"").append(e.chosen())
-          .append("\",\"rejected\":\"").append(e.rejected()).append("\"}\n");
-    }
-    Path file = dir.resolve("prefs.jsonl");
-    Files.writeString(file, jsonl);
+    Path file = JsonLines.write(dir.resolve("prefs.jsonl"), TrainingData.arithmeticPreferences(18, 99).stream()
+        .map(e -> JsonLines.record("prompt", e.prompt(), "chosen", e.chosen(), "rejected", e.rejected())).toList());
     return new RegisteredDataset("prefs", DatasetKind.PREFERENCE, file.toUri().toString(), 18L, false, "test", null);
   }
 

@@ -2,14 +2,17 @@ package dev.divergence.training.trainer.supervised;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.divergence.training.JsonLines;
 import dev.divergence.training.job.JobSpec;
 import dev.divergence.training.job.SupervisedSpec;
 import dev.divergence.training.registry.DatasetKind;
 import dev.divergence.training.registry.RegisteredDataset;
 import dev.divergence.training.trainer.TestRun;
 import dev.divergence.training.trainer.TrainingOutcome;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,12 +22,11 @@ class SupervisedTrainerTest {
 
   @Test
   void languageModelLearnsAnUploadedPromptCompletionDataset(@TempDir Path dir) throws Exception {
-    StringBuilder jsonl = new StringBuilder();
+    List<Map<String, Object>> records = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
-      jsonl.append("{\"prompt\":\"").append(i % 10).append("+1=\",\"completion\":\"").append(i % 10 + 1).append("\"}\n");
+      records.add(JsonLines.record("prompt", i % 10 + "+1=", "completion", String.valueOf(i % 10 + 1)));
     }
-    Path file = dir.resolve("add-one.jsonl");
-    Files.writeString(file, jsonl);
+    Path file = JsonLines.write(dir.resolve("add-one.jsonl"), records);
     RegisteredDataset uploaded = new RegisteredDataset("add-one", DatasetKind.TEXT, file.toUri().toString(), 40L, false, "test", null);
     JobSpec spec = new JobSpec("supervised", "tiny-lm-student", "add-one", TestRun.budget(25, 8, 1e-2, 100), null, null, new SupervisedSpec());
     TestRun run = new TestRun(spec, dir.resolve("checkpoints"), uploaded);

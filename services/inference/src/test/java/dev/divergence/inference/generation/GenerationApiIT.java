@@ -166,6 +166,48 @@ class GenerationApiIT extends InferenceTestBase {
         assertThat(activeSequences()).isZero();
     }
 
+    /**
+     * A positive temperature so small that every score but the best one, divided by it, leaves
+     * float64's range (down to the smallest double): sampling is then greedy, so the stream ends
+     * with done, not error, and the text is greedy's; with a contrastive strategy too.
+     */
+    @Test
+    void aVanishingTemperatureStreamsWhatGreedyGenerates() throws Exception {
+        // the same request without a temperature (plain greedy, CAD's default temperature 0), then with a sampling one
+        String[][] greedyAndSampling = {
+                {"\"model\":\"tiny-lm\",\"prompt\":\"Eve saw a \",\"maxTokens\":10",
+                        ",\"strategy\":{\"name\":\"sample\"},\"seed\":7"},
+                {"\"model\":\"tiny-lm\",\"prompt\":\"Eve saw a \",\"context\":\"Eve saw a cow. \",\"maxTokens\":10,\"strategy\":{\"name\":\"cad\",\"alpha\":0.5}",
+                        ",\"seed\":7"}};
+        for (String[] pair : greedyAndSampling) {
+            HttpResponse<String> greedyResponse = post("/generate", "{" + pair[0] + "}");
+            assertThat(greedyResponse.statusCode()).as(greedyResponse.body()).isEqualTo(200);
+            JsonNode greedy = JSON.readTree(greedyResponse.body());
+            for (String temperature : new String[] {"1e-30", "1e-300", "4.9E-324"}) {
+                String request = "{" + pair[0] + pair[1] + ",\"temperature\":" + temperature + "}";
+
+                HttpResponse<String> whole = post("/generate", request);
+                assertThat(whole.statusCode()).as(request + " -> " + whole.body()).isEqualTo(200);
+                assertThat(JSON.readTree(whole.body()).get("text").asString()).as(request).isEqualTo(greedy.get("text").asString());
+
+                HttpResponse<InputStream> response = http.send(streamRequest(request), HttpResponse.BodyHandlers.ofInputStream());
+                assertThat(response.statusCode()).as(request).isEqualTo(200);
+                List<Map.Entry<String, JsonNode>> events = new ArrayList<>();
+                try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                    events(reader).forEachRemaining(events::add);
+                }
+                assertThat(events.getLast().getKey()).as(request + " -> " + events.getLast()).isEqualTo("done");
+                assertThat(events.getLast().getValue().get("text").asString()).as(request).isEqualTo(greedy.get("text").asString());
+                for (Map.Entry<String, JsonNode> event : events) {
+                    if (event.getKey().equals("token")) {
+                        assertThat(event.getValue().get("logProb").asDouble()).as(request).isZero();
+                    }
+                }
+            }
+        }
+        assertThat(activeSequences()).isZero();
+    }
+
     @Test
     void badInputIsAProblemNamingTheField() throws Exception {
         assertProblem("{\"model\":\"tiny-lm\",\"prompt\":\"\"}", 400, "prompt");

@@ -1,7 +1,7 @@
 package dev.divergence.merging.domain;
 
 /**
- * Float64 transcriptions of the formulas, written from ALGORITHMS.md independently of the code
+ * Float64 transcriptions of the formulas, written from the published formulas independently of the code
  * under test (no shared helpers): softmax, JS with explicit logs, entropy, sigmoid.
  */
 final class Reference {

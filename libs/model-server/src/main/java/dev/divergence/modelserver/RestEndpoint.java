@@ -7,6 +7,7 @@ import com.google.protobuf.util.JsonFormat;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.divergence.modelserver.tensor.Tensor;
+import dev.divergence.modelserver.tensor.TensorFormatException;
 import dev.divergence.modelserver.tensor.TensorType;
 import dev.divergence.proto.triton.InferParameter;
 import dev.divergence.proto.triton.ModelInferRequest;
@@ -300,7 +301,12 @@ final class RestEndpoint implements AutoCloseable {
                 "input '" + name + "' has datatype '" + datatype + "', which this server does not compute with"));
         List<JsonNode> flat = new ArrayList<>();
         flatten(data, flat);
-        long expected = Tensor.elementCount(shape);
+        long expected;
+        try {
+            expected = Tensor.elementCount(shape);
+        } catch (TensorFormatException e) {
+            throw InferenceException.invalidArgument("input '" + StatusDescriptions.echoed(name) + "' " + e.getMessage());
+        }
         if (flat.size() != expected) {
             throw InferenceException.invalidArgument("input '" + name + "' has " + flat.size() + " elements in data but its shape needs " + expected);
         }

@@ -133,6 +133,19 @@ class RestEndpointTest {
     }
 
     @Test
+    void shapesWithNegativeOrOverflowingDimensionsAreTheCallersError() throws Exception {
+        // found by KServeRestFuzzTest: both were answered 500
+        HttpResponse<String> negative = post("/v2/models/tiny-lm/infer",
+                "{\"inputs\": [{\"name\": \"input_ids\", \"datatype\": \"INT64\", \"shape\": [-2147483648, 3], \"data\": [1, 2, 3]}]}");
+        assertThat(negative.statusCode()).isEqualTo(400);
+        assertThat(json(negative).path("error").asString()).contains("input 'input_ids'", "negative dimension");
+        HttpResponse<String> overflowing = post("/v2/models/tiny-lm/infer",
+                "{\"inputs\": [{\"name\": \"input_ids\", \"datatype\": \"INT64\", \"shape\": [4294967296, 4294967296], \"data\": [1]}]}");
+        assertThat(overflowing.statusCode()).isEqualTo(400);
+        assertThat(json(overflowing).path("error").asString()).contains("input 'input_ids'", "64-bit");
+    }
+
+    @Test
     void repositoryIndexLoadAndUnload() throws Exception {
         assertThat(post("/v2/repository/models/cancer/unload", "").statusCode()).isEqualTo(200);
         assertThat(get("/v2/models/cancer/ready").statusCode()).isEqualTo(400);

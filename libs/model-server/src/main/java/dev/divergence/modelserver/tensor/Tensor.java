@@ -199,7 +199,11 @@ public final class Tensor {
             if (dim < 0) {
                 throw new TensorFormatException("has negative dimension in shape " + Arrays.toString(shape));
             }
-            count = Math.multiplyExact(count, dim);
+            try {
+                count = Math.multiplyExact(count, dim);
+            } catch (ArithmeticException e) {
+                throw new TensorFormatException("has more elements than a 64-bit count holds in shape " + Arrays.toString(shape));
+            }
         }
         return count;
     }

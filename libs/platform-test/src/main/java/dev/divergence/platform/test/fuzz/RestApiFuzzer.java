@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiPredicate;
 import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -36,6 +37,14 @@ import tools.jackson.databind.json.JsonMapper;
  * (e.g. no training workers) or by skipping an operation. Everything follows from the seed.
  */
 public final class RestApiFuzzer {
+
+  /** The platform's rule for a 400: problem+json with the field it is about. */
+  private static final BiPredicate<String, String> PROBLEM_NAMING_A_FIELD =
+      (type, body) -> type.startsWith("application/problem+json") && body.contains("\"field\"");
+
+  private final String document;
+  private final BiPredicate<String, String> badRequestRule;
+  private final String badRequestRuleText;
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final Set<String> METHODS = Set.of("get", "post", "put", "patch", "delete");
@@ -59,6 +68,9 @@ public final class RestApiFuzzer {
     this.skipped = builder.skipped;
     this.database = builder.database;
     this.timeout = builder.timeout;
+    this.document = builder.document;
+    this.badRequestRule = builder.badRequestRule;
+    this.badRequestRuleText = builder.badRequestRuleText;
   }
 
   public static Builder forService(String baseUrl) {
@@ -74,6 +86,9 @@ public final class RestApiFuzzer {
     private final Set<String> skipped = new HashSet<>();
     private DatabaseSnapshot database;
     private Duration timeout = Duration.ofSeconds(30);
+    private String document;
+    private BiPredicate<String, String> badRequestRule = PROBLEM_NAMING_A_FIELD;
+    private String badRequestRuleText = "a problem+json naming the field";
 
     private Builder(String baseUrl) {
       this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
@@ -118,6 +133,25 @@ public final class RestApiFuzzer {
       return this;
     }
 
+    /**
+     * The OpenAPI document to fuzz from, for a server that does not serve one at {@code /v3/api-docs}
+     * (e.g. a protocol published elsewhere, such as KServe's v2 REST API).
+     */
+    public Builder document(String openApiJson) {
+      this.document = openApiJson;
+      return this;
+    }
+
+    /**
+     * What a 400 must carry, as a check of (Content-Type, body) and its wording for the report; the default is
+     * the platform's rule, a problem+json naming the field. A server of another protocol has that protocol's.
+     */
+    public Builder badRequests(String what, BiPredicate<String, String> rule) {
+      this.badRequestRuleText = what;
+      this.badRequestRule = rule;
+      return this;
+    }
+
     public RestApiFuzzer build() {
       return new RestApiFuzzer(this);
     }
@@ -143,8 +177,9 @@ public final class RestApiFuzzer {
   }
 
   public FuzzReport run() throws IOException, InterruptedException {
-    JsonNode document = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/v3/api-docs")).GET().build(),
-        HttpResponse.BodyHandlers.ofString()).body());
+    JsonNode document = JSON.readTree(this.document != null ? this.document
+        : http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/v3/api-docs")).GET().build(),
+            HttpResponse.BodyHandlers.ofString()).body());
     List<Operation> operations = new ArrayList<>();
     for (Map.Entry<String, JsonNode> path : document.path("paths").properties()) {
       for (Map.Entry<String, JsonNode> operation : path.getValue().properties()) {
@@ -177,8 +212,8 @@ public final class RestApiFuzzer {
               : new String(body.readNBytes(1 << 20), StandardCharsets.UTF_8);
         }
         answer = status + " " + FuzzValues.printable(text, 1000);
-        if (status == 400 && !(type.startsWith("application/problem+json") && text.contains("\"field\""))) {
-          failures.add(new FuzzFailure(i, "was a 400 without a problem+json naming the field", request.describe(), answer));
+        if (status == 400 && !badRequestRule.test(type, text)) {
+          failures.add(new FuzzFailure(i, "was a 400 without " + badRequestRuleText, request.describe(), answer));
         }
       } catch (HttpTimeoutException timedOut) {
         failures.add(new FuzzFailure(i, "got no answer within " + timeout.toSeconds() + " s", request.describe(), "-"));

@@ -4,6 +4,7 @@
 #   bench/run.sh model        -> bench/results/model.json
 #   bench/run.sh training     -> bench/results/training.json
 #   bench/run.sh inference    -> bench/results/inference.json
+#   bench/run.sh evaluation   -> bench/results/evaluation.json
 # Environment: JMH_ARGS overrides the JMH run settings, ROUNDS the number of interleaved rounds
 # (default 2); PYTHON the interpreter of the baselines
 # (Debian's /usr/bin/python3 with python3-numpy, python3-scipy and optionally python3-torch).
@@ -37,8 +38,12 @@ case "$suite" in
     # libs/model-server and the inference service (issue 6): generation tokens/s and latency; see bench/inference/run_inference.sh
     exec "$here/inference/run_inference.sh"
     ;;
+  evaluation)
+    # services/evaluation (issue 11): the Metrics API over HTTP against numpy locally; see bench/evaluation/run_evaluation.sh
+    exec "$here/evaluation/run_evaluation.sh"
+    ;;
   *)
-    echo "usage: bench/run.sh divergence|model|training|inference" >&2
+    echo "usage: bench/run.sh divergence|model|training|inference|evaluation" >&2
     exit 2
     ;;
 esac

@@ -1,13 +1,7 @@
 package dev.divergence.modelserver;
 
-import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
-import dev.divergence.model.DjlRuntime;
-import dev.divergence.model.assets.TinyAssets;
-import dev.divergence.modelserver.repository.RepositoryWriter;
 import dev.divergence.platform.test.fuzz.GrpcApiFuzzer;
 import dev.divergence.proto.triton.GRPCInferenceServiceGrpc;
-import dev.divergence.proto.triton.ModelConfig;
 import dev.divergence.proto.triton.ModelConfigRequest;
 import dev.divergence.proto.triton.ModelInferRequest;
 import dev.divergence.proto.triton.ModelMetadataRequest;
@@ -17,8 +11,6 @@ import dev.divergence.proto.triton.RepositoryModelUnloadRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,33 +28,19 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TritonApiFuzzTest {
 
-    private static final String LM = "tiny-lm";
-    private static final String CLASSIFIER = "cancer";
-    /** Unloaded by the fuzzer's examples, so that the two models above stay served. */
-    private static final String SPARE = "cancer-spare";
+    private static final String LM = FuzzedModelServer.LM;
+    private static final String CLASSIFIER = FuzzedModelServer.CLASSIFIER;
+    private static final String SPARE = FuzzedModelServer.SPARE;
     /** About 1500 requests take a few tens of seconds on two shared cores. */
     private static final int REQUESTS = 1500;
 
-    private NDManager manager;
-    private ModelServer server;
+    private FuzzedModelServer server;
     private ManagedChannel channel;
 
     @BeforeAll
     void startServer() throws IOException {
-        Files.createDirectories(Path.of("target/tmp"));
-        Path repository = Files.createTempDirectory(Path.of("target/tmp"), "fuzz-repository-");
-        DjlRuntime.configure(Path.of("target/djl-cache"));
-        manager = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE);
-        TinyAssets assets = new TinyAssets(Path.of("target/tiny-assets"), new TinyAssets.Budget(40, 30));
-        Path lmDir = assets.ensure(manager, TinyAssets.TINY_LM);
-        Path classifierDir = assets.ensure(manager, TinyAssets.CANCER_STUDENT);
-        RepositoryWriter writer = new RepositoryWriter(repository);
-        writer.write(RepositoryWriter.languageModelConfig(LM, lmDir, 4), 1, lmDir);
-        ModelConfig classifier = RepositoryWriter.classifierConfig(CLASSIFIER, classifierDir, 4);
-        writer.write(classifier, 1, classifierDir);
-        writer.write(classifier.toBuilder().setName(SPARE).build(), 1, classifierDir);
-        server = ModelServer.start(repository, "127.0.0.1", 0, List.of(LM, CLASSIFIER, SPARE));
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
+        server = FuzzedModelServer.start("fuzz-repository-");
+        channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext()
                 .maxInboundMessageSize(ModelServer.MAX_MESSAGE_BYTES).build();
     }
 
@@ -73,9 +51,6 @@ class TritonApiFuzzTest {
         }
         if (server != null) {
             server.close();
-        }
-        if (manager != null) {
-            manager.close();
         }
     }
 
@@ -114,12 +89,12 @@ class TritonApiFuzzTest {
 
     private static ModelInferRequest classifierRequest() {
         dev.divergence.proto.triton.InferTensorContents.Builder features = dev.divergence.proto.triton.InferTensorContents.newBuilder();
-        for (int i = 0; i < 30; i++) {
-            features.addFp32Contents(i / 30f);
+        for (int i = 0; i < FuzzedModelServer.FEATURES; i++) {
+            features.addFp32Contents(i / (float) FuzzedModelServer.FEATURES);
         }
         return ModelInferRequest.newBuilder().setModelName(CLASSIFIER)
                 .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("features").setDatatype("FP32")
-                        .addShape(1).addShape(30).setContents(features))
+                        .addShape(1).addShape(FuzzedModelServer.FEATURES).setContents(features))
                 .build();
     }
 }

@@ -51,7 +51,7 @@ public final class GrpcStatusMapper {
 
   /**
    * An ASCII metadata value may hold only printable ASCII; a field path can carry a caller's map key,
-   * so anything else is written as a {@code \\uXXXX} escape instead of breaking the response.
+   * so anything else is written as a backslash-u escape of four hex digits instead of breaking the response.
    */
   static String asciiOnly(String value) {
     StringBuilder text = new StringBuilder(value.length());

@@ -75,6 +75,37 @@ public final class DatabaseSnapshot {
     return fingerprint;
   }
 
+  /** Follows the tables from now on, request by request. */
+  public Watch watch() {
+    return new Watch(this);
+  }
+
+  /**
+   * The tables between one fuzzed request and the next: a rejected request is judged by what it changed,
+   * an accepted one is let settle first (see {@link #settled}) so that its own work is not blamed on the next.
+   */
+  public static final class Watch {
+    private final DatabaseSnapshot database;
+    private Map<String, String> before;
+
+    private Watch(DatabaseSnapshot database) {
+      this.database = database;
+      this.before = database.take();
+    }
+
+    /** The tables the request just answered changed if it was rejected; empty if it was accepted. */
+    public List<String> changedBy(boolean rejected) {
+      if (!rejected) {
+        before = database.settled(2000);
+        return List.of();
+      }
+      Map<String, String> after = database.take();
+      List<String> changed = changedTables(before, after);
+      before = after;
+      return changed;
+    }
+  }
+
   /** The tables whose rows differ between two snapshots. */
   public static List<String> changedTables(Map<String, String> before, Map<String, String> after) {
     List<String> changed = new ArrayList<>();

@@ -170,7 +170,7 @@ public final class GrpcApiFuzzer {
     ProtoMutator mutator = new ProtoMutator(random);
     Map<String, Integer> outcomes = new TreeMap<>();
     List<FuzzFailure> failures = new ArrayList<>();
-    Map<String, String> before = database == null ? Map.of() : database.take();
+    DatabaseSnapshot.Watch tables = database == null ? null : database.watch();
     for (int i = 0; i < requests; i++) {
       MethodDescriptor<?, ?> method = methods.get(random.nextInt(methods.size()));
       Message request = startingPoint(method, random);
@@ -190,18 +190,10 @@ public final class GrpcApiFuzzer {
       if (SERVER_FAULTS.contains(outcome.code()) || !streaming && outcome.code() == Status.Code.DEADLINE_EXCEEDED) {
         failures.add(new FuzzFailure(i, "ended " + outcome.code(), description, outcome.code() + ": " + outcome.description()));
       }
-      if (database != null) {
-        if (outcome.code() != Status.Code.OK) {
-          Map<String, String> after = database.take();
-          List<String> changed = DatabaseSnapshot.changedTables(before, after);
-          if (!changed.isEmpty()) {
-            failures.add(new FuzzFailure(i, "failed but changed the tables " + changed, description,
+      List<String> changed = tables == null ? List.of() : tables.changedBy(outcome.code() != Status.Code.OK);
+      if (!changed.isEmpty()) {
+        failures.add(new FuzzFailure(i, "failed but changed the tables " + changed, description,
                 outcome.code() + ": " + outcome.description()));
-          }
-          before = after;
-        } else {
-          before = database.settled(2000);
-        }
       }
     }
     FuzzReport report = new FuzzReport("gRPC " + services.stream().map(ServiceDescriptor::getName).toList(),

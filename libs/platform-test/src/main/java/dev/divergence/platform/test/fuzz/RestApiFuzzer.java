@@ -195,7 +195,7 @@ public final class RestApiFuzzer {
     JsonMutator mutator = new JsonMutator(document, random);
     Map<String, Integer> outcomes = new TreeMap<>();
     List<FuzzFailure> failures = new ArrayList<>();
-    Map<String, String> before = database == null ? Map.of() : database.take();
+    DatabaseSnapshot.Watch tables = database == null ? null : database.watch();
     for (int i = 0; i < requests; i++) {
       Operation operation = operations.get(random.nextInt(operations.size()));
       Request request = build(operation, random, mutator);
@@ -228,17 +228,9 @@ public final class RestApiFuzzer {
       if (status >= 500) {
         failures.add(new FuzzFailure(i, "was answered with a server error", request.describe(), answer));
       }
-      if (database != null) {
-        if (status >= 400 && status < 500) {
-          Map<String, String> after = database.take();
-          List<String> changed = DatabaseSnapshot.changedTables(before, after);
-          if (!changed.isEmpty()) {
-            failures.add(new FuzzFailure(i, "was rejected but changed the tables " + changed, request.describe(), answer));
-          }
-          before = after;
-        } else {
-          before = database.settled(2000);
-        }
+      List<String> changed = tables == null ? List.of() : tables.changedBy(status >= 400 && status < 500);
+      if (!changed.isEmpty()) {
+        failures.add(new FuzzFailure(i, "was rejected but changed the tables " + changed, request.describe(), answer));
       }
     }
     FuzzReport report = new FuzzReport("REST " + baseUrl, seed, requests, outcomes, failures);

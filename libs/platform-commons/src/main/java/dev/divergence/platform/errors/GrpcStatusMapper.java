@@ -3,6 +3,7 @@ package dev.divergence.platform.errors;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.nio.charset.StandardCharsets;
 
 /** Maps platform exceptions to gRPC statuses, mirroring {@link ProblemDetailsAdvice} for REST. */
 public final class GrpcStatusMapper {
@@ -36,17 +37,31 @@ public final class GrpcStatusMapper {
 
   /**
    * Status description and trailers travel as HTTP/2 headers, and a client refuses trailers above its
-   * limit (grpc-java: 8 KiB, and a description is percent-encoded, up to three bytes a character) with an opaque INTERNAL "http2 exception". A request with hundreds of bad
-   * fields must still get its INVALID_ARGUMENT, so each value is cut to {@value #MAX_HEADER_CHARS}
-   * characters, keeping the first fields.
+   * limit (grpc-java: 8 KiB) with an opaque INTERNAL "http2 exception". A description is percent-encoded:
+   * each UTF-8 byte outside printable ASCII becomes three. So each value is cut to {@value #MAX_HEADER_BYTES}
+   * UTF-8 bytes (at most 3000 on the wire) on a character boundary: a request with hundreds of bad fields,
+   * or a message quoting a caller's long non-ASCII string, still gets its own code.
    */
-  static final int MAX_HEADER_CHARS = 1000;
+  public static final int MAX_HEADER_BYTES = 1000;
 
   static String shortened(String value) {
-    if (value == null || value.length() <= MAX_HEADER_CHARS) {
+    if (value == null || value.length() <= MAX_HEADER_BYTES / 4
+        || value.getBytes(StandardCharsets.UTF_8).length <= MAX_HEADER_BYTES) {
       return value;
     }
-    return value.substring(0, MAX_HEADER_CHARS) + "... (" + (value.length() - MAX_HEADER_CHARS) + " more characters)";
+    int bytes = 0;
+    int end = 0;
+    while (end < value.length()) {
+      int codePoint = value.codePointAt(end);
+      // an unpaired surrogate becomes one '?' byte in UTF-8; counting it as 3 only cuts a little earlier
+      int size = codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
+      if (bytes + size > MAX_HEADER_BYTES) {
+        break;
+      }
+      bytes += size;
+      end += Character.charCount(codePoint);
+    }
+    return value.substring(0, end) + "... (" + (value.length() - end) + " more characters)";
   }
 
   /**

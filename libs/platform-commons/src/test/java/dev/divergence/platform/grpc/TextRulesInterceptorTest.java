@@ -49,6 +49,10 @@ class TextRulesInterceptorTest {
       @Override
       public void getJobMetrics(GetJobMetricsRequest request, StreamObserver<JobMetrics> response) {
         reached.incrementAndGet();
+        if (request.getJobId().startsWith("long-")) {
+          // a message quoting a caller's long non-ASCII id, as a NotFoundException does
+          throw new dev.divergence.platform.errors.NotFoundException("job", request.getJobId());
+        }
         response.onNext(JobMetrics.newBuilder().setJobId(request.getJobId()).build());
         response.onCompleted();
       }
@@ -117,6 +121,20 @@ class TextRulesInterceptorTest {
           assertThat(error.getTrailers().get(GrpcStatusMapper.INVALID_FIELDS)).startsWith("names[0],names[1],");
         });
     assertThat(reached).hasValue(0);
+  }
+
+  @Test
+  void aLongNonAsciiMessageStillArrivesWithItsOwnCode() {
+    // 3000 three-byte characters: 1000 of them percent-encoded are 9000 bytes, above grpc-java's 8 KiB
+    String id = "long-" + "\u20ac".repeat(3000);
+    var stub = TrainingServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> stub.getJobMetrics(GetJobMetricsRequest.newBuilder().setJobId(id).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, error -> {
+          assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+          assertThat(error.getStatus().getDescription()).contains("long-\u20ac\u20ac").contains("more characters");
+          assertThat(error.getStatus().getDescription().getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+              .isLessThanOrEqualTo(GrpcStatusMapper.MAX_HEADER_BYTES + 40);
+        });
   }
 
   @Test

@@ -56,6 +56,7 @@ public final class LocalPlatform implements AutoCloseable {
     private final Thread shutdownHook = new Thread(this::stopQuietly, "local-platform-shutdown");
     private final java.util.concurrent.CountDownLatch stoppedLatch = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean stopping;
+    private volatile Optional<BuiltInModelsCache> builtInModelsCache;
     private boolean stopped;
 
     private LocalPlatform(LocalPlatformConfig config, PlatformListener listener) {
@@ -110,6 +111,14 @@ public final class LocalPlatform implements AutoCloseable {
      * into a fresh data folder, so the services need not train them again (see {@link BuiltInModelsCache}).
      */
     private Optional<BuiltInModelsCache> builtInModelsCache() {
+        // the key reads libs/model's jar out of the service jar: once per platform, for the seed and the publish
+        if (builtInModelsCache == null) {
+            builtInModelsCache = findBuiltInModelsCache();
+        }
+        return builtInModelsCache;
+    }
+
+    private Optional<BuiltInModelsCache> findBuiltInModelsCache() {
         if (!config.serviceStartupCache()) {
             return Optional.empty();
         }

@@ -11,14 +11,17 @@ import dev.divergence.platform.test.fuzz.GrpcApiFuzzer;
 import dev.divergence.platform.test.fuzz.RestApiFuzzer;
 import dev.divergence.proto.training.v1.Budget;
 import dev.divergence.proto.training.v1.CancelJobRequest;
+import dev.divergence.proto.training.v1.DatasetServiceGrpc;
 import dev.divergence.proto.training.v1.DistillationSpec;
 import dev.divergence.proto.training.v1.DivergenceChoice;
 import dev.divergence.proto.training.v1.FDpoSpec;
+import dev.divergence.proto.training.v1.GetDatasetRequest;
 import dev.divergence.proto.training.v1.GetJobLogsRequest;
 import dev.divergence.proto.training.v1.GetJobMetricsRequest;
 import dev.divergence.proto.training.v1.GetJobRequest;
 import dev.divergence.proto.training.v1.JobSpec;
 import dev.divergence.proto.training.v1.ListJobsRequest;
+import dev.divergence.proto.training.v1.ReadDatasetRecordsRequest;
 import dev.divergence.proto.training.v1.RetryJobRequest;
 import dev.divergence.proto.training.v1.SubmitJobRequest;
 import dev.divergence.proto.training.v1.TrainingServiceGrpc;
@@ -156,6 +159,12 @@ class TrainingApiFuzzIT {
           .example(TrainingServiceGrpc.getGetJobLogsMethod(),
               () -> GetJobLogsRequest.newBuilder().setJobId(latestJob()).setLimit(10).build())
           .example(TrainingServiceGrpc.getListJobsMethod(), () -> ListJobsRequest.newBuilder().setPageSize(5).build())
+          .service(DatasetServiceGrpc.getServiceDescriptor())
+          .example(DatasetServiceGrpc.getGetDatasetMethod(), () -> GetDatasetRequest.newBuilder().setName("digits").build())
+          .example(DatasetServiceGrpc.getReadDatasetRecordsMethod(), () -> ReadDatasetRecordsRequest.newBuilder()
+              .setName("breast-cancer").setSplit("test").setOffset(10).setLimit(20).build())
+          .example(DatasetServiceGrpc.getReadDatasetRecordsMethod(), () -> ReadDatasetRecordsRequest.newBuilder()
+              .setName("arithmetic").setSplit("train").build())
           .database(tables())
           .deadline(10_000)
           .build()

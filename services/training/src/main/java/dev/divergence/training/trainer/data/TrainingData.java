@@ -40,13 +40,17 @@ public final class TrainingData {
   public record Split<T>(List<T> train, List<T> heldOut) {}
 
   public static LabeledData[] classification(RegisteredDataset dataset) {
+    return allClassification(dataset).split(TinyAssets.TRAIN_FRACTION, ASSET_SEED);
+  }
+
+  /** Every record of a classification dataset in its source order, before the train/test split. */
+  static LabeledData allClassification(RegisteredDataset dataset) {
     requireKind(dataset, DatasetKind.CLASSIFICATION);
-    LabeledData all = switch (dataset.builtIn() ? dataset.name() : "") {
+    return switch (dataset.builtIn() ? dataset.name() : "") {
       case "digits" -> Datasets.digits();
       case "breast-cancer" -> Datasets.breastCancer();
       default -> uploadedClassification(dataset);
     };
-    return all.split(TinyAssets.TRAIN_FRACTION, ASSET_SEED);
   }
 
   public static Split<TextExample> text(RegisteredDataset dataset) {
@@ -92,9 +96,14 @@ public final class TrainingData {
 
   /** Uploaded data: the last tenth (at most 128, at least 1 record when there are two) is held out. */
   private static <T> Split<T> heldOutTail(List<T> all) {
-    int held = all.size() < 2 ? 0 : Math.max(1, Math.min(HELD_OUT_SIZE, all.size() / 10));
+    int held = (int) heldOutTailSize(all.size());
     List<T> train = all.subList(0, all.size() - held);
     return new Split<>(train, held == 0 ? all : all.subList(all.size() - held, all.size()));
+  }
+
+  /** How many of an upload's {@code records} text or preference records are held out at its end. */
+  static long heldOutTailSize(long records) {
+    return records < 2 ? 0 : Math.max(1, Math.min(HELD_OUT_SIZE, records / 10));
   }
 
   private static LabeledData uploadedClassification(RegisteredDataset dataset) {

@@ -28,6 +28,16 @@ class ContractTest {
     }
 
     @Test
+    void servicesThatNeedModelOutputsGetTheInferenceGrpcAddress() {
+        assertThat(ServiceEnvironment.of(Component.EVALUATION, config))
+                .containsEntry("DIVERGENCE_INFERENCE_GRPC_TARGET", "localhost:9082");
+        assertThat(ServiceEnvironment.of(Component.MERGING, config))
+                .containsEntry("DIVERGENCE_INFERENCE_GRPC_TARGET", "localhost:9082");
+        assertThat(ServiceEnvironment.of(Component.TRAINING, config)).doesNotContainKey("DIVERGENCE_INFERENCE_GRPC_TARGET");
+        assertThat(ServiceEnvironment.of(Component.GATEWAY, config)).doesNotContainKey("DIVERGENCE_INFERENCE_GRPC_TARGET");
+    }
+
+    @Test
     void externalInfrastructureReachesTheServicesUnchanged() {
         LocalPlatformConfig external = config.toBuilder().externalKafka("k1:9092,k2:9092")
                 .externalDatabase("jdbc:postgresql://db:5432/prod", "app", "secret").build();

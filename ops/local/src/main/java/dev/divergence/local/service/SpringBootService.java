@@ -99,6 +99,10 @@ public final class SpringBootService extends ChildComponent {
                 env.put("TRITON_GRPC_PORT", Integer.toString(config.ports().triton().grpc()));
                 env.put("TRITON_METRICS_PORT", Integer.toString(config.ports().triton().metrics()));
             }
+            if (component == Component.EVALUATION || component == Component.MERGING) {
+                // model outputs come from the inference service's gRPC API (divergence.clients.inference.target)
+                env.put("DIVERGENCE_INFERENCE_GRPC_TARGET", "localhost:" + config.ports().grpc(Component.INFERENCE));
+            }
             return env;
         }
     }

@@ -38,6 +38,14 @@ class ContractTest {
     }
 
     @Test
+    void evaluationGetsTheTrainingGrpcAddressForDatasets() {
+        assertThat(ServiceEnvironment.of(Component.EVALUATION, config))
+                .containsEntry("DIVERGENCE_TRAINING_GRPC_TARGET", "localhost:9081");
+        assertThat(ServiceEnvironment.of(Component.MERGING, config)).doesNotContainKey("DIVERGENCE_TRAINING_GRPC_TARGET");
+        assertThat(ServiceEnvironment.of(Component.TRAINING, config)).doesNotContainKey("DIVERGENCE_TRAINING_GRPC_TARGET");
+    }
+
+    @Test
     void externalInfrastructureReachesTheServicesUnchanged() {
         LocalPlatformConfig external = config.toBuilder().externalKafka("k1:9092,k2:9092")
                 .externalDatabase("jdbc:postgresql://db:5432/prod", "app", "secret").build();

@@ -24,6 +24,34 @@ public final class TenantContext {
     return tenant != null && VALID.matcher(tenant).matches();
   }
 
+  /**
+   * Runs {@code work} as {@code tenant} on this thread (background work done for a tenant: a queued
+   * run, an event's effect), restoring whatever was bound before.
+   */
+  public static <T> T callAs(String tenant, java.util.function.Supplier<T> work) {
+    if (!isValid(tenant)) {
+      throw new IllegalArgumentException("not a tenant id: '" + tenant + "'");
+    }
+    String previous = CURRENT.get();
+    CURRENT.set(tenant);
+    try {
+      return work.get();
+    } finally {
+      if (previous == null) {
+        CURRENT.remove();
+      } else {
+        CURRENT.set(previous);
+      }
+    }
+  }
+
+  public static void runAs(String tenant, Runnable work) {
+    callAs(tenant, () -> {
+      work.run();
+      return null;
+    });
+  }
+
   static void set(String tenant) {
     CURRENT.set(tenant);
   }

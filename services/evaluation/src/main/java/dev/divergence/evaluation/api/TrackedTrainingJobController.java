@@ -1,5 +1,7 @@
 package dev.divergence.evaluation.api;
 
+import dev.divergence.evaluation.api.runs.RunResponse;
+import dev.divergence.evaluation.store.RunRepository;
 import dev.divergence.evaluation.store.TrackedTrainingJobRepository;
 import dev.divergence.evaluation.tracking.TrackedTrainingJob;
 import dev.divergence.platform.errors.InvalidArgumentException;
@@ -19,9 +21,11 @@ import org.springframework.web.bind.annotation.RestController;
 public class TrackedTrainingJobController {
 
   private final TrackedTrainingJobRepository jobs;
+  private final RunRepository runs;
 
-  public TrackedTrainingJobController(TrackedTrainingJobRepository jobs) {
+  public TrackedTrainingJobController(TrackedTrainingJobRepository jobs, RunRepository runs) {
     this.jobs = jobs;
+    this.runs = runs;
   }
 
   @GetMapping
@@ -34,12 +38,20 @@ public class TrackedTrainingJobController {
 
   @GetMapping("/{jobId}")
   public TrackedTrainingJob get(@PathVariable String jobId) {
-    UUID id;
+    return jobs.find(TenantContext.current(), parse(jobId)).orElseThrow(() -> new NotFoundException("tracked training job", jobId));
+  }
+
+  /** The evaluation runs of the model a job produced (its automatic evaluation first among them), newest first. */
+  @GetMapping("/{jobId}/evaluations")
+  public List<RunResponse> evaluations(@PathVariable String jobId) {
+    return runs.ofProducingJob(TenantContext.current(), parse(jobId).toString()).stream().map(RunResponse::of).toList();
+  }
+
+  private static UUID parse(String jobId) {
     try {
-      id = UUID.fromString(jobId);
+      return UUID.fromString(jobId);
     } catch (IllegalArgumentException e) {
       throw new InvalidArgumentException("jobId", "must be a UUID");
     }
-    return jobs.find(TenantContext.current(), id).orElseThrow(() -> new NotFoundException("tracked training job", jobId));
   }
 }

@@ -57,7 +57,8 @@ public class TrainingJobEventsListener {
     var created = job.getCreatedAt();
     jobs.applyEvent(new TrackedTrainingJob(
         UUID.fromString(job.getJobId()), event.envelope().getTenant(), job.getSpec().getAlgorithm(),
-        divergenceOf(job), job.getSpec().getModel(), job.getState().name().replace("JOB_STATE_", ""),
+        divergenceOf(job), job.getSpec().getModel(), job.getSpec().getDataset().isEmpty() ? null : job.getSpec().getDataset(),
+        job.getState().name().replace("JOB_STATE_", ""),
         Instant.ofEpochSecond(created.getSeconds(), created.getNanos()),
         Instant.ofEpochSecond(occurred.getSeconds(), occurred.getNanos()), 1));
   }

@@ -22,17 +22,22 @@ public class TrackedTrainingJobRepository {
   /** Records a job event: creates the job on first sight, otherwise updates its state. */
   public void applyEvent(TrackedTrainingJob job) {
     jdbc.update(
-        "INSERT INTO tracked_training_job (job_id, tenant, algorithm, divergence, base_model, state, submitted_at,"
-            + " last_event_at, events_applied) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)"
+        "INSERT INTO tracked_training_job (job_id, tenant, algorithm, divergence, base_model, dataset, state, submitted_at,"
+            + " last_event_at, events_applied) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
             + " ON CONFLICT (job_id) DO UPDATE SET state = EXCLUDED.state, last_event_at = EXCLUDED.last_event_at,"
             + " events_applied = tracked_training_job.events_applied + 1",
-        job.jobId(), job.tenant(), job.algorithm(), job.divergence(), job.baseModel(), job.state(),
+        job.jobId(), job.tenant(), job.algorithm(), job.divergence(), job.baseModel(), job.dataset(), job.state(),
         Timestamp.from(job.submittedAt()), Timestamp.from(job.lastEventAt()));
   }
 
   public Optional<TrackedTrainingJob> find(String tenant, UUID jobId) {
     return jdbc.query("SELECT * FROM tracked_training_job WHERE tenant = ? AND job_id = ?", this::map, tenant, jobId)
         .stream().findFirst();
+  }
+
+  /** The job that produced a model, whatever its tenant (an automatic evaluation runs in the job's tenant). */
+  public Optional<TrackedTrainingJob> find(UUID jobId) {
+    return jdbc.query("SELECT * FROM tracked_training_job WHERE job_id = ?", this::map, jobId).stream().findFirst();
   }
 
   public List<TrackedTrainingJob> recent(String tenant, int limit) {
@@ -42,7 +47,7 @@ public class TrackedTrainingJobRepository {
 
   private TrackedTrainingJob map(ResultSet rs, int row) throws SQLException {
     return new TrackedTrainingJob(rs.getObject("job_id", UUID.class), rs.getString("tenant"), rs.getString("algorithm"),
-        rs.getString("divergence"), rs.getString("base_model"), rs.getString("state"),
+        rs.getString("divergence"), rs.getString("base_model"), rs.getString("dataset"), rs.getString("state"),
         rs.getTimestamp("submitted_at").toInstant(), rs.getTimestamp("last_event_at").toInstant(),
         rs.getInt("events_applied"));
   }

@@ -10,6 +10,7 @@ public record TrackedTrainingJob(
     String algorithm,
     String divergence,
     String baseModel,
+    String dataset,
     String state,
     Instant submittedAt,
     Instant lastEventAt,

@@ -1,0 +1,82 @@
+package dev.divergence.evaluation.api.runs;
+
+import dev.divergence.evaluation.run.EvaluationRun;
+import dev.divergence.evaluation.store.RunRepository;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.stereotype.Component;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/**
+ * Streams a run's changes to watchers (SSE and gRPC) from the database, so a watcher sees progress
+ * whichever replica's worker runs it.
+ */
+@Component
+public class RunWatcher implements DisposableBean {
+
+  static final Duration POLL = Duration.ofMillis(500);
+  private static final long SSE_TIMEOUT_MS = Duration.ofHours(6).toMillis();
+
+  private final RunRepository runs;
+  private final ScheduledExecutorService poller = Executors.newScheduledThreadPool(1, r -> {
+    Thread thread = new Thread(r, "run-watcher");
+    thread.setDaemon(true);
+    return thread;
+  });
+
+  public RunWatcher(RunRepository runs) {
+    this.runs = runs;
+  }
+
+  /** Calls {@code onUpdate} with the run now and after every change, then {@code onEnd} once it has ended. */
+  public Runnable watch(UUID runId, Consumer<EvaluationRun> onUpdate, Runnable onEnd, Consumer<Throwable> onError) {
+    ScheduledFuture<?>[] task = new ScheduledFuture<?>[1];
+    Instant[] seen = {null};
+    task[0] = poller.scheduleWithFixedDelay(() -> {
+      try {
+        EvaluationRun run = runs.find(runId).orElseThrow();
+        if (!Objects.equals(seen[0], run.updatedAt())) {
+          seen[0] = run.updatedAt();
+          onUpdate.accept(run);
+        }
+        if (run.isTerminal()) {
+          task[0].cancel(false);
+          onEnd.run();
+        }
+      } catch (RuntimeException e) {
+        task[0].cancel(false);
+        onError.accept(e);
+      }
+    }, 0, POLL.toMillis(), TimeUnit.MILLISECONDS);
+    return () -> task[0].cancel(false);
+  }
+
+  SseEmitter sse(UUID runId) {
+    SseEmitter emitter = new SseEmitter(SSE_TIMEOUT_MS);
+    Runnable stop = watch(runId, run -> {
+      try {
+        emitter.send(SseEmitter.event().name("run").id(run.updatedAt().toString()).data(RunResponse.of(run)));
+      } catch (IOException e) {
+        throw new IllegalStateException("watcher went away", e);
+      }
+    }, emitter::complete, emitter::completeWithError);
+    emitter.onCompletion(stop);
+    emitter.onTimeout(stop);
+    emitter.onError(e -> stop.run());
+    return emitter;
+  }
+
+  @Override
+  public void destroy() {
+    poller.shutdownNow();
+  }
+}

@@ -1,0 +1,71 @@
+package dev.divergence.evaluation.run;
+
+import dev.divergence.evaluation.events.EvaluationEventPublisher;
+import dev.divergence.evaluation.store.RunRepository;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Transactional;
+
+/** The workers' side of a run's life. Each method is one transaction: the run row and its event change together. */
+@Component
+public class RunLifecycle {
+
+  private final RunRepository runs;
+  private final EvaluationEventPublisher events;
+  private final Clock clock;
+
+  public RunLifecycle(RunRepository runs, EvaluationEventPublisher events, Clock clock) {
+    this.runs = runs;
+    this.events = events;
+    this.clock = clock;
+  }
+
+  @Transactional
+  public Optional<EvaluationRun> claimNext(String worker) {
+    Optional<EvaluationRun> claimed = runs.claimNext(worker, clock.instant());
+    claimed.ifPresent(events::started);
+    return claimed;
+  }
+
+  public void progress(UUID id, RunProgress progress) {
+    runs.progress(id, progress, clock.instant());
+  }
+
+  @Transactional
+  public void succeed(UUID id, List<SuiteResult> results) {
+    end(id, RunState.SUCCEEDED, null, null, results);
+  }
+
+  @Transactional
+  public void end(UUID id, RunState state, String reason, String message) {
+    end(id, state, reason, message, null);
+  }
+
+  private void end(UUID id, RunState state, String reason, String message, List<SuiteResult> results) {
+    if (runs.finish(id, state, reason, message, results, clock.instant())) {
+      events.ended(runs.find(id).orElseThrow());
+    }
+  }
+
+  /** Publishes the end of a run cancelled while QUEUED (inside the caller's transaction). */
+  @Transactional
+  public void announceCancelled(UUID id) {
+    events.ended(runs.find(id).orElseThrow());
+  }
+
+  public void requeue(UUID id, String reason) {
+    runs.requeue(id, reason, clock.instant());
+  }
+
+  public List<UUID> heartbeat(String worker, List<UUID> held) {
+    return runs.heartbeat(worker, held, clock.instant());
+  }
+
+  @Transactional
+  public List<EvaluationRun> requeueLost(java.time.Duration after) {
+    return runs.requeueLost(clock.instant().minus(after), clock.instant());
+  }
+}

@@ -20,17 +20,25 @@ import java.util.Set;
  * A libs/model language model behind the protocol: input {@code input_ids} [batch, seq] (INT64
  * or INT32) and optional {@code attention_mask} [batch, seq] (BOOL, INT64 or INT32; 0 marks
  * padding, left or right) to output {@code logits} [batch, vocab], the next-token logits after
- * each row's last real token.
+ * each row's last real token, and, when the config declares it and the request asks for it,
+ * {@code all_logits} [batch, seq, vocab]: the raw (not normalised) next-token logits after every
+ * position of the same forward, so one request scores a whole text. Row b, position t of
+ * {@code all_logits} is what {@code logits} answers for the row cut after its token t; at padded
+ * positions it is finite but meaningless. It is computed only when requested: a request that
+ * names only {@code logits} copies one vocabulary row per batch row, as before.
  */
 public final class LanguageModelBackend implements StatefulBackend {
 
     static final String INPUT_IDS = "input_ids";
     static final String ATTENTION_MASK = "attention_mask";
     static final String LOGITS = "logits";
+    static final String ALL_LOGITS = "all_logits";
 
     private final NDManager manager;
     private final LlamaModel model;
     private final TensorType logitsType;
+    /** null when the config does not declare {@code all_logits}. */
+    private final TensorType allLogitsType;
     /** The caches of the sequences last stepped together, kept stacked while they keep stepping together. */
     private final KvCacheBatch stepping;
     /**
@@ -44,12 +52,14 @@ public final class LanguageModelBackend implements StatefulBackend {
         this.manager = parent.newSubManager();
         try {
             this.model = LlamaModel.load(manager, versionDir);
-            ConfigChecks.requireOnly(config, List.of(INPUT_IDS, ATTENTION_MASK), List.of(LOGITS));
+            ConfigChecks.requireOnly(config, List.of(INPUT_IDS, ATTENTION_MASK), List.of(LOGITS, ALL_LOGITS));
             ConfigChecks.requireInput(config, INPUT_IDS, List.of(TensorType.INT64, TensorType.INT32), new long[] {-1});
             ConfigChecks.optionalInput(config, ATTENTION_MASK, List.of(TensorType.BOOL, TensorType.INT64, TensorType.INT32),
                     new long[] {-1});
             this.logitsType = ConfigChecks.typeOf(ConfigChecks.requireOutput(config, LOGITS,
                     List.of(TensorType.FP32, TensorType.FP16, TensorType.BF16), new long[] {model.config().vocabSize()}).getDataType());
+            this.allLogitsType = ConfigChecks.optionalOutput(config, ALL_LOGITS, List.of(TensorType.FP32, TensorType.FP16, TensorType.BF16),
+                    new long[] {-1, model.config().vocabSize()}).map(o -> ConfigChecks.typeOf(o.getDataType())).orElse(null);
             this.stepping = new KvCacheBatch(manager);
         } catch (RuntimeException e) {
             manager.close();
@@ -172,7 +182,15 @@ public final class LanguageModelBackend implements StatefulBackend {
         for (int row = 0; row < tokens.length; row++) {
             int at = step.rows()[row];
             float[] next = java.util.Arrays.copyOfRange(logits, at * vocab, (at + 1) * vocab);
-            results.set(live.get(row), outputs.contains(LOGITS) ? Map.of(LOGITS, Tensor.floats(logitsType, new long[] {1, vocab}, next)) : Map.of());
+            Map<String, Tensor> result = new java.util.LinkedHashMap<>();
+            if (outputs.contains(LOGITS)) {
+                result.put(LOGITS, Tensor.floats(logitsType, new long[] {1, vocab}, next));
+            }
+            if (outputs.contains(ALL_LOGITS)) {
+                // one new token: its only position's logits are the next-token logits
+                result.put(ALL_LOGITS, Tensor.floats(allLogitsType, new long[] {1, 1, vocab}, next));
+            }
+            results.set(live.get(row), result);
         }
         return results;
     }
@@ -220,16 +238,27 @@ public final class LanguageModelBackend implements StatefulBackend {
             throw InferenceException.invalidArgument("attention_mask shape " + java.util.Arrays.toString(inputs.get(ATTENTION_MASK).shape())
                     + " differs from input_ids shape " + java.util.Arrays.toString(shape));
         }
-        float[] next = new float[batch * vocab];
+        int[] last = new int[batch];
+        for (int row = 0; row < batch; row++) {
+            last[row] = lastRealPosition(mask, row, seq);
+        }
+        Map<String, Tensor> result = new java.util.LinkedHashMap<>();
         try (NDManager request = manager.newSubManager()) {
             NDArray logits = model.forward(request.create(tokens, new Shape(batch, seq)), request.create(mask, new Shape(batch, seq)), cache);
-            for (int row = 0; row < batch; row++) {
-                int last = lastRealPosition(mask, row, seq);
-                float[] rowLogits = logits.get(row, last).toFloatArray();
-                System.arraycopy(rowLogits, 0, next, row * vocab, vocab);
+            if (outputs.contains(LOGITS)) {
+                float[] next = new float[batch * vocab];
+                for (int row = 0; row < batch; row++) {
+                    float[] rowLogits = logits.get(row, last[row]).toFloatArray();
+                    System.arraycopy(rowLogits, 0, next, row * vocab, vocab);
+                }
+                result.put(LOGITS, Tensor.floats(logitsType, new long[] {batch, vocab}, next));
+            }
+            if (outputs.contains(ALL_LOGITS)) {
+                // the forward's own [batch, seq, vocab] logits: the next-token logits after every position
+                result.put(ALL_LOGITS, Tensor.floats(allLogitsType, new long[] {batch, seq, vocab}, logits.toFloatArray()));
             }
         }
-        return outputs.contains(LOGITS) ? Map.of(LOGITS, Tensor.floats(logitsType, new long[] {batch, vocab}, next)) : Map.of();
+        return result;
     }
 
     private static long[] mask(Tensor attentionMask, int size) {

@@ -66,13 +66,19 @@ public final class RepositoryWriter {
                 .build();
     }
 
-    /** input_ids INT64 [-1] and optional attention_mask INT64 [-1] to next-token logits FP32 [vocab]. */
+    /**
+     * input_ids INT64 [-1] and optional attention_mask INT64 [-1] to next-token logits FP32 [vocab]
+     * after each row's last real token, and all_logits FP32 [-1, vocab]: the next-token logits
+     * after every position (raw logits, not log-softmax), computed only for requests that ask
+     * for it by name (a Triton client that names no output gets every declared output).
+     */
     public static ModelConfig languageModelConfig(String name, Path huggingFaceDir, int maxBatchSize) {
         LlamaConfig config = LlamaConfig.read(huggingFaceDir);
         return base(name, maxBatchSize)
                 .addInput(ModelInput.newBuilder().setName("input_ids").setDataType(DataType.TYPE_INT64).addDims(-1))
                 .addInput(ModelInput.newBuilder().setName("attention_mask").setDataType(DataType.TYPE_INT64).addDims(-1).setOptional(true))
                 .addOutput(ModelOutput.newBuilder().setName("logits").setDataType(DataType.TYPE_FP32).addDims(config.vocabSize()))
+                .addOutput(ModelOutput.newBuilder().setName("all_logits").setDataType(DataType.TYPE_FP32).addDims(-1).addDims(config.vocabSize()))
                 .build();
     }
 

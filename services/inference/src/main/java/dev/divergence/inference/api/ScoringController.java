@@ -1,6 +1,7 @@
 package dev.divergence.inference.api;
 
 import dev.divergence.inference.scoring.ClassProbabilities;
+import dev.divergence.inference.scoring.ContinuationDistributions;
 import dev.divergence.inference.scoring.ContinuationItemInput;
 import dev.divergence.inference.scoring.ContinuationScore;
 import dev.divergence.inference.scoring.NextTokenDistribution;
@@ -36,14 +37,19 @@ public class ScoringController {
   /** @param topK absent: the full distribution; otherwise the k most probable tokens and the tail mass */
   public record NextTokenRequest(String model, List<String> prefixes, Integer topK) {}
 
+  /**
+   * @param items (prompt, continuation) pairs, at most 256
+   * @param topK absent: full distributions; otherwise the k most probable tokens and the tail mass
+   */
+  public record TokenDistributionsRequest(String model, List<ContinuationItemInput> items, Integer topK) {}
+
   /** @param features one vector of the model's input size per row */
   public record ClassifyRequest(String model, List<List<Float>> features) {}
 
   @PostMapping(path = "/continuations", consumes = MediaType.APPLICATION_JSON_VALUE)
   @Operation(summary = "Per-token log-probs of each continuation given its prompt, their sum and mean",
-      description = "One row per continuation token (the prompt plus the tokens before it), batched on the model's stateless "
-          + "entry: a continuation of L tokens costs O(L²) positions. 404 unknown model, 400 not a language model or bad items, "
-          + "409 model not READY.")
+      description = "One forward pass per item on the model's stateless entry (its all_logits output). 404 unknown model, "
+          + "400 not a language model or bad items, 409 model not READY.")
   public Scores<ContinuationScore> continuations(@RequestBody ContinuationsRequest request) {
     return scoring.continuations(request.model(), request.items());
   }
@@ -52,6 +58,16 @@ public class ScoringController {
   @Operation(summary = "Next-token distribution after each prefix (full, or top-k with tail mass) and its entropy")
   public Scores<NextTokenDistribution> nextToken(@RequestBody NextTokenRequest request) {
     return scoring.nextToken(request.model(), request.prefixes(), request.topK());
+  }
+
+  @PostMapping(path = "/token-distributions", consumes = MediaType.APPLICATION_JSON_VALUE)
+  @Operation(summary = "For each (prompt, continuation): the next-token distribution before every continuation token "
+      + "(full, or top-k with tail mass; entropy), the continuation's token ids and log-probs",
+      description = "One forward pass per item on the model's stateless entry (its all_logits output). 404 unknown model, "
+          + "400 not a language model, bad items, topK outside [1, vocabulary] or an answer over 4194304 listed probabilities "
+          + "(positions times vocabulary or k), 409 model not READY.")
+  public Scores<ContinuationDistributions> tokenDistributions(@RequestBody TokenDistributionsRequest request) {
+    return scoring.tokenDistributions(request.model(), request.items(), request.topK());
   }
 
   @PostMapping(path = "/classify", consumes = MediaType.APPLICATION_JSON_VALUE)

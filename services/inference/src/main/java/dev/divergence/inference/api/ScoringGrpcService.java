@@ -1,6 +1,7 @@
 package dev.divergence.inference.api;
 
 import dev.divergence.inference.scoring.ClassProbabilities;
+import dev.divergence.inference.scoring.ContinuationDistributions;
 import dev.divergence.inference.scoring.ContinuationItemInput;
 import dev.divergence.inference.scoring.ContinuationScore;
 import dev.divergence.inference.scoring.NextTokenDistribution;
@@ -14,6 +15,8 @@ import dev.divergence.proto.inference.v1.NextTokenDistributionsResponse;
 import dev.divergence.proto.inference.v1.ScoreContinuationsRequest;
 import dev.divergence.proto.inference.v1.ScoreContinuationsResponse;
 import dev.divergence.proto.inference.v1.ScoringServiceGrpc;
+import dev.divergence.proto.inference.v1.TokenDistributionsRequest;
+import dev.divergence.proto.inference.v1.TokenDistributionsResponse;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import org.springframework.stereotype.Component;
@@ -54,9 +57,30 @@ public class ScoringGrpcService extends ScoringServiceGrpc.ScoringServiceImplBas
     NextTokenDistributionsResponse.Builder reply = NextTokenDistributionsResponse.newBuilder()
         .setModel(scores.model()).setVersion(scores.version());
     for (NextTokenDistribution distribution : scores.results()) {
-      reply.addDistributions(dev.divergence.proto.inference.v1.NextTokenDistribution.newBuilder()
-          .addAllTokenIds(distribution.tokenIds()).addAllProbabilities(distribution.probabilities())
-          .setTailMass(distribution.tailMass()).setEntropy(distribution.entropy()));
+      reply.addDistributions(message(distribution));
+    }
+    reply(response, reply.build());
+  }
+
+  @Override
+  public void tokenDistributions(TokenDistributionsRequest request, StreamObserver<TokenDistributionsResponse> response) {
+    if (request.getTopK() < 0) {
+      throw new InvalidArgumentException("top_k", "must be 0 (full distributions) or positive, got " + request.getTopK());
+    }
+    List<ContinuationItemInput> items = request.getItemsList().stream()
+        .map(item -> new ContinuationItemInput(item.getPrompt(), item.getContinuation())).toList();
+    Scores<ContinuationDistributions> scores = scoring.tokenDistributions(request.getModel(), items,
+        request.getTopK() == 0 ? null : request.getTopK());
+    TokenDistributionsResponse.Builder reply = TokenDistributionsResponse.newBuilder()
+        .setModel(scores.model()).setVersion(scores.version());
+    for (ContinuationDistributions result : scores.results()) {
+      dev.divergence.proto.inference.v1.ContinuationDistributions.Builder item = dev.divergence.proto.inference.v1.ContinuationDistributions
+          .newBuilder().addAllTokenIds(result.tokenIds()).addAllTokenLogProbs(result.tokenLogProbs())
+          .setPromptTokenCount(result.promptTokenCount());
+      for (NextTokenDistribution distribution : result.distributions()) {
+        item.addDistributions(message(distribution));
+      }
+      reply.addResults(item);
     }
     reply(response, reply.build());
   }
@@ -72,6 +96,12 @@ public class ScoringGrpcService extends ScoringServiceGrpc.ScoringServiceImplBas
           .addAllProbabilities(result.probabilities()).setLabel(result.label()));
     }
     reply(response, reply.build());
+  }
+
+  private static dev.divergence.proto.inference.v1.NextTokenDistribution message(NextTokenDistribution distribution) {
+    return dev.divergence.proto.inference.v1.NextTokenDistribution.newBuilder()
+        .addAllTokenIds(distribution.tokenIds()).addAllProbabilities(distribution.probabilities())
+        .setTailMass(distribution.tailMass()).setEntropy(distribution.entropy()).build();
   }
 
   private static <T> void reply(StreamObserver<T> response, T value) {

@@ -30,8 +30,13 @@ import org.springframework.stereotype.Service;
 @Service
 public class ScoringService {
 
-  /** Bounds one call's work: continuation scoring sends one row per continuation token. */
+  /** Bounds one call's work: at most this many items, prefixes or feature vectors. */
   static final int MAX_ITEMS = 256;
+  /**
+   * Bounds one token-distributions answer: positions times listed tokens (the vocabulary for full
+   * distributions, k for top-k). 2^22 values are about 40 MB over gRPC and 90 MB as JSON.
+   */
+  static final long MAX_DISTRIBUTION_VALUES = 1L << 22;
 
   private final StoredModelCatalog catalog;
   private final TritonClient client;
@@ -46,15 +51,109 @@ public class ScoringService {
   }
 
   /**
-   * log p(continuation | prompt) token by token. Each continuation token is one row (the prompt and
-   * the continuation tokens before it) of batched requests to the stateless entry, so a
-   * continuation of L tokens costs L rows of up to prompt + L tokens: O(L²) positions. A KV cache
-   * would make it linear but is not part of Triton's stateless protocol.
+   * log p(continuation | prompt) token by token, from one forward pass per item: the prompt and
+   * the continuation without its last token are one row of the stateless entry, whose
+   * {@code all_logits} give the next-token logits before every continuation token.
    */
   public Scores<ContinuationScore> continuations(String model, List<ContinuationItemInput> items) {
     CatalogEntry entry = languageModel(model);
     TextTokenizer tokenizer = catalog.tokenizer(model);
     List<FieldViolation> violations = new ArrayList<>();
+    TokenizedItems tokenized = tokenize(entry, tokenizer, items, violations);
+    reject(violations);
+    return timed("continuations", () -> {
+      int vocab = entry.vocabSize();
+      List<float[]> logits = tokenized.positionLogits(client, model, version(entry), properties.languageModelBatch(), vocab,
+          padId(tokenizer));
+      List<ContinuationScore> scores = new ArrayList<>();
+      for (int i = 0; i < tokenized.size(); i++) {
+        long[] continuation = tokenized.continuations().get(i);
+        List<Double> logProbs = new ArrayList<>(continuation.length);
+        double sum = 0;
+        for (int t = 0; t < continuation.length; t++) {
+          double lp = Softmax.logSoftmax(logits.get(i), t * vocab, vocab)[(int) continuation[t]];
+          logProbs.add(lp);
+          sum += lp;
+        }
+        scores.add(new ContinuationScore(LanguageModelRows.boxed(continuation), logProbs, sum, sum / continuation.length,
+            continuation.length));
+      }
+      return new Scores<>(model, version(entry), List.of(), scores);
+    });
+  }
+
+  /**
+   * For each (prompt, continuation): the next-token distribution before every continuation token
+   * (full, or the top k with the tail mass; entropy of the full distribution), the continuation's
+   * token ids and their log-probs, all from one forward pass per item as {@link #continuations}.
+   * {@code topK} null: full distributions.
+   */
+  public Scores<ContinuationDistributions> tokenDistributions(String model, List<ContinuationItemInput> items, Integer topK) {
+    CatalogEntry entry = languageModel(model);
+    TextTokenizer tokenizer = catalog.tokenizer(model);
+    List<FieldViolation> violations = new ArrayList<>();
+    if (topK != null && (topK < 1 || topK > entry.vocabSize())) {
+      violations.add(new FieldViolation("topK", "must be between 1 and the vocabulary size " + entry.vocabSize() + ", got " + topK));
+    }
+    TokenizedItems tokenized = tokenize(entry, tokenizer, items, violations);
+    if (violations.isEmpty()) {
+      long positions = tokenized.continuations().stream().mapToLong(c -> c.length).sum();
+      long values = positions * (topK == null ? entry.vocabSize() : topK);
+      if (values > MAX_DISTRIBUTION_VALUES) {
+        violations.add(new FieldViolation("items", "the answer would list " + values + " token probabilities (" + positions
+            + " continuation tokens times " + (topK == null ? "the vocabulary of " + entry.vocabSize() : "top k " + topK)
+            + "), more than " + MAX_DISTRIBUTION_VALUES + " per call: send fewer items or ask for top k"));
+      }
+    }
+    reject(violations);
+    return timed("token_distributions", () -> {
+      int vocab = entry.vocabSize();
+      List<float[]> logits = tokenized.positionLogits(client, model, version(entry), properties.languageModelBatch(), vocab,
+          padId(tokenizer));
+      List<ContinuationDistributions> out = new ArrayList<>(tokenized.size());
+      for (int i = 0; i < tokenized.size(); i++) {
+        long[] continuation = tokenized.continuations().get(i);
+        List<Double> tokenLogProbs = new ArrayList<>(continuation.length);
+        List<NextTokenDistribution> distributions = new ArrayList<>(continuation.length);
+        for (int t = 0; t < continuation.length; t++) {
+          double[] logProbs = Softmax.logSoftmax(logits.get(i), t * vocab, vocab);
+          double entropy = Softmax.entropy(logProbs);
+          tokenLogProbs.add(logProbs[(int) continuation[t]]);
+          distributions.add(topK == null ? full(logProbs, entropy) : top(logProbs, topK, entropy));
+        }
+        out.add(new ContinuationDistributions(LanguageModelRows.boxed(continuation), tokenLogProbs, distributions,
+            tokenized.prompts().get(i).length));
+      }
+      return new Scores<>(model, version(entry), List.of(), out);
+    });
+  }
+
+  /** Prompts (with BOS) and continuations as token ids, item by item. */
+  private record TokenizedItems(List<long[]> prompts, List<long[]> continuations) {
+
+    int size() {
+      return prompts.size();
+    }
+
+    /**
+     * Per item, the next-token logits before each continuation token: one row (the prompt and the
+     * continuation but its last token), positions prompt - 1 .. prompt + continuation - 2.
+     */
+    List<float[]> positionLogits(TritonClient client, String model, String version, int maxBatch, int vocab, long padId) {
+      List<long[]> rows = new ArrayList<>(size());
+      int[] from = new int[size()];
+      for (int i = 0; i < size(); i++) {
+        long[] prompt = prompts.get(i);
+        long[] continuation = continuations.get(i);
+        rows.add(LanguageModelRows.concat(prompt, continuation, continuation.length - 1));
+        from[i] = prompt.length - 1;
+      }
+      return LanguageModelRows.positionLogits(client, model, version, rows, from, maxBatch, vocab, padId);
+    }
+  }
+
+  private static TokenizedItems tokenize(CatalogEntry entry, TextTokenizer tokenizer, List<ContinuationItemInput> items,
+      List<FieldViolation> violations) {
     requireItems(violations, "items", items == null ? 0 : items.size());
     List<long[]> prompts = new ArrayList<>();
     List<long[]> continuations = new ArrayList<>();
@@ -74,33 +173,7 @@ public class ScoringService {
       prompts.add(prompt);
       continuations.add(continuation);
     }
-    reject(violations);
-    return timed("continuations", () -> {
-      List<long[]> rows = new ArrayList<>();
-      for (int i = 0; i < prompts.size(); i++) {
-        for (int t = 0; t < continuations.get(i).length; t++) {
-          rows.add(LanguageModelRows.concat(prompts.get(i), continuations.get(i), t));
-        }
-      }
-      int vocab = entry.vocabSize();
-      float[] logits = LanguageModelRows.nextTokenLogits(client, model, version(entry), rows, properties.languageModelBatch(),
-          vocab, padId(tokenizer));
-      List<ContinuationScore> scores = new ArrayList<>();
-      int row = 0;
-      for (long[] continuation : continuations) {
-        List<Double> logProbs = new ArrayList<>();
-        double sum = 0;
-        for (long token : continuation) {
-          double lp = Softmax.logSoftmax(logits, row * vocab, vocab)[(int) token];
-          logProbs.add(lp);
-          sum += lp;
-          row++;
-        }
-        scores.add(new ContinuationScore(LanguageModelRows.boxed(continuation), logProbs, sum, sum / continuation.length,
-            continuation.length));
-      }
-      return new Scores<>(model, version(entry), List.of(), scores);
-    });
+    return new TokenizedItems(prompts, continuations);
   }
 
   /** The next-token distribution after each prefix; {@code topK} null: the full distribution. */

@@ -84,6 +84,18 @@ class ExternalTritonIT {
       assertThat(scored.statusCode()).as(scored.body()).isEqualTo(200);
       assertThat(client.statistics(TritonNames.stateless("tiny-lm"), "1").getModelStats(0).getInferenceCount())
           .as("both rows ran on the external server").isEqualTo(before + 2);
+      // continuations of 5 and 3 tokens: one row per item (its all_logits), not one per token
+      long beforeItems = client.statistics(TritonNames.stateless("tiny-lm"), "1").getModelStats(0).getInferenceCount();
+      List<Map<String, String>> items = List.of(Map.of("prompt", "1+2=", "continuation", "3 and"),
+          Map.of("prompt", "ab", "continuation", "cde"));
+      HttpResponse<String> distributions = new RestCalls(port).post("/api/v1/inference/score/token-distributions",
+          Map.of("model", "tiny-lm", "items", items, "topK", 2));
+      assertThat(distributions.statusCode()).as(distributions.body()).isEqualTo(200);
+      HttpResponse<String> continuations = new RestCalls(port).post("/api/v1/inference/score/continuations",
+          Map.of("model", "tiny-lm", "items", items));
+      assertThat(continuations.statusCode()).as(continuations.body()).isEqualTo(200);
+      assertThat(client.statistics(TritonNames.stateless("tiny-lm"), "1").getModelStats(0).getInferenceCount())
+          .as("one row per item for each call").isEqualTo(beforeItems + 4);
     }
     assertThat(new RestCalls(port).get("/actuator/health/readiness").statusCode()).isEqualTo(200);
   }

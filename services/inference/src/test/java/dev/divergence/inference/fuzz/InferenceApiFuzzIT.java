@@ -22,6 +22,7 @@ import dev.divergence.proto.inference.v1.ModelServiceGrpc;
 import dev.divergence.proto.inference.v1.NextTokenDistributionsRequest;
 import dev.divergence.proto.inference.v1.ScoreContinuationsRequest;
 import dev.divergence.proto.inference.v1.ScoringServiceGrpc;
+import dev.divergence.proto.inference.v1.TokenDistributionsRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -124,6 +125,8 @@ class InferenceApiFuzzIT extends InferenceTestBase {
             {"model":"tiny-lm","items":[{"prompt":"12+7=","continuation":"19"}]}""")
         .example("POST", "/api/v1/inference/score/next-token", """
             {"model":"tiny-lm","prefixes":["12+7="],"topK":5}""")
+        .example("POST", "/api/v1/inference/score/token-distributions", """
+            {"model":"tiny-lm","items":[{"prompt":"12+7=","continuation":"19"}],"topK":5}""")
         .example("POST", "/api/v1/inference/score/classify", classify)
         .pathValues("name", () -> List.of("tiny-lm", "breast-cancer-mlp-student"))
         .skip("POST", "/api/v1/inference/models/{name}/load")
@@ -152,6 +155,8 @@ class InferenceApiFuzzIT extends InferenceTestBase {
             .setModel("tiny-lm").addItems(ContinuationItem.newBuilder().setPrompt("12+7=").setContinuation("19")).build())
         .example(ScoringServiceGrpc.getNextTokenDistributionsMethod(), () -> NextTokenDistributionsRequest.newBuilder()
             .setModel("tiny-lm").addPrefixes("12+7=").setTopK(5).build())
+        .example(ScoringServiceGrpc.getTokenDistributionsMethod(), () -> TokenDistributionsRequest.newBuilder()
+            .setModel("tiny-lm").addItems(ContinuationItem.newBuilder().setPrompt("12+7=").setContinuation("19")).setTopK(5).build())
         .example(ScoringServiceGrpc.getClassifyMethod(), () -> ClassifyRequest.newBuilder()
             .setModel("breast-cancer-mlp-student").addFeatures(FeatureVector.newBuilder().addAllValues(BREAST_CANCER_ROW)).build())
         .example(ModelServiceGrpc.getGetModelMethod(), () -> GetModelRequest.newBuilder().setName("tiny-lm").build())

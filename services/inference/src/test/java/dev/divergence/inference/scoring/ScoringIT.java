@@ -30,6 +30,8 @@ import dev.divergence.proto.inference.v1.ScoreContinuationsRequest;
 import dev.divergence.proto.inference.v1.ScoreContinuationsResponse;
 import dev.divergence.proto.inference.v1.ScoringServiceGrpc;
 import dev.divergence.proto.inference.v1.ServingState;
+import dev.divergence.proto.inference.v1.TokenDistributionsRequest;
+import dev.divergence.proto.inference.v1.TokenDistributionsResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -139,6 +141,163 @@ class ScoringIT extends InferenceTestBase {
     for (int i = 0; i < pairs.size(); i++) {
       // the same double, once as a protobuf double and once as JSON (shortest round-tripping decimal)
       assertThat(overGrpc.getScores(i).getSumLogProb()).isEqualTo(body.get("results").get(i).get("sumLogProb").asDouble());
+    }
+  }
+
+  /**
+   * Items of different lengths (a one-token continuation, long ones, several requests' worth) for
+   * the one-forward-per-item paths against the per-prefix path (NextTokenDistributions, one row per
+   * prefix answered by the entry's last-position logits).
+   */
+  private static final List<String[]> PAIRS = List.of(new String[] {"12+7=", "19"}, new String[] {"a", "b"},
+      new String[] {"The cat", " sat on the mat, and then it sat on the hat."}, new String[] {"34+58=", "92"},
+      new String[] {"Once upon a time", " there was a tiny model"}, new String[] {"x", "yz"});
+
+  @Test
+  void continuationLogProbsEqualThePerPrefixPath() throws Exception {
+    List<Map<String, String>> items = PAIRS.stream().map(p -> Map.of("prompt", p[0], "continuation", p[1])).toList();
+    JsonNode body = RestCalls.json(rest.post("/api/v1/inference/score/continuations", Map.of("model", LM, "items", items)));
+    PerPrefix reference = perPrefix(PAIRS);
+    for (int i = 0; i < PAIRS.size(); i++) {
+      JsonNode score = body.get("results").get(i);
+      long[] continuation = new ByteTokenizer().encode(PAIRS.get(i)[1]);
+      assertThat(score.get("tokenCount").asInt()).isEqualTo(continuation.length);
+      for (int t = 0; t < continuation.length; t++) {
+        assertThat(score.get("tokenIds").get(t).asLong()).isEqualTo(continuation[t]);
+        assertThat(score.get("tokenLogProbs").get(t).asDouble()).as("item %d token %d", i, t)
+            .isCloseTo(reference.logProb(i, t, continuation[t]), within(reference.logProbTolerance(i)));
+      }
+    }
+  }
+
+  @Test
+  void tokenDistributionsEqualThePerPrefixPathOverRestAndGrpc() throws Exception {
+    List<Map<String, String>> items = PAIRS.stream().map(p -> Map.of("prompt", p[0], "continuation", p[1])).toList();
+    HttpResponse<String> fullResponse = rest.post("/api/v1/inference/score/token-distributions", Map.of("model", LM, "items", items));
+    assertThat(fullResponse.statusCode()).as(fullResponse.body()).isEqualTo(200);
+    JsonNode full = RestCalls.json(fullResponse);
+    JsonNode top = RestCalls.json(rest.post("/api/v1/inference/score/token-distributions",
+        Map.of("model", LM, "items", items, "topK", 4)));
+    assertThat(full.get("version").asString()).isEqualTo("1");
+    PerPrefix reference = perPrefix(PAIRS);
+    ByteTokenizer bytes = new ByteTokenizer();
+    for (int i = 0; i < PAIRS.size(); i++) {
+      long[] continuation = bytes.encode(PAIRS.get(i)[1]);
+      JsonNode result = full.get("results").get(i);
+      JsonNode best = top.get("results").get(i);
+      assertThat(result.get("promptTokenCount").asInt()).isEqualTo(bytes.encodeWithBos(PAIRS.get(i)[0]).length);
+      assertThat(result.get("distributions").size()).isEqualTo(continuation.length);
+      double delta = reference.logitTolerance(i);
+      // as nextTokenDistributionsEqualLibsModel: probabilities within 2.01 delta, entropy within 2 ln(V) delta
+      double probabilityTolerance = 2.01 * delta;
+      double entropyTolerance = 2 * Math.log(ByteTokenizer.VOCAB_SIZE) * delta;
+      for (int t = 0; t < continuation.length; t++) {
+        assertThat(result.get("tokenIds").get(t).asLong()).isEqualTo(continuation[t]);
+        assertThat(best.get("tokenIds").get(t).asLong()).isEqualTo(continuation[t]);
+        assertThat(result.get("tokenLogProbs").get(t).asDouble()).as("item %d token %d", i, t)
+            .isCloseTo(reference.logProb(i, t, continuation[t]), within(reference.logProbTolerance(i)));
+        // the token's log-prob is its distribution's entry, in the same answer
+        assertThat(Math.exp(result.get("tokenLogProbs").get(t).asDouble()))
+            .isCloseTo(result.get("distributions").get(t).get("probabilities").get((int) continuation[t]).asDouble(), within(1e-15));
+        JsonNode want = reference.distribution(i, t);
+        JsonNode got = result.get("distributions").get(t);
+        assertThat(got.get("probabilities").size()).isEqualTo(ByteTokenizer.VOCAB_SIZE);
+        for (int id = 0; id < ByteTokenizer.VOCAB_SIZE; id++) {
+          assertThat(got.get("probabilities").get(id).asDouble()).as("item %d position %d token %d", i, t, id)
+              .isCloseTo(want.get("probabilities").get(id).asDouble(), within(probabilityTolerance));
+        }
+        assertThat(got.get("entropy").asDouble()).isCloseTo(want.get("entropy").asDouble(), within(entropyTolerance));
+        assertThat(got.get("tailMass").asDouble()).isEqualTo(0.0);
+
+        JsonNode gotTop = best.get("distributions").get(t);
+        assertThat(gotTop.get("tokenIds").size()).isEqualTo(4);
+        double listed = 0;
+        for (int k = 0; k < 4; k++) {
+          int id = gotTop.get("tokenIds").get(k).asInt();
+          if (k > 0) {
+            assertThat(gotTop.get("probabilities").get(k).asDouble()).isLessThanOrEqualTo(gotTop.get("probabilities").get(k - 1).asDouble());
+          }
+          // each listed probability is that token's entry in the full distribution
+          assertThat(gotTop.get("probabilities").get(k).asDouble()).isCloseTo(got.get("probabilities").get(id).asDouble(),
+              within(probabilityTolerance));
+          listed += gotTop.get("probabilities").get(k).asDouble();
+        }
+        assertThat(gotTop.get("tailMass").asDouble()).isCloseTo(1 - listed, within(probabilityTolerance + 1e-12));
+        assertThat(gotTop.get("entropy").asDouble()).isCloseTo(want.get("entropy").asDouble(), within(entropyTolerance));
+      }
+    }
+
+    // gRPC: the same call answers the same doubles
+    TokenDistributionsRequest.Builder request = TokenDistributionsRequest.newBuilder().setModel(LM);
+    PAIRS.forEach(p -> request.addItems(ContinuationItem.newBuilder().setPrompt(p[0]).setContinuation(p[1])));
+    TokenDistributionsResponse overGrpc = ScoringServiceGrpc.newBlockingStub(channel).tokenDistributions(request.build());
+    assertThat(overGrpc.getVersion()).isEqualTo("1");
+    assertThat(overGrpc.getResultsCount()).isEqualTo(PAIRS.size());
+    for (int i = 0; i < PAIRS.size(); i++) {
+      var item = overGrpc.getResults(i);
+      JsonNode result = full.get("results").get(i);
+      assertThat(item.getTokenIdsList()).containsExactlyElementsOf(
+          java.util.Arrays.stream(bytes.encode(PAIRS.get(i)[1])).boxed().toList());
+      assertThat(item.getPromptTokenCount()).isEqualTo(result.get("promptTokenCount").asInt());
+      for (int t = 0; t < item.getTokenLogProbsCount(); t++) {
+        // the same rows in the same requests; bounded as above rather than assumed bit-identical, since a
+        // concurrent caller's request joining the dynamic batch would change the batch shape
+        assertThat(item.getTokenLogProbs(t)).isCloseTo(result.get("tokenLogProbs").get(t).asDouble(),
+            within(reference.logProbTolerance(i)));
+        assertThat(item.getDistributions(t).getProbabilitiesCount()).isEqualTo(ByteTokenizer.VOCAB_SIZE);
+      }
+    }
+  }
+
+  /** The per-prefix path's next-token distributions of every continuation position, with the tolerances to compare them. */
+  private PerPrefix perPrefix(List<String[]> pairs) throws Exception {
+    ByteTokenizer bytes = new ByteTokenizer();
+    List<String> prefixes = new ArrayList<>();
+    List<Integer> firstPrefix = new ArrayList<>();
+    double[] logitTolerance = new double[pairs.size()];
+    int longest = pairs.stream().mapToInt(p -> bytes.encodeWithBos(p[0]).length + bytes.encode(p[1]).length).max().orElseThrow();
+    try (NDManager m = manager.newSubManager(); LlamaModel model = LlamaModel.load(m, LM_DIR)) {
+      for (int i = 0; i < pairs.size(); i++) {
+        String[] pair = pairs.get(i);
+        firstPrefix.add(prefixes.size());
+        // byte-level and ASCII: the prefix text before continuation token t encodes to exactly those tokens
+        for (int t = 0; t < pair[1].length(); t++) {
+          prefixes.add(pair[0] + pair[1].substring(0, t));
+        }
+        long[] ids = java.util.stream.LongStream.concat(java.util.Arrays.stream(bytes.encodeWithBos(pair[0])),
+            java.util.Arrays.stream(bytes.encode(pair[1]))).toArray();
+        float[] logits = model.forward(m.create(ids, new Shape(1, ids.length)), null).toFloatArray();
+        // Both service paths are float32 forwards of the same rows that differ only in summation order
+        // (batch shape, padding up to the longest row of a request): each logit within
+        // FloatTolerances.decoderLogits of the other, the positions term taken at the longest row
+        logitTolerance[i] = FloatTolerances.decoderLogits(model.config(), longest, FloatTolerances.largestAbs(logits));
+      }
+    }
+    HttpResponse<String> response = rest.post("/api/v1/inference/score/next-token", Map.of("model", LM, "prefixes", prefixes));
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return new PerPrefix(RestCalls.json(response).get("results"), firstPrefix, logitTolerance);
+  }
+
+  private record PerPrefix(JsonNode distributions, List<Integer> firstPrefix, double[] logitTolerances) {
+
+    JsonNode distribution(int item, int position) {
+      return distributions.get(firstPrefix.get(item) + position);
+    }
+
+    double logProb(int item, int position, long token) {
+      return Math.log(distribution(item, position).get("probabilities").get((int) token).asDouble());
+    }
+
+    double logitTolerance(int item) {
+      return logitTolerances[item];
+    }
+
+    /**
+     * A log-softmax value moves by at most twice the largest logit change; plus the double
+     * roundings of exp then log on the per-prefix side (relative 1e-15, far below).
+     */
+    double logProbTolerance(int item) {
+      return 2 * logitTolerances[item] + 1e-12;
     }
   }
 
@@ -260,6 +419,28 @@ class ScoringIT extends InferenceTestBase {
     rejected(nextToken, Map.of("model", LM, "prefixes", List.of("a"), "topK", ByteTokenizer.VOCAB_SIZE + 1), 400, "topK");
     rejected(nextToken, Map.of("model", CLASSIFIER, "prefixes", List.of("a")), 400, "model");
 
+    String tokens = "/api/v1/inference/score/token-distributions";
+    rejected(tokens, Map.of("model", LM, "items", List.of()), 400, "items");
+    rejected(tokens, Map.of("model", LM, "items", List.of(Map.of("prompt", "", "continuation", "x"),
+        Map.of("prompt", "y", "continuation", ""))), 400, "items[0].prompt", "items[1].continuation");
+    rejected(tokens, Map.of("model", LM, "items", List.of(Map.of("prompt", "z".repeat(200), "continuation", "x"))), 400, "items[0]");
+    rejected(tokens, Map.of("model", LM, "items", java.util.Collections.nCopies(257, Map.of("prompt", "a", "continuation", "b"))),
+        400, "items");
+    rejected(tokens, Map.of("model", LM, "items", List.of(Map.of("prompt", "a", "continuation", "b")), "topK", 0), 400, "topK");
+    rejected(tokens, Map.of("model", LM, "items", List.of(Map.of("prompt", "a", "continuation", "b")),
+        "topK", ByteTokenizer.VOCAB_SIZE + 1), 400, "topK");
+    rejected(tokens, Map.of("model", CLASSIFIER, "items", List.of(Map.of("prompt", "a", "continuation", "b"))), 400, "model");
+    // 256 items of 100 continuation tokens: 25600 full distributions of 259 values, over the 2^22 per call
+    HttpResponse<String> tooLarge = rest.post(tokens, Map.of("model", LM,
+        "items", java.util.Collections.nCopies(256, Map.of("prompt", "a", "continuation", "q".repeat(100)))));
+    assertThat(tooLarge.statusCode()).as(tooLarge.body()).isEqualTo(400);
+    assertThat(tooLarge.body()).contains("\"field\":\"items\"").contains("6630400").contains("top k");
+    // the same items with top k 5 are small enough
+    assertThat(rest.post(tokens, Map.of("model", LM, "topK", 5,
+        "items", java.util.Collections.nCopies(2, Map.of("prompt", "a", "continuation", "q".repeat(100))))).statusCode()).isEqualTo(200);
+    assertThat(rest.post(tokens, Map.of("model", "no-such-model", "items", List.of(Map.of("prompt", "a", "continuation", "b"))))
+        .statusCode()).isEqualTo(404);
+
     rejected(classify, Map.of("model", CLASSIFIER, "features", List.of()), 400, "features");
     rejected(classify, Map.of("model", CLASSIFIER, "features", List.of(List.of(1.0f, 2.0f))), 400, "features[0]");
     rejected(classify, Map.of("model", LM, "features", List.of(List.of(1.0f))), 400, "model");
@@ -276,6 +457,15 @@ class ScoringIT extends InferenceTestBase {
         .addItems(ContinuationItem.newBuilder().setPrompt("a").setContinuation("b")).build()), Status.Code.NOT_FOUND, "model");
     assertCode(() -> scoring.nextTokenDistributions(NextTokenDistributionsRequest.newBuilder().setModel(LM)
         .addPrefixes("a").setTopK(-1).build()), Status.Code.INVALID_ARGUMENT, "top_k");
+    assertCode(() -> scoring.tokenDistributions(TokenDistributionsRequest.newBuilder().setModel(LM).build()),
+        Status.Code.INVALID_ARGUMENT, "items");
+    assertCode(() -> scoring.tokenDistributions(TokenDistributionsRequest.newBuilder().setModel(LM)
+        .addItems(ContinuationItem.newBuilder().setPrompt("a").setContinuation("b")).setTopK(-1).build()),
+        Status.Code.INVALID_ARGUMENT, "top_k");
+    assertCode(() -> scoring.tokenDistributions(TokenDistributionsRequest.newBuilder().setModel(LM)
+        .addItems(ContinuationItem.newBuilder().setPrompt("a")).build()), Status.Code.INVALID_ARGUMENT, "items[0].continuation");
+    assertCode(() -> scoring.tokenDistributions(TokenDistributionsRequest.newBuilder().setModel("no-such-model")
+        .addItems(ContinuationItem.newBuilder().setPrompt("a").setContinuation("b")).build()), Status.Code.NOT_FOUND, "model");
     assertCode(() -> scoring.classify(ClassifyRequest.newBuilder().setModel(LM)
         .addFeatures(FeatureVector.newBuilder().addValues(1f)).build()), Status.Code.INVALID_ARGUMENT, "model");
     assertCode(() -> scoring.classify(ClassifyRequest.newBuilder().setModel(CLASSIFIER)

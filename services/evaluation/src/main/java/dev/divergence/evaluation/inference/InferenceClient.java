@@ -6,6 +6,7 @@ import dev.divergence.platform.grpc.client.GrpcClientProperties;
 import dev.divergence.platform.grpc.client.GrpcClients;
 import dev.divergence.proto.inference.v1.ClassifyRequest;
 import dev.divergence.proto.inference.v1.ClassifyResponse;
+import dev.divergence.proto.inference.v1.ContinuationDistributions;
 import dev.divergence.proto.inference.v1.ContinuationItem;
 import dev.divergence.proto.inference.v1.ContinuationScore;
 import dev.divergence.proto.inference.v1.FeatureVector;
@@ -21,6 +22,8 @@ import dev.divergence.proto.inference.v1.ScoreContinuationsRequest;
 import dev.divergence.proto.inference.v1.ScoreContinuationsResponse;
 import dev.divergence.proto.inference.v1.ScoringServiceGrpc;
 import dev.divergence.proto.inference.v1.ServedModel;
+import dev.divergence.proto.inference.v1.TokenDistributionsRequest;
+import dev.divergence.proto.inference.v1.TokenDistributionsResponse;
 import io.grpc.Channel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -105,6 +108,26 @@ public class InferenceClient {
       ScoreContinuationsResponse answer = scoring.scoreContinuations(ScoreContinuationsRequest.newBuilder()
           .setModel(model).addAllItems(chunk).build());
       return new Answer<>(answer.getVersion(), answer.getScoresList());
+    });
+  }
+
+  /**
+   * For each (prompt, continuation), in order: the model's next-token distribution before every
+   * continuation token ({@code getDistributions(t)}: full, or the top k with the tail mass; entropy
+   * of the full distribution in nats), the continuation's token ids and their natural-log probs,
+   * and the prompt's token count. The inference service computes each item in one forward pass
+   * (TokenDistributions), where {@link #nextTokenDistributions} over every prefix costs one row per
+   * prefix. It answers at most 2^22 listed probabilities per call (continuation tokens times the
+   * vocabulary, or times k) and rejects a larger chunk as INVALID_ARGUMENT naming {@code items}:
+   * for large vocabularies ask for top k or lower {@code divergence.evaluation.inference.chunk-size}.
+   *
+   * @param topK 0 for full distributions, otherwise the k most probable tokens at each position
+   */
+  public List<ContinuationDistributions> tokenDistributions(String model, List<ContinuationItem> items, int topK) {
+    return chunked(model, items, chunk -> {
+      TokenDistributionsResponse answer = scoring.tokenDistributions(TokenDistributionsRequest.newBuilder()
+          .setModel(model).addAllItems(chunk).setTopK(topK).build());
+      return new Answer<>(answer.getVersion(), answer.getResultsList());
     });
   }
 

@@ -8,6 +8,7 @@ import dev.divergence.platform.errors.FieldViolation;
 import dev.divergence.platform.grpc.client.GrpcClientProperties;
 import dev.divergence.platform.grpc.client.GrpcClients;
 import dev.divergence.proto.inference.v1.ClassifyResponse;
+import dev.divergence.proto.inference.v1.ContinuationDistributions;
 import dev.divergence.proto.inference.v1.ContinuationItem;
 import dev.divergence.proto.inference.v1.ContinuationScore;
 import dev.divergence.proto.inference.v1.GenerateRequest;
@@ -118,6 +119,66 @@ class InferenceClientTest {
       assertThat(score.getSumLogProb()).isCloseTo(Math.log((1.0 + i) / (4 + i)) + Math.log(1.0 / (5 + i)), within(EXACT));
       assertThat(score.getTokenCount()).isEqualTo(2);
     }
+  }
+
+  @Test
+  void tokenDistributionsOfManyItemsComeInChunksInOrder() {
+    // item i: prompt i letters 'a', continuation "ab". Before 'a': p(a) = (1 + i) / (4 + i), the
+    // others 1 / (4 + i); before 'b' (one more 'a'): p(a) = (2 + i) / (5 + i), the others 1 / (5 + i)
+    List<ContinuationItem> items = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      items.add(ContinuationItem.newBuilder().setPrompt("a".repeat(i)).setContinuation("ab").build());
+    }
+
+    List<ContinuationDistributions> results = inference.tokenDistributions("letters", items, 0);
+
+    assertThat(server.itemsPerCall).containsExactly(3, 3, 1);
+    assertThat(results).hasSize(7);
+    for (int i = 0; i < 7; i++) {
+      ContinuationDistributions result = results.get(i);
+      assertThat(result.getTokenIdsList()).containsExactly(0L, 1L);
+      assertThat(result.getPromptTokenCount()).isEqualTo(i);
+      assertThat(result.getTokenLogProbs(0)).isCloseTo(Math.log((1.0 + i) / (4 + i)), within(EXACT));
+      assertThat(result.getTokenLogProbs(1)).isCloseTo(Math.log(1.0 / (5 + i)), within(EXACT));
+      assertThat(result.getDistributionsCount()).isEqualTo(2);
+      NextTokenDistribution first = result.getDistributions(0);
+      assertThat(first.getTokenIdsList()).containsExactly(0L, 1L, 2L, 3L);
+      assertThat(first.getProbabilities(0)).isCloseTo((1.0 + i) / (4 + i), within(EXACT));
+      assertThat(first.getProbabilities(2)).isCloseTo(1.0 / (4 + i), within(EXACT));
+      NextTokenDistribution second = result.getDistributions(1);
+      assertThat(second.getProbabilities(0)).isCloseTo((2.0 + i) / (5 + i), within(EXACT));
+      assertThat(second.getProbabilities(1)).isCloseTo(1.0 / (5 + i), within(EXACT));
+      assertThat(second.getTailMass()).isZero();
+    }
+  }
+
+  @Test
+  void tokenDistributionsWithTopKListTheMostProbableTokensAtEachPosition() {
+    // prompt "ab", continuation "bb": before the first b counts a 2, b 2, c 1, d 1 over 6 (a before b
+    // among equals); before the second, "abb": b 3, a 2 over 7
+    ContinuationDistributions result = inference.tokenDistributions("letters",
+        List.of(ContinuationItem.newBuilder().setPrompt("ab").setContinuation("bb").build()), 2).getFirst();
+
+    assertThat(result.getDistributions(0).getTokenIdsList()).containsExactly(0L, 1L);
+    assertThat(result.getDistributions(0).getTailMass()).isCloseTo(2.0 / 6, within(EXACT));
+    assertThat(result.getDistributions(1).getTokenIdsList()).containsExactly(1L, 0L);
+    assertThat(result.getDistributions(1).getProbabilities(0)).isCloseTo(3.0 / 7, within(EXACT));
+    assertThat(result.getDistributions(1).getTailMass()).isCloseTo(2.0 / 7, within(EXACT));
+    assertThat(result.getTokenLogProbs(0)).isCloseTo(Math.log(2.0 / 6), within(EXACT));
+    assertThat(result.getTokenLogProbs(1)).isCloseTo(Math.log(3.0 / 7), within(EXACT));
+  }
+
+  @Test
+  void aRejectedTokenDistributionsItemIsNamedByItsIndexInTheCallersList() {
+    List<ContinuationItem> items = new ArrayList<>();
+    for (String continuation : List.of("a", "b", "c", "d", "xy")) {
+      items.add(ContinuationItem.newBuilder().setPrompt("a").setContinuation(continuation).build());
+    }
+
+    assertThatThrownBy(() -> inference.tokenDistributions("letters", items, 0))
+        .isInstanceOfSatisfying(InferenceRejectedException.class,
+            e -> assertThat(e.violations()).containsExactly(new FieldViolation("items[4].continuation", "must be letters a-d")));
+    assertThat(server.itemsPerCall).containsExactly(3, 2);
   }
 
   @Test

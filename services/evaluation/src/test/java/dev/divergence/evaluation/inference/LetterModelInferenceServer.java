@@ -12,6 +12,7 @@ import dev.divergence.platform.tenancy.TenantServerInterceptor;
 import dev.divergence.proto.inference.v1.ClassProbabilities;
 import dev.divergence.proto.inference.v1.ClassifyRequest;
 import dev.divergence.proto.inference.v1.ClassifyResponse;
+import dev.divergence.proto.inference.v1.ContinuationDistributions;
 import dev.divergence.proto.inference.v1.ContinuationItem;
 import dev.divergence.proto.inference.v1.ContinuationScore;
 import dev.divergence.proto.inference.v1.FeatureVector;
@@ -30,6 +31,8 @@ import dev.divergence.proto.inference.v1.ScoreContinuationsResponse;
 import dev.divergence.proto.inference.v1.ScoringServiceGrpc;
 import dev.divergence.proto.inference.v1.ServedModel;
 import dev.divergence.proto.inference.v1.ServingState;
+import dev.divergence.proto.inference.v1.TokenDistributionsRequest;
+import dev.divergence.proto.inference.v1.TokenDistributionsResponse;
 import dev.divergence.proto.inference.v1.Usage;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -141,6 +144,23 @@ final class LetterModelInferenceServer implements AutoCloseable {
     return IntStream.range(0, VOCAB).mapToDouble(t -> counts[t] / total).toArray();
   }
 
+  /** The distribution as the inference service lists it: every id, or the top k (lower id first among equals) and the tail. */
+  private static NextTokenDistribution message(double[] p, int topK) {
+    NextTokenDistribution.Builder distribution = NextTokenDistribution.newBuilder().setEntropy(entropy(p));
+    List<Integer> ids = IntStream.range(0, VOCAB).boxed().toList();
+    if (topK > 0) {
+      ids = ids.stream().sorted(Comparator.comparingDouble((Integer t) -> -p[t]).thenComparing(t -> t)).limit(topK).toList();
+    }
+    for (int id : ids) {
+      distribution.addTokenIds(id).addProbabilities(p[id]);
+    }
+    double tail = 0;
+    for (int t = 0; t < VOCAB; t++) {
+      tail += ids.contains(t) ? 0 : p[t];
+    }
+    return distribution.setTailMass(topK > 0 ? tail : 0).build();
+  }
+
   private static double entropy(double[] p) {
     double h = 0;
     for (double value : p) {
@@ -184,20 +204,36 @@ final class LetterModelInferenceServer implements AutoCloseable {
           violations.add(new FieldViolation("prefixes[" + i + "]", prefix.isEmpty() ? "must not be empty" : "only letters a-d"));
           continue;
         }
-        NextTokenDistribution.Builder distribution = NextTokenDistribution.newBuilder().setEntropy(entropy(p));
-        List<Integer> ids = IntStream.range(0, VOCAB).boxed().toList();
-        if (request.getTopK() > 0) {
-          ids = ids.stream().sorted(Comparator.comparingDouble((Integer t) -> -p[t]).thenComparing(t -> t))
-              .limit(request.getTopK()).toList();
+        answer.addDistributions(message(p, request.getTopK()));
+      }
+      if (!violations.isEmpty()) {
+        throw new InvalidArgumentException(violations);
+      }
+      reply(response, answer.build());
+    }
+
+    @Override
+    public void tokenDistributions(TokenDistributionsRequest request, StreamObserver<TokenDistributionsResponse> response) {
+      String version = admit(request.getModel(), "letters");
+      countItems("items", request.getItemsCount());
+      List<FieldViolation> violations = new ArrayList<>();
+      TokenDistributionsResponse.Builder answer = TokenDistributionsResponse.newBuilder()
+          .setModel(request.getModel()).setVersion(version);
+      for (int i = 0; i < request.getItemsCount(); i++) {
+        ContinuationItem item = request.getItems(i);
+        if (item.getContinuation().isEmpty() || distribution(item.getPrompt() + item.getContinuation()) == null) {
+          violations.add(new FieldViolation("items[" + i + "].continuation", "must be letters a-d"));
+          continue;
         }
-        for (int id : ids) {
-          distribution.addTokenIds(id).addProbabilities(p[id]);
+        ContinuationDistributions.Builder result = ContinuationDistributions.newBuilder()
+            .setPromptTokenCount(item.getPrompt().length());
+        String context = item.getPrompt();
+        for (char c : item.getContinuation().toCharArray()) {
+          double[] p = distribution(context);
+          result.addTokenIds(c - 'a').addTokenLogProbs(Math.log(p[c - 'a'])).addDistributions(message(p, request.getTopK()));
+          context += c;
         }
-        double tail = 0;
-        for (int t = 0; t < VOCAB; t++) {
-          tail += ids.contains(t) ? 0 : p[t];
-        }
-        answer.addDistributions(distribution.setTailMass(request.getTopK() > 0 ? tail : 0));
+        answer.addResults(result);
       }
       if (!violations.isEmpty()) {
         throw new InvalidArgumentException(violations);

@@ -7,6 +7,7 @@ import dev.divergence.math.provenance.TokenFrequencies;
 import dev.divergence.math.provenance.ZeroShotProvenance;
 import dev.divergence.platform.errors.FieldViolation;
 import dev.divergence.platform.errors.InvalidArgumentException;
+import dev.divergence.proto.inference.v1.ContinuationDistributions;
 import dev.divergence.proto.inference.v1.ContinuationItem;
 import dev.divergence.proto.inference.v1.ContinuationScore;
 import java.util.ArrayList;
@@ -96,42 +97,21 @@ public final class ProvenanceAssembly {
   }
 
   /**
-   * The prefixes whose next-token distributions give the entropy at each scored position: the prompt,
-   * then the prompt with one more character each. They are the scored positions only when each
-   * character of the continuation is one token, which {@link #requireOneTokenPerCharacter} checks.
+   * The zero-shot statistic of one text from the inference service's distributions before each of
+   * its scored tokens (one forward pass): the log-probability of each token and the entropy of the
+   * full distribution it was drawn from, at the same position.
    */
-  static List<String> zeroShotPrefixes(String text) {
-    SplitText split = SplitText.of(text);
-    String rest = split.continuation();
-    List<String> prefixes = new ArrayList<>();
-    int offset = 0;
-    while (offset < rest.length()) {
-      prefixes.add(split.prompt() + rest.substring(0, offset));
-      offset += Character.charCount(rest.codePointAt(offset));
+  static ZeroShotReport.Text zeroShot(int index, ContinuationDistributions scored, int vocabularySize, double delta) {
+    int n = scored.getTokenLogProbsCount();
+    if (n == 0 || scored.getDistributionsCount() != n) {
+      throw new InferenceFailedException("the inference service returned " + scored.getDistributionsCount()
+          + " distributions for " + n + " scored tokens of texts[" + index + "]");
     }
-    return prefixes;
-  }
-
-  /**
-   * Per-position entropies come from one distribution per character prefix, so the continuation's
-   * tokens must be its characters one by one (the byte-level built-in models on ASCII text).
-   */
-  static void requireOneTokenPerCharacter(int index, String text, ContinuationScore scored) {
-    String rest = SplitText.of(text).continuation();
-    int characters = rest.codePointCount(0, rest.length());
-    if (scored.getTokenIdsCount() != characters) {
-      throw new InvalidArgumentException("texts[" + index + "]", "the model's tokenizer encodes its " + characters
-          + " characters after the first as " + scored.getTokenIdsCount() + " tokens; the zero-shot statistic needs"
-          + " one token per character to take each position's entropy from the distribution after that prefix");
-    }
-  }
-
-  /** The zero-shot statistic of one scored text, with the entropies of its positions. */
-  static ZeroShotReport.Text zeroShot(int index, ContinuationScore scored, double[] entropies, int vocabularySize,
-      double delta) {
-    double[] logProbabilities = new double[scored.getTokenLogProbsCount()];
-    for (int i = 0; i < logProbabilities.length; i++) {
+    double[] logProbabilities = new double[n];
+    double[] entropies = new double[n];
+    for (int i = 0; i < n; i++) {
       logProbabilities[i] = scored.getTokenLogProbs(i);
+      entropies[i] = scored.getDistributions(i).getEntropy();
     }
     ZeroShotProvenance.Result result = library(index,
         () -> ZeroShotProvenance.test(logProbabilities, entropies, vocabularySize, delta));

@@ -1,9 +1,8 @@
 package dev.divergence.evaluation.provenance;
 
 /**
- * Bounds of one provenance request. Scoring a text of L tokens costs L forward rows of up to L
- * tokens at the inference service (its stateless entry has no KV cache), and the zero-shot
- * statistic one more row per character, so the limits keep a request to seconds on a small model.
+ * Bounds of one provenance request: every text (and every reference text) is one forward pass of up
+ * to its length at the inference service, so the limits keep a request to seconds on a small model.
  * The model's context length applies as well (the inference service rejects a longer text).
  */
 public final class ProvenanceLimits {

@@ -10,10 +10,10 @@ import dev.divergence.math.provenance.DcPdd;
 import dev.divergence.math.provenance.TokenFrequencies;
 import dev.divergence.platform.errors.FieldViolation;
 import dev.divergence.platform.errors.InvalidArgumentException;
+import dev.divergence.proto.inference.v1.ContinuationDistributions;
 import dev.divergence.proto.inference.v1.ContinuationItem;
 import dev.divergence.proto.inference.v1.ContinuationScore;
 import dev.divergence.proto.inference.v1.ModelKind;
-import dev.divergence.proto.inference.v1.NextTokenDistribution;
 import dev.divergence.proto.inference.v1.ServedModel;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
@@ -97,33 +97,16 @@ public class ProvenanceScorer {
     ServedModel model = languageModel(query.model());
     int vocabulary = model.getVocabSize();
 
-    List<ContinuationScore> scored = score(query.model(), ProvenanceAssembly.scoringItems(query.texts()),
-        i -> "texts[" + i + "]");
-    List<String> prefixes = new ArrayList<>();
-    List<Integer> textOfPrefix = new ArrayList<>();
-    int[] firstPrefix = new int[query.texts().size()];
-    for (int i = 0; i < query.texts().size(); i++) {
-      ProvenanceAssembly.requireOneTokenPerCharacter(i, query.texts().get(i), scored.get(i));
-      firstPrefix[i] = prefixes.size();
-      for (String prefix : ProvenanceAssembly.zeroShotPrefixes(query.texts().get(i))) {
-        prefixes.add(prefix);
-        textOfPrefix.add(i);
-      }
-    }
-    // top 1: the entropy is always that of the full distribution, and one token keeps answers small
-    List<NextTokenDistribution> distributions = rejectedAs(
-        () -> inference.nextTokenDistributions(query.model(), prefixes, 1), k -> "texts[" + textOfPrefix.get(k) + "]");
+    // top 1: each position's entropy is always that of the full distribution, and one token keeps answers small
+    List<ContinuationDistributions> scored = rejectedAs(() -> inference.tokenDistributions(query.model(),
+        ProvenanceAssembly.scoringItems(query.texts()), 1), i -> "texts[" + i + "]");
     List<ZeroShotReport.Text> results = new ArrayList<>(scored.size());
     for (int i = 0; i < scored.size(); i++) {
-      double[] entropies = new double[scored.get(i).getTokenLogProbsCount()];
-      for (int t = 0; t < entropies.length; t++) {
-        entropies[t] = distributions.get(firstPrefix[i] + t).getEntropy();
-      }
-      results.add(ProvenanceAssembly.zeroShot(i, scored.get(i), entropies, vocabulary, delta));
+      results.add(ProvenanceAssembly.zeroShot(i, scored.get(i), vocabulary, delta));
     }
     ZeroShotReport.Convention convention = new ZeroShotReport.Convention("nats", SCORED_POSITIONS,
-        "the entropy of the model's full next-token distribution after the prompt and the characters before each"
-            + " scored token (one token per character)");
+        "the entropy of the model's full next-token distribution before each scored token, from the same forward"
+            + " pass as its log-probability");
     return new ZeroShotReport(query.model(), model.getVersion(), delta, vocabulary, convention, results);
   }
 

@@ -8,6 +8,7 @@ import dev.divergence.platform.grpc.GrpcServerLifecycle;
 import dev.divergence.platform.grpc.GrpcServerProperties;
 import dev.divergence.platform.grpc.TextRulesInterceptor;
 import dev.divergence.platform.tenancy.TenantServerInterceptor;
+import dev.divergence.proto.inference.v1.ContinuationDistributions;
 import dev.divergence.proto.inference.v1.ContinuationItem;
 import dev.divergence.proto.inference.v1.ContinuationScore;
 import dev.divergence.proto.inference.v1.GetModelRequest;
@@ -21,6 +22,8 @@ import dev.divergence.proto.inference.v1.ScoreContinuationsResponse;
 import dev.divergence.proto.inference.v1.ScoringServiceGrpc;
 import dev.divergence.proto.inference.v1.ServedModel;
 import dev.divergence.proto.inference.v1.ServingState;
+import dev.divergence.proto.inference.v1.TokenDistributionsRequest;
+import dev.divergence.proto.inference.v1.TokenDistributionsResponse;
 import dev.divergence.proto.training.v1.Dataset;
 import dev.divergence.proto.training.v1.DatasetRecord;
 import dev.divergence.proto.training.v1.DatasetRecordBatch;
@@ -42,7 +45,8 @@ import java.util.stream.IntStream;
  * <ul>
  *   <li>inference model {@code letters} (version 7): tokens a, b, c, d (ids 0..3), one per letter;
  *       after a text, p(t) = (1 + count of t among its letters a-d) / (4 + number of those letters),
- *       other characters of a prompt or prefix are ignored; a continuation must be letters a-d;
+ *       other characters of a prompt or prefix are ignored; a continuation must be letters a-d
+ *       (ScoreContinuations, TokenDistributions with the distribution before each letter, NextTokenDistributions);
  *   <li>{@code signs}: a classifier; any other model: NOT_FOUND;
  *   <li>datasets: {@code corpus} (text: {"text": "aab"}, {"prompt": "c", "completion": "a"}),
  *       {@code pairs} (preference); any other: NOT_FOUND.
@@ -146,6 +150,28 @@ final class LettersInferenceAndDatasets implements AutoCloseable {
       reply(response, answer.build());
     }
 
+    /** Per item: each continuation letter's log-probability and the distribution before it (top k, entropy). */
+    @Override
+    public void tokenDistributions(TokenDistributionsRequest request, StreamObserver<TokenDistributionsResponse> response) {
+      requireLetters(request.getModel());
+      TokenDistributionsResponse.Builder answer = TokenDistributionsResponse.newBuilder().setModel("letters").setVersion("7");
+      for (int i = 0; i < request.getItemsCount(); i++) {
+        ContinuationItem item = request.getItems(i);
+        if (item.getContinuation().isEmpty() || !item.getContinuation().chars().allMatch(c -> c >= 'a' && c <= 'd')) {
+          throw new InvalidArgumentException("items[" + i + "].continuation", "must be letters a-d");
+        }
+        ContinuationDistributions.Builder result = ContinuationDistributions.newBuilder().setPromptTokenCount(1);
+        String context = item.getPrompt();
+        for (char c : item.getContinuation().toCharArray()) {
+          double[] p = distribution(context);
+          result.addTokenIds(c - 'a').addTokenLogProbs(Math.log(p[c - 'a'])).addDistributions(topK(p, request.getTopK()));
+          context += c;
+        }
+        answer.addResults(result);
+      }
+      reply(response, answer.build());
+    }
+
     @Override
     public void nextTokenDistributions(NextTokenDistributionsRequest request,
         StreamObserver<NextTokenDistributionsResponse> response) {
@@ -153,19 +179,24 @@ final class LettersInferenceAndDatasets implements AutoCloseable {
       NextTokenDistributionsResponse.Builder answer = NextTokenDistributionsResponse.newBuilder().setModel("letters")
           .setVersion("7");
       for (String prefix : request.getPrefixesList()) {
-        double[] p = distribution(prefix);
-        List<Integer> ids = IntStream.range(0, VOCAB).boxed()
-            .sorted(Comparator.comparingDouble((Integer t) -> -p[t]).thenComparing(t -> t))
-            .limit(request.getTopK() == 0 ? VOCAB : request.getTopK()).toList();
-        NextTokenDistribution.Builder distribution = NextTokenDistribution.newBuilder().setEntropy(entropy(p));
-        double tail = 1;
-        for (int id : ids) {
-          distribution.addTokenIds(id).addProbabilities(p[id]);
-          tail -= p[id];
-        }
-        answer.addDistributions(distribution.setTailMass(request.getTopK() == 0 ? 0 : tail));
+        answer.addDistributions(topK(distribution(prefix), request.getTopK()));
       }
       reply(response, answer.build());
+    }
+
+    private static NextTokenDistribution topK(double[] p, int k) {
+      List<Integer> ids = IntStream.range(0, VOCAB).boxed()
+          .sorted(Comparator.comparingDouble((Integer t) -> -p[t]).thenComparing(t -> t))
+          .limit(k == 0 ? VOCAB : k).toList();
+      NextTokenDistribution.Builder distribution = NextTokenDistribution.newBuilder().setEntropy(entropy(p));
+      double tail = 0;
+      for (int t = 0; t < VOCAB; t++) {
+        tail += ids.contains(t) || k == 0 ? 0 : p[t];
+      }
+      for (int id : ids) {
+        distribution.addTokenIds(id).addProbabilities(p[id]);
+      }
+      return distribution.setTailMass(tail).build();
     }
   }
 

@@ -9,8 +9,10 @@ import dev.divergence.evaluation.inference.InferenceRejectedException;
 import dev.divergence.math.provenance.TokenFrequencies;
 import dev.divergence.platform.errors.FieldViolation;
 import dev.divergence.platform.errors.InvalidArgumentException;
+import dev.divergence.proto.inference.v1.ContinuationDistributions;
 import dev.divergence.proto.inference.v1.ContinuationItem;
 import dev.divergence.proto.inference.v1.ContinuationScore;
+import dev.divergence.proto.inference.v1.NextTokenDistribution;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +37,19 @@ class ProvenanceAssemblyTest {
       sum += lp;
     }
     return score.setSumLogProb(sum).setTokenCount(ids.length).build();
+  }
+
+  /** A text's tokens and log-probabilities with the entropy of the distribution before each (top 1 listed). */
+  private static ContinuationDistributions distributions(long[] ids, double[] logProbabilities, double... entropies) {
+    ContinuationDistributions.Builder text = ContinuationDistributions.newBuilder();
+    for (int i = 0; i < ids.length; i++) {
+      text.addTokenIds(ids[i]).addTokenLogProbs(logProbabilities[i]);
+    }
+    for (double entropy : entropies) {
+      text.addDistributions(NextTokenDistribution.newBuilder().addTokenIds(0).addProbabilities(0.5).setTailMass(0.5)
+          .setEntropy(entropy));
+    }
+    return text.build();
   }
 
   @Test
@@ -106,29 +121,12 @@ class ProvenanceAssemblyTest {
   }
 
   @Test
-  void zeroShotPrefixesEndBeforeEachScoredCharacter() {
-    assertThat(ProvenanceAssembly.zeroShotPrefixes("abcd")).containsExactly("a", "ab", "abc");
-    assertThat(ProvenanceAssembly.zeroShotPrefixes("x\uD83D\uDE00y")).containsExactly("x", "x\uD83D\uDE00");
-  }
-
-  @Test
-  void theZeroShotStatisticNeedsOneTokenPerCharacter() {
-    // "éllo" is 4 characters but 5 bytes: a byte-level tokenizer gives 5 tokens
-    ContinuationScore bytes = scored(new long[] {195, 169, 108, 108, 111}, -1, -1, -1, -1, -1);
-
-    assertThatThrownBy(() -> ProvenanceAssembly.requireOneTokenPerCharacter(2, "héllo", bytes))
-        .isInstanceOfSatisfying(InvalidArgumentException.class,
-            error -> assertThat(error.violations().getFirst().field()).isEqualTo("texts[2]"))
-        .hasMessageContaining("4 characters after the first as 5 tokens");
-    ProvenanceAssembly.requireOneTokenPerCharacter(0, "hello", scored(new long[] {101, 108, 108, 111}, -1, -1, -1, -1));
-  }
-
-  @Test
   void zeroShotStatisticIsLogPerplexityMinusMeanEntropyWithTheConcentrationThreshold() {
     // n = 2, V = 4, delta = 0.1; s = [ln 2, ln 8], H = [ln 2, 1]
-    ContinuationScore text = scored(new long[] {0, 1}, Math.log(0.5), Math.log(0.125));
+    ContinuationDistributions text = distributions(new long[] {0, 1}, new double[] {Math.log(0.5), Math.log(0.125)},
+        Math.log(2), 1.0);
 
-    ZeroShotReport.Text result = ProvenanceAssembly.zeroShot(1, text, new double[] {Math.log(2), 1.0}, 4, 0.1);
+    ZeroShotReport.Text result = ProvenanceAssembly.zeroShot(1, text, 4, 0.1);
 
     double meanLogPerplexity = (Math.log(2) + Math.log(8)) / 2;
     double meanEntropy = (Math.log(2) + 1.0) / 2;
@@ -150,9 +148,10 @@ class ProvenanceAssemblyTest {
 
   @Test
   void aTokenTheModelCannotProduceMakesTheTextInconsistent() {
-    ContinuationScore text = scored(new long[] {0, 1}, Math.log(0.5), Double.NEGATIVE_INFINITY);
+    ContinuationDistributions text = distributions(new long[] {0, 1}, new double[] {Math.log(0.5),
+        Double.NEGATIVE_INFINITY}, Math.log(2), 1.0);
 
-    ZeroShotReport.Text result = ProvenanceAssembly.zeroShot(0, text, new double[] {Math.log(2), 1.0}, 4, 0.05);
+    ZeroShotReport.Text result = ProvenanceAssembly.zeroShot(0, text, 4, 0.05);
 
     assertThat(result.statistic()).isEqualTo(Double.POSITIVE_INFINITY);
     assertThat(result.consistentWithModel()).isFalse();
@@ -165,8 +164,11 @@ class ProvenanceAssemblyTest {
 
     assertThatThrownBy(() -> ProvenanceAssembly.dcPdd(4, positive, TokenFrequencies.ofCounts(new long[] {1, 1}), 0.01))
         .isInstanceOf(InferenceFailedException.class).hasMessageContaining("texts[4]");
-    assertThatThrownBy(() -> ProvenanceAssembly.zeroShot(0, scored(new long[] {0}, -0.1), new double[] {5.0}, 4, 0.05))
-        .isInstanceOf(InferenceFailedException.class).hasMessageContaining("entropies[0]");
+    assertThatThrownBy(() -> ProvenanceAssembly.zeroShot(0, distributions(new long[] {0}, new double[] {-0.1}, 5.0), 4,
+        0.05)).isInstanceOf(InferenceFailedException.class).hasMessageContaining("entropies[0]");
+    ContinuationDistributions missing = distributions(new long[] {0, 1}, new double[] {-0.1, -0.2}, 1.0);
+    assertThatThrownBy(() -> ProvenanceAssembly.zeroShot(2, missing, 4, 0.05))
+        .isInstanceOf(InferenceFailedException.class).hasMessageContaining("1 distributions for 2 scored tokens of texts[2]");
   }
 
   @Test

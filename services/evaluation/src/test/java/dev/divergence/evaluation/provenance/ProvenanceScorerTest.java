@@ -105,17 +105,18 @@ class ProvenanceScorerTest {
    * [2,1,1,1]/5, [2,2,1,1]/6, [2,2,2,1]/7.
    */
   @Test
-  void zeroShotStatisticFromScoredTokensAndTheEntropyAfterEachPrefix() {
-    ZeroShotReport report = scorer.zeroShot(new ZeroShotQuery("letters", List.of("dd", "abca"), 0.1));
+  void zeroShotStatisticFromEachTokensLogProbabilityAndTheEntropyOfItsDistribution() {
+    // chunks of 2: "abca" is the first item of the second call
+    ZeroShotReport report = scorer.zeroShot(new ZeroShotQuery("letters", List.of("dd", "cc", "abca"), 0.1));
 
     double meanLogPerplexity = -(Math.log(1.0 / 5) + Math.log(1.0 / 6) + Math.log(2.0 / 7)) / 3;
     double meanEntropy = (h(2, 1, 1, 1) + h(2, 2, 1, 1) + h(2, 2, 2, 1)) / 3;
     double clipBound = Math.log(2.0 * 3 * 4 / 0.1);
     double tau = clipBound * Math.sqrt(Math.log(4 / 0.1) / (2.0 * 3));
-    ZeroShotReport.Text text = report.results().get(1);
+    ZeroShotReport.Text text = report.results().get(2);
     assertThat(report.vocabularySize()).isEqualTo(4);
     assertThat(report.delta()).isEqualTo(0.1);
-    assertThat(text.index()).isEqualTo(1);
+    assertThat(text.index()).isEqualTo(2);
     assertThat(text.tokens()).isEqualTo(3);
     assertThat(text.meanLogPerplexity()).isCloseTo(meanLogPerplexity, within(EXACT));
     assertThat(text.meanEntropy()).isCloseTo(meanEntropy, within(EXACT));

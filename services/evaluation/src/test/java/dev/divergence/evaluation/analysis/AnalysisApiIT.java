@@ -214,6 +214,28 @@ class AnalysisApiIT {
     assertThat(frontier.at("/skipped/1/message").asString()).contains("pass@1", "reward");
   }
 
+  @Test
+  void anAlgorithmMatchingMoreRunsThanTheLimitTakesTheNewestAndSaysSo() throws Exception {
+    String tenant = "analysis-" + UUID.randomUUID().toString().substring(0, 8);
+    Map<String, UUID> jobIds = new LinkedHashMap<>();
+    job(tenant, jobIds, "rkl", "f_dpo", "reverse_kl");
+    Instant t = Instant.parse("2026-12-02T00:00:00Z");
+    List<UUID> oldestFirst = new ArrayList<>();
+    for (int i = 0; i <= FrontierService.MAX_RUNS; i++) {
+      oldestFirst.add(succeeded(tenant, "policy-" + i, jobIds.get("rkl"), t.plusSeconds(i), spec("policy-" + i, 0L),
+          all(0.5 + i * 1e-3, 0.2, 3.0)));
+    }
+    JsonNode frontier = ok(get(tenant, "/api/v1/evaluation/frontier?algorithm=f_dpo"));
+    assertThat(frontier.get("points").size()).isEqualTo(FrontierService.MAX_RUNS);
+    assertThat(frontier.at("/selection/truncated").asBoolean()).isTrue();
+    assertThat(frontier.at("/selection/limit").asInt()).isEqualTo(100);
+    assertThat(frontier.at("/points/0/runId").asString()).isEqualTo(oldestFirst.get(FrontierService.MAX_RUNS).toString());
+    assertThat(frontier.toString()).doesNotContain(oldestFirst.get(0).toString());
+    // equal divergence and diversity, reward rising with time: only the newest run is Pareto-optimal
+    assertThat(ids(frontier.get("pareto"), null, new Seeded(tenant, Map.of(), jobIds)))
+        .containsExactly(oldestFirst.get(FrontierService.MAX_RUNS).toString());
+  }
+
   // ---- comparison --------------------------------------------------------------------------------
 
   @Test

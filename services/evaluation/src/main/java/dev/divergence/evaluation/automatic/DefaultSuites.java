@@ -31,15 +31,20 @@ public final class DefaultSuites {
     return architecture != null && CLASSIFIER_ARCHITECTURES.contains(architecture.toLowerCase(Locale.ROOT));
   }
 
-  /** The lineage model to compare against, or null. */
+  /**
+   * The lineage model to compare against, as the name the inference service serves it under, or
+   * null. The registry writes lineage as "name:version"; inference serves a model by name.
+   */
   public static String lineage(String reference, String teacher, String base) {
     for (String candidate : new String[] {reference, teacher, base}) {
       if (candidate != null && !candidate.isBlank()) {
-        return candidate;
+        return VERSION_SUFFIX.matcher(candidate.strip()).replaceFirst("");
       }
     }
     return null;
   }
+
+  private static final java.util.regex.Pattern VERSION_SUFFIX = java.util.regex.Pattern.compile(":[0-9]+$");
 
   public static RunSpec languageModel(String model, String lineage) {
     List<String> suites = new ArrayList<>();

@@ -44,8 +44,12 @@ import tools.jackson.databind.json.JsonMapper;
  * against the real inference service are tested end to end in ops/local.
  */
 @EmbeddedInfrastructure
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "divergence.grpc.port=0")
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {"divergence.grpc.port=0", "divergence.evaluation.metrics.max-request-bytes=" + ProvenanceBadInputIT.LIMIT})
 class ProvenanceBadInputIT {
+
+  /** A small body limit, so that the 413 test stays small. */
+  static final int LIMIT = 262144;
 
   private static final String BASE = "/api/v1/evaluation/provenance";
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -187,6 +191,16 @@ class ProvenanceBadInputIT {
     assertProblem("/dc-pdd", texts, "referenceTexts[1]", "must not be empty");
     assertInvalid(() -> stub.dcPdd(grpcDcPdd().clearTokenCounts().clearVocabularySize().addReferenceTexts("abc")
         .addReferenceTexts("").build()), "referenceTexts[1]", "must not be empty");
+  }
+
+  @Test
+  void aBodyOverTheLimitIs413BeforeParsing() throws Exception {
+    Map<String, Object> big = with(dcPdd(), "tokenCounts", new long[LIMIT / 2]);
+    Reply reply = post("/dc-pdd", big);
+    assertThat(reply.status()).as(String.valueOf(reply.body())).isEqualTo(413);
+    assertThat(reply.contentType()).startsWith("application/problem+json");
+    assertThat(reply.body().get("setting").asString()).isEqualTo("divergence.evaluation.metrics.max-request-bytes");
+    assertThat(reply.body().get("limit").asLong()).isEqualTo(LIMIT);
   }
 
   @Test

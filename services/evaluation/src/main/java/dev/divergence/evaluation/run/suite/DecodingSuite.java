@@ -67,7 +67,7 @@ public class DecodingSuite implements MetricSuite {
             keeps++;
           }
           if (i < 5 && r == 0) {
-            examples.add(response.getText());
+            examples.add(Printable.shown(response.getText()));
           }
           context.advance(1);
         }

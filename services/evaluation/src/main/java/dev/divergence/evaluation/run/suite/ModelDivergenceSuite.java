@@ -1,14 +1,15 @@
 package dev.divergence.evaluation.run.suite;
 
+import dev.divergence.evaluation.run.Estimate;
 import dev.divergence.evaluation.run.RunInputs;
 import dev.divergence.evaluation.run.RunSpec;
 import dev.divergence.evaluation.run.RunSpec.PromptItem;
 import dev.divergence.evaluation.run.Suite;
 import dev.divergence.evaluation.run.SuiteResult;
-import dev.divergence.evaluation.run.Estimate;
 import dev.divergence.math.divergence.DivergenceRegistry;
+import dev.divergence.proto.inference.v1.ContinuationDistributions;
+import dev.divergence.proto.inference.v1.ContinuationItem;
 import dev.divergence.proto.inference.v1.GenerateResponse;
-import dev.divergence.proto.inference.v1.GeneratedToken;
 import dev.divergence.proto.inference.v1.NextTokenDistribution;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,17 +18,18 @@ import java.util.Map;
 import org.springframework.stereotype.Component;
 
 /**
- * Model vs reference over the vocabulary, per token: on the given texts (prompt + answer: the
- * positions are those of the answer, each character a prefix, which for the byte-level tiny LM is
- * each token) and on one sample of the model per prompt (the positions are the sampled tokens).
- * For every divergence: the mean per sequence with a confidence interval over sequences, the mean
- * per token, and the per-position curve.
+ * Model vs reference over the vocabulary, per token: on the given texts (prompt + answer; the
+ * positions are the answer's tokens) and on one sample of the model per prompt (the positions are
+ * the sampled tokens). Both models' next-token distributions at every position come from the
+ * inference service's TokenDistributions, one forward pass per text and model. For every
+ * divergence: the mean per sequence with a confidence interval over sequences, the mean per token,
+ * and the per-position curve.
  */
 @Component
 public class ModelDivergenceSuite implements MetricSuite {
 
-  /** Prompts whose prefixes go to inference in one call per model. */
-  static final int PROMPTS_PER_CALL = 16;
+  /** Texts sent to inference in one call per model. */
+  static final int TEXTS_PER_CALL = 64;
   static final int CURVE_POSITIONS = 64;
 
   @Override
@@ -47,15 +49,30 @@ public class ModelDivergenceSuite implements MetricSuite {
     List<PromptItem> prompts = context.inputs().prompts();
     Map<String, PositionwiseDivergence> onTexts = accumulators(spec);
     Map<String, PositionwiseDivergence> onSamples = accumulators(spec);
-    long textTokens = score(context, textPrefixes(prompts), onTexts);
-    List<List<String>> samplePrefixes = new ArrayList<>(prompts.size());
+    List<ContinuationItem> texts = new ArrayList<>();
+    for (PromptItem item : prompts) {
+      if (item.answer() != null && !item.answer().isEmpty()) {
+        texts.add(ContinuationItem.newBuilder().setPrompt(item.prompt()).setContinuation(item.answer()).build());
+      }
+    }
+    long textTokens = score(context, texts, onTexts);
+    context.advance(prompts.size() - texts.size());
+    List<ContinuationItem> samples = new ArrayList<>();
+    int truncated = 0;
     for (int i = 0; i < prompts.size(); i++) {
       GenerateResponse sample = context.inference().generate(Samples.request(spec, prompts.get(i).prompt(),
           spec.sampling().seed() + i));
-      samplePrefixes.add(samplePrefixes(prompts.get(i).prompt(), sample));
+      String text = Printable.beforeFirstControl(sample.getText());
+      if (text.length() < sample.getText().length()) {
+        truncated++;
+      }
+      if (!text.isEmpty()) {
+        samples.add(ContinuationItem.newBuilder().setPrompt(prompts.get(i).prompt()).setContinuation(text).build());
+      }
       context.advance(1);
     }
-    long sampleTokens = score(context, samplePrefixes, onSamples);
+    long sampleTokens = score(context, samples, onSamples);
+    context.advance(prompts.size() - samples.size());
 
     double level = context.confidenceLevel();
     Map<String, Estimate> metrics = new LinkedHashMap<>();
@@ -76,6 +93,8 @@ public class ModelDivergenceSuite implements MetricSuite {
     details.put("logBase", "nats");
     details.put("interval", "Student t over sequences (the per-sequence mean is the unit); per_token: over tokens");
     details.put("tokens", Map.of("texts", textTokens, "samples", sampleTokens));
+    details.put("sequences", Map.of("texts", texts.size(), "samples", samples.size()));
+    details.put("samplesCutAtAControlCharacter", truncated);
     details.put("curves", curves);
     return new SuiteResult(suite().apiName(), metrics, details);
   }
@@ -88,27 +107,22 @@ public class ModelDivergenceSuite implements MetricSuite {
     return accumulators;
   }
 
-  /** Scores every prefix of every sequence under both models, a group of prompts per call; returns the tokens scored. */
-  private static long score(SuiteContext context, List<List<String>> prefixesPerSequence,
-      Map<String, PositionwiseDivergence> accumulators) {
+  /** Scores every text under both models, a group of texts per call; returns the tokens scored. */
+  private static long score(SuiteContext context, List<ContinuationItem> texts, Map<String, PositionwiseDivergence> accumulators) {
     RunSpec spec = context.spec();
     long tokens = 0;
-    for (int start = 0; start < prefixesPerSequence.size(); start += PROMPTS_PER_CALL) {
-      List<List<String>> group = prefixesPerSequence.subList(start, Math.min(start + PROMPTS_PER_CALL, prefixesPerSequence.size()));
-      List<String> flat = group.stream().flatMap(List::stream).toList();
-      List<NextTokenDistribution> model = flat.isEmpty() ? List.of() : context.inference().nextTokenDistributions(spec.model(), flat, 0);
-      List<NextTokenDistribution> reference = flat.isEmpty() ? List.of()
-          : context.inference().nextTokenDistributions(spec.referenceModel(), flat, 0);
-      int offset = 0;
-      for (List<String> sequence : group) {
-        List<double[]> p = new ArrayList<>(sequence.size());
-        List<double[]> q = new ArrayList<>(sequence.size());
-        for (int t = 0; t < sequence.size(); t++) {
-          p.add(probabilities(reference.get(offset + t)));
-          q.add(probabilities(model.get(offset + t)));
+    for (int start = 0; start < texts.size(); start += TEXTS_PER_CALL) {
+      List<ContinuationItem> group = texts.subList(start, Math.min(start + TEXTS_PER_CALL, texts.size()));
+      List<ContinuationDistributions> model = context.inference().tokenDistributions(spec.model(), group, 0);
+      List<ContinuationDistributions> reference = context.inference().tokenDistributions(spec.referenceModel(), group, 0);
+      for (int i = 0; i < group.size(); i++) {
+        if (!model.get(i).getTokenIdsList().equals(reference.get(i).getTokenIdsList())) {
+          throw new IllegalArgumentException("the model and the reference tokenize text " + (start + i)
+              + " differently; a divergence over the vocabulary needs the same tokenizer");
         }
-        offset += sequence.size();
-        tokens += sequence.size();
+        List<double[]> p = probabilities(reference.get(i));
+        List<double[]> q = probabilities(model.get(i));
+        tokens += q.size();
         for (PositionwiseDivergence accumulator : accumulators.values()) {
           accumulator.addSequence(p, q);
         }
@@ -118,38 +132,15 @@ public class ModelDivergenceSuite implements MetricSuite {
     return tokens;
   }
 
-  static double[] probabilities(NextTokenDistribution distribution) {
-    double[] probabilities = new double[distribution.getProbabilitiesCount()];
-    for (int i = 0; i < probabilities.length; i++) {
-      probabilities[i] = distribution.getProbabilities(i);
-    }
-    return probabilities;
-  }
-
-  /** The prefixes before each character of the answer: prompt, prompt + a1, ..., prompt + a1..a(n-1). */
-  static List<List<String>> textPrefixes(List<PromptItem> prompts) {
-    List<List<String>> all = new ArrayList<>(prompts.size());
-    for (PromptItem item : prompts) {
-      String answer = item.answer() == null ? "" : item.answer();
-      List<String> prefixes = new ArrayList<>(answer.length());
-      int offset = 0;
-      while (offset < answer.length()) {
-        prefixes.add(item.prompt() + answer.substring(0, offset));
-        offset += Character.charCount(answer.codePointAt(offset));
+  private static List<double[]> probabilities(ContinuationDistributions scored) {
+    List<double[]> rows = new ArrayList<>(scored.getDistributionsCount());
+    for (NextTokenDistribution distribution : scored.getDistributionsList()) {
+      double[] row = new double[distribution.getProbabilitiesCount()];
+      for (int k = 0; k < row.length; k++) {
+        row[k] = distribution.getProbabilities(k);
       }
-      all.add(prefixes);
+      rows.add(row);
     }
-    return all;
-  }
-
-  /** The prefixes before each sampled token: the prompt, then the prompt with the tokens so far. */
-  static List<String> samplePrefixes(String prompt, GenerateResponse sample) {
-    List<String> prefixes = new ArrayList<>(sample.getTokensCount());
-    StringBuilder text = new StringBuilder(prompt);
-    for (GeneratedToken token : sample.getTokensList()) {
-      prefixes.add(text.toString());
-      text.append(token.getText());
-    }
-    return prefixes;
+    return rows;
   }
 }

@@ -59,7 +59,7 @@ public class RewardsSuite implements MetricSuite {
         row.put("answer", prompts.get(i).answer());
         row.put("correct", c);
         row.put("samples", n);
-        row.put("firstSample", samples.get(i).get(0).getText());
+        row.put("firstSample", Printable.shown(samples.get(i).get(0).getText()));
         perPrompt.add(row);
       }
     }

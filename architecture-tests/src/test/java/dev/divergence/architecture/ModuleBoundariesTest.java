@@ -66,6 +66,13 @@ class ModuleBoundariesTest {
   }
 
   @Test
+  void evaluationLoadsNoModelItself() {
+    noClasses().should().dependOnClassesThat().resideInAnyPackage("dev.divergence.model..", "ai.djl..")
+        .because("evaluation gets every model output from the inference service (ARCHITECTURE: between services)")
+        .check(importModule("services/evaluation"));
+  }
+
+  @Test
   void declaredDependenciesRespectTheBoundaries() {
     List<String> violations = new ArrayList<>();
     for (String service : Reactor.SERVICES) {
@@ -81,6 +88,9 @@ class ModuleBoundariesTest {
           violations.add(lib + " depends on service " + dependency);
         }
       }
+    }
+    if (PomDependencies.ourArtifacts(Reactor.pom("services/evaluation")).contains("model")) {
+      violations.add("services/evaluation depends on libs/model: it must not load models");
     }
     List<String> mathDependencies = PomDependencies.compileArtifacts(Reactor.pom("libs/divergence"));
     mathDependencies.stream()

@@ -26,7 +26,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Sends thousands of mutated requests to every operation of a service's OpenAPI document and checks
  * three rules: no answer is a 5xx (nor a timeout), a 400 is problem+json naming the field at fault,
- * and a request that was rejected (any 4xx) changed no row of the service's tables.
+ * and a request that was rejected (any 4xx) changed no row of the service's tables. An operation the
+ * test declares {@linkplain Builder#unavailable unavailable} may answer 503 problem+json (a service it
+ * needs is absent from the test); such a 503 counts as a rejection and must change nothing either.
  *
  * <p>Each request starts from a valid example the test registers for the operation (or, without one,
  * a value generated from the operation's schema) and is mutated one to three times at random places
@@ -55,6 +57,7 @@ public final class RestApiFuzzer {
   private final Map<String, List<String>> examples;
   private final Map<String, Supplier<List<String>>> pathValues;
   private final Set<String> skipped;
+  private final Set<String> unavailable;
   private final DatabaseSnapshot database;
   private final Duration timeout;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -66,6 +69,7 @@ public final class RestApiFuzzer {
     this.examples = builder.examples;
     this.pathValues = builder.pathValues;
     this.skipped = builder.skipped;
+    this.unavailable = builder.unavailable;
     this.database = builder.database;
     this.timeout = builder.timeout;
     this.document = builder.document;
@@ -84,6 +88,7 @@ public final class RestApiFuzzer {
     private final Map<String, List<String>> examples = new HashMap<>();
     private final Map<String, Supplier<List<String>>> pathValues = new HashMap<>();
     private final Set<String> skipped = new HashSet<>();
+    private final Set<String> unavailable = new HashSet<>();
     private DatabaseSnapshot database;
     private Duration timeout = Duration.ofSeconds(30);
     private String document;
@@ -119,6 +124,18 @@ public final class RestApiFuzzer {
     /** Leaves an operation out (say why where you call it). */
     public Builder skip(String method, String path) {
       skipped.add(key(method, path));
+      return this;
+    }
+
+    /**
+     * An operation whose valid requests are answered 503 by design where the test runs the service (it
+     * needs a service the test leaves out, such as model inference; say which where you call it): there a
+     * 503 problem+json is an answer, not a failure, so the operation is fuzzed instead of skipped. Its bad
+     * requests must still be 4xx; a 503 counts as a rejection (it must change no table); any other 5xx,
+     * and a 503 of another operation, still fail.
+     */
+    public Builder unavailable(String method, String path) {
+      unavailable.add(key(method, path));
       return this;
     }
 
@@ -199,6 +216,7 @@ public final class RestApiFuzzer {
     for (int i = 0; i < requests; i++) {
       Operation operation = operations.get(random.nextInt(operations.size()));
       Request request = build(operation, random, mutator);
+      boolean documentedUnavailable = unavailable.contains(key(operation.method(), operation.path()));
       int status;
       String answer;
       try {
@@ -215,6 +233,9 @@ public final class RestApiFuzzer {
         if (status == 400 && !badRequestRule.test(type, text)) {
           failures.add(new FuzzFailure(i, "was a 400 without " + badRequestRuleText, request.describe(), answer));
         }
+        if (status == 503 && documentedUnavailable && !type.startsWith("application/problem+json")) {
+          failures.add(new FuzzFailure(i, "was a 503 without a problem+json", request.describe(), answer));
+        }
       } catch (HttpTimeoutException timedOut) {
         failures.add(new FuzzFailure(i, "got no answer within " + timeout.toSeconds() + " s", request.describe(), "-"));
         outcomes.merge("timeout", 1, Integer::sum);
@@ -225,10 +246,12 @@ public final class RestApiFuzzer {
         continue;
       }
       outcomes.merge(operation.method() + " " + operation.path() + " " + status, 1, Integer::sum);
-      if (status >= 500) {
+      boolean expectedUnavailable = status == 503 && documentedUnavailable;
+      if (status >= 500 && !expectedUnavailable) {
         failures.add(new FuzzFailure(i, "was answered with a server error", request.describe(), answer));
       }
-      List<String> changed = tables == null ? List.of() : tables.changedBy(status >= 400 && status < 500);
+      List<String> changed = tables == null ? List.of()
+          : tables.changedBy(status >= 400 && status < 500 || expectedUnavailable);
       if (!changed.isEmpty()) {
         failures.add(new FuzzFailure(i, "was rejected but changed the tables " + changed, request.describe(), answer));
       }

@@ -80,6 +80,59 @@ class RestApiFuzzerTest {
         .allSatisfy(failure -> assertThat(failure.rule()).isEqualTo("was a 400 without a problem+json naming the field"));
   }
 
+  /** A server whose valid POST /things needs a service that is absent (503 problem+json); bad ones are 400. */
+  private void thingsNeedAnAbsentService(String unavailableType) {
+    server.removeContext("/things");
+    server.createContext("/things", exchange -> {
+      String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      boolean valid = "POST".equals(exchange.getRequestMethod()) && body.equals("{\"name\":\"a\",\"size\":1,\"tags\":[\"x\"]}");
+      if (valid) {
+        answer(exchange, 503, unavailableType, "{\"status\":503,\"detail\":\"inference is unavailable\"}");
+      } else {
+        answer(exchange, 400, "application/problem+json", "{\"status\":400,\"errors\":[{\"field\":\"name\",\"message\":\"bad\"}]}");
+      }
+    });
+  }
+
+  @Test
+  void a503IsAServerErrorUnlessTheOperationIsDeclaredUnavailable() throws Exception {
+    thingsNeedAnAbsentService("application/problem+json");
+    FuzzReport undeclared = fuzzer(300).run();
+    assertThat(undeclared.outcomes()).containsKey("POST /things 503");
+    assertThat(undeclared.failures()).isNotEmpty()
+        .allSatisfy(failure -> assertThat(failure.rule()).isEqualTo("was answered with a server error"));
+
+    FuzzReport declared = fuzzerBuilder(300).unavailable("POST", "/things").build().run();
+    assertThat(declared.outcomes()).containsKeys("POST /things 503", "POST /things 400");
+    declared.assertNoFailures();
+  }
+
+  @Test
+  void aDeclaredUnavailableOperationStillFailsOnA503ThatIsNoProblemOrOnAnother5xx() throws Exception {
+    thingsNeedAnAbsentService("text/html");
+    FuzzReport notAProblem = fuzzerBuilder(300).unavailable("POST", "/things").build().run();
+    assertThat(notAProblem.failures()).isNotEmpty()
+        .allSatisfy(failure -> assertThat(failure.rule()).isEqualTo("was a 503 without a problem+json"));
+
+    server.removeContext("/things");
+    start500OnNul();
+    FuzzReport internalError = fuzzerBuilder(300).unavailable("POST", "/things").build().run();
+    assertThat(internalError.failures()).isNotEmpty()
+        .allSatisfy(failure -> assertThat(failure.rule()).isEqualTo("was answered with a server error"));
+  }
+
+  private void start500OnNul() {
+    server.createContext("/things", exchange -> {
+      String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      String target = exchange.getRequestURI().getRawPath() + body;
+      if (target.contains("\\u0000") || target.contains("%00")) {
+        answer(exchange, 500, "application/json", "{}");
+      } else {
+        answer(exchange, 400, "application/problem+json", "{\"status\":400,\"errors\":[{\"field\":\"name\",\"message\":\"bad\"}]}");
+      }
+    });
+  }
+
   @Test
   void theSameSeedSendsTheSameRequests() throws Exception {
     nulIsAServerError = true;
@@ -88,8 +141,12 @@ class RestApiFuzzerTest {
   }
 
   private RestApiFuzzer fuzzer(int requests) {
+    return fuzzerBuilder(requests).build();
+  }
+
+  private RestApiFuzzer.Builder fuzzerBuilder(int requests) {
     return RestApiFuzzer.forService("http://127.0.0.1:" + server.getAddress().getPort())
-        .seed(42).requests(requests).example("POST", "/things", "{\"name\":\"a\",\"size\":1,\"tags\":[\"x\"]}").build();
+        .seed(42).requests(requests).example("POST", "/things", "{\"name\":\"a\",\"size\":1,\"tags\":[\"x\"]}");
   }
 
   private static void answer(HttpExchange exchange, int status, String type, String body) throws IOException {

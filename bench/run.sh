@@ -39,7 +39,8 @@ case "$suite" in
     exec "$here/inference/run_inference.sh"
     ;;
   evaluation)
-    # services/evaluation (issue 11): the Metrics API over HTTP against numpy locally; see bench/evaluation/run_evaluation.sh
+    # services/evaluation (issue 11): the Metrics API over HTTP against numpy locally, and token scoring of 256 texts
+    # through the inference service's gRPC TokenDistributions against PyTorch CPU; see bench/evaluation/run_evaluation.sh
     exec "$here/evaluation/run_evaluation.sh"
     ;;
   *)

@@ -27,21 +27,24 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <pre>
  * TokenScoring dump TARGET MODEL ITEMS_JSONL OUT_JSON [CHUNK]   the answer, for score_tokens.py check
- * TokenScoring time TARGET MODEL ITEMS_JSONL OUT_JSON [CHUNK]   answer tokens scored per second, merged into OUT_JSON
+ * TokenScoring time TARGET MODEL ITEMS_JSONL OUT_JSON [CHUNK [TOP_K]]   answer tokens scored per second, merged into OUT_JSON
  * </pre>
+ * TOP_K (default 0, full distributions, the benchmark's setting) shows what shipping full answers costs.
  */
 public final class TokenScoring {
 
     /** Texts whose full distributions the dump carries (all texts' token log-probs and entropies are in it). */
     private static final int DUMPED_DISTRIBUTIONS = 8;
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** 0 (full distributions) for the benchmark; another k only to see what the full answers cost. */
+    private static int topK;
 
     private TokenScoring() {
     }
 
     public static void main(String[] args) throws Exception {
         if (args.length < 5 || !(args[0].equals("dump") || args[0].equals("time"))) {
-            System.err.println("usage: TokenScoring dump|time TARGET MODEL ITEMS_JSONL OUT_JSON [CHUNK]");
+            System.err.println("usage: TokenScoring dump|time TARGET MODEL ITEMS_JSONL OUT_JSON [CHUNK [TOP_K]]");
             System.exit(2);
         }
         String target = args[1];
@@ -49,6 +52,7 @@ public final class TokenScoring {
         List<ContinuationItem> items = readItems(Path.of(args[3]));
         Path out = Path.of(args[4]);
         int chunk = args.length > 5 ? Integer.parseInt(args[5]) : 64;
+        topK = args.length > 6 ? Integer.parseInt(args[6]) : 0;
         ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().maxInboundMessageSize(256 * 1024 * 1024).build();
         try {
             ScoringServiceGrpc.ScoringServiceBlockingStub scoring = ScoringServiceGrpc.newBlockingStub(channel);
@@ -80,7 +84,7 @@ public final class TokenScoring {
         for (int start = 0; start < items.size(); start += chunk) {
             TokenDistributionsResponse answer = scoring.withDeadlineAfter(120, TimeUnit.SECONDS)
                     .tokenDistributions(TokenDistributionsRequest.newBuilder().setModel(model)
-                            .addAllItems(items.subList(start, Math.min(items.size(), start + chunk))).setTopK(0).build());
+                            .addAllItems(items.subList(start, Math.min(items.size(), start + chunk))).setTopK(topK).build());
             results.addAll(answer.getResultsList());
         }
         return results;
@@ -127,6 +131,7 @@ public final class TokenScoring {
         ObjectNode figures = Files.exists(out) ? (ObjectNode) JSON.readTree(out.toFile()) : JSON.createObjectNode();
         figures.put("service_tokens_per_s", best);
         figures.put("service_chunk", chunk);
+        figures.put("service_top_k", topK);
         figures.put("service_answer_tokens", tokens);
         JSON.writeValue(out.toFile(), figures);
         System.out.printf("TokenDistributions over gRPC: %.1f answer tokens scored per second (%d texts, %d tokens, chunks of %d;"

@@ -1,5 +1,6 @@
 package dev.divergence.evaluation.api.metrics;
 
+import dev.divergence.evaluation.api.metrics.BinaryPayload.Part;
 import dev.divergence.evaluation.metrics.LogitsInput;
 import dev.divergence.evaluation.metrics.MetricsCalculator;
 import dev.divergence.evaluation.metrics.MetricsCalculator.CalibrationOutcome;
@@ -11,21 +12,28 @@ import dev.divergence.evaluation.metrics.MetricsCalculator.VendiValue;
 import dev.divergence.evaluation.metrics.RowMatrix;
 import dev.divergence.math.divergence.DivergenceRegistry;
 import dev.divergence.platform.errors.InvalidArgumentException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The Metrics API over REST: JSON bodies, and {@code application/octet-stream} bodies with the
- * shape and dtype as query parameters for the large divergence inputs. docs/evaluation.md.
+ * The Metrics API over REST: JSON bodies, and for every endpoint with large inputs
+ * {@code application/octet-stream} bodies ({@link BinaryPayload}) with the shape, dtype and options as
+ * query parameters. docs/evaluation.md.
  */
 @RestController
 @RequestMapping("/api/v1/evaluation/metrics")
@@ -33,6 +41,8 @@ public class MetricsController {
 
   /** Query parameters of a binary divergence request that are not divergence parameters. */
   private static final String PARAMETER_PREFIX = "parameters.";
+  /** Most JdCov variables one binary shape may list (each needs its own pairwise distance matrix). */
+  static final int MAX_BINARY_VARIABLES = 64;
 
   private final MetricsCalculator metrics;
 
@@ -81,15 +91,82 @@ public class MetricsController {
 
   public record SinkhornResponse(double cost, double[][] plan, int iterations, double marginalError, boolean converged) {}
 
+  /** Response headers of a binary Sinkhorn response (the plan is the body). */
+  static final String SINKHORN_COST = "Sinkhorn-Cost";
+  static final String SINKHORN_ITERATIONS = "Sinkhorn-Iterations";
+  static final String SINKHORN_MARGINAL_ERROR = "Sinkhorn-Marginal-Error";
+  static final String SINKHORN_CONVERGED = "Sinkhorn-Converged";
+  static final String PLAN_SHAPE = "Plan-Shape";
+  static final String PLAN_DTYPE = "Plan-Dtype";
+
   @PostMapping("/sinkhorn")
-  public SinkhornResponse sinkhorn(@RequestBody MetricsRequests.Sinkhorn request) {
+  public ResponseEntity<?> sinkhorn(@RequestBody MetricsRequests.Sinkhorn request,
+      @RequestHeader(value = HttpHeaders.ACCEPT, required = false) String accept) {
+    boolean binaryPlan = wantsBinary(accept);
     SinkhornOutcome outcome = metrics.sinkhorn(request.a(), request.b(), RowMatrix.of("cost", request.cost()),
-        request.epsilon(), request.tolerance(), request.maxIterations(), Boolean.TRUE.equals(request.returnPlan()));
+        request.epsilon(), request.tolerance(), request.maxIterations(),
+        binaryPlan || Boolean.TRUE.equals(request.returnPlan()));
+    return sinkhornReply(outcome, binaryPlan);
+  }
+
+  /** Body: a [n], b [m], cost [n, m] with {@code shape=n,m}. */
+  @PostMapping(path = "/sinkhorn", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+  public ResponseEntity<?> sinkhornBinary(@RequestBody(required = false) byte[] body,
+      @RequestParam Map<String, String> query, @RequestHeader(value = HttpHeaders.ACCEPT, required = false) String accept) {
+    int[] shape = BinaryPayload.shape(query.get("shape"), "n,m", 2, 2);
+    BinaryPayload payload = BinaryPayload.read(body, BinaryPayload.float32(query.get("dtype")),
+        Part.vector("a", shape[0]), Part.vector("b", shape[1]), Part.matrix("cost", shape[0], shape[1]));
+    boolean binaryPlan = wantsBinary(accept);
+    SinkhornOutcome outcome = metrics.sinkhorn(payload.vector(0), payload.vector(1), payload.matrix(2),
+        number(query, "epsilon"), number(query, "tolerance"), integer(query, "maxIterations"),
+        binaryPlan || flag(query, "returnPlan"));
+    return sinkhornReply(outcome, binaryPlan);
+  }
+
+  /**
+   * JSON, or with {@code Accept: application/octet-stream} the plan as the body (float64, little-endian,
+   * row-major [n, m]) and the scalars in headers (Java's shortest round-trip decimal: exact).
+   */
+  private static ResponseEntity<?> sinkhornReply(SinkhornOutcome outcome, boolean binaryPlan) {
+    if (binaryPlan) {
+      ByteBuffer plan = ByteBuffer.allocate(outcome.plan().length * 8).order(ByteOrder.LITTLE_ENDIAN);
+      plan.asDoubleBuffer().put(outcome.plan());
+      return ResponseEntity.ok().contentType(MediaType.APPLICATION_OCTET_STREAM)
+          .header(SINKHORN_COST, Double.toString(outcome.cost()))
+          .header(SINKHORN_ITERATIONS, Integer.toString(outcome.iterations()))
+          .header(SINKHORN_MARGINAL_ERROR, Double.toString(outcome.marginalError()))
+          .header(SINKHORN_CONVERGED, Boolean.toString(outcome.converged()))
+          .header(PLAN_SHAPE, outcome.rows() + "," + outcome.cols())
+          .header(PLAN_DTYPE, "float64")
+          .body(plan.array());
+    }
     double[][] plan = null;
     if (outcome.plan() != null) {
       plan = new RowMatrix("plan", outcome.plan(), outcome.rows(), outcome.cols()).toRows();
     }
-    return new SinkhornResponse(outcome.cost(), plan, outcome.iterations(), outcome.marginalError(), outcome.converged());
+    return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(new SinkhornResponse(outcome.cost(), plan,
+        outcome.iterations(), outcome.marginalError(), outcome.converged()));
+  }
+
+  /** A client asking for application/octet-stream and not for JSON. */
+  private static boolean wantsBinary(String accept) {
+    if (accept == null || accept.isBlank()) {
+      return false;
+    }
+    List<MediaType> types;
+    try {
+      types = MediaType.parseMediaTypes(accept);
+    } catch (InvalidMediaTypeException e) {
+      throw new InvalidArgumentException("Accept", "is not a list of media types: " + e.getMessage());
+    }
+    boolean binary = false;
+    for (MediaType type : types) {
+      if (type.isCompatibleWith(MediaType.APPLICATION_JSON) && !type.isWildcardType() && !type.isWildcardSubtype()) {
+        return false;
+      }
+      binary |= type.equalsTypeAndSubtype(MediaType.APPLICATION_OCTET_STREAM);
+    }
+    return binary;
   }
 
   public record Wasserstein1DResponse(double distance) {}
@@ -100,10 +177,38 @@ public class MetricsController {
         metrics.wasserstein1D(request.u(), request.v(), request.uWeights(), request.vWeights(), request.p()));
   }
 
+  /** Body: u [n], v [m], and with {@code weighted=true} uWeights [n], vWeights [m]; {@code shape=n,m}. */
+  @PostMapping(path = "/wasserstein-1d", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+  public Wasserstein1DResponse wasserstein1DBinary(@RequestBody(required = false) byte[] body,
+      @RequestParam Map<String, String> query) {
+    int[] shape = BinaryPayload.shape(query.get("shape"), "n,m", 2, 2);
+    boolean float32 = BinaryPayload.float32(query.get("dtype"));
+    if (flag(query, "weighted")) {
+      BinaryPayload payload = BinaryPayload.read(body, float32, Part.vector("u", shape[0]), Part.vector("v", shape[1]),
+          Part.vector("uWeights", shape[0]), Part.vector("vWeights", shape[1]));
+      return new Wasserstein1DResponse(metrics.wasserstein1D(payload.vector(0), payload.vector(1), payload.vector(2),
+          payload.vector(3), number(query, "p")));
+    }
+    BinaryPayload payload = BinaryPayload.read(body, float32, Part.vector("u", shape[0]), Part.vector("v", shape[1]));
+    return new Wasserstein1DResponse(
+        metrics.wasserstein1D(payload.vector(0), payload.vector(1), null, null, number(query, "p")));
+  }
+
   @PostMapping("/calibration")
   public CalibrationOutcome calibration(@RequestBody MetricsRequests.Calibration request) {
     return metrics.calibration(request.probabilities() == null ? null : RowMatrix.of("probabilities", request.probabilities()),
         request.targets(), request.confidences(), request.accuracies(), request.bins(), request.norm(), request.edges());
+  }
+
+  /** Body: probabilities [n, classes] in the dtype, then targets [n] as int32; {@code shape=n,classes}. */
+  @PostMapping(path = "/calibration", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+  public CalibrationOutcome calibrationBinary(@RequestBody(required = false) byte[] body,
+      @RequestParam Map<String, String> query) {
+    int[] shape = BinaryPayload.shape(query.get("shape"), "n,classes", 2, 2);
+    BinaryPayload payload = BinaryPayload.read(body, BinaryPayload.float32(query.get("dtype")),
+        Part.matrix("probabilities", shape[0], shape[1]), Part.int32Vector("targets", shape[0]));
+    return metrics.calibration(payload.matrix(0), payload.ints(1), null, null, integer(query, "bins"),
+        query.get("norm"), query.get("edges"));
   }
 
   public record PassAtKResponse(List<PassAtKValue> values) {}
@@ -122,6 +227,21 @@ public class MetricsController {
         request.embeddings() == null ? null : RowMatrix.of("embeddings", request.embeddings()), request.q()));
   }
 
+  /** Body: one matrix [n, d], the similarity (d = n) or the embeddings as {@code input} says; {@code q=1,2,Infinity}. */
+  @PostMapping(path = "/vendi", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+  public VendiResponse vendiBinary(@RequestBody(required = false) byte[] body, @RequestParam Map<String, String> query) {
+    String input = query.get("input");
+    if (!"similarity".equals(input) && !"embeddings".equals(input)) {
+      throw new InvalidArgumentException("input", "must be 'similarity' or 'embeddings' but is '" + input + "'");
+    }
+    int[] shape = BinaryPayload.shape(query.get("shape"), "n,d", 2, 2);
+    BinaryPayload payload = BinaryPayload.read(body, BinaryPayload.float32(query.get("dtype")),
+        Part.matrix(input, shape[0], shape[1]));
+    RowMatrix matrix = payload.matrix(0);
+    return new VendiResponse(metrics.vendi(input.equals("similarity") ? matrix : null,
+        input.equals("embeddings") ? matrix : null, numbers(query, "q")));
+  }
+
   @PostMapping("/distance-covariance")
   public DependenceOutcome distanceCovariance(@RequestBody MetricsRequests.DistanceCovariance request) {
     List<RowMatrix> variables = null;
@@ -134,6 +254,36 @@ public class MetricsController {
     return metrics.distanceCovariance(request.x() == null ? null : RowMatrix.of("x", request.x()),
         request.y() == null ? null : RowMatrix.of("y", request.y()), variables, request.estimator(),
         request.exponent(), request.c());
+  }
+
+  /**
+   * Body: x [n, dx] then y [n, dy] with {@code shape=n,dx,dy}; or with {@code variables=true} the
+   * variables [n, d_i] one after another with {@code shape=n,d1,d2,...}.
+   */
+  @PostMapping(path = "/distance-covariance", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+  public DependenceOutcome distanceCovarianceBinary(@RequestBody(required = false) byte[] body,
+      @RequestParam Map<String, String> query) {
+    boolean joint = flag(query, "variables");
+    int[] shape = joint ? BinaryPayload.shape(query.get("shape"), "n,d1,d2,...", 3, 1 + MAX_BINARY_VARIABLES)
+        : BinaryPayload.shape(query.get("shape"), "n,dx,dy", 3, 3);
+    boolean float32 = BinaryPayload.float32(query.get("dtype"));
+    if (joint) {
+      Part[] parts = new Part[shape.length - 1];
+      for (int i = 0; i < parts.length; i++) {
+        parts[i] = Part.matrix("variables[" + i + "]", shape[0], shape[i + 1]);
+      }
+      BinaryPayload payload = BinaryPayload.read(body, float32, parts);
+      List<RowMatrix> variables = new ArrayList<>();
+      for (int i = 0; i < parts.length; i++) {
+        variables.add(payload.matrix(i));
+      }
+      return metrics.distanceCovariance(null, null, variables, query.get("estimator"), number(query, "exponent"),
+          number(query, "c"));
+    }
+    BinaryPayload payload = BinaryPayload.read(body, float32, Part.matrix("x", shape[0], shape[1]),
+        Part.matrix("y", shape[0], shape[2]));
+    return metrics.distanceCovariance(payload.matrix(0), payload.matrix(1), null, query.get("estimator"),
+        number(query, "exponent"), number(query, "c"));
   }
 
   /** Any other metric path: the caller named a metric that does not exist, a field of the request. */
@@ -162,6 +312,24 @@ public class MetricsController {
     } catch (NumberFormatException e) {
       throw new InvalidArgumentException(name, "must be a number but is '" + value + "'");
     }
+  }
+
+  /** {@code q=1,0.5,Infinity}: a comma separated list, each entry named with its index. */
+  private static double[] numbers(Map<String, String> query, String name) {
+    String value = query.get(name);
+    if (value == null || value.isEmpty()) {
+      return null;
+    }
+    String[] parts = value.split(",", -1);
+    double[] out = new double[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      try {
+        out[i] = Double.parseDouble(parts[i].trim());
+      } catch (NumberFormatException e) {
+        throw new InvalidArgumentException(name + "[" + i + "]", "must be a number but is '" + parts[i] + "'");
+      }
+    }
+    return out;
   }
 
   private static Integer integer(Map<String, String> query, String name) {

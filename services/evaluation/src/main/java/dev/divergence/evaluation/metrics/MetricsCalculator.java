@@ -400,6 +400,10 @@ public class MetricsCalculator {
   public List<PassAtKValue> passAtK(int[] n, int[] c, int[] k) {
     required(n, "n");
     required(c, "c");
+    if (n.length == 0) {
+      // the estimator averages over problems: with none there is nothing to average
+      throw new InvalidArgumentException("n", "must list at least one problem (one number of samples per problem)");
+    }
     if (c.length != n.length) {
       throw new InvalidArgumentException("c", "has " + c.length + " entries but n has " + n.length + " (one per problem)");
     }

@@ -209,6 +209,14 @@ class MetricsBadInputIT {
   }
 
   @Test
+  void passAtKWithoutProblemsIsBadInputNamingN() {
+    // found by EvaluationApiFuzzIT: empty n and c with k listed reached the library's check, a 500
+    assertProblem(rest.postJson("/pass-at-k", Map.of("n", List.of(), "c", List.of(), "k", List.of(1, 2))), "n",
+        "at least one problem");
+    assertInvalid(() -> stub.passAtK(PassAtKRequest.newBuilder().addK(1).build()), "n", "at least one problem");
+  }
+
+  @Test
   void requestsAboveTheSizeLimitAre413NamingTheSetting() {
     byte[] tooLarge = new byte[LIMIT + 8];
     MetricsTestSupport.Reply declared = rest.postBinary("/divergences", query("kl", 1, 1, "float64"), tooLarge);

@@ -334,6 +334,20 @@ class MetricsBinaryPayloadIT {
             body(float32, Array.of(probabilities), new Array(targets, true)));
         assertSameResponse(what, rest.postJson("/calibration", Map.of("probabilities", asSent(probabilities, float32),
             "targets", intTargets, "bins", bins, "norm", norm, "edges", edges)), binary);
+        // the binary form: confidences with 0/1 or soft accuracies, exact zeros and ones among them
+        double[] confidences = new double[n];
+        double[] accuracies = new double[n];
+        for (int i = 0; i < n; i++) {
+          int kind = random.nextInt(4);
+          confidences[i] = kind == 0 ? 0.0 : kind == 1 ? 1.0 : random.nextDouble();
+          accuracies[i] = random.nextBoolean() ? random.nextInt(2) : random.nextDouble();
+        }
+        MetricsTestSupport.Reply given = rest.postBinary("/calibration", query("shape", n, "dtype", dtype(float32),
+            "bins", bins, "norm", norm, "edges", edges),
+            body(float32, new Array(confidences, false), new Array(accuracies, false)));
+        assertSameResponse(what + " confidences", rest.postJson("/calibration", Map.of("confidences",
+            asSent(confidences, float32), "accuracies", asSent(accuracies, float32), "bins", bins, "norm", norm,
+            "edges", edges)), given);
       }
     }
   }
@@ -492,6 +506,15 @@ class MetricsBinaryPayloadIT {
     assertProblem(rest.postBinary("/calibration", ok,
         body(false, Array.of(probabilities), new Array(new double[] {1, 2, 0}, true))), "targets[1]",
         "must be a class index in [0, 2) but is 2");
+    assertProblem(rest.postBinary("/calibration", query("shape", "3", "dtype", "float64"),
+        body(false, new Array(new double[] {0.2, 0.9, 0.5}, false))), "body",
+        "has 24 bytes but confidences and accuracies of shape [3] in float64 take 48 bytes");
+    assertProblem(rest.postBinary("/calibration", query("shape", "3", "dtype", "float64"),
+        body(false, new Array(new double[] {0.2, 0.9, 0.5}, false), new Array(new double[] {1, 0, 1.5}, false))),
+        "accuracies[2]", "must be in [0, 1] but is 1.5");
+    assertProblem(rest.postBinary("/calibration", query("shape", "3", "dtype", "float32"),
+        body(true, new Array(new double[] {0.2, Double.NaN, 0.5}, false), new Array(new double[] {1, 0, 1}, false))),
+        "confidences[1]", "NaN");
   }
 
   @Test
@@ -541,6 +564,20 @@ class MetricsBinaryPayloadIT {
     assertProblem(rest.postBinary("/distance-covariance", query("variables", true, "shape", "4,2,1", "dtype", "float64"),
         body(false, Array.of(new double[] {1, 0}, new double[] {2, Double.POSITIVE_INFINITY}, new double[] {0, 0},
             new double[] {3, 1}), Array.of(y))), "variables[0][1][1]", "must be finite");
+  }
+
+  @Test
+  void unknownQueryParametersAreNamedAsUnknownJsonFieldsAre() {
+    double[][] p = {{0.5, 0.5}};
+    assertProblem(rest.postBinary("/divergences", query("divergence", "kl", "shape", "1,2", "dtype", "float64",
+        "normalize", true), MetricsTestSupport.littleEndian(false, p, p)), "normalize",
+        "is not a query parameter of a binary /divergences request", "normalise");
+    assertThat(rest.postBinary("/divergences", query("divergence", "jsd", "shape", "1,2", "dtype", "float64",
+        "parameters.beta", 0.3), MetricsTestSupport.littleEndian(false, p, p)).status()).isEqualTo(200);
+    assertProblem(rest.postBinary("/sinkhorn", query("shape", "2,3", "dtype", "float64", "eps", 0.5),
+        body(false, new Array(A, false), new Array(B, false), Array.of(COST))), "eps", "epsilon");
+    assertProblem(rest.postBinary("/vendi", query("shape", "1,1", "dtype", "float64", "input", "similarity",
+        "order", 2), body(false, Array.of(new double[] {1}))), "order");
   }
 
   @Test

@@ -66,6 +66,7 @@ public class MetricsController {
   @PostMapping(path = "/divergences", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
   public DivergenceResult divergencesBinary(@RequestBody(required = false) byte[] body,
       @RequestParam Map<String, String> query) {
+    knownParameters(query, "/divergences", true, "shape", "dtype", "divergence", "normalise", "logBase");
     BinaryPayload payload = BinaryPayload.parse(body, query.get("shape"), query.get("dtype"), "p", "q");
     return metrics.divergences(query.get("divergence"), divergenceParameters(query), payload.matrix(0),
         payload.matrix(1), flag(query, "normalise"), query.get("logBase"));
@@ -82,6 +83,8 @@ public class MetricsController {
   @PostMapping(path = "/divergences/logits", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
   public DivergenceResult logitsDivergencesBinary(@RequestBody(required = false) byte[] body,
       @RequestParam Map<String, String> query) {
+    knownParameters(query, "/divergences/logits", true, "shape", "dtype", "divergence", "temperature", "topK", "rowMask",
+        "logBase");
     BinaryPayload payload = BinaryPayload.parse(body, query.get("shape"), query.get("dtype"),
         "teacherLogits", "studentLogits");
     return metrics.logitsDivergences(query.get("divergence"), divergenceParameters(query), payload.logits(0),
@@ -113,6 +116,7 @@ public class MetricsController {
   @PostMapping(path = "/sinkhorn", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
   public ResponseEntity<?> sinkhornBinary(@RequestBody(required = false) byte[] body,
       @RequestParam Map<String, String> query, @RequestHeader(value = HttpHeaders.ACCEPT, required = false) String accept) {
+    knownParameters(query, "/sinkhorn", false, "shape", "dtype", "epsilon", "tolerance", "maxIterations", "returnPlan");
     int[] shape = BinaryPayload.shape(query.get("shape"), "n,m", 2, 2);
     BinaryPayload payload = BinaryPayload.read(body, BinaryPayload.float32(query.get("dtype")),
         Part.vector("a", shape[0]), Part.vector("b", shape[1]), Part.matrix("cost", shape[0], shape[1]));
@@ -181,6 +185,7 @@ public class MetricsController {
   @PostMapping(path = "/wasserstein-1d", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
   public Wasserstein1DResponse wasserstein1DBinary(@RequestBody(required = false) byte[] body,
       @RequestParam Map<String, String> query) {
+    knownParameters(query, "/wasserstein-1d", false, "shape", "dtype", "p", "weighted");
     int[] shape = BinaryPayload.shape(query.get("shape"), "n,m", 2, 2);
     boolean float32 = BinaryPayload.float32(query.get("dtype"));
     if (flag(query, "weighted")) {
@@ -200,13 +205,25 @@ public class MetricsController {
         request.targets(), request.confidences(), request.accuracies(), request.bins(), request.norm(), request.edges());
   }
 
-  /** Body: probabilities [n, classes] in the dtype, then targets [n] as int32; {@code shape=n,classes}. */
+  /**
+   * Body: probabilities [n, classes] in the dtype, then targets [n] as int32, with {@code shape=n,classes};
+   * or confidences [n] then accuracies [n] in the dtype, with {@code shape=n}.
+   */
   @PostMapping(path = "/calibration", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
   public CalibrationOutcome calibrationBinary(@RequestBody(required = false) byte[] body,
       @RequestParam Map<String, String> query) {
-    int[] shape = BinaryPayload.shape(query.get("shape"), "n,classes", 2, 2);
-    BinaryPayload payload = BinaryPayload.read(body, BinaryPayload.float32(query.get("dtype")),
-        Part.matrix("probabilities", shape[0], shape[1]), Part.int32Vector("targets", shape[0]));
+    knownParameters(query, "/calibration", false, "shape", "dtype", "bins", "norm", "edges");
+    int[] shape = BinaryPayload.shape(query.get("shape"), "n,classes (probabilities and targets) or n (confidences and"
+        + " accuracies)", 1, 2);
+    boolean float32 = BinaryPayload.float32(query.get("dtype"));
+    if (shape.length == 1) {
+      BinaryPayload payload = BinaryPayload.read(body, float32, Part.vector("confidences", shape[0]),
+          Part.vector("accuracies", shape[0]));
+      return metrics.calibration(null, null, payload.vector(0), payload.vector(1), integer(query, "bins"),
+          query.get("norm"), query.get("edges"));
+    }
+    BinaryPayload payload = BinaryPayload.read(body, float32, Part.matrix("probabilities", shape[0], shape[1]),
+        Part.int32Vector("targets", shape[0]));
     return metrics.calibration(payload.matrix(0), payload.ints(1), null, null, integer(query, "bins"),
         query.get("norm"), query.get("edges"));
   }
@@ -230,6 +247,7 @@ public class MetricsController {
   /** Body: one matrix [n, d], the similarity (d = n) or the embeddings as {@code input} says; {@code q=1,2,Infinity}. */
   @PostMapping(path = "/vendi", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
   public VendiResponse vendiBinary(@RequestBody(required = false) byte[] body, @RequestParam Map<String, String> query) {
+    knownParameters(query, "/vendi", false, "shape", "dtype", "input", "q");
     String input = query.get("input");
     if (!"similarity".equals(input) && !"embeddings".equals(input)) {
       throw new InvalidArgumentException("input", "must be 'similarity' or 'embeddings' but is '" + input + "'");
@@ -263,6 +281,7 @@ public class MetricsController {
   @PostMapping(path = "/distance-covariance", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
   public DependenceOutcome distanceCovarianceBinary(@RequestBody(required = false) byte[] body,
       @RequestParam Map<String, String> query) {
+    knownParameters(query, "/distance-covariance", false, "shape", "dtype", "variables", "estimator", "exponent", "c");
     boolean joint = flag(query, "variables");
     int[] shape = joint ? BinaryPayload.shape(query.get("shape"), "n,d1,d2,...", 3, 1 + MAX_BINARY_VARIABLES)
         : BinaryPayload.shape(query.get("shape"), "n,dx,dy", 3, 3);
@@ -290,6 +309,21 @@ public class MetricsController {
   @PostMapping({"/{metric}", "/{metric}/**"})
   public void unknownMetric(@org.springframework.web.bind.annotation.PathVariable String metric) {
     throw new InvalidArgumentException("metric", "unknown metric '" + metric + "' (known: " + MetricsCalculator.METRICS + ")");
+  }
+
+  /**
+   * A binary request's query parameters are its JSON fields: one the endpoint does not know (a typo such
+   * as {@code normalize}) is a 400 naming it, as an unknown JSON field is, rather than silently ignored.
+   */
+  private static void knownParameters(Map<String, String> query, String endpoint, boolean divergenceParameters,
+      String... known) {
+    List<String> names = List.of(known);
+    for (String name : query.keySet()) {
+      if (!names.contains(name) && !(divergenceParameters && name.startsWith(PARAMETER_PREFIX))) {
+        throw new InvalidArgumentException(name, "is not a query parameter of a binary " + endpoint + " request (known: "
+            + String.join(", ", names) + (divergenceParameters ? ", " + PARAMETER_PREFIX + "<name>" : "") + ")");
+      }
+    }
   }
 
   private static Map<String, Double> divergenceParameters(Map<String, String> query) {

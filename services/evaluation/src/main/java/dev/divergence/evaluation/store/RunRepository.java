@@ -36,7 +36,7 @@ public class RunRepository {
   public boolean insert(EvaluationRun run) {
     return jdbc.update(
         "INSERT INTO evaluation_run (id, tenant, display_name, idempotency_key, spec, state, trigger, model, model_version,"
-            + " producing_job, progress_total, created_at, updated_at) VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " producing_job, progress_total, created_at, updated_at) VALUES (?, ?, ?, ?, ?::json, ?, ?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT DO NOTHING",
         run.id(), run.tenant(), run.displayName(), run.idempotencyKey(), json.writeValueAsString(run.spec()),
         run.state().name(), run.trigger().apiName(), run.spec().model(), run.modelVersion(), run.producingJob(),
@@ -116,7 +116,7 @@ public class RunRepository {
   /** Ends a RUNNING run; false when it was no longer RUNNING (e.g. cancelled meanwhile). */
   public boolean finish(UUID id, RunState next, String reason, String message, List<SuiteResult> results, Instant now) {
     return jdbc.update(
-        "UPDATE evaluation_run SET state = ?, reason = ?, message = ?, results = ?::jsonb, updated_at = ?, finished_at = ?,"
+        "UPDATE evaluation_run SET state = ?, reason = ?, message = ?, results = ?::json, updated_at = ?, finished_at = ?,"
             + " worker = NULL, progress_done = CASE WHEN ? THEN progress_total ELSE progress_done END"
             + " WHERE id = ? AND state = 'RUNNING'",
         next.name(), reason, message, results == null ? null : json.writeValueAsString(results), ts(now), ts(now),

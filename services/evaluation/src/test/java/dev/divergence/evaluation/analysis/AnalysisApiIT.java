@@ -254,7 +254,7 @@ class AnalysisApiIT {
     assertThat(comparison.get("level").asDouble()).isEqualTo(0.95);
     Map<String, JsonNode> metrics = new LinkedHashMap<>();
     comparison.get("metrics").forEach(m -> metrics.put(m.get("suite").asString() + "/" + m.get("metric").asString(), m));
-    // suites in a's order; metrics in the order the results column (jsonb) returns a suite's keys
+    // suites in a's order; metrics in the order they were stored (the results column is json, keys keep their order)
     assertThat(metrics.keySet()).containsExactlyInAnyOrder("rewards/reward", "model_divergence/samples.reverse_kl",
         "model_divergence/texts.reverse_kl", "diversity/vendi");
     // equal n = 64 and equal standard errors 0.05: se_d = 0.05 √2, Welch's ν = 2 · 63 = 126

@@ -81,6 +81,9 @@ class RunsApiIT {
     registry.add("divergence.clients.inference.target", () -> "localhost:" + nowhere);
     registry.add("divergence.clients.training.target", () -> "localhost:" + nowhere);
     registry.add("divergence.clients.inference.deadline", () -> "3s");
+    // nobody listens there: one attempt each, so that checks at creation do not wait out retries
+    registry.add("divergence.clients.inference.max-attempts", () -> "1");
+    registry.add("divergence.clients.training.max-attempts", () -> "1");
     registry.add("divergence.evaluation.runs.workers", () -> "1");
   }
 

@@ -16,7 +16,8 @@ public final class AnswerMatch {
     return !normalise(expected).isEmpty() && firstWord(generated).equals(normalise(expected));
   }
 
-  static String firstWord(String text) {
+  /** The first word of a text, normalised as the verifier compares it. */
+  public static String firstWord(String text) {
     String trimmed = text == null ? "" : text.strip();
     int end = 0;
     while (end < trimmed.length() && !Character.isWhitespace(trimmed.charAt(end))) {

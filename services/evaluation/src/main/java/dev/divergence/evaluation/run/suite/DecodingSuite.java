@@ -17,10 +17,12 @@ import org.springframework.stereotype.Component;
 
 /**
  * The same prompts under several decoding strategies, on a knowledge-conflict set: each item has a
- * context stating an answer ({@code answer}) that may contradict what the model would say without
- * it ({@code priorAnswer}). Per strategy: the context-following rate (the output's first word is
- * the context's answer) and the prior-following rate, as means over prompts with a Student-t
- * interval over prompts; a sampled strategy ("sample") is repeated over {@code sampling.samples}
+ * context stating an answer ({@code answer}). The model's prior is its own greedy answer to the bare
+ * prompt; the prompts where it differs from the context's answer are the conflicts. Per strategy,
+ * over the conflicts: the context-following rate (the output's first word is the context's
+ * answer), the prior-following rate (it is the model's own prior answer) and, when items carry a
+ * {@code priorAnswer} (the true answer), how often the output is that; means with a Student-t
+ * interval over prompts. A sampled strategy ("sample") is repeated over {@code sampling.samples}
  * seeds and each prompt's rate is its mean over those seeds.
  *
  * <p>How each strategy sees the context: greedy and sample get context + prompt as their prompt;
@@ -38,7 +40,7 @@ public class DecodingSuite implements MetricSuite {
 
   @Override
   public long workUnits(RunSpec spec, RunInputs inputs) {
-    long perPrompt = spec.strategies().stream().mapToLong(s -> repeats(spec, s)).sum();
+    long perPrompt = 1 + spec.strategies().stream().mapToLong(s -> repeats(spec, s)).sum();
     return perPrompt * inputs.prompts().size();
   }
 
@@ -46,37 +48,62 @@ public class DecodingSuite implements MetricSuite {
   public SuiteResult run(SuiteContext context) {
     RunSpec spec = context.spec();
     List<PromptItem> prompts = context.inputs().prompts();
+    // the model's own answer without the context: what "prior-following" means for this model
+    List<String> modelPrior = new ArrayList<>(prompts.size());
+    List<Integer> conflicts = new ArrayList<>();
+    for (int i = 0; i < prompts.size(); i++) {
+      GenerateResponse bare = context.inference().generate(GenerateRequest.newBuilder().setModel(spec.model())
+          .setPrompt(prompts.get(i).prompt()).setStrategy(RunMessages.toProto(new RunSpec.Strategy("greedy", null, null,
+              null, null, null))).setMaxTokens(spec.sampling().maxTokens()).build());
+      String prior = AnswerMatch.firstWord(bare.getText());
+      modelPrior.add(prior);
+      if (!prior.isEmpty() && !AnswerMatch.answers(prior, prompts.get(i).answer())) {
+        conflicts.add(i);
+      }
+      context.advance(1);
+    }
     double level = context.confidenceLevel();
     Map<String, Estimate> metrics = new LinkedHashMap<>();
     Map<String, Object> perStrategy = new LinkedHashMap<>();
     for (RunSpec.Strategy strategy : spec.strategies()) {
       int repeats = repeats(spec, strategy);
-      double[] following = new double[prompts.size()];
-      double[] prior = new double[prompts.size()];
+      double[] following = new double[conflicts.size()];
+      double[] prior = new double[conflicts.size()];
+      double[] truth = new double[conflicts.size()];
       List<String> examples = new ArrayList<>();
-      for (int i = 0; i < prompts.size(); i++) {
+      for (int c = 0; c < conflicts.size(); c++) {
+        int i = conflicts.get(c);
         PromptItem item = prompts.get(i);
         int follows = 0;
         int keeps = 0;
+        int right = 0;
         for (int r = 0; r < repeats; r++) {
           GenerateResponse response = context.inference().generate(request(spec, strategy, item,
               spec.sampling().seed() + (long) i * repeats + r));
           if (AnswerMatch.answers(response.getText(), item.answer())) {
             follows++;
-          } else if (item.priorAnswer() != null && AnswerMatch.answers(response.getText(), item.priorAnswer())) {
+          } else if (AnswerMatch.answers(response.getText(), modelPrior.get(i))) {
             keeps++;
           }
-          if (i < 5 && r == 0) {
+          if (item.priorAnswer() != null && AnswerMatch.answers(response.getText(), item.priorAnswer())) {
+            right++;
+          }
+          if (examples.size() < 5 && r == 0) {
             examples.add(Printable.shown(response.getText()));
           }
-          context.advance(1);
         }
-        following[i] = (double) follows / repeats;
-        prior[i] = (double) keeps / repeats;
+        following[c] = (double) follows / repeats;
+        prior[c] = (double) keeps / repeats;
+        truth[c] = (double) right / repeats;
+        context.advance(repeats);
       }
+      context.advance((long) repeats * (prompts.size() - conflicts.size()));
       String name = key(strategy);
       metrics.put(name + ".context_following", Estimate.of(following, level));
       metrics.put(name + ".prior_following", Estimate.of(prior, level));
+      if (prompts.stream().anyMatch(p -> p.priorAnswer() != null)) {
+        metrics.put(name + ".true_answer", Estimate.of(truth, level));
+      }
       Map<String, Object> detail = new LinkedHashMap<>();
       detail.put("repeats", repeats);
       detail.put("firstOutputs", examples);
@@ -85,7 +112,11 @@ public class DecodingSuite implements MetricSuite {
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("strategies", perStrategy);
     details.put("prompts", prompts.size());
-    details.put("interval", "Student t over prompts; a sampled strategy's per-prompt rate is its mean over seeds");
+    details.put("conflicts", conflicts.size());
+    details.put("conflictRule", "a prompt counts when the model's greedy answer without the context (its prior) is"
+        + " non-empty and differs from the context's answer; rates are over those prompts");
+    details.put("firstPriors", modelPrior.subList(0, Math.min(5, modelPrior.size())).stream().map(Printable::shown).toList());
+    details.put("interval", "Student t over conflicting prompts; a sampled strategy's per-prompt rate is its mean over seeds");
     details.put("maxTokens", spec.sampling().maxTokens());
     return new SuiteResult(suite().apiName(), metrics, details);
   }

@@ -28,6 +28,14 @@ public record Estimate(Double mean, Double lower, Double upper, long n) {
     return of(statistics, level);
   }
 
+  /**
+   * The same estimate with its interval cut to the range the quantity can take (a rate in [0, 1]: a
+   * Student-t interval over 0/1 outcomes can reach below 0 or above 1).
+   */
+  public Estimate within(double min, double max) {
+    return new Estimate(mean, lower == null ? null : Math.max(min, lower), upper == null ? null : Math.min(max, upper), n);
+  }
+
   /** A value without sampling error (e.g. a corpus-level count ratio). */
   public static Estimate exact(double value, long n) {
     return new Estimate(value, null, null, n);

@@ -68,7 +68,7 @@ public class ClassifierSuite implements MetricSuite {
         nll[i] = -Math.log(p);
         brier[i] = Calibration.brier(new double[][] {probabilities[i]}, new int[] {labels[i]});
       }
-      metrics.put(split + ".accuracy", Estimate.of(top.accuracies(), level));
+      metrics.put(split + ".accuracy", Estimate.of(top.accuracies(), level).within(0, 1));
       metrics.put(split + ".nll", Estimate.of(nll, level));
       metrics.put(split + ".brier", Estimate.of(brier, level));
       metrics.put(split + ".ece", Estimate.exact(Calibration.error(top.confidences(), top.accuracies(), spec.bins(),

@@ -99,10 +99,10 @@ public class DecodingSuite implements MetricSuite {
       }
       context.advance((long) repeats * (prompts.size() - conflicts.size()));
       String name = key(strategy);
-      metrics.put(name + ".context_following", Estimate.of(following, level));
-      metrics.put(name + ".prior_following", Estimate.of(prior, level));
+      metrics.put(name + ".context_following", Estimate.of(following, level).within(0, 1));
+      metrics.put(name + ".prior_following", Estimate.of(prior, level).within(0, 1));
       if (prompts.stream().anyMatch(p -> p.priorAnswer() != null)) {
-        metrics.put(name + ".true_answer", Estimate.of(truth, level));
+        metrics.put(name + ".true_answer", Estimate.of(truth, level).within(0, 1));
       }
       Map<String, Object> detail = new LinkedHashMap<>();
       detail.put("repeats", repeats);

@@ -62,10 +62,10 @@ public class DiversitySuite implements MetricSuite {
     }
     double level = context.confidenceLevel();
     Map<String, Estimate> metrics = new LinkedHashMap<>();
-    metrics.put("distinct_1", Estimate.of(distinct1, level));
-    metrics.put("distinct_2", Estimate.of(distinct2, level));
+    metrics.put("distinct_1", Estimate.of(distinct1, level).within(0, 1));
+    metrics.put("distinct_2", Estimate.of(distinct2, level).within(0, 1));
     if (n >= 2) {
-      metrics.put("self_similarity", Estimate.of(selfSimilarity, level));
+      metrics.put("self_similarity", Estimate.of(selfSimilarity, level).within(0, 1));
       metrics.put("vendi", Estimate.of(vendi, level));
     }
     DistinctN.Ratio all1 = DistinctN.corpus(everything, 1);

@@ -65,13 +65,13 @@ public class RewardsSuite implements MetricSuite {
     }
     double level = context.confidenceLevel();
     Map<String, Estimate> metrics = new LinkedHashMap<>();
-    metrics.put("reward", Estimate.of(reward, level));
+    metrics.put("reward", Estimate.of(reward, level).within(0, 1));
     for (int k : spec.passAtK()) {
       double[] passAtK = new double[prompts.size()];
       for (int i = 0; i < prompts.size(); i++) {
         passAtK[i] = PassAtK.estimate(n, correct[i], k);
       }
-      metrics.put("pass@" + k, Estimate.of(passAtK, level));
+      metrics.put("pass@" + k, Estimate.of(passAtK, level).within(0, 1));
     }
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("verifier", "first word of the sample equals the answer (case-insensitive, trailing punctuation dropped)");

@@ -19,6 +19,20 @@ import dev.divergence.proto.merging.v1.SamplePrediction;
 import dev.divergence.proto.merging.v1.SweepPoint;
 import dev.divergence.proto.merging.v1.SweepWiseFtRequest;
 import dev.divergence.proto.merging.v1.SweepWiseFtResponse;
+import dev.divergence.merging.events.ExperimentMessages;
+import dev.divergence.merging.experiment.ExperimentService;
+import dev.divergence.merging.experiment.MergeExperiment;
+import dev.divergence.platform.errors.InvalidArgumentException;
+import dev.divergence.platform.tenancy.TenantContext;
+import dev.divergence.proto.merging.v1.CancelExperimentRequest;
+import dev.divergence.proto.merging.v1.CreateExperimentRequest;
+import dev.divergence.proto.merging.v1.Experiment;
+import dev.divergence.proto.merging.v1.GetExperimentRequest;
+import dev.divergence.proto.merging.v1.ListExperimentsRequest;
+import dev.divergence.proto.merging.v1.ListExperimentsResponse;
+import dev.divergence.proto.merging.v1.WatchExperimentRequest;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import org.springframework.stereotype.Component;
@@ -28,9 +42,13 @@ import org.springframework.stereotype.Component;
 public class MergingGrpcService extends MergingServiceGrpc.MergingServiceImplBase {
 
   private final MergeService merges;
+  private final ExperimentService experiments;
+  private final ExperimentWatcher watcher;
 
-  public MergingGrpcService(MergeService merges) {
+  public MergingGrpcService(MergeService merges, ExperimentService experiments, ExperimentWatcher watcher) {
     this.merges = merges;
+    this.experiments = experiments;
+    this.watcher = watcher;
   }
 
   @Override
@@ -94,6 +112,65 @@ public class MergingGrpcService extends MergingServiceGrpc.MergingServiceImplBas
           .setMeanNll(p.metrics().meanNll()));
     }
     reply(response, reply.build());
+  }
+
+  @Override
+  public void createExperiment(CreateExperimentRequest request, StreamObserver<Experiment> response) {
+    if (!request.hasSpec()) {
+      throw new InvalidArgumentException("spec", "is required");
+    }
+    ExperimentService.Creation creation = experiments.create(TenantContext.current(), request.getIdempotencyKey(),
+        emptyToNull(request.getDisplayName()), ExperimentMessages.fromProto(request.getSpec()));
+    reply(response, ExperimentMessages.toProto(creation.experiment()));
+  }
+
+  @Override
+  public void getExperiment(GetExperimentRequest request, StreamObserver<Experiment> response) {
+    reply(response, ExperimentMessages.toProto(experiments.get(TenantContext.current(), request.getExperimentId())));
+  }
+
+  @Override
+  public void listExperiments(ListExperimentsRequest request, StreamObserver<ListExperimentsResponse> response) {
+    int size = request.getPageSize() == 0 ? ExperimentService.DEFAULT_PAGE : request.getPageSize();
+    List<MergeExperiment> page = experiments.list(TenantContext.current(), ExperimentMessages.fromProto(request.getState()),
+        request.getMergeId(), request.getPageToken(), size);
+    ListExperimentsResponse.Builder body = ListExperimentsResponse.newBuilder();
+    page.forEach(e -> body.addExperiments(ExperimentMessages.toProto(e)));
+    if (page.size() == size) {
+      body.setNextPageToken(page.get(page.size() - 1).id().toString());
+    }
+    reply(response, body.build());
+  }
+
+  @Override
+  public void cancelExperiment(CancelExperimentRequest request, StreamObserver<Experiment> response) {
+    reply(response, ExperimentMessages.toProto(experiments.cancel(TenantContext.current(), request.getExperimentId())));
+  }
+
+  @Override
+  public void watchExperiment(WatchExperimentRequest request, StreamObserver<Experiment> response) {
+    MergeExperiment experiment = experiments.get(TenantContext.current(), request.getExperimentId());
+    ServerCallStreamObserver<Experiment> stream = (ServerCallStreamObserver<Experiment>) response;
+    Runnable stop = watcher.watch(experiment.id(), update -> {
+      synchronized (stream) {
+        if (!stream.isCancelled()) {
+          stream.onNext(ExperimentMessages.toProto(update));
+        }
+      }
+    }, () -> {
+      synchronized (stream) {
+        if (!stream.isCancelled()) {
+          stream.onCompleted();
+        }
+      }
+    }, error -> {
+      synchronized (stream) {
+        if (!stream.isCancelled()) {
+          stream.onError(Status.INTERNAL.withDescription("watching the experiment failed").asRuntimeException());
+        }
+      }
+    });
+    stream.setOnCancelHandler(stop);
   }
 
   private static float[][] inputs(List<InputRow> rows) {

@@ -105,6 +105,14 @@ public final class ModelPair {
    * @throws InvalidArgumentException naming {@code batchSize}, {@code labels}, {@code labels[i]} or the inputs
    */
   public MergeMetrics evaluate(NDManager manager, MergeMethod method, float[][] inputs, int[] labels, int batchSize) {
+    return evaluateWithLambda(manager, method, inputs, labels, batchSize).metrics();
+  }
+
+  /** The metrics of {@link #evaluate} and the per-sample lambda they summarise (experiments report its quantiles). */
+  public record Evaluation(MergeMetrics metrics, double[] lambda) {}
+
+  /** {@link #evaluate}, keeping each sample's lambda. */
+  public Evaluation evaluateWithLambda(NDManager manager, MergeMethod method, float[][] inputs, int[] labels, int batchSize) {
     if (batchSize < 1) {
       throw new InvalidArgumentException("batchSize", "must be at least 1, got " + batchSize);
     }
@@ -125,7 +133,7 @@ public final class ModelPair {
         generalistWeight[i] = part.plan().generalistWeight()[i - from];
       }
     }
-    return MergeMetrics.of(probabilities, labels, lambda, generalistWeight);
+    return new Evaluation(MergeMetrics.of(probabilities, labels, lambda, generalistWeight), lambda);
   }
 
   /**

@@ -64,7 +64,7 @@ public class ScoringController {
   @Operation(summary = "For each (prompt, continuation): the next-token distribution before every continuation token "
       + "(full, or top-k with tail mass; entropy), the continuation's token ids and log-probs",
       description = "One forward pass per item on the model's stateless entry (its all_logits output). 404 unknown model, "
-          + "400 not a language model, bad items, topK outside [1, vocabulary] or an answer over 4194304 listed probabilities "
+          + "400 not a language model, bad items, topK outside [1, vocabulary] or an answer over 2097152 listed probabilities "
           + "(positions times vocabulary or k), 409 model not READY.")
   public Scores<ContinuationDistributions> tokenDistributions(@RequestBody TokenDistributionsRequest request) {
     return scoring.tokenDistributions(request.model(), request.items(), request.topK());

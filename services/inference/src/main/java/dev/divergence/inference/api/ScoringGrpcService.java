@@ -99,9 +99,15 @@ public class ScoringGrpcService extends ScoringServiceGrpc.ScoringServiceImplBas
   }
 
   private static dev.divergence.proto.inference.v1.NextTokenDistribution message(NextTokenDistribution distribution) {
-    return dev.divergence.proto.inference.v1.NextTokenDistribution.newBuilder()
-        .addAllTokenIds(distribution.tokenIds()).addAllProbabilities(distribution.probabilities())
-        .setTailMass(distribution.tailMass()).setEntropy(distribution.entropy()).build();
+    dev.divergence.proto.inference.v1.NextTokenDistribution.Builder message = dev.divergence.proto.inference.v1.NextTokenDistribution
+        .newBuilder().setTailMass(distribution.tailMass()).setEntropy(distribution.entropy());
+    for (long id : distribution.tokenIds()) {
+      message.addTokenIds(id);
+    }
+    for (double probability : distribution.probabilities()) {
+      message.addProbabilities(probability);
+    }
+    return message.build();
   }
 
   private static <T> void reply(StreamObserver<T> response, T value) {

@@ -34,9 +34,10 @@ public class ScoringService {
   static final int MAX_ITEMS = 256;
   /**
    * Bounds one token-distributions answer: positions times listed tokens (the vocabulary for full
-   * distributions, k for top-k). 2^22 values are about 40 MB over gRPC and 90 MB as JSON.
+   * distributions, k for top-k). 2^21 values are about 20 MB over gRPC and 45 MB as JSON, and
+   * about 70 MB of the service's heap while the answer is built (primitive arrays, then protobuf).
    */
-  static final long MAX_DISTRIBUTION_VALUES = 1L << 22;
+  static final long MAX_DISTRIBUTION_VALUES = 1L << 21;
 
   private final StoredModelCatalog catalog;
   private final TritonClient client;
@@ -111,6 +112,7 @@ public class ScoringService {
       List<float[]> logits = tokenized.positionLogits(client, model, version(entry), properties.languageModelBatch(), vocab,
           padId(tokenizer));
       List<ContinuationDistributions> out = new ArrayList<>(tokenized.size());
+      long[] allIds = allIds(vocab);
       for (int i = 0; i < tokenized.size(); i++) {
         long[] continuation = tokenized.continuations().get(i);
         List<Double> tokenLogProbs = new ArrayList<>(continuation.length);
@@ -119,7 +121,7 @@ public class ScoringService {
           double[] logProbs = Softmax.logSoftmax(logits.get(i), t * vocab, vocab);
           double entropy = Softmax.entropy(logProbs);
           tokenLogProbs.add(logProbs[(int) continuation[t]]);
-          distributions.add(topK == null ? full(logProbs, entropy) : top(logProbs, topK, entropy));
+          distributions.add(topK == null ? full(allIds, logProbs, entropy) : top(logProbs, topK, entropy));
         }
         out.add(new ContinuationDistributions(LanguageModelRows.boxed(continuation), tokenLogProbs, distributions,
             tokenized.prompts().get(i).length));
@@ -200,10 +202,11 @@ public class ScoringService {
       float[] logits = LanguageModelRows.nextTokenLogits(client, model, version(entry), rows, properties.languageModelBatch(),
           vocab, padId(tokenizer));
       List<NextTokenDistribution> out = new ArrayList<>();
+      long[] allIds = allIds(vocab);
       for (int r = 0; r < rows.size(); r++) {
         double[] logProbs = Softmax.logSoftmax(logits, r * vocab, vocab);
         double entropy = Softmax.entropy(logProbs);
-        out.add(topK == null ? full(logProbs, entropy) : top(logProbs, topK, entropy));
+        out.add(topK == null ? full(allIds, logProbs, entropy) : top(logProbs, topK, entropy));
       }
       return new Scores<>(model, version(entry), List.of(), out);
     });
@@ -270,26 +273,33 @@ public class ScoringService {
     return catalog.requireEntry(model);
   }
 
-  private static NextTokenDistribution full(double[] logProbs, double entropy) {
-    List<Long> ids = new ArrayList<>(logProbs.length);
-    List<Double> probabilities = new ArrayList<>(logProbs.length);
-    for (int id = 0; id < logProbs.length; id++) {
-      ids.add((long) id);
-      probabilities.add(Math.exp(logProbs[id]));
+  /** Token ids 0 .. vocab - 1, for the full distributions of one call. */
+  private static long[] allIds(int vocab) {
+    long[] ids = new long[vocab];
+    for (int id = 0; id < vocab; id++) {
+      ids[id] = id;
     }
-    return new NextTokenDistribution(ids, probabilities, 0.0, entropy);
+    return ids;
+  }
+
+  private static NextTokenDistribution full(long[] allIds, double[] logProbs, double entropy) {
+    double[] probabilities = new double[logProbs.length];
+    for (int id = 0; id < logProbs.length; id++) {
+      probabilities[id] = Math.exp(logProbs[id]);
+    }
+    return new NextTokenDistribution(allIds, probabilities, 0.0, entropy);
   }
 
   private static NextTokenDistribution top(double[] logProbs, int k, double entropy) {
     // partial selection of the k best on primitives (lower id first among equals), not a sort of the vocabulary
     TokenRanking ranking = new TokenRanking(logProbs);
-    List<Long> ids = new ArrayList<>(k);
-    List<Double> probabilities = new ArrayList<>(k);
+    long[] ids = new long[k];
+    double[] probabilities = new double[k];
     boolean[] listed = new boolean[logProbs.length];
     for (int r = 0; r < k; r++) {
       int id = ranking.token(r);
-      ids.add((long) id);
-      probabilities.add(Math.exp(logProbs[id]));
+      ids[r] = id;
+      probabilities[r] = Math.exp(logProbs[id]);
       listed[id] = true;
     }
     // the tail summed, not taken as 1 - listed (which cancels to 0 or below when the tail is tiny)

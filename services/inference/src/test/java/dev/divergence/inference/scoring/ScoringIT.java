@@ -430,7 +430,7 @@ class ScoringIT extends InferenceTestBase {
     rejected(tokens, Map.of("model", LM, "items", List.of(Map.of("prompt", "a", "continuation", "b")),
         "topK", ByteTokenizer.VOCAB_SIZE + 1), 400, "topK");
     rejected(tokens, Map.of("model", CLASSIFIER, "items", List.of(Map.of("prompt", "a", "continuation", "b"))), 400, "model");
-    // 256 items of 100 continuation tokens: 25600 full distributions of 259 values, over the 2^22 per call
+    // 256 items of 100 continuation tokens: 25600 full distributions of 259 values, over the 2^21 per call
     HttpResponse<String> tooLarge = rest.post(tokens, Map.of("model", LM,
         "items", java.util.Collections.nCopies(256, Map.of("prompt", "a", "continuation", "q".repeat(100)))));
     assertThat(tooLarge.statusCode()).as(tooLarge.body()).isEqualTo(400);

@@ -117,18 +117,55 @@ public class InferenceClient {
    * of the full distribution in nats), the continuation's token ids and their natural-log probs,
    * and the prompt's token count. The inference service computes each item in one forward pass
    * (TokenDistributions), where {@link #nextTokenDistributions} over every prefix costs one row per
-   * prefix. It answers at most 2^22 listed probabilities per call (continuation tokens times the
-   * vocabulary, or times k) and rejects a larger chunk as INVALID_ARGUMENT naming {@code items}:
-   * for large vocabularies ask for top k or lower {@code divergence.evaluation.inference.chunk-size}.
+   * prefix.
+   *
+   * <p>Chunks hold at most {@code divergence.evaluation.inference.chunk-size} items and, as the
+   * service answers at most {@link #MAX_DISTRIBUTION_VALUES} listed probabilities per call
+   * (continuation tokens times the vocabulary, or times k), few enough items for that (see
+   * {@link #distributionChunkEnds}); full distributions ask the model's vocabulary size first.
    *
    * @param topK 0 for full distributions, otherwise the k most probable tokens at each position
    */
   public List<ContinuationDistributions> tokenDistributions(String model, List<ContinuationItem> items, int topK) {
-    return chunked(model, items, chunk -> {
+    if (items.isEmpty()) {
+      return List.of();
+    }
+    long listedPerToken = topK > 0 ? topK : model(model).getVocabSize();
+    int[] ends = distributionChunkEnds(items, listedPerToken, MAX_DISTRIBUTION_VALUES, chunkSize);
+    return chunked(model, items, ends, chunk -> {
       TokenDistributionsResponse answer = scoring.tokenDistributions(TokenDistributionsRequest.newBuilder()
           .setModel(model).addAllItems(chunk).setTopK(topK).build());
       return new Answer<>(answer.getVersion(), answer.getResultsList());
     });
+  }
+
+  /** The inference service's bound on the probabilities one TokenDistributions answer lists. */
+  static final long MAX_DISTRIBUTION_VALUES = 1L << 21;
+
+  /**
+   * Where consecutive chunks of {@code items} end: at most {@code chunkSize} items, and listed
+   * values (continuation tokens times {@code listedPerToken}) within {@code maxValues}, an item's
+   * tokens taken as its continuation's UTF-8 bytes plus one (byte-level and byte-fallback
+   * tokenizers make at most one token per byte, plus a leading marker for some). An item over the
+   * bound alone goes alone, for the service to reject naming it.
+   */
+  static int[] distributionChunkEnds(List<ContinuationItem> items, long listedPerToken, long maxValues, int chunkSize) {
+    List<Integer> ends = new ArrayList<>();
+    int count = 0;
+    long values = 0;
+    for (int i = 0; i < items.size(); i++) {
+      long itemValues = (items.get(i).getContinuation().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 1L)
+          * listedPerToken;
+      if (count > 0 && (count == chunkSize || values + itemValues > maxValues)) {
+        ends.add(i);
+        count = 0;
+        values = 0;
+      }
+      count++;
+      values += itemValues;
+    }
+    ends.add(items.size());
+    return ends.stream().mapToInt(Integer::intValue).toArray();
   }
 
   /** Class probabilities of each feature vector, in order, with the model's class names and version. */
@@ -164,10 +201,20 @@ public class InferenceClient {
   private record Answer<R>(String version, List<R> results) {}
 
   private <T, R> List<R> chunked(String model, List<T> inputs, Function<List<T>, Answer<R>> send) {
+    int[] ends = new int[(inputs.size() + chunkSize - 1) / chunkSize];
+    for (int c = 0; c < ends.length; c++) {
+      ends[c] = Math.min(inputs.size(), (c + 1) * chunkSize);
+    }
+    return chunked(model, inputs, ends, send);
+  }
+
+  /** {@code inputs} sent in consecutive chunks ending at {@code ends}. */
+  private <T, R> List<R> chunked(String model, List<T> inputs, int[] ends, Function<List<T>, Answer<R>> send) {
     List<R> results = new ArrayList<>(inputs.size());
     String version = null;
-    for (int start = 0; start < inputs.size(); start += chunkSize) {
-      List<T> chunk = inputs.subList(start, Math.min(inputs.size(), start + chunkSize));
+    int start = 0;
+    for (int end : ends) {
+      List<T> chunk = inputs.subList(start, end);
       Answer<R> answer = call(model, start, () -> send.apply(chunk));
       if (answer.results().size() != chunk.size()) {
         throw new InferenceFailedException("the inference service answered " + answer.results().size() + " results for "
@@ -179,6 +226,7 @@ public class InferenceClient {
       }
       version = answer.version();
       results.addAll(answer.results());
+      start = end;
     }
     return results;
   }

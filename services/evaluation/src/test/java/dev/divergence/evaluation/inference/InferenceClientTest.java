@@ -182,6 +182,25 @@ class InferenceClientTest {
   }
 
   @Test
+  void tokenDistributionChunksStayWithinTheServicesBoundOnListedValues() {
+    // 10 values per token, at most 100 per chunk, at most 3 items: an item of b UTF-8 bytes counts (b + 1) * 10
+    List<ContinuationItem> fourOfThreeBytes = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      fourOfThreeBytes.add(ContinuationItem.newBuilder().setPrompt("a").setContinuation("abc").build());
+    }
+    // 40 + 40 = 80; a third would make 120
+    assertThat(InferenceClient.distributionChunkEnds(fourOfThreeBytes, 10, 100, 3)).containsExactly(2, 4);
+    // "é" is two UTF-8 bytes: 30 each, three fit by value and the item count closes the chunk
+    List<ContinuationItem> accented = java.util.Collections.nCopies(5,
+        ContinuationItem.newBuilder().setPrompt("a").setContinuation("é").build());
+    assertThat(InferenceClient.distributionChunkEnds(accented, 10, 100, 3)).containsExactly(3, 5);
+    // an item over the bound on its own goes alone, between the others
+    List<ContinuationItem> oneTooLong = List.of(fourOfThreeBytes.get(0),
+        ContinuationItem.newBuilder().setPrompt("a").setContinuation("x".repeat(20)).build(), fourOfThreeBytes.get(0));
+    assertThat(InferenceClient.distributionChunkEnds(oneTooLong, 10, 100, 3)).containsExactly(1, 2, 3);
+  }
+
+  @Test
   void featureVectorsAreClassifiedInChunksWithTheClassNames() {
     // vector i = [0, ln(i + 1)]: p(pos) = (i + 1) / (i + 2)
     List<float[]> features = new ArrayList<>();
@@ -207,6 +226,7 @@ class InferenceClientTest {
   @Test
   void anEmptyListNeedsNoCall() {
     assertThat(inference.nextTokenDistributions("letters", List.of(), 0)).isEmpty();
+    assertThat(inference.tokenDistributions("letters", List.of(), 0)).isEmpty();
     assertThat(inference.classify("signs", List.of()).getResultsList()).isEmpty();
     assertThat(server.itemsPerCall).isEmpty();
   }

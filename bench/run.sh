@@ -5,6 +5,7 @@
 #   bench/run.sh training     -> bench/results/training.json
 #   bench/run.sh inference    -> bench/results/inference.json
 #   bench/run.sh evaluation   -> bench/results/evaluation.json
+#   bench/run.sh merging      -> bench/results/merging.json
 # Environment: JMH_ARGS overrides the JMH run settings, ROUNDS the number of interleaved rounds
 # (default 2); PYTHON the interpreter of the baselines
 # (Debian's /usr/bin/python3 with python3-numpy, python3-scipy and optionally python3-torch).
@@ -43,8 +44,13 @@ case "$suite" in
     # through the inference service's gRPC TokenDistributions against PyTorch CPU; see bench/evaluation/run_evaluation.sh
     exec "$here/evaluation/run_evaluation.sh"
     ;;
+  merging)
+    # services/merging (issue 12): T³ / T³_B merged prediction of a batch of 64 against one plain forward, and
+    # against PyTorch CPU materialising per-sample merged weights as the reference code does; see bench/merging/run_merging.sh
+    exec "$here/merging/run_merging.sh"
+    ;;
   *)
-    echo "usage: bench/run.sh divergence|model|training|inference|evaluation" >&2
+    echo "usage: bench/run.sh divergence|model|training|inference|evaluation|merging" >&2
     exit 2
     ;;
 esac

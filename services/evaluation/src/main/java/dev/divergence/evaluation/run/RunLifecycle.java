@@ -2,6 +2,8 @@ package dev.divergence.evaluation.run;
 
 import dev.divergence.evaluation.events.EvaluationEventPublisher;
 import dev.divergence.evaluation.store.RunRepository;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -16,17 +18,22 @@ public class RunLifecycle {
   private final RunRepository runs;
   private final EvaluationEventPublisher events;
   private final Clock clock;
+  private final MeterRegistry meters;
 
-  public RunLifecycle(RunRepository runs, EvaluationEventPublisher events, Clock clock) {
+  public RunLifecycle(RunRepository runs, EvaluationEventPublisher events, Clock clock, MeterRegistry meters) {
     this.runs = runs;
     this.events = events;
     this.clock = clock;
+    this.meters = meters;
   }
 
   @Transactional
   public Optional<EvaluationRun> claimNext(String worker) {
     Optional<EvaluationRun> claimed = runs.claimNext(worker, clock.instant());
-    claimed.ifPresent(events::started);
+    claimed.ifPresent(run -> {
+      events.started(run);
+      meters.counter("divergence.evaluation.runs.started", "trigger", run.trigger().apiName()).increment();
+    });
     return claimed;
   }
 
@@ -46,7 +53,15 @@ public class RunLifecycle {
 
   private void end(UUID id, RunState state, String reason, String message, List<SuiteResult> results) {
     if (runs.finish(id, state, reason, message, results, clock.instant())) {
-      events.ended(runs.find(id).orElseThrow());
+      EvaluationRun ended = runs.find(id).orElseThrow();
+      events.ended(ended);
+      meters.counter("divergence.evaluation.runs.ended", "state", state.name().toLowerCase(), "reason",
+          reason == null ? "none" : reason).increment();
+      if (ended.startedAt() != null) {
+        Timer.builder("divergence.evaluation.runs.duration").description("Time from a run's claim to its end")
+            .tag("state", state.name().toLowerCase()).register(meters)
+            .record(java.time.Duration.between(ended.startedAt(), ended.finishedAt()));
+      }
     }
   }
 

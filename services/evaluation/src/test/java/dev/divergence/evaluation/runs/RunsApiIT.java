@@ -120,6 +120,9 @@ class RunsApiIT {
     List<String> types = jdbc.queryForList("SELECT event_type FROM outbox_event WHERE record_key = ? ORDER BY id",
         String.class, id);
     assertThat(types).containsExactly("dev.divergence.evaluation.v1.EvaluationStarted", "dev.divergence.evaluation.v1.EvaluationFailed");
+    String prometheus = get("/actuator/prometheus").body();
+    assertThat(prometheus).containsPattern("divergence_evaluation_runs_ended_total\\{[^}]*reason=\"model-unavailable\",state=\"failed\"\\} [1-9]")
+        .containsPattern("divergence_evaluation_runs_started_total\\{[^}]*trigger=\"user\"\\} [1-9]");
   }
 
   @Test

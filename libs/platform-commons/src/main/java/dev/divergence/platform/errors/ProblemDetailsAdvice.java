@@ -14,6 +14,7 @@ import org.slf4j.MDC;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
@@ -141,6 +142,14 @@ public class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
       String requestId = MDC.get(RequestIdFilter.MDC_KEY);
       if (requestId != null) {
         problem.setProperty("requestId", requestId);
+      }
+      if (headers.getContentType() == null) {
+        // set, not negotiated: Spring drops an error's body when the request's Accept header does not parse,
+        // and a 400 must still say which field was wrong (the Accept header itself, say)
+        HttpHeaders typed = new HttpHeaders();
+        typed.putAll(headers);
+        typed.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+        headers = typed;
       }
     }
     return super.createResponseEntity(body, headers, statusCode, request);

@@ -217,6 +217,35 @@ class MetricsBadInputIT {
   }
 
   @Test
+  void anEmptyBodyOfAnotherTypeIsBadInputOnEveryMetricWithAJsonAndABinaryForm() {
+    // found by EvaluationApiFuzzIT: with no body, the JSON and the binary mapping both matched (500 "ambiguous handler")
+    for (String metric : List.of("/divergences", "/divergences/logits", "/sinkhorn", "/wasserstein-1d", "/calibration",
+        "/vendi", "/distance-covariance")) {
+      for (String type : List.of("application/x-www-form-urlencoded", "text/plain")) {
+        MetricsTestSupport.Reply reply = rest.send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/api/v1/evaluation/metrics" + metric))
+            .header("Content-Type", type).POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(reply.status()).as(metric + " " + type + ": " + reply.body()).isEqualTo(400);
+        assertThat(reply.contentType()).startsWith("application/problem+json");
+        assertThat(reply.body().at("/errors/0/field").asString()).as(metric).isNotEmpty();
+      }
+    }
+  }
+
+  @Test
+  void anAcceptHeaderThatIsNoMediaTypeIsAProblemNamingIt() {
+    // found by EvaluationApiFuzzIT: the 400 had no body, as Spring drops an error's body when Accept does not parse
+    String sinkhorn = "{\"a\":[0.5,0.5],\"b\":[0.5,0.5],\"cost\":[[0,1],[1,0]],\"epsilon\":0.1}";
+    for (String accept : List.of("%s%n", "tiny-lm", "a")) {
+      MetricsTestSupport.Reply reply = rest.send(HttpRequest.newBuilder(
+              URI.create("http://localhost:" + port + "/api/v1/evaluation/metrics/sinkhorn"))
+          .header("Content-Type", "application/json").header("Accept", accept)
+          .POST(HttpRequest.BodyPublishers.ofString(sinkhorn)).build());
+      assertProblem(reply, "Accept", "is not a list of media types");
+    }
+  }
+
+  @Test
   void requestsAboveTheSizeLimitAre413NamingTheSetting() {
     byte[] tooLarge = new byte[LIMIT + 8];
     MetricsTestSupport.Reply declared = rest.postBinary("/divergences", query("kl", 1, 1, "float64"), tooLarge);

@@ -102,7 +102,7 @@ public class MetricsController {
   static final String PLAN_SHAPE = "Plan-Shape";
   static final String PLAN_DTYPE = "Plan-Dtype";
 
-  @PostMapping("/sinkhorn")
+  @PostMapping(path = "/sinkhorn", consumes = MediaType.APPLICATION_JSON_VALUE)
   public ResponseEntity<?> sinkhorn(@RequestBody MetricsRequests.Sinkhorn request,
       @RequestHeader(value = HttpHeaders.ACCEPT, required = false) String accept) {
     boolean binaryPlan = wantsBinary(accept);
@@ -175,7 +175,7 @@ public class MetricsController {
 
   public record Wasserstein1DResponse(double distance) {}
 
-  @PostMapping("/wasserstein-1d")
+  @PostMapping(path = "/wasserstein-1d", consumes = MediaType.APPLICATION_JSON_VALUE)
   public Wasserstein1DResponse wasserstein1D(@RequestBody MetricsRequests.Wasserstein1D request) {
     return new Wasserstein1DResponse(
         metrics.wasserstein1D(request.u(), request.v(), request.uWeights(), request.vWeights(), request.p()));
@@ -199,7 +199,7 @@ public class MetricsController {
         metrics.wasserstein1D(payload.vector(0), payload.vector(1), null, null, number(query, "p")));
   }
 
-  @PostMapping("/calibration")
+  @PostMapping(path = "/calibration", consumes = MediaType.APPLICATION_JSON_VALUE)
   public CalibrationOutcome calibration(@RequestBody MetricsRequests.Calibration request) {
     return metrics.calibration(request.probabilities() == null ? null : RowMatrix.of("probabilities", request.probabilities()),
         request.targets(), request.confidences(), request.accuracies(), request.bins(), request.norm(), request.edges());
@@ -237,7 +237,7 @@ public class MetricsController {
 
   public record VendiResponse(List<VendiValue> scores) {}
 
-  @PostMapping("/vendi")
+  @PostMapping(path = "/vendi", consumes = MediaType.APPLICATION_JSON_VALUE)
   public VendiResponse vendi(@RequestBody MetricsRequests.Vendi request) {
     return new VendiResponse(metrics.vendi(
         request.similarity() == null ? null : RowMatrix.of("similarity", request.similarity()),
@@ -260,7 +260,7 @@ public class MetricsController {
         input.equals("embeddings") ? matrix : null, numbers(query, "q")));
   }
 
-  @PostMapping("/distance-covariance")
+  @PostMapping(path = "/distance-covariance", consumes = MediaType.APPLICATION_JSON_VALUE)
   public DependenceOutcome distanceCovariance(@RequestBody MetricsRequests.DistanceCovariance request) {
     List<RowMatrix> variables = null;
     if (request.variables() != null) {

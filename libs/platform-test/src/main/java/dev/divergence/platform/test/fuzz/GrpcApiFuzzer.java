@@ -5,6 +5,7 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.Context;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
@@ -25,12 +26,15 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiPredicate;
 import java.util.function.Supplier;
 
 /**
  * Sends thousands of mutated requests to every unary and server-streaming method of the given gRPC
  * services and checks two rules: no call ends INTERNAL, UNKNOWN, DATA_LOSS or UNIMPLEMENTED (nor runs
  * out its deadline, for a unary call), and a call that failed changed no row of the service's tables.
+ * Optionally ({@link Builder#badRequests}) an INVALID_ARGUMENT must carry what the platform's rule asks
+ * of it, e.g. the trailer naming the field.
  *
  * <p>Requests start from a valid example the test registers for the method (or the empty message) and
  * are mutated through their descriptors (see {@link ProtoMutator}); some are sent as bytes broken
@@ -67,6 +71,8 @@ public final class GrpcApiFuzzer {
   private final DatabaseSnapshot database;
   private final long deadlineMillis;
   private final boolean brokenBytes;
+  private final BiPredicate<Status, Metadata> badRequestRule;
+  private final String badRequestRuleText;
 
   private GrpcApiFuzzer(Builder builder) {
     this.channel = builder.channel;
@@ -78,6 +84,8 @@ public final class GrpcApiFuzzer {
     this.database = builder.database;
     this.deadlineMillis = builder.deadlineMillis;
     this.brokenBytes = builder.brokenBytes;
+    this.badRequestRule = builder.badRequestRule;
+    this.badRequestRuleText = builder.badRequestRuleText;
   }
 
   public static Builder forChannel(Channel channel) {
@@ -94,6 +102,8 @@ public final class GrpcApiFuzzer {
     private DatabaseSnapshot database;
     private long deadlineMillis = 30_000;
     private boolean brokenBytes = true;
+    private BiPredicate<Status, Metadata> badRequestRule;
+    private String badRequestRuleText;
 
     private Builder(Channel channel) {
       this.channel = channel;
@@ -140,6 +150,16 @@ public final class GrpcApiFuzzer {
       return this;
     }
 
+    /**
+     * What an INVALID_ARGUMENT must carry, as a check of (status, trailers), and its wording for the report;
+     * e.g. platform-commons' trailer naming the field. Unset, an INVALID_ARGUMENT is not looked into.
+     */
+    public Builder badRequests(String what, BiPredicate<Status, Metadata> rule) {
+      this.badRequestRuleText = what;
+      this.badRequestRule = rule;
+      return this;
+    }
+
     public Builder deadline(long millis) {
       this.deadlineMillis = millis;
       return this;
@@ -150,7 +170,16 @@ public final class GrpcApiFuzzer {
     }
   }
 
-  private record Outcome(Status.Code code, String description) {}
+  private record Outcome(Status status, Metadata trailers) {
+
+    Status.Code code() {
+      return status.getCode();
+    }
+
+    String description() {
+      return String.valueOf(status.getDescription());
+    }
+  }
 
   public FuzzReport run() {
     List<MethodDescriptor<?, ?>> methods = new ArrayList<>();
@@ -190,6 +219,11 @@ public final class GrpcApiFuzzer {
       if (SERVER_FAULTS.contains(outcome.code()) || !streaming && outcome.code() == Status.Code.DEADLINE_EXCEEDED) {
         failures.add(new FuzzFailure(i, "ended " + outcome.code(), description, outcome.code() + ": " + outcome.description()));
       }
+      if (badRequestRule != null && outcome.code() == Status.Code.INVALID_ARGUMENT
+          && !badRequestRule.test(outcome.status(), outcome.trailers())) {
+        failures.add(new FuzzFailure(i, "was INVALID_ARGUMENT without " + badRequestRuleText, description,
+            outcome.code() + ": " + outcome.description() + " " + outcome.trailers()));
+      }
       List<String> changed = tables == null ? List.of() : tables.changedBy(outcome.code() != Status.Code.OK);
       if (!changed.isEmpty()) {
         failures.add(new FuzzFailure(i, "failed but changed the tables " + changed, description,
@@ -220,7 +254,7 @@ public final class GrpcApiFuzzer {
     try {
       if (method.getType() == MethodDescriptor.MethodType.UNARY) {
         ClientCalls.blockingUnaryCall(channel, raw, options, request);
-        return new Outcome(Status.Code.OK, "");
+        return new Outcome(Status.OK, new Metadata());
       }
       Context.CancellableContext scope = Context.current().withCancellation();
       Context previous = scope.attach();
@@ -228,13 +262,13 @@ public final class GrpcApiFuzzer {
         Iterator<byte[]> responses = ClientCalls.blockingServerStreamingCall(channel, raw, options, request);
         // the first message (or the end of the stream) decides; a valid watch would stream on
         responses.hasNext();
-        return new Outcome(Status.Code.OK, "");
+        return new Outcome(Status.OK, new Metadata());
       } finally {
         scope.detach(previous);
         scope.cancel(null);
       }
     } catch (StatusRuntimeException failure) {
-      return new Outcome(failure.getStatus().getCode(), String.valueOf(failure.getStatus().getDescription()));
+      return new Outcome(failure.getStatus(), failure.getTrailers() == null ? new Metadata() : failure.getTrailers());
     }
   }
 

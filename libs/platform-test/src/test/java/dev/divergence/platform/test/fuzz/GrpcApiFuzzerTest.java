@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.StringValue;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
@@ -33,8 +34,11 @@ class GrpcApiFuzzerTest {
       .build();
   private static final ServiceDescriptor SERVICE = ServiceDescriptor.newBuilder("test.Echo").addMethod(ECHO).build();
 
+  private static final Metadata.Key<String> FIELD = Metadata.Key.of("test-invalid-field", Metadata.ASCII_STRING_MARSHALLER);
+
   private Server server;
   private ManagedChannel channel;
+  private boolean namesTheField;
 
   private void serve(boolean nulIsAServerFault) throws Exception {
     ServerServiceDefinition definition = ServerServiceDefinition.builder(SERVICE)
@@ -43,7 +47,11 @@ class GrpcApiFuzzerTest {
             if (nulIsAServerFault) {
               throw new IllegalStateException("database rejected the NUL");
             }
-            response.onError(Status.INVALID_ARGUMENT.withDescription("value: NUL").asRuntimeException());
+            Metadata trailers = new Metadata();
+            if (namesTheField) {
+              trailers.put(FIELD, "value");
+            }
+            response.onError(Status.INVALID_ARGUMENT.withDescription("value: NUL").asRuntimeException(trailers));
             return;
           }
           response.onNext(request);
@@ -77,6 +85,28 @@ class GrpcApiFuzzerTest {
         .example(ECHO, () -> StringValue.of("hello")).deadline(5_000).brokenBytes(false).build().run();
     report.assertNoFailures();
     assertThat(report.outcomes()).containsKeys("Echo OK", "Echo INVALID_ARGUMENT");
+  }
+
+  @Test
+  void findsAnInvalidArgumentWithoutTheTrailerTheRuleAsksFor() throws Exception {
+    serve(false);
+    FuzzReport report = GrpcApiFuzzer.forChannel(channel).service(SERVICE).seed(7).requests(200)
+        .example(ECHO, () -> StringValue.of("hello")).deadline(5_000).brokenBytes(false)
+        .badRequests("a trailer naming the field", (status, trailers) -> trailers.get(FIELD) != null).build().run();
+    assertThat(report.outcomes()).containsKey("Echo INVALID_ARGUMENT");
+    assertThat(report.failures()).isNotEmpty().allSatisfy(failure -> assertThat(failure.rule())
+        .isEqualTo("was INVALID_ARGUMENT without a trailer naming the field"));
+  }
+
+  @Test
+  void passesAnInvalidArgumentThatNamesTheField() throws Exception {
+    namesTheField = true;
+    serve(false);
+    FuzzReport report = GrpcApiFuzzer.forChannel(channel).service(SERVICE).seed(7).requests(200)
+        .example(ECHO, () -> StringValue.of("hello")).deadline(5_000).brokenBytes(false)
+        .badRequests("a trailer naming the field", (status, trailers) -> trailers.get(FIELD) != null).build().run();
+    report.assertNoFailures();
+    assertThat(report.outcomes()).containsKey("Echo INVALID_ARGUMENT");
   }
 
   private GrpcApiFuzzer fuzzer() {

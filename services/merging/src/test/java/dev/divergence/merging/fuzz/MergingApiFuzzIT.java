@@ -8,7 +8,15 @@ import dev.divergence.platform.test.EmbeddedInfrastructure;
 import dev.divergence.platform.test.fuzz.DatabaseSnapshot;
 import dev.divergence.platform.test.fuzz.GrpcApiFuzzer;
 import dev.divergence.platform.test.fuzz.RestApiFuzzer;
+import dev.divergence.proto.merging.v1.CancelExperimentRequest;
+import dev.divergence.proto.merging.v1.CreateExperimentRequest;
 import dev.divergence.proto.merging.v1.CreateMergeRequest;
+import dev.divergence.proto.merging.v1.ExperimentSpec;
+import dev.divergence.proto.merging.v1.ExperimentSplit;
+import dev.divergence.proto.merging.v1.ExperimentState;
+import dev.divergence.proto.merging.v1.GetExperimentRequest;
+import dev.divergence.proto.merging.v1.ListExperimentsRequest;
+import dev.divergence.proto.merging.v1.WatchExperimentRequest;
 import dev.divergence.proto.merging.v1.EvaluateRequest;
 import dev.divergence.proto.merging.v1.GetMergeRequest;
 import dev.divergence.proto.merging.v1.InputRow;
@@ -31,7 +39,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * Fuzzes the merging service's public APIs (REST from its OpenAPI document, gRPC from its proto
  * descriptors): no request may be answered with a server error, every 400 must be problem+json naming
  * a field, and no rejected request may change a row of the service's tables. Accepted requests are
- * harmless: a merge row, or a prediction / evaluation of a few rows with the small built-in digits pair.
+ * harmless: a merge row, a prediction / evaluation of a few rows with the small built-in digits pair, or
+ * an experiment that stays QUEUED (test contexts run no experiment workers) and may be cancelled.
  */
 @EmbeddedInfrastructure
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -47,6 +56,11 @@ class MergingApiFuzzIT {
       {"generalist":"digits-cnn-generalist","expert":"digits-cnn-expert","method":"t3_batch","parameters":{"average":"js"}}""";
   private static final String PREDICT = "{\"inputs\":[" + ROW + "," + ROW + "]}";
   private static final String EVALUATE = "{\"inputs\":[" + ROW + "," + ROW + "],\"labels\":[0,3],\"batchSize\":1}";
+  /** Accepted experiments stay QUEUED: test contexts run no experiment workers (test resources config/application.properties). */
+  private static final String EXPERIMENT = "{\"displayName\":\"fuzz\",\"spec\":{\"generalist\":\"digits-cnn-generalist\","
+      + "\"expert\":\"digits-cnn-expert\",\"method\":\"t3\",\"parameters\":{\"gamma\":1.0},"
+      + "\"methods\":[\"t3\",\"expert\",\"wise_ft_sweep\"],\"splits\":[{\"name\":\"digits-test\"},"
+      + "{\"name\":\"rows\",\"inputs\":[" + ROW + "],\"labels\":[0]}],\"seeds\":2,\"batchSize\":32}}";
   private static final String SWEEP = "{\"generalist\":\"digits-cnn-generalist\",\"expert\":\"digits-cnn-expert\","
       + "\"parameters\":{\"alphas\":[0,0.5,1]},\"inputs\":[" + ROW + "],\"labels\":[1]}";
   /** Volatile on their own schedule: the outbox relay marks rows published after the request was answered. */
@@ -65,6 +79,15 @@ class MergingApiFuzzIT {
     return jdbc.queryForList("SELECT merge_id::text FROM model_merge ORDER BY created_at DESC LIMIT 5", String.class);
   }
 
+  private List<String> experimentIds() {
+    return jdbc.queryForList("SELECT id::text FROM merge_experiment ORDER BY created_at DESC LIMIT 5", String.class);
+  }
+
+  private String latestExperiment() {
+    List<String> ids = experimentIds();
+    return ids.isEmpty() ? "00000000-0000-0000-0000-000000000000" : ids.get(0);
+  }
+
   private String latestMerge() {
     List<String> ids = mergeIds();
     return ids.isEmpty() ? "00000000-0000-0000-0000-000000000000" : ids.get(0);
@@ -78,7 +101,9 @@ class MergingApiFuzzIT {
         .example("POST", "/api/v1/merging/merges/{mergeId}/predict", PREDICT)
         .example("POST", "/api/v1/merging/merges/{mergeId}/evaluate", EVALUATE)
         .example("POST", "/api/v1/merging/sweeps/wise-ft", SWEEP)
+        .example("POST", "/api/v1/merging/experiments", EXPERIMENT)
         .pathValues("mergeId", this::mergeIds)
+        .pathValues("experimentId", this::experimentIds)
         .database(tables())
         .build()
         .run()
@@ -102,6 +127,17 @@ class MergingApiFuzzIT {
               () -> EvaluateRequest.newBuilder().setMergeId(latestMerge()).addInputs(row).addLabels(2).setBatchSize(1).build())
           .example(MergingServiceGrpc.getSweepWiseFtMethod(), () -> SweepWiseFtRequest.newBuilder()
               .setGeneralist(TinyAssets.DIGITS_GENERALIST).setExpert(TinyAssets.DIGITS_EXPERT).addInputs(row).addLabels(0).build())
+          .example(MergingServiceGrpc.getCreateExperimentMethod(), () -> CreateExperimentRequest.newBuilder().setIdempotencyKey("fuzz")
+              .setSpec(ExperimentSpec.newBuilder().setMergeId(latestMerge()).addMethods("t3").addMethods("ensemble")
+                  .addSplits(ExperimentSplit.newBuilder().setName("digits-noise-2")).setSeeds(2)).build())
+          .example(MergingServiceGrpc.getGetExperimentMethod(),
+              () -> GetExperimentRequest.newBuilder().setExperimentId(latestExperiment()).build())
+          .example(MergingServiceGrpc.getListExperimentsMethod(),
+              () -> ListExperimentsRequest.newBuilder().setState(ExperimentState.EXPERIMENT_QUEUED).setPageSize(2).build())
+          .example(MergingServiceGrpc.getCancelExperimentMethod(),
+              () -> CancelExperimentRequest.newBuilder().setExperimentId(latestExperiment()).build())
+          .example(MergingServiceGrpc.getWatchExperimentMethod(),
+              () -> WatchExperimentRequest.newBuilder().setExperimentId(latestExperiment()).build())
           .database(tables())
           .deadline(30_000)
           .build()

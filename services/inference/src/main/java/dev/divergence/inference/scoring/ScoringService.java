@@ -119,9 +119,8 @@ public class ScoringService {
         List<NextTokenDistribution> distributions = new ArrayList<>(continuation.length);
         for (int t = 0; t < continuation.length; t++) {
           double[] logProbs = Softmax.logSoftmax(logits.get(i), t * vocab, vocab);
-          double entropy = Softmax.entropy(logProbs);
           tokenLogProbs.add(logProbs[(int) continuation[t]]);
-          distributions.add(topK == null ? full(allIds, logProbs, entropy) : top(logProbs, topK, entropy));
+          distributions.add(distribution(allIds, logProbs, topK));
         }
         out.add(new ContinuationDistributions(LanguageModelRows.boxed(continuation), tokenLogProbs, distributions,
             tokenized.prompts().get(i).length));
@@ -204,9 +203,7 @@ public class ScoringService {
       List<NextTokenDistribution> out = new ArrayList<>();
       long[] allIds = allIds(vocab);
       for (int r = 0; r < rows.size(); r++) {
-        double[] logProbs = Softmax.logSoftmax(logits, r * vocab, vocab);
-        double entropy = Softmax.entropy(logProbs);
-        out.add(topK == null ? full(allIds, logProbs, entropy) : top(logProbs, topK, entropy));
+        out.add(distribution(allIds, Softmax.logSoftmax(logits, r * vocab, vocab), topK));
       }
       return new Scores<>(model, version(entry), List.of(), out);
     });
@@ -282,32 +279,41 @@ public class ScoringService {
     return ids;
   }
 
-  private static NextTokenDistribution full(long[] allIds, double[] logProbs, double entropy) {
+  /**
+   * One position's distribution as listed: every id ({@code topK} null) or the k most probable
+   * (lower id first among equals) with the tail mass, and the entropy of the full distribution in
+   * nats. Each log-prob is exponentiated once, for the probability, the entropy and the tail alike.
+   */
+  private static NextTokenDistribution distribution(long[] allIds, double[] logProbs, Integer topK) {
     double[] probabilities = new double[logProbs.length];
+    double entropy = 0;
     for (int id = 0; id < logProbs.length; id++) {
-      probabilities[id] = Math.exp(logProbs[id]);
+      double p = Math.exp(logProbs[id]);
+      probabilities[id] = p;
+      if (logProbs[id] > Double.NEGATIVE_INFINITY) {
+        entropy -= p * logProbs[id];
+      }
     }
-    return new NextTokenDistribution(allIds, probabilities, 0.0, entropy);
-  }
-
-  private static NextTokenDistribution top(double[] logProbs, int k, double entropy) {
-    // partial selection of the k best on primitives (lower id first among equals), not a sort of the vocabulary
+    if (topK == null) {
+      return new NextTokenDistribution(allIds, probabilities, 0.0, entropy);
+    }
+    // partial selection of the k best on primitives, not a sort of the vocabulary
     TokenRanking ranking = new TokenRanking(logProbs);
-    long[] ids = new long[k];
-    double[] probabilities = new double[k];
+    long[] ids = new long[topK];
+    double[] listedProbabilities = new double[topK];
     boolean[] listed = new boolean[logProbs.length];
-    for (int r = 0; r < k; r++) {
+    for (int r = 0; r < topK; r++) {
       int id = ranking.token(r);
       ids[r] = id;
-      probabilities[r] = Math.exp(logProbs[id]);
+      listedProbabilities[r] = probabilities[id];
       listed[id] = true;
     }
     // the tail summed, not taken as 1 - listed (which cancels to 0 or below when the tail is tiny)
     double tail = 0;
     for (int id = 0; id < logProbs.length; id++) {
-      tail += listed[id] ? 0.0 : Math.exp(logProbs[id]);
+      tail += listed[id] ? 0.0 : probabilities[id];
     }
-    return new NextTokenDistribution(ids, probabilities, tail, entropy);
+    return new NextTokenDistribution(ids, listedProbabilities, tail, entropy);
   }
 
   private static void requireItems(List<FieldViolation> violations, String field, int count) {

@@ -21,14 +21,4 @@ final class Softmax {
     }
     return out;
   }
-
-  static double entropy(double[] logProbs) {
-    double h = 0;
-    for (double lp : logProbs) {
-      if (lp > Double.NEGATIVE_INFINITY) {
-        h -= Math.exp(lp) * lp;
-      }
-    }
-    return h;
-  }
 }

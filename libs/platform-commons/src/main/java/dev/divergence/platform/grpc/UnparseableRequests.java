@@ -1,6 +1,7 @@
 package dev.divergence.platform.grpc;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.divergence.platform.errors.GrpcStatusMapper;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -17,7 +18,8 @@ import io.grpc.Status;
  * that is wrong, so the service is bound with the bytes passed through unparsed
  * ({@link ServerInterceptors#useInputStreamMessages}, which parses them with the method's own
  * marshaller when the message is delivered) and a parse failure there ends the call with
- * INVALID_ARGUMENT naming the request. Everything behind it sees the typed messages as before.
+ * INVALID_ARGUMENT naming the request, in the description and the field trailer. Everything behind
+ * it sees the typed messages as before.
  */
 final class UnparseableRequests {
 
@@ -48,9 +50,12 @@ final class UnparseableRequests {
               throw failure;
             }
             rejected = true;
+            // the trailer every other INVALID_ARGUMENT of the platform carries; the field is the whole request
+            Metadata trailers = new Metadata();
+            trailers.put(GrpcStatusMapper.INVALID_FIELDS, "request");
             call.close(Status.INVALID_ARGUMENT.withDescription(
                 "request: is not a valid message of the method's request type (" + unparseable.getMessage() + ")"),
-                new Metadata());
+                trailers);
           }
         }
 

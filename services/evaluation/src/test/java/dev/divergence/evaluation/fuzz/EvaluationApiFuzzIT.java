@@ -11,6 +11,7 @@ import dev.divergence.evaluation.run.SuiteResult;
 import dev.divergence.evaluation.store.RunRepository;
 import dev.divergence.evaluation.store.TrackedTrainingJobRepository;
 import dev.divergence.evaluation.tracking.TrackedTrainingJob;
+import dev.divergence.platform.errors.GrpcStatusMapper;
 import dev.divergence.platform.grpc.GrpcServerLifecycle;
 import dev.divergence.platform.tenancy.TenantContext;
 import dev.divergence.platform.test.EmbeddedInfrastructure;
@@ -64,8 +65,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * Fuzzes the evaluation service's public APIs, REST (from its OpenAPI document) and gRPC (from its
  * proto descriptors, mutated from valid examples): the Metrics API, evaluation runs, frontier and
  * comparison, and provenance. No request may be answered with a server error / INTERNAL or UNKNOWN, a
- * 400 must be problem+json naming the field, and no rejected request may change a row of the service's
- * tables.
+ * 400 must be problem+json naming the field and an INVALID_ARGUMENT carry the trailer naming it, and no
+ * rejected request may change a row of the service's tables.
  *
  * <p>The inference and training services are absent (their targets are a closed port, tried once):
  * a valid provenance request is answered 503 / UNAVAILABLE by design, so those operations are
@@ -214,6 +215,8 @@ class EvaluationApiFuzzIT {
               .setModel("tiny-lm").addTexts("12+30=42").addAllTokenCounts(List.of(3L, 0L, 5L, 1L)).setVocabularySize(4).build())
           .example(ProvenanceServiceGrpc.getZeroShotMethod(), () -> ZeroShotRequest.newBuilder()
               .setModel("tiny-lm").addTexts("12+30=42").addTexts("hello world").setDelta(0.05).build())
+          .badRequests("the trailer naming the field",
+              (status, trailers) -> trailers.get(GrpcStatusMapper.INVALID_FIELDS) != null)
           .database(DatabaseSnapshot.of(dataSource, "evaluation", BACKGROUND_COLUMNS))
           .requests(Fuzzing.requests(1500))
           .deadline(30_000)

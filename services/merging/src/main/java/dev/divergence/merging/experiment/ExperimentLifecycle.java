@@ -2,6 +2,7 @@ package dev.divergence.merging.experiment;
 
 import dev.divergence.merging.events.ExperimentEventPublisher;
 import dev.divergence.merging.store.ExperimentRepository;
+import dev.divergence.platform.tenancy.TenantContext;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -27,7 +28,8 @@ public class ExperimentLifecycle {
   @Transactional
   public Optional<MergeExperiment> claimNext(String worker) {
     Optional<MergeExperiment> claimed = experiments.claimNext(worker, clock.instant());
-    claimed.ifPresent(events::started);
+    // the worker thread claims before it knows whose experiment it gets: the event is the experiment's tenant's
+    claimed.ifPresent(e -> TenantContext.runAs(e.tenant(), () -> events.started(e)));
     return claimed;
   }
 

@@ -58,7 +58,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Merge experiments over real HTTP and gRPC on PostgreSQL with one worker: created → RUNNING →
  * SUCCEEDED with results in the service's schema and Started/Completed in the outbox, watched over
  * SSE and gRPC; a QUEUED experiment (the only worker busy with a long one) is cancelled at once, a
- * RUNNING one at its next evaluation; bad specs are 400 problem+json / INVALID_ARGUMENT naming the
+ * RUNNING one at its next evaluation; work runs as the experiment's tenant; a RUNNING experiment whose
+ * worker stopped heartbeating is queued again and run; bad specs are 400 problem+json / INVALID_ARGUMENT naming the
  * field. The context is closed after the class, so its worker takes no other class's experiments.
  */
 @EmbeddedInfrastructure
@@ -313,6 +314,40 @@ class MergeExperimentsIT {
     String token = first.get("nextPageToken").asString();
     JsonNode second = json.readTree(get("/api/v1/merging/experiments?state=CANCELLED&pageSize=1&pageToken=" + token).body());
     assertThat(second.get("experiments").get(0).get("experimentId").asString()).isEqualTo(running);
+  }
+
+  @Test
+  void anExperimentRunsAsItsTenantAndBelongsToIt() throws Exception {
+    HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(url("/api/v1/merging/experiments")))
+        .header("Content-Type", "application/json").header("X-Tenant-Id", "lab-b")
+        .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(Map.of("spec", Map.of("generalist", TinyAssets.DIGITS_GENERALIST,
+            "expert", TinyAssets.DIGITS_EXPERT, "methods", List.of("t3", "expert"), "seeds", 1,
+            "splits", List.of(Map.of("name", "digits-base"))))))).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String id = json.readTree(created.body()).get("experimentId").asString();
+    await().atMost(Duration.ofMinutes(2)).until(() -> jdbc.queryForObject("SELECT state FROM merge_experiment WHERE id = ?::uuid",
+        String.class, id).equals("SUCCEEDED"));
+    // the worker ran it as lab-b: its events carry that tenant; other tenants do not see it
+    for (byte[] envelope : jdbc.queryForList("SELECT envelope FROM outbox_event WHERE record_key = ?", byte[].class, id)) {
+      assertThat(EventEnvelope.parseFrom(envelope).getTenant()).isEqualTo("lab-b");
+    }
+    assertThat(get("/api/v1/merging/experiments/" + id).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void anExperimentWhoseWorkerVanishedIsQueuedAgainAndRunToTheEnd() throws Exception {
+    // a RUNNING row whose worker stopped heartbeating an hour ago, as a crashed replica leaves it
+    String spec = json.writeValueAsString(new ExperimentSpec(null, TinyAssets.DIGITS_GENERALIST, TinyAssets.DIGITS_EXPERT, "t3",
+        Map.of(), List.of("t3", "generalist"), List.of(new ExperimentSpec.Split("digits-test", null, null)), 1, 64));
+    UUID id = UUID.randomUUID();
+    jdbc.update("INSERT INTO merge_experiment (id, tenant, display_name, spec, state, progress_done, progress_total, attempt, worker,"
+        + " heartbeat_at, created_at, started_at, updated_at) VALUES (?, 'default', 'orphan', ?::json, 'RUNNING', 1, 2, 1, 'gone',"
+        + " now() - interval '1 hour', now(), now() - interval '1 hour', now() - interval '1 hour')", id, spec);
+    await().atMost(Duration.ofMinutes(2)).until(() -> state(id.toString()).equals("SUCCEEDED"));
+    assertThat(jdbc.queryForObject("SELECT attempt FROM merge_experiment WHERE id = ?", Integer.class, id)).isEqualTo(2);
+    JsonNode read = json.readTree(get("/api/v1/merging/experiments/" + id).body());
+    assertThat(read.get("results").get("splits").get(0).get("methods")).hasSize(2);
+    assertThat(read.get("progress").get("done").asLong()).isEqualTo(2);
   }
 
   @Test

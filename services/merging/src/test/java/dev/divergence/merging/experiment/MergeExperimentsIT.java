@@ -235,6 +235,14 @@ class MergeExperimentsIT {
         assertThat(accuracy.get("mean").asDouble()).isEqualTo(bestCurve);
       }
     }
+    // the sweep's ends are the two models themselves (alpha weights the expert), scored on the same resamples
+    Map<String, JsonNode> byName = new LinkedHashMap<>();
+    split.get("methods").forEach(m -> byName.put(m.get("method").asString(), m));
+    JsonNode sweep = byName.get("wise_ft_sweep");
+    if (sweep != null) {
+      assertThat(sweep.get("sweepAccuracy").get(0).asDouble()).isEqualTo(byName.get("generalist").get("accuracy").get("mean").asDouble());
+      assertThat(sweep.get("sweepAccuracy").get(10).asDouble()).isEqualTo(byName.get("expert").get("accuracy").get("mean").asDouble());
+    }
     for (JsonNode m : split.get("methods")) {
       if (m.get("method").asString().equals(best)) {
         assertThat(m.get("accuracy").get("mean").asDouble()).isEqualTo(bestAccuracy);

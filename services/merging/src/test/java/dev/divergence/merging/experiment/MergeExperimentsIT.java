@@ -379,6 +379,15 @@ class MergeExperimentsIT {
         400, "spec.parameters.gamma");
     assertProblem(post("/api/v1/merging/experiments", Map.of("spec", with(pair, "splits",
         List.of(Map.of("name", "mine", "inputs", List.of(List.of(1, 2)), "labels", List.of(0)))))), 400, "spec.splits[0].inputs[0]");
+    assertProblem(post("/api/v1/merging/experiments", Map.of("spec", with(pair, "methods", List.of("t3", "expert", "t3")))), 400,
+        "spec.methods[2]");
+    assertProblem(post("/api/v1/merging/experiments", Map.of("spec", with(pair, "splits",
+        List.of(Map.of("name", "digits-test"), Map.of("name", "digits-test"))))), 400, "spec.splits[1].name");
+    assertProblem(post("/api/v1/merging/experiments", Map.of("spec", with(pair, "batchSize", 0))), 400, "spec.batchSize");
+    assertProblem(post("/api/v1/merging/experiments", Map.of("spec", Map.of("mergeId", UUID.randomUUID().toString(),
+        "generalist", TinyAssets.DIGITS_GENERALIST))), 400, "spec.generalist");
+    assertProblem(post("/api/v1/merging/experiments", Map.of("spec", with(pair, "splits",
+        List.of(Map.of("name", "mine", "inputs", List.of(new float[64]), "labels", List.of(10)))))), 400, "spec.splits[0].labels[0]");
     assertProblem(post("/api/v1/merging/experiments", Map.of()), 400, "spec");
     assertProblem(get("/api/v1/merging/experiments/not-an-id"), 400, "experimentId");
     assertProblem(get("/api/v1/merging/experiments?state=DONE"), 400, "state");

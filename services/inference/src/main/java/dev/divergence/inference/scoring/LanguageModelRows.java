@@ -53,6 +53,12 @@ final class LanguageModelRows {
    */
   static List<float[]> positionLogits(TritonClient client, String model, String version, List<long[]> rows, int[] from,
       int maxBatch, int vocab, long padId) {
+    return positionLogits(client, model, version, rows, from, maxBatch, vocab, padId, MAX_ALL_LOGITS_BYTES);
+  }
+
+  /** {@link #positionLogits} with requests' all_logits bounded by {@code maxBytes} (tests use small bounds). */
+  static List<float[]> positionLogits(TritonClient client, String model, String version, List<long[]> rows, int[] from,
+      int maxBatch, int vocab, long padId, long maxBytes) {
     List<float[]> out = new ArrayList<>(java.util.Collections.nCopies(rows.size(), (float[]) null));
     long rowBytesPerPosition = 4L * vocab;
     Integer[] order = new Integer[rows.size()];
@@ -63,13 +69,13 @@ final class LanguageModelRows {
     int next = 0;
     while (next < order.length) {
       int seq = rows.get(order[next]).length;
-      if (seq * rowBytesPerPosition > MAX_ALL_LOGITS_BYTES) {
+      if (seq * rowBytesPerPosition > maxBytes) {
         out.set(order[next], perPrefix(client, model, version, rows.get(order[next]), from[order[next]], maxBatch, vocab, padId));
         next++;
         continue;
       }
       // longest first: the first row of a request sets its width
-      int fit = (int) Math.min(maxBatch, MAX_ALL_LOGITS_BYTES / (seq * rowBytesPerPosition));
+      int fit = (int) Math.min(maxBatch, maxBytes / (seq * rowBytesPerPosition));
       int end = Math.min(order.length, next + Math.max(1, fit));
       List<long[]> chunk = new ArrayList<>(end - next);
       for (int k = next; k < end; k++) {

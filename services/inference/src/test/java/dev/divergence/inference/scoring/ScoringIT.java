@@ -67,6 +67,7 @@ class ScoringIT extends InferenceTestBase {
   @LocalServerPort int port;
   @Autowired GrpcServerLifecycle grpc;
   @Autowired ModelCatalog catalog;
+  @Autowired dev.divergence.modelserver.client.TritonClient triton;
   private RestCalls rest;
 
   @BeforeAll
@@ -245,6 +246,57 @@ class ScoringIT extends InferenceTestBase {
         assertThat(item.getTokenLogProbs(t)).isCloseTo(result.get("tokenLogProbs").get(t).asDouble(),
             within(reference.logProbTolerance(i)));
         assertThat(item.getDistributions(t).getProbabilitiesCount()).isEqualTo(ByteTokenizer.VOCAB_SIZE);
+      }
+    }
+  }
+
+  /**
+   * The one-forward-per-row path (all_logits, rows longest first in requests bounded by rows and
+   * bytes) against the per-prefix path for every position, also when the byte bound sends long rows
+   * to the per-prefix fallback and packs short ones several to a request. Seeded random rows.
+   */
+  @Test
+  void positionLogitsEqualThePerPrefixLogitsWithAndWithoutTheFallback() {
+    long seed = 611L;
+    SplittableRandom random = new SplittableRandom(seed);
+    int vocab = ByteTokenizer.VOCAB_SIZE;
+    List<long[]> rows = new ArrayList<>();
+    int[] from = new int[9];
+    for (int i = 0; i < from.length; i++) {
+      long[] row = new long[1 + random.nextInt(40)];
+      row[0] = ByteTokenizer.BOS;
+      for (int t = 1; t < row.length; t++) {
+        row[t] = random.nextInt(256);
+      }
+      rows.add(row);
+      from[i] = random.nextInt(row.length);
+    }
+    int longest = rows.stream().mapToInt(r -> r.length).max().orElseThrow();
+    // 20 positions' worth: rows longer than 20 go per prefix, shorter ones share requests (the seed gives both)
+    assertThat(rows).anySatisfy(r -> assertThat(r.length).isGreaterThan(20));
+    assertThat(rows.stream().filter(r -> r.length <= 10).count()).isGreaterThanOrEqualTo(2);
+    long smallBound = 20L * vocab * 4;
+    List<float[]> whole = LanguageModelRows.positionLogits(triton, LM, "1", rows, from, 4, vocab, ByteTokenizer.PAD);
+    List<float[]> bounded = LanguageModelRows.positionLogits(triton, LM, "1", rows, from, 4, vocab, ByteTokenizer.PAD, smallBound);
+    dev.divergence.model.lm.LlamaConfig config = dev.divergence.model.lm.LlamaConfig.read(LM_DIR);
+    for (int i = 0; i < rows.size(); i++) {
+      long[] row = rows.get(i);
+      List<long[]> prefixes = new ArrayList<>();
+      for (int end = from[i] + 1; end <= row.length; end++) {
+        prefixes.add(java.util.Arrays.copyOf(row, end));
+      }
+      float[] expected = LanguageModelRows.nextTokenLogits(triton, LM, "1", prefixes, 4, vocab, ByteTokenizer.PAD);
+      // float32 forwards of the same rows differing in summation order (batch shape, padding up to the longest row)
+      double tolerance = FloatTolerances.decoderLogits(config, longest, FloatTolerances.largestAbs(expected));
+      for (List<float[]> actual : List.of(whole, bounded)) {
+        assertThat(actual.get(i)).as("row %d (seed %d)", i, seed).hasSize(expected.length);
+        for (int k = 0; k < expected.length; k++) {
+          if (Math.abs(actual.get(i)[k] - expected[k]) > tolerance) {
+            throw new AssertionError("seed " + seed + " row " + i + " " + java.util.Arrays.toString(row) + " from " + from[i]
+                + ": position " + (from[i] + k / vocab) + " token " + (k % vocab) + ": " + actual.get(i)[k] + " vs per-prefix "
+                + expected[k] + " (tolerance " + tolerance + ")");
+          }
+        }
       }
     }
   }

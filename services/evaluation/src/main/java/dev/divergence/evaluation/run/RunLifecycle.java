@@ -4,6 +4,7 @@ import dev.divergence.evaluation.events.EvaluationEventPublisher;
 import dev.divergence.evaluation.store.RunRepository;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import dev.divergence.platform.tenancy.TenantContext;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -31,7 +32,8 @@ public class RunLifecycle {
   public Optional<EvaluationRun> claimNext(String worker) {
     Optional<EvaluationRun> claimed = runs.claimNext(worker, clock.instant());
     claimed.ifPresent(run -> {
-      events.started(run);
+      // the worker claims before it knows whose run it is: the event carries the run's tenant
+      TenantContext.runAs(run.tenant(), () -> events.started(run));
       meters.counter("divergence.evaluation.runs.started", "trigger", run.trigger().apiName()).increment();
     });
     return claimed;

@@ -126,6 +126,19 @@ class RunsApiIT {
   }
 
   @Test
+  void aTenantsRunAndItsEventsAreTheTenants() throws Exception {
+    HttpResponse<String> created = post("/api/v1/evaluation/runs", REWARDS_RUN, Map.of("X-Tenant-Id", "acme"));
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String id = json.readTree(created.body()).get("runId").asString();
+    await().atMost(Duration.ofSeconds(60)).until(() -> jdbc.queryForObject(
+        "SELECT count(*) FROM outbox_event WHERE record_key = ?", Long.class, id) == 2);
+    for (byte[] envelope : jdbc.queryForList("SELECT envelope FROM outbox_event WHERE record_key = ?", byte[].class, id)) {
+      assertThat(EventEnvelope.parseFrom(envelope).getTenant()).isEqualTo("acme");
+    }
+    assertThat(get("/api/v1/evaluation/runs/" + id).statusCode()).as("another tenant's run").isEqualTo(404);
+  }
+
+  @Test
   void theSameIdempotencyKeyReturnsTheFirstRun() throws Exception {
     String key = "eval-" + UUID.randomUUID();
     HttpResponse<String> first = post("/api/v1/evaluation/runs", REWARDS_RUN, Map.of("Idempotency-Key", key));

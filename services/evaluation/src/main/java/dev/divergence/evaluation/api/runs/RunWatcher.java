@@ -24,6 +24,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 public class RunWatcher implements DisposableBean {
 
   static final Duration POLL = Duration.ofMillis(500);
+  static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
   private static final long SSE_TIMEOUT_MS = Duration.ofHours(6).toMillis();
 
   private final RunRepository runs;
@@ -62,13 +63,25 @@ public class RunWatcher implements DisposableBean {
 
   SseEmitter sse(UUID runId) {
     SseEmitter emitter = new SseEmitter(SSE_TIMEOUT_MS);
-    Runnable stop = watch(runId, run -> {
+    // a comment line now and then keeps proxies (the gateway reads with a timeout) from cutting a quiet stream
+    ScheduledFuture<?> keepAlive = poller.scheduleWithFixedDelay(() -> {
+      try {
+        emitter.send(SseEmitter.event().comment("keep-alive"));
+      } catch (IOException | IllegalStateException e) {
+        // the stream ended; the watch below stops too
+      }
+    }, KEEP_ALIVE.toMillis(), KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS);
+    Runnable stopWatching = watch(runId, run -> {
       try {
         emitter.send(SseEmitter.event().name("run").id(run.updatedAt().toString()).data(RunResponse.of(run)));
       } catch (IOException e) {
         throw new IllegalStateException("watcher went away", e);
       }
     }, emitter::complete, emitter::completeWithError);
+    Runnable stop = () -> {
+      keepAlive.cancel(false);
+      stopWatching.run();
+    };
     emitter.onCompletion(stop);
     emitter.onTimeout(stop);
     emitter.onError(e -> stop.run());

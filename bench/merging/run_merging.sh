@@ -5,7 +5,8 @@
 # (services/merging's MergingBenchmark, in its test classes), beside PyTorch CPU doing it the reference
 # code's way, materialising each sample's merged weights (bench/merging/merging_baseline.py, Debian
 # python3-torch), which first checks that it computes what we compute. Ours and PyTorch alternate in
-# ROUNDS rounds; each side keeps its best round.
+# ROUNDS rounds; each side keeps its best round. The ratios to one plain forward are also measured in
+# alternating pairs of short windows inside our process, so both sides of each ratio see the same load.
 # Environment: BENCH_THREADS intra-op threads on both sides (default 1, as bench/run.sh model); ROUNDS
 # (default 2); PYTHON; MERGING_DATA the models' data folder (default bench/merging/target/data: the
 # digits pair and the breast-cancer teacher are trained there on first use, about a minute).
@@ -35,7 +36,7 @@ ours() { # round
   OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" "$JAVA" \
     -Dai.djl.pytorch.num_threads="$threads" -Dai.djl.pytorch.num_interop_threads=1 \
     -cp "$classpath" dev.divergence.merging.bench.MergingBenchmark \
-    "$work" "$data" "bench/merging/target/djl-cache" "$1" 2>&1 | grep -vE "^\[main\] (INFO|WARN)|^WARNING|LegacyTypeDispatch"
+    "$work" "$data" "bench/merging/target/djl-cache" "$1" 2>&1 | { grep -vE "\[main\] (INFO|WARN)|^WARNING|LegacyTypeDispatch|^$" || true; }
 }
 
 # the models are made (trained on first use) outside the measured groups, with the check files the PyTorch

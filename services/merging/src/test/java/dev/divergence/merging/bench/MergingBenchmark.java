@@ -16,7 +16,6 @@ import dev.divergence.model.classifier.Classifier;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -43,7 +42,10 @@ import java.util.Map;
  * the figure is the best window (interference only slows a window down) and the least process CPU
  * milliseconds per call of any window. The cases of one pair run back to back, so a burst of other
  * work shows up as a disagreement between rounds (run_merging.sh alternates this process and the
- * PyTorch one in rounds).
+ * PyTorch one in rounds). Because a ratio of two best windows taken seconds apart mixes two loads,
+ * each merged case is then also measured as a multiple of the plain forward in
+ * {@value #PAIRED_WINDOWS} alternating pairs of short windows (plain, merged, plain, merged, ...):
+ * both sides of each ratio see the same load; bench/merging/combine.py reports the median.
  *
  * <p>It also writes, per pair, what the PyTorch script checks before it times anything: the batch,
  * the two model folders, and our T³ and T³_B outputs (JS, lambda, generalist weights, probabilities).
@@ -73,10 +75,11 @@ public final class MergingBenchmark {
     DjlRuntime.configure(Path.of(args[2]));
     Files.createDirectories(work);
     Map<String, double[]> entries = new LinkedHashMap<>();
+    Map<String, double[][]> paired = new LinkedHashMap<>();
     try (NDManager manager = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE)) {
       TinyAssets assets = new TinyAssets(data, new TinyAssets.Budget(0, BenchPairs.CLASSIFIER_STEPS));
       for (BenchPairs.Pair pair : List.of(BenchPairs.digits(manager, assets), BenchPairs.breastCancer(manager, assets, data))) {
-        measure(manager, pair, work, entries, tag.equals("prepare"));
+        measure(manager, pair, work, entries, paired, tag.equals("prepare"));
       }
     }
     if (tag.equals("prepare")) {
@@ -88,13 +91,20 @@ public final class MergingBenchmark {
       json.append(String.format(Locale.ROOT, "    \"%s\": {\"ms_per_batch\": %.6f, \"cpu_ms_per_batch\": %.6f, \"window_spread_ms\": %.6f}%s%n",
           e.getKey(), e.getValue()[0], e.getValue()[1], e.getValue()[2], ++i < entries.size() ? "," : ""));
     }
+    json.append("  },\n  \"paired_ratios\": {\n");
+    i = 0;
+    for (Map.Entry<String, double[][]> e : paired.entrySet()) {
+      json.append(String.format(Locale.ROOT, "    \"%s\": {\"wall\": %s, \"cpu\": %s}%s%n", e.getKey(), vector(e.getValue()[0]),
+          vector(e.getValue()[1]), ++i < paired.size() ? "," : ""));
+    }
     json.append("  },\n  \"batch\": ").append(BATCH).append(",\n  \"timing\": \"")
         .append(String.format(Locale.ROOT, "%.1f s warm-up, best of %d windows of >= %.1f s", WARM_UP_S, WINDOWS, WINDOW_S))
         .append("\"\n}\n");
     Files.writeString(work.resolve("ours_" + tag + ".json"), json.toString());
   }
 
-  private static void measure(NDManager manager, BenchPairs.Pair p, Path work, Map<String, double[]> entries, boolean prepareOnly)
+  private static void measure(NDManager manager, BenchPairs.Pair p, Path work, Map<String, double[]> entries,
+      Map<String, double[][]> paired, boolean prepareOnly)
       throws IOException {
     Classifier generalist = p.generalist();
     Classifier expert = p.expert();
@@ -151,6 +161,44 @@ public final class MergingBenchmark {
       entries.put(p.name() + "/" + c.getKey(), r);
       System.out.printf(Locale.ROOT, "%-18s %-24s %9.4f ms/batch (CPU %9.4f ms)%n", p.name(), c.getKey(), r[0], r[1]);
     }
+    // each merged case as a multiple of the plain forward, in alternating short windows so that both
+    // sides of every ratio see the same load (the cases above run seconds apart)
+    for (String c : List.of("mixed_pass", "t3_predict", "t3_batch_merged_forward", "t3_batch_predict")) {
+      double[] wall = new double[PAIRED_WINDOWS];
+      double[] cpu = new double[PAIRED_WINDOWS];
+      for (int k = 0; k < PAIRED_WINDOWS; k++) {
+        double[] plain = window(cases.get("plain_forward"), PAIRED_WINDOW_S);
+        double[] merged = window(cases.get(c), PAIRED_WINDOW_S);
+        wall[k] = merged[0] / plain[0];
+        cpu[k] = merged[1] / plain[1];
+      }
+      paired.put(p.name() + "/" + c, new double[][] {wall, cpu});
+      System.out.printf(Locale.ROOT, "%-18s %-24s %6.2fx plain forward (median of %d paired windows; CPU %.2fx)%n", p.name(), c,
+          median(wall), PAIRED_WINDOWS, median(cpu));
+    }
+  }
+
+  static final int PAIRED_WINDOWS = 10;
+  static final double PAIRED_WINDOW_S = 0.2;
+
+  /** {ms per call, process CPU ms per call} over one window of at least {@code seconds} and 2 calls. */
+  static double[] window(Runnable call, double seconds) {
+    int calls = 0;
+    long start = System.nanoTime();
+    long cpuStart = processCpuNanos();
+    double elapsed;
+    do {
+      call.run();
+      calls++;
+      elapsed = (System.nanoTime() - start) / 1e9;
+    } while (elapsed < seconds || calls < 2);
+    return new double[] {elapsed * 1e3 / calls, (processCpuNanos() - cpuStart) / 1e6 / calls};
+  }
+
+  static double median(double[] v) {
+    double[] s = v.clone();
+    java.util.Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   }
 
   /** {best ms per call, least process CPU ms per call, spread of the windows' ms}: the loop of merging_baseline.py. */
@@ -159,23 +207,16 @@ public final class MergingBenchmark {
     for (int calls = 0; calls < 2 || System.nanoTime() - warmStart < WARM_UP_S * 1e9; calls++) {
       call.run();
     }
-    List<Double> ms = new ArrayList<>();
+    double best = Double.MAX_VALUE;
+    double worst = 0;
     double cpu = Double.MAX_VALUE;
     for (int w = 0; w < WINDOWS; w++) {
-      int calls = 0;
-      long start = System.nanoTime();
-      long cpuStart = processCpuNanos();
-      double elapsed;
-      do {
-        call.run();
-        calls++;
-        elapsed = (System.nanoTime() - start) / 1e9;
-      } while (elapsed < WINDOW_S || calls < 2);
-      ms.add(elapsed * 1e3 / calls);
-      cpu = Math.min(cpu, (processCpuNanos() - cpuStart) / 1e6 / calls);
+      double[] r = window(call, WINDOW_S);
+      best = Math.min(best, r[0]);
+      worst = Math.max(worst, r[0]);
+      cpu = Math.min(cpu, r[1]);
     }
-    ms.sort(null);
-    return new double[] {ms.get(0), cpu, ms.get(ms.size() - 1) - ms.get(0)};
+    return new double[] {best, cpu, worst - best};
   }
 
   /** CPU time of the whole JVM (JIT compiler and GC threads included), nanoseconds. */

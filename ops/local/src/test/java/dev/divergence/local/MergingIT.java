@@ -82,8 +82,10 @@ class MergingIT {
     Path dataDir = Path.of("target/it-data", "merging-" + System.currentTimeMillis()).toAbsolutePath();
     Files.createDirectories(dataDir);
     List<String> jvm = new ArrayList<>(LocalPlatformConfig.DEFAULT_SERVICE_JVM_OPTIONS);
-    // the merging service trains the built-in digits pair itself on first use: 40 steps (as its own tests)
-    // instead of the demo's 300 make them in seconds; only merging reads this option
+    // the merging service trains the built-in digits pair itself, inside the first request that needs it: 40 steps
+    // (as its own tests) instead of the demo's 300 make them in seconds; only merging reads this option. With 300
+    // steps on a fresh data folder that first request outlasts the gateway's 30 s read timeout on a 2-core machine
+    // (503 problem), so the steps also keep this test within the timeout, not only fast
     jvm.add("-Ddivergence.merging.built-in-classifier-steps=40");
     platform = LocalPlatform.start(LocalPlatformConfig.builder().repoRoot(repoRoot).dataDir(dataDir).randomFreePorts()
         .components(Component.KAFKA, Component.POSTGRES, Component.MERGING, Component.GATEWAY)

@@ -25,6 +25,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 public class ExperimentWatcher implements DisposableBean {
 
   static final Duration POLL = Duration.ofMillis(500);
+  static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
   private static final long SSE_TIMEOUT_MS = Duration.ofHours(6).toMillis();
 
   private final ExperimentRepository experiments;
@@ -67,7 +68,15 @@ public class ExperimentWatcher implements DisposableBean {
 
   SseEmitter sse(UUID id) {
     SseEmitter emitter = new SseEmitter(SSE_TIMEOUT_MS);
-    Runnable stop = watch(id, experiment -> {
+    // a comment line now and then keeps proxies (the gateway reads with a timeout) from cutting a quiet stream
+    ScheduledFuture<?> keepAlive = poller.scheduleWithFixedDelay(() -> {
+      try {
+        emitter.send(SseEmitter.event().comment("keep-alive"));
+      } catch (IOException | IllegalStateException e) {
+        // the stream ended; the watch below stops too
+      }
+    }, KEEP_ALIVE.toMillis(), KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS);
+    Runnable stopWatching = watch(id, experiment -> {
       try {
         emitter.send(SseEmitter.event().name("experiment").id(experiment.updatedAt().toString())
             .data(ExperimentResponse.of(experiment)));
@@ -75,6 +84,10 @@ public class ExperimentWatcher implements DisposableBean {
         throw new IllegalStateException("watcher went away", e);
       }
     }, emitter::complete, emitter::completeWithError);
+    Runnable stop = () -> {
+      keepAlive.cancel(false);
+      stopWatching.run();
+    };
     emitter.onCompletion(stop);
     emitter.onTimeout(stop);
     emitter.onError(e -> stop.run());

@@ -3,14 +3,19 @@ package dev.divergence.merging.experiment;
 import ai.djl.ndarray.NDManager;
 import dev.divergence.merging.engine.ModelPair;
 import dev.divergence.merging.models.BuiltInClassifiers;
+import dev.divergence.merging.models.BuiltInModelNotReadyException;
+import dev.divergence.model.classifier.Classifier;
 import dev.divergence.platform.errors.ApiException;
 import dev.divergence.platform.tenancy.TenantContext;
 import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One claimed experiment on a worker thread, run as the experiment's tenant: load the pair, run the
+ * One claimed experiment on a worker thread, run as the experiment's tenant: load the pair (waiting for
+ * built-in models still being prepared), run the
  * protocol, and end it SUCCEEDED with the results, CANCELLED, or FAILED with a reason a user can act on.
  */
 final class ExperimentExecution {
@@ -21,14 +26,20 @@ final class ExperimentExecution {
   private final ExperimentLifecycle lifecycle;
   private final BuiltInClassifiers models;
   private final Duration progressInterval;
+  private final Duration modelsWait;
   private volatile boolean cancelRequested;
   private volatile boolean workerStopping;
 
-  ExperimentExecution(MergeExperiment experiment, ExperimentLifecycle lifecycle, BuiltInClassifiers models, Duration progressInterval) {
+  /** The reason a RUNNING experiment shows while it waits for built-in models being prepared. */
+  static final String WAITING_FOR_MODELS = "waiting-for-models";
+
+  ExperimentExecution(MergeExperiment experiment, ExperimentLifecycle lifecycle, BuiltInClassifiers models, Duration progressInterval,
+      Duration modelsWait) {
     this.experiment = experiment;
     this.lifecycle = lifecycle;
     this.models = models;
     this.progressInterval = progressInterval;
+    this.modelsWait = modelsWait;
   }
 
   void requestCancel() {
@@ -52,7 +63,7 @@ final class ExperimentExecution {
       long total = ExperimentProtocol.workUnits(spec);
       lifecycle.progress(experiment.id(), new ExperimentProgress(0, total));
       long[] lastWrite = {System.nanoTime()};
-      ModelPair pair = new ModelPair(models.get("generalist", spec.generalist()), models.get("expert", spec.expert()));
+      ModelPair pair = readyPair(spec);
       ExperimentResults results;
       try (NDManager m = models.manager().newSubManager()) {
         results = ExperimentProtocol.run(spec, pair, m, done -> {
@@ -77,12 +88,41 @@ final class ExperimentExecution {
       }
       lifecycle.end(experiment.id(), ExperimentState.CANCELLED, "cancelled-by-user", null);
       log.info("merge experiment {} cancelled", experiment.id());
+    } catch (BuiltInModelNotReadyException e) {
+      fail("models-not-ready", e);
     } catch (ApiException | IllegalArgumentException e) {
       fail("invalid-input", e);
     } catch (RuntimeException e) {
       log.error("merge experiment {} failed unexpectedly", experiment.id(), e);
       fail("internal-error", e);
     }
+  }
+
+  /**
+   * The pair, waiting (bounded by {@code models-wait}, still RUNNING with reason {@code waiting-for-models})
+   * while the background preparation still has one of them, then checked as at creation: an experiment
+   * accepted while its models were being prepared was not checked against them yet.
+   */
+  private ModelPair readyPair(ExperimentSpec spec) {
+    List<String> preparing = Stream.of(spec.generalist(), spec.expert()).filter(models::isPreparing).distinct().toList();
+    if (!preparing.isEmpty()) {
+      log.info("merge experiment {} waits for built-in models being prepared: {}", experiment.id(), preparing);
+      lifecycle.note(experiment.id(), WAITING_FOR_MODELS, "waiting for the built-in models " + preparing
+          + " being prepared since the service started (at most " + modelsWait.toSeconds() + " s)");
+    }
+    long deadline = System.nanoTime() + modelsWait.toNanos();
+    Runnable checkpoint = () -> {
+      if (cancelRequested || workerStopping) {
+        throw new ExperimentCancelledException();
+      }
+    };
+    Classifier generalist = models.await("generalist", spec.generalist(), modelsWait, checkpoint);
+    Classifier expert = models.await("expert", spec.expert(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), checkpoint);
+    if (!preparing.isEmpty()) {
+      lifecycle.note(experiment.id(), null, null);
+    }
+    ExperimentSpecValidator.checkAgainstModels(generalist, expert, spec.splits());
+    return new ModelPair(generalist, expert);
   }
 
   private void fail(String reason, RuntimeException e) {

@@ -37,6 +37,11 @@ public class ExperimentLifecycle {
     experiments.progress(id, progress, clock.instant());
   }
 
+  /** Why a RUNNING experiment is not progressing (null: it is again). */
+  public void note(UUID id, String reason, String message) {
+    experiments.note(id, reason, message, clock.instant());
+  }
+
   @Transactional
   public void succeed(UUID id, ExperimentResults results) {
     end(id, ExperimentState.SUCCEEDED, null, null, results);

@@ -10,6 +10,7 @@ import dev.divergence.merging.domain.T3Batch;
 import dev.divergence.merging.engine.ModelPair;
 import dev.divergence.merging.merge.MergeService;
 import dev.divergence.merging.models.BuiltInClassifiers;
+import dev.divergence.model.classifier.Classifier;
 import dev.divergence.platform.errors.FieldViolation;
 import dev.divergence.platform.errors.InvalidArgumentException;
 import dev.divergence.platform.errors.NotFoundException;
@@ -54,7 +55,10 @@ public class ExperimentSpecValidator {
     return known;
   }
 
-  /** The spec with every default filled in; loads (or first builds) the pair to check it is compatible. */
+  /**
+   * The spec with every default filled in; loads (or first builds) the pair to check it is compatible,
+   * unless the background preparation still has one of them (then the execution checks it).
+   */
   public ExperimentSpec validate(ExperimentSpec spec) {
     if (spec == null) {
       throw new InvalidArgumentException("spec", "is required");
@@ -104,12 +108,26 @@ public class ExperimentSpecValidator {
       parameters = prefixed(() -> MergeMethods.create(method, spec.parameters())).parameters();
     }
     List<ExperimentSpec.Split> splits = splits(spec.splits());
+    // a model still being prepared in the background cannot be checked yet: the experiment is queued
+    // and its execution, once the pair is ready, runs the same checks (a failure ends it FAILED, invalid-input)
+    if (!models.isPreparing(generalist) && !models.isPreparing(expert)) {
+      checkAgainstModels(models.get("generalist", generalist), models.get("expert", expert), splits);
+    }
+    if (!methods.contains(method)) {
+      // the merge's own method is always compared
+      methods.add(0, method);
+    }
+    return new ExperimentSpec(mergeId, generalist, expert, method, new LinkedHashMap<>(parameters), methods, splits, seeds, batchSize);
+  }
+
+  /** The checks that need the loaded pair: one architecture, and splits that fit the models' width and classes. */
+  static void checkAgainstModels(Classifier generalist, Classifier expert, List<ExperimentSpec.Split> splits) {
     prefixed(() -> {
-      ModelPair.requireCompatible(models.get("generalist", generalist), models.get("expert", expert));
+      ModelPair.requireCompatible(generalist, expert);
       return null;
     });
-    int width = models.get("generalist", generalist).spec().inputDim();
-    int classes = models.get("generalist", generalist).spec().numClasses();
+    int width = generalist.spec().inputDim();
+    int classes = generalist.spec().numClasses();
     for (int i = 0; i < splits.size(); i++) {
       ExperimentSpec.Split split = splits.get(i);
       if (!split.inline() && width != Splits.DIGITS_WIDTH) {
@@ -120,11 +138,6 @@ public class ExperimentSpecValidator {
         checkInline(i, split, width, classes);
       }
     }
-    if (!methods.contains(method)) {
-      // the merge's own method is always compared
-      methods.add(0, method);
-    }
-    return new ExperimentSpec(mergeId, generalist, expert, method, new LinkedHashMap<>(parameters), methods, splits, seeds, batchSize);
   }
 
   private static List<String> methods(List<String> given) {

@@ -78,7 +78,8 @@ public class ExperimentWorkerPool implements SmartLifecycle, ExperimentWakeUp {
           continue;
         }
         MergeExperiment experiment = claimed.get();
-        ExperimentExecution execution = new ExperimentExecution(experiment, lifecycle, models, properties.progressInterval());
+        ExperimentExecution execution = new ExperimentExecution(experiment, lifecycle, models, properties.progressInterval(),
+            properties.modelsWait());
         running.put(experiment.id(), execution);
         try {
           execution.run();

@@ -94,6 +94,12 @@ public class ExperimentRepository {
         progress.done(), progress.total(), ts(now), id);
   }
 
+  /** Sets (or with nulls clears) a RUNNING experiment's reason and message, e.g. while it waits for its models. */
+  public void note(UUID id, String reason, String message, Instant now) {
+    jdbc.update("UPDATE merge_experiment SET reason = ?, message = ?, updated_at = ? WHERE id = ? AND state = 'RUNNING'",
+        reason, message, ts(now), id);
+  }
+
   /** Ends a RUNNING experiment; false when it was no longer RUNNING (e.g. requeued meanwhile). */
   public boolean finish(UUID id, ExperimentState next, String reason, String message, ExperimentResults results, Instant now) {
     return jdbc.update(

@@ -61,7 +61,7 @@ public class BuiltInClassifiers implements DisposableBean {
 
   /** True while the background preparation still has {@code name} to make or load: {@link #get} would refuse it. */
   public boolean isPreparing(String name) {
-    return states.get(name) == BuiltInState.PREPARING;
+    return name != null && states.get(name) == BuiltInState.PREPARING;
   }
 
   /** Rejects an unknown name naming {@code field}, before anything is built. */

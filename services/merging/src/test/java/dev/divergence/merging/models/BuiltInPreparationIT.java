@@ -36,7 +36,8 @@ import tools.jackson.databind.json.JsonMapper;
  * the background preparation is held back (prepare-built-ins-after: 1 h) so that the PREPARING phase is
  * observable, then released. While preparing, the service is ready, bad input is still 400, merges
  * of the built-ins answer 503 problem+json + Retry-After / UNAVAILABLE naming the model at once, and an
- * experiment is accepted and waits RUNNING (reason waiting-for-models); once READY, merges succeed and
+ * experiment is accepted and waits RUNNING (reason waiting-for-models), and can be cancelled while it
+ * waits; once READY, merges succeed and
  * the experiment runs to its end (a pair that turns out incompatible then FAILS naming the field).
  * The context is closed after the class, so its worker takes no other class's experiments.
  */
@@ -97,9 +98,19 @@ class BuiltInPreparationIT {
       channel.shutdownNow();
     }
 
-    // experiments are accepted and wait, RUNNING, for their models
-    String waiting = createExperiment(Map.of("generalist", TinyAssets.DIGITS_GENERALIST, "expert", TinyAssets.DIGITS_EXPERT,
-        "methods", List.of("t3", "expert"), "splits", List.of(Map.of("name", "digits-test")), "seeds", 1));
+    // experiments are accepted and wait, RUNNING, for their models; a waiting one can be cancelled
+    Map<String, Object> digitsExperiment = Map.of("generalist", TinyAssets.DIGITS_GENERALIST, "expert", TinyAssets.DIGITS_EXPERT,
+        "methods", List.of("t3", "expert"), "splits", List.of(Map.of("name", "digits-test")), "seeds", 1);
+    String cancelled = createExperiment(digitsExperiment);
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      JsonNode experiment = experiment(cancelled);
+      assertThat(experiment.get("state").asString()).isEqualTo("RUNNING");
+      assertThat(experiment.get("reason").asString()).isEqualTo("waiting-for-models");
+    });
+    HttpResponse<String> cancel = post("/api/v1/merging/experiments/" + cancelled + "/cancel", Map.of());
+    assertThat(cancel.statusCode()).as(cancel.body()).isLessThan(300);
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(experiment(cancelled).get("state").asString()).isEqualTo("CANCELLED"));
+    String waiting = createExperiment(digitsExperiment);
     // teacher and student differ in architecture: only checkable once they are loaded
     String incompatible = createExperiment(Map.of("generalist", TinyAssets.CANCER_TEACHER, "expert", TinyAssets.CANCER_STUDENT,
         "methods", List.of("t3"), "splits", List.of(Map.of("name", "cancer", "inputs", List.of(new float[30]), "labels", List.of(0))),

@@ -89,7 +89,11 @@ final class ExperimentExecution {
       lifecycle.end(experiment.id(), ExperimentState.CANCELLED, "cancelled-by-user", null);
       log.info("merge experiment {} cancelled", experiment.id());
     } catch (BuiltInModelNotReadyException e) {
-      fail("models-not-ready", e);
+      String message = "the built-in model '" + e.model() + "' was still PREPARING after waiting " + modelsWait.toSeconds()
+          + " s (divergence.merging.experiments.models-wait); GET /api/v1/merging/built-in-models shows when it is READY,"
+          + " then create the experiment again";
+      log.warn("merge experiment {} failed (models-not-ready): {}", experiment.id(), message);
+      lifecycle.end(experiment.id(), ExperimentState.FAILED, "models-not-ready", message);
     } catch (ApiException | IllegalArgumentException e) {
       fail("invalid-input", e);
     } catch (RuntimeException e) {

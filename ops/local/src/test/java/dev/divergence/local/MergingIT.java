@@ -82,14 +82,25 @@ class MergingIT {
     Path dataDir = Path.of("target/it-data", "merging-" + System.currentTimeMillis()).toAbsolutePath();
     Files.createDirectories(dataDir);
     List<String> jvm = new ArrayList<>(LocalPlatformConfig.DEFAULT_SERVICE_JVM_OPTIONS);
-    // the merging service trains the built-in digits pair itself, inside the first request that needs it: 40 steps
-    // (as its own tests) instead of the demo's 300 make them in seconds; only merging reads this option. With 300
-    // steps on a fresh data folder that first request outlasts the gateway's 30 s read timeout on a 2-core machine
-    // (503 problem), so the steps also keep this test within the timeout, not only fast
+    // the merging service prepares its built-in pairs in the background from start-up (a request for one still
+    // being made is 503 with Retry-After); 40 training steps (as its own tests) instead of the demo's 300 make them
+    // in seconds, and the test waits for them through the gateway's listing before its first merge
     jvm.add("-Ddivergence.merging.built-in-classifier-steps=40");
     platform = LocalPlatform.start(LocalPlatformConfig.builder().repoRoot(repoRoot).dataDir(dataDir).randomFreePorts()
         .components(Component.KAFKA, Component.POSTGRES, Component.MERGING, Component.GATEWAY)
         .serviceJvmOptions(jvm).startTimeout(Duration.ofMinutes(5)).build());
+    HttpClient client = HttpClient.newHttpClient();
+    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+    while (true) {
+      HttpResponse<String> listing = client.send(HttpRequest.newBuilder(
+          URI.create(platform.httpUrl(Component.GATEWAY) + "/api/v1/merging/built-in-models")).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      if (listing.statusCode() == 200 && listing.body().contains("\"allReady\":true")) {
+        break;
+      }
+      assertThat(System.nanoTime()).as("built-in models ready within 5 min: " + listing.body()).isLessThan(deadline);
+      Thread.sleep(1000);
+    }
   }
 
   @AfterAll

@@ -2,15 +2,9 @@ package dev.divergence.evaluation.api.runs;
 
 import dev.divergence.evaluation.run.EvaluationRun;
 import dev.divergence.evaluation.store.RunRepository;
-import java.io.IOException;
+import dev.divergence.platform.jobs.PollingWatcher;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
@@ -18,21 +12,17 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
  * Streams a run's changes to watchers (SSE and gRPC) from the database, so a watcher sees progress
- * whichever replica's worker runs it.
+ * whichever replica's worker runs it (the shared {@link PollingWatcher}).
  */
 @Component
 public class RunWatcher implements DisposableBean {
 
   static final Duration POLL = Duration.ofMillis(500);
   static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
-  private static final long SSE_TIMEOUT_MS = Duration.ofHours(6).toMillis();
 
   private final RunRepository runs;
-  private final ScheduledExecutorService poller = Executors.newScheduledThreadPool(1, r -> {
-    Thread thread = new Thread(r, "run-watcher");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private final PollingWatcher<EvaluationRun> watcher =
+      new PollingWatcher<>("run-watcher", POLL, KEEP_ALIVE, EvaluationRun::updatedAt, EvaluationRun::isTerminal);
 
   public RunWatcher(RunRepository runs) {
     this.runs = runs;
@@ -40,56 +30,16 @@ public class RunWatcher implements DisposableBean {
 
   /** Calls {@code onUpdate} with the run now and after every change, then {@code onEnd} once it has ended. */
   public Runnable watch(UUID runId, Consumer<EvaluationRun> onUpdate, Runnable onEnd, Consumer<Throwable> onError) {
-    ScheduledFuture<?>[] task = new ScheduledFuture<?>[1];
-    Instant[] seen = {null};
-    task[0] = poller.scheduleWithFixedDelay(() -> {
-      try {
-        EvaluationRun run = runs.find(runId).orElseThrow();
-        if (!Objects.equals(seen[0], run.updatedAt())) {
-          seen[0] = run.updatedAt();
-          onUpdate.accept(run);
-        }
-        if (run.isTerminal()) {
-          task[0].cancel(false);
-          onEnd.run();
-        }
-      } catch (RuntimeException e) {
-        task[0].cancel(false);
-        onError.accept(e);
-      }
-    }, 0, POLL.toMillis(), TimeUnit.MILLISECONDS);
-    return () -> task[0].cancel(false);
+    return watcher.watch(() -> runs.find(runId), onUpdate, onEnd, onError);
   }
 
   SseEmitter sse(UUID runId) {
-    SseEmitter emitter = new SseEmitter(SSE_TIMEOUT_MS);
-    // a comment line now and then keeps proxies (the gateway reads with a timeout) from cutting a quiet stream
-    ScheduledFuture<?> keepAlive = poller.scheduleWithFixedDelay(() -> {
-      try {
-        emitter.send(SseEmitter.event().comment("keep-alive"));
-      } catch (IOException | IllegalStateException e) {
-        // the stream ended; the watch below stops too
-      }
-    }, KEEP_ALIVE.toMillis(), KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS);
-    Runnable stopWatching = watch(runId, run -> {
-      try {
-        emitter.send(SseEmitter.event().name("run").id(run.updatedAt().toString()).data(RunResponse.of(run)));
-      } catch (IOException e) {
-        throw new IllegalStateException("watcher went away", e);
-      }
-    }, emitter::complete, emitter::completeWithError);
-    Runnable stop = () -> {
-      keepAlive.cancel(false);
-      stopWatching.run();
-    };
-    emitter.onCompletion(stop);
-    emitter.onTimeout(stop);
-    emitter.onError(e -> stop.run());
-    return emitter;
+    return watcher.sse(() -> runs.find(runId),
+        run -> SseEmitter.event().name("run").id(run.updatedAt().toString()).data(RunResponse.of(run)));
   }
 
   @Override
   public void destroy() {
-    poller.shutdownNow();
+    watcher.close();
   }
 }

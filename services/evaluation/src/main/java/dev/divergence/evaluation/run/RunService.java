@@ -56,8 +56,10 @@ public class RunService {
       return new Creation(runs.findByIdempotencyKey(tenant, idempotencyKey).orElseThrow(
           () -> new ConflictException("a run with idempotency key " + idempotencyKey + " is being created")), false);
     }
+    // read back before waking the workers: the answer shows the run as created (QUEUED), not as a worker took it
+    EvaluationRun created = runs.find(run.id()).orElseThrow();
     wakeUp.now();
-    return new Creation(runs.find(run.id()).orElseThrow(), true);
+    return new Creation(created, true);
   }
 
   /** Queues the automatic evaluation of one model version, once however often it is asked. */

@@ -80,7 +80,7 @@ public final class RunMessages {
     return proto.build();
   }
 
-  static dev.divergence.proto.evaluation.v1.Estimate toProto(Estimate estimate) {
+  public static dev.divergence.proto.evaluation.v1.Estimate toProto(Estimate estimate) {
     var proto = dev.divergence.proto.evaluation.v1.Estimate.newBuilder().setN(estimate.n());
     if (estimate.mean() != null) {
       proto.setMean(estimate.mean());

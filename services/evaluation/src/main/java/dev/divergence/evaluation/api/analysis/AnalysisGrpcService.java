@@ -151,16 +151,6 @@ public class AnalysisGrpcService extends AnalysisServiceGrpc.AnalysisServiceImpl
 
   /** As the runs API writes estimates: a metric over zero units has n = 0 and no mean. */
   private static dev.divergence.proto.evaluation.v1.Estimate toProto(Estimate estimate) {
-    var proto = dev.divergence.proto.evaluation.v1.Estimate.newBuilder().setN(estimate.n());
-    if (estimate.mean() != null) {
-      proto.setMean(estimate.mean());
-    }
-    if (estimate.lower() != null) {
-      proto.setLower(estimate.lower());
-    }
-    if (estimate.upper() != null) {
-      proto.setUpper(estimate.upper());
-    }
-    return proto.build();
+    return RunMessages.toProto(estimate);
   }
 }

@@ -60,6 +60,7 @@ cat > "$work/run.json" <<JSON
           "strategies": [{"name": "greedy"}, {"name": "cad"}, {"name": "cad", "alpha": 1.0}, {"name": "adacad"},
                          {"name": "uscd"}, {"name": "sample"}]}}
 JSON
+cut -d' ' -f1-3 /proc/loadavg > "$work/load_before.txt"
 echo "== creating the run"
 run_id=$(curl -s -H 'Content-Type: application/json' --data @"$work/run.json" "$evaluation/api/v1/evaluation/runs" \
   | "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["runId"])')
@@ -70,13 +71,15 @@ while true; do
   case "$run_state" in SUCCEEDED|FAILED|CANCELLED) break ;; esac
   sleep 2
 done
+cut -d' ' -f1-3 /proc/loadavg > "$work/load_after.txt"
 stop_platform
 trap - EXIT
 if [[ "$run_state" != "SUCCEEDED" ]]; then echo "the run ended $run_state"; cat "$work/run_result.json"; exit 1; fi
 
-"$PYTHON" - "$work/run_result.json" <<'PY'
+"$PYTHON" - "$work/run_result.json" "$work" <<'PY'
 import datetime, json, os, platform, sys
 run = json.load(open(sys.argv[1]))
+work = sys.argv[2]
 suite = run["results"][0]
 metrics = suite["metrics"]
 strategies = list(suite["details"]["strategies"].keys())
@@ -92,6 +95,10 @@ result = {"suite": "evaluation-decoding",
           "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
           "command": "bench/evaluation/decoding_comparison.sh",
           "run": {"id": run["runId"], "spec": run["spec"]},
+          "notes": {"what": "a quality measurement (rates), not a timing: machine load cannot change it",
+                    "loadavg_before": open(os.path.join(work, "load_before.txt")).read().strip(),
+                    "loadavg_after": open(os.path.join(work, "load_after.txt")).read().strip(),
+                    "conflicts": suite["details"]["conflicts"], "prompts": suite["details"]["prompts"]},
           "results": rows}
 json.dump(result, open("bench/results/evaluation-decoding.json", "w"), indent=2)
 print("| strategy | repeats | context-following (95% CI) | prior-following (95% CI) |")

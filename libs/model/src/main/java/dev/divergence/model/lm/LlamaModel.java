@@ -46,6 +46,8 @@ public final class LlamaModel implements AutoCloseable {
     private volatile ComputePrecision precision = ComputePrecision.FP32;
     /** Causal (and sliding-window) biases [T, S] by (T, past length), reused across calls. */
     private final Map<Long, NDArray> causalBiases = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The decoder's parameterised ops on its own parameters (the plain forward). */
+    private final DecoderWeights own;
 
     public LlamaModel(LlamaConfig config, Parameters params) {
         this.config = config;
@@ -68,6 +70,7 @@ public final class LlamaModel implements AutoCloseable {
         this.rotateHalf = rotateHalfMatrix(params.manager(), config.headDim());
         this.normEpsilon = params.manager().create((float) config.rmsNormEps());
         NDScope.unregister(inverseFrequencies, rotateHalf, normEpsilon); // the model's own, whatever scope builds it
+        this.own = new SingleDecoderWeights(params, config.tieWordEmbeddings());
     }
 
     /** Loads {@code config.json} and the safetensors weights of a Hugging Face model folder. */
@@ -163,7 +166,31 @@ public final class LlamaModel implements AutoCloseable {
      * Equals {@code lmHead(hiddenStates(inputIds, attentionMask, cache))}.
      */
     public NDArray forward(NDArray inputIds, NDArray attentionMask, KvCache cache) {
-        return decode(inputIds, attentionMask, cache, true);
+        return decode(own, inputIds, attentionMask, cache, true);
+    }
+
+    /**
+     * Logits [B, T, V] as if row i of the batch ran with the merged weights
+     * {@code lambda_i * this + (1 - lambda_i) * other} (T³-style per-sample merging), without
+     * materialising any merged weight set: every parameterised op of the decoder is linear in its
+     * parameters (embedding lookup, projections, RMSNorm's scale, LM head), so each one is evaluated
+     * with both parameter sets and the two outputs mixed per row before the next non-linearity.
+     * Costs about two forwards; no KV cache.
+     *
+     * @param other a decoder of the same configuration and tensor layout
+     * @param lambda per-row coefficients [B] of this model, float32
+     */
+    public NDArray forwardMixed(LlamaModel other, NDArray lambda, NDArray inputIds, NDArray attentionMask) {
+        if (!config.equals(other.config)) {
+            throw new InvalidModelException("other", "the two decoders' configurations differ");
+        }
+        dev.divergence.model.ParameterMerging.requireSameLayout(params, other.params, "other");
+        Shape shape = inputIds.getShape();
+        if (lambda.getShape().dimension() != 1 || shape.dimension() < 1 || lambda.getShape().get(0) != shape.get(0)) {
+            throw new InvalidModelException("lambda", "expected shape [" + (shape.dimension() < 1 ? "batch" : shape.get(0))
+                    + "], got " + lambda.getShape());
+        }
+        return decode(new MixedDecoderWeights(own, other.own, lambda), inputIds, attentionMask, null, true);
     }
 
     /** Final hidden states [B, T, hidden] without a cache; see {@link #hiddenStates(NDArray, NDArray, KvCache)}. */
@@ -178,7 +205,7 @@ public final class LlamaModel implements AutoCloseable {
      * never exists at once; gradients flow through both.
      */
     public NDArray hiddenStates(NDArray inputIds, NDArray attentionMask, KvCache cache) {
-        return decode(inputIds, attentionMask, cache, false);
+        return decode(own, inputIds, attentionMask, cache, false);
     }
 
     /**
@@ -192,14 +219,10 @@ public final class LlamaModel implements AutoCloseable {
             throw new InvalidModelException("hidden_states", "expected last dimension " + config.hiddenSize()
                     + ", got shape " + shape);
         }
-        return precision.linear(hidden, headWeight(), null);
+        return own.head(precision, hidden);
     }
 
-    private NDArray headWeight() {
-        return config.tieWordEmbeddings() ? params.get("model.embed_tokens.weight") : params.get("lm_head.weight");
-    }
-
-    private NDArray decode(NDArray inputIds, NDArray attentionMask, KvCache cache, boolean withHead) {
+    private NDArray decode(DecoderWeights weights, NDArray inputIds, NDArray attentionMask, KvCache cache, boolean withHead) {
         Shape shape = inputIds.getShape();
         if (shape.dimension() != 2) {
             throw new InvalidModelException("input_ids", "expected shape [batch, seq], got " + shape);
@@ -218,8 +241,8 @@ public final class LlamaModel implements AutoCloseable {
         NDArray out;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray hidden = run(inputIds, mask, positions, cache, batch, seq);
-            out = withHead ? precision.linear(hidden, headWeight(), null) : hidden;
+            NDArray hidden = run(weights, inputIds, mask, positions, cache, batch, seq);
+            out = withHead ? weights.head(precision, hidden) : hidden;
             NDScope.unregister(out);
         }
         if (cache != null) {
@@ -228,7 +251,7 @@ public final class LlamaModel implements AutoCloseable {
         return Scopes.handOver(out, inputIds.getManager());
     }
 
-    private NDArray run(NDArray inputIds, boolean[][] mask, long[] positions, KvCache cache, int batch, int seq) {
+    private NDArray run(DecoderWeights weights, NDArray inputIds, boolean[][] mask, long[] positions, KvCache cache, int batch, int seq) {
         NDManager m = inputIds.getManager();
         int past = cache == null ? 0 : cache.length();
         int keysLen = past + seq;
@@ -246,8 +269,7 @@ public final class LlamaModel implements AutoCloseable {
         NDArray scaledCos = angles.get(2);
         NDArray scaledSin = angles.get(3);
 
-        NDArray x = Embedding.embedding(inputIds, params.get("model.embed_tokens.weight"), SparseFormat.DENSE)
-                .singletonOrThrow();
+        NDArray x = weights.embed(inputIds);
         int h = config.numHeads();
         int kvh = config.numKeyValueHeads();
         int d = config.headDim();
@@ -255,12 +277,12 @@ public final class LlamaModel implements AutoCloseable {
         ComputePrecision compute = precision;
         for (int l = 0; l < config.numLayers(); l++) {
             LayerNames n = layerNames[l];
-            NDArray xn = rmsNorm(x, params.get(n.inputNorm));
+            NDArray xn = rmsNorm(weights, x, n.inputNorm);
             // rotary embeddings on the contiguous [B, T, heads, d] projections, before the
             // transpose; the attention scale 1/sqrt(d) rides on the query's tables
-            NDArray q = rotate(linear(compute, xn, n.q).reshape(batch, seq, h, d), scaledCos, scaledSin).transpose(0, 2, 1, 3);
-            NDArray k = rotate(linear(compute, xn, n.k).reshape(batch, seq, kvh, d), cos, sin).transpose(0, 2, 1, 3);
-            NDArray v = linear(compute, xn, n.v).reshape(batch, seq, kvh, d).transpose(0, 2, 1, 3);
+            NDArray q = rotate(weights.linear(compute, xn, n.q).reshape(batch, seq, h, d), scaledCos, scaledSin).transpose(0, 2, 1, 3);
+            NDArray k = rotate(weights.linear(compute, xn, n.k).reshape(batch, seq, kvh, d), cos, sin).transpose(0, 2, 1, 3);
+            NDArray v = weights.linear(compute, xn, n.v).reshape(batch, seq, kvh, d).transpose(0, 2, 1, 3);
             if (cache != null) {
                 NDArray[] kv = cache.append(l, k, v);
                 k = kv[0];
@@ -276,18 +298,13 @@ public final class LlamaModel implements AutoCloseable {
             NDArray probs = scores.softmax(-1).reshape(batch, kvh, (long) groups * seq, keysLen);
             NDArray attn = compute.matMul(probs, v).reshape(batch, h, seq, d).transpose(0, 2, 1, 3)
                     .reshape(batch, seq, (long) h * d);
-            x = x.add(linear(compute, attn, n.o));
-            xn = rmsNorm(x, params.get(n.postNorm));
-            NDArray gateIn = linear(compute, xn, n.gate);
+            x = x.add(weights.linear(compute, attn, n.o));
+            xn = rmsNorm(weights, x, n.postNorm);
+            NDArray gateIn = weights.linear(compute, xn, n.gate);
             NDArray gate = gateIn.mul(Activation.sigmoid(gateIn)); // SiLU
-            x = x.add(linear(compute, gate.mul(linear(compute, xn, n.up)), n.down));
+            x = x.add(weights.linear(compute, gate.mul(weights.linear(compute, xn, n.up)), n.down));
         }
-        return rmsNorm(x, params.get("model.norm.weight"));
-    }
-
-    private NDArray linear(ComputePrecision compute, NDArray x, String[] weightAndBias) {
-        NDArray bias = params.contains(weightAndBias[1]) ? params.get(weightAndBias[1]) : null;
-        return compute.linear(x, params.get(weightAndBias[0]), bias);
+        return rmsNorm(weights, x, "model.norm.weight");
     }
 
     private record LayerNames(String inputNorm, String postNorm, String[] q, String[] k, String[] v, String[] o,
@@ -304,9 +321,9 @@ public final class LlamaModel implements AutoCloseable {
         }
     }
 
-    private NDArray rmsNorm(NDArray x, NDArray weight) {
+    private NDArray rmsNorm(DecoderWeights weights, NDArray x, String weight) {
         NDArray rms = x.square().mean(new int[] {-1}, true).add(normEpsilon).sqrt();
-        return x.div(rms).mul(weight);
+        return weights.scale(x.div(rms), weight);
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.divergence.platform.errors.InvalidArgumentException;
 import dev.divergence.platform.errors.NotFoundException;
 import dev.divergence.platform.events.OutboxEventPublisher;
 import dev.divergence.platform.events.Topics;
+import dev.divergence.proto.training.v1.MergedFrom;
 import dev.divergence.proto.training.v1.Model;
 import dev.divergence.proto.training.v1.ModelRegistered;
 import dev.divergence.training.events.JobMessages;
@@ -40,6 +41,7 @@ import tools.jackson.databind.json.JsonMapper;
 public class ModelRegistry {
 
   private static final TypeReference<Map<String, Double>> METRICS = new TypeReference<>() {};
+  private static final TypeReference<Map<String, String>> STRINGS = new TypeReference<>() {};
 
   private final JdbcTemplate jdbc;
   private final JsonMapper json;
@@ -141,17 +143,67 @@ public class ModelRegistry {
   /** Imports a Hugging Face model folder from a path as the next version of {@code name}. */
   @Transactional
   public RegisteredModel importFromPath(String name, Path source) {
+    return register(new Registration(name, source, new Lineage(null, null, null), null, Map.of(), Map.of(), null));
+  }
+
+  /**
+   * What ModelRegistryService.RegisterModel asks for: a model folder registered as the next version of
+   * {@code name}, with its lineage, metrics and metadata.
+   *
+   * @param mergedFrom the parents of a merged model; null for other models
+   * @param idempotencyKey null or a key: the same key registered again returns the first registration
+   */
+  public record Registration(String name, Path source, Lineage lineage, RegisteredModel.MergedFrom mergedFrom,
+      Map<String, Double> metrics, Map<String, String> metadata, String idempotencyKey) {}
+
+  /** The longest idempotency key accepted. */
+  public static final int MAX_IDEMPOTENCY_KEY = 200;
+
+  /**
+   * Copies {@code registration.source} (a folder with a config.json) into the model store as the next
+   * version of its name and announces it on models.registry.v1 (through the outbox, in this transaction).
+   *
+   * @throws InvalidArgumentException naming {@code name}, {@code path}, {@code metrics} or {@code idempotency_key}
+   */
+  @Transactional
+  public RegisteredModel register(Registration registration) {
+    String name = registration.name();
+    Path source = registration.source();
     if (!ModelReference.isValidName(name)) {
-      throw new InvalidArgumentException("name", "must match [a-z0-9][a-z0-9._-]{0,99}");
+      throw new InvalidArgumentException("name", "must match [a-z0-9][a-z0-9._-]{0,99}, got '" + name + "'");
     }
-    if (!Files.isRegularFile(source.resolve("config.json"))) {
-      throw new InvalidArgumentException("path", source + " is not a model folder (no config.json)");
+    String key = registration.idempotencyKey() == null || registration.idempotencyKey().isEmpty() ? null : registration.idempotencyKey();
+    if (key != null && key.length() > MAX_IDEMPOTENCY_KEY) {
+      throw new InvalidArgumentException("idempotency_key", "has " + key.length() + " characters, at most " + MAX_IDEMPOTENCY_KEY);
+    }
+    registration.metrics().forEach((metric, value) -> {
+      if (value == null || !Double.isFinite(value)) {
+        throw new InvalidArgumentException("metrics." + metric, "must be a finite number, got " + value);
+      }
+    });
+    if (key != null) {
+      // two registrations with one key never both pass this point: the second waits, then finds the first
+      jdbc.queryForObject("SELECT pg_advisory_xact_lock(hashtext(?))", Object.class, "model-key:" + key);
+      Optional<RegisteredModel> earlier = jdbc.query("SELECT * FROM model WHERE idempotency_key = ?", this::map, key).stream().findFirst();
+      if (earlier.isPresent()) {
+        if (!earlier.get().name().equals(name)) {
+          throw new InvalidArgumentException("idempotency_key", "was used to register " + earlier.get().reference()
+              + ", not a version of '" + name + "'");
+        }
+        return earlier.get();
+      }
+    }
+    if (source == null || !Files.isRegularFile(source.resolve("config.json"))) {
+      throw new InvalidArgumentException("path", source + " is not a model folder (no config.json) the training service can read");
     }
     jdbc.queryForObject("SELECT pg_advisory_xact_lock(hashtext(?))", Object.class, "model:" + name);
     int version = nextVersion(name);
     Path target = versionDir(name, version);
     copy(source, target);
-    return insert(name, version, target, null, null, null, null, Map.of());
+    Lineage lineage = registration.lineage();
+    return insert(new RegisteredModel(name, version, architectureOf(target), target.toUri().toString(), lineage.base(), lineage.teacher(),
+        lineage.reference(), null, Map.copyOf(registration.metrics()), now(), registration.mergedFrom(),
+        Map.copyOf(registration.metadata())), key);
   }
 
   private int nextVersion(String name) {
@@ -174,18 +226,28 @@ public class ModelRegistry {
 
   private RegisteredModel insert(String name, int version, Path dir, String base, String teacher, String reference,
       UUID producingJob, Map<String, Double> metrics) {
-    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-    RegisteredModel model = new RegisteredModel(name, version, architectureOf(dir), dir.toUri().toString(), base, teacher,
-        reference, producingJob, Map.copyOf(metrics), now);
+    return insert(new RegisteredModel(name, version, architectureOf(dir), dir.toUri().toString(), base, teacher, reference, producingJob,
+        Map.copyOf(metrics), now(), null, Map.of()), null);
+  }
+
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MICROS);
+  }
+
+  private RegisteredModel insert(RegisteredModel model, String idempotencyKey) {
+    RegisteredModel.MergedFrom parents = model.mergedFrom();
     int inserted = jdbc.update(
         "INSERT INTO model (name, version, architecture, uri, base_model, teacher_model, reference_model, producing_job,"
-            + " metrics, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?) ON CONFLICT (name, version) DO NOTHING",
-        model.name(), model.version(), model.architecture(), model.uri(), base, teacher, reference, producingJob,
-        json.writeValueAsString(model.metrics()), Timestamp.from(now));
+            + " metrics, created_at, merged_from_generalist, merged_from_expert, metadata, idempotency_key)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?::jsonb, ?) ON CONFLICT (name, version) DO NOTHING",
+        model.name(), model.version(), model.architecture(), model.uri(), model.baseModel(), model.teacherModel(), model.referenceModel(),
+        model.producingJob(), json.writeValueAsString(model.metrics()), Timestamp.from(model.createdAt()),
+        parents == null ? null : parents.generalist(), parents == null ? null : parents.expert(),
+        json.writeValueAsString(model.metadata()), idempotencyKey);
     if (inserted == 0) {
-      return find(new ModelReference(name, version)).orElseThrow();
+      return find(new ModelReference(model.name(), model.version())).orElseThrow();
     }
-    outbox.publish(Topics.MODELS_REGISTRY, name, ModelRegistered.newBuilder().setModel(toProto(model)).build());
+    outbox.publish(Topics.MODELS_REGISTRY, model.name(), ModelRegistered.newBuilder().setModel(toProto(model)).build());
     return model;
   }
 
@@ -204,10 +266,14 @@ public class ModelRegistry {
     return "unknown";
   }
 
-  static Model toProto(RegisteredModel model) {
+  /** The registry entry as the ModelRegistered event and ModelRegistryService carry it. */
+  public static Model toProto(RegisteredModel model) {
     Model.Builder proto = Model.newBuilder().setName(model.name()).setVersion(model.version())
         .setArchitecture(model.architecture()).setUri(model.uri()).putAllMetrics(model.metrics())
-        .setCreatedAt(JobMessages.timestamp(model.createdAt()));
+        .putAllMetadata(model.metadata()).setCreatedAt(JobMessages.timestamp(model.createdAt()));
+    if (model.mergedFrom() != null) {
+      proto.setMergedFrom(MergedFrom.newBuilder().setGeneralist(model.mergedFrom().generalist()).setExpert(model.mergedFrom().expert()));
+    }
     if (model.baseModel() != null) {
       proto.setBaseModel(model.baseModel());
     }
@@ -227,7 +293,10 @@ public class ModelRegistry {
     return new RegisteredModel(rs.getString("name"), rs.getInt("version"), rs.getString("architecture"), rs.getString("uri"),
         rs.getString("base_model"), rs.getString("teacher_model"), rs.getString("reference_model"),
         rs.getObject("producing_job", UUID.class), json.readValue(rs.getString("metrics"), METRICS),
-        rs.getTimestamp("created_at").toInstant());
+        rs.getTimestamp("created_at").toInstant(),
+        rs.getString("merged_from_generalist") == null ? null
+            : new RegisteredModel.MergedFrom(rs.getString("merged_from_generalist"), rs.getString("merged_from_expert")),
+        json.readValue(rs.getString("metadata"), STRINGS));
   }
 
   private static void move(Path source, Path target) {

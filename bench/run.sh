@@ -6,6 +6,7 @@
 #   bench/run.sh inference    -> bench/results/inference.json
 #   bench/run.sh evaluation   -> bench/results/evaluation.json
 #   bench/run.sh merging      -> bench/results/merging.json
+#   bench/run.sh claims-t3    -> bench/results/claims-t3.json and .md (T³ claims, an accuracy study)
 # Environment: JMH_ARGS overrides the JMH run settings, ROUNDS the number of interleaved rounds
 # (default 2); PYTHON the interpreter of the baselines
 # (Debian's /usr/bin/python3 with python3-numpy, python3-scipy and optionally python3-torch).
@@ -49,8 +50,13 @@ case "$suite" in
     # against PyTorch CPU materialising per-sample merged weights as the reference code does; see bench/merging/run_merging.sh
     exec "$here/merging/run_merging.sh"
     ;;
+  claims-t3)
+    # services/merging (issue 12): the direction of the T³ paper's claims on the shipped protocol (an accuracy
+    # study, not a timing); see bench/claims/t3/run.sh
+    exec "$here/claims/t3/run.sh"
+    ;;
   *)
-    echo "usage: bench/run.sh divergence|model|training|inference|evaluation|merging" >&2
+    echo "usage: bench/run.sh divergence|model|training|inference|evaluation|merging|claims-t3" >&2
     exit 2
     ;;
 esac

@@ -22,6 +22,8 @@ public final class Classifier implements AutoCloseable {
 
     private final ClassifierSpec spec;
     private final Parameters params;
+    /** Interpolation pairs with other classifiers, by identity (Classifier keeps Object's equals). */
+    private final Map<Classifier, InterpolationPair> pairs = new java.util.WeakHashMap<>();
 
     public Classifier(ClassifierSpec spec, Parameters params) {
         this.spec = spec;
@@ -73,6 +75,11 @@ public final class Classifier implements AutoCloseable {
      * mix of two); the result lives on {@code features}' manager, intermediates are released.
      */
     public NDArray logits(LayerWeights weights, NDArray features) {
+        return forward(spec, weights, features);
+    }
+
+    /** The forward of {@code spec}'s architecture with {@code weights}; see {@link #logits(LayerWeights, NDArray)}. */
+    static NDArray forward(ClassifierSpec spec, LayerWeights weights, NDArray features) {
         Shape shape = features.getShape();
         if (shape.dimension() != 2 || shape.get(1) != spec.inputDim()) {
             throw new InvalidModelException("features", "expected shape [batch, " + spec.inputDim() + "], got " + shape);
@@ -80,13 +87,13 @@ public final class Classifier implements AutoCloseable {
         NDArray logits;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            logits = spec.modelType().equals("mlp") ? mlp(weights, features) : cnn(weights, features);
+            logits = spec.modelType().equals("mlp") ? mlp(spec, weights, features) : cnn(spec, weights, features);
             NDScope.unregister(logits);
         }
         return Scopes.handOver(logits, features.getManager());
     }
 
-    private NDArray mlp(LayerWeights w, NDArray x) {
+    private static NDArray mlp(ClassifierSpec spec, LayerWeights w, NDArray x) {
         NDArray h = x;
         for (int i = 0; i < spec.hidden().size(); i++) {
             h = Activation.relu(w.linear(h, "layers." + i));
@@ -94,7 +101,7 @@ public final class Classifier implements AutoCloseable {
         return w.linear(h, "head");
     }
 
-    private NDArray cnn(LayerWeights w, NDArray x) {
+    private static NDArray cnn(ClassifierSpec spec, LayerWeights w, NDArray x) {
         long batch = x.getShape().get(0);
         NDArray img = x.reshape(batch, spec.imageChannels(), spec.imageSide(), spec.imageSide());
         NDArray h = Activation.relu(w.conv2d(img, "conv1", 1, 1));
@@ -102,8 +109,29 @@ public final class Classifier implements AutoCloseable {
         return w.linear(h.reshape(batch, -1), "head");
     }
 
+    /**
+     * This classifier (A) and {@code other} (B) prepared for interpolating their parameters
+     * ({@link InterpolationPair}: the per-sample mixed pass and the merge-once forward), made on first
+     * use and cached per {@code other} object; its arrays live on this classifier's parameter manager
+     * and are released when this classifier is closed. The pair holds copies taken when it was made:
+     * do not change either classifier's parameters after pairing them (train first, then pair).
+     */
+    public InterpolationPair interpolationWith(Classifier other) {
+        synchronized (pairs) {
+            InterpolationPair pair = pairs.get(other);
+            if (pair == null) {
+                pair = new InterpolationPair(params.manager(), this, other);
+                pairs.put(other, pair);
+            }
+            return pair;
+        }
+    }
+
     @Override
     public void close() {
+        synchronized (pairs) {
+            pairs.clear();
+        }
         params.close();
     }
 }

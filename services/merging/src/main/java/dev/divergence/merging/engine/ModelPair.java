@@ -10,26 +10,32 @@ import dev.divergence.merging.domain.ModelOutputs;
 import dev.divergence.merging.domain.Probabilities;
 import dev.divergence.model.InvalidModelException;
 import dev.divergence.model.ParameterMerging;
-import dev.divergence.model.Parameters;
 import dev.divergence.model.classifier.Classifier;
 import dev.divergence.model.classifier.ClassifierSpec;
-import dev.divergence.model.classifier.PerSampleMixedWeights;
+import dev.divergence.model.classifier.InterpolationPair;
 import dev.divergence.platform.errors.InvalidArgumentException;
 import java.util.Objects;
 
 /**
  * A generalist and an expert of one architecture, checked on construction, and the execution of
  * merge plans on them. The pair does not own the classifiers: the caller closes them.
+ *
+ * <p>Construction also takes the two models' {@link InterpolationPair} (libs/model: both parameter
+ * sets concatenated per layer for the per-sample mixed pass, flat copies for merging once), made on
+ * the first pairing of the two classifier objects and cached on the generalist, so a pair made per
+ * request costs nothing after the first. The classifiers' parameters must not change once paired.
  */
 public final class ModelPair {
 
   private final Classifier generalist;
   private final Classifier expert;
+  private final InterpolationPair interpolation;
 
   public ModelPair(Classifier generalist, Classifier expert) {
     requireCompatible(generalist, expert);
     this.generalist = generalist;
     this.expert = expert;
+    this.interpolation = generalist.interpolationWith(expert);
   }
 
   public ClassifierSpec spec() {
@@ -138,30 +144,22 @@ public final class ModelPair {
 
   /**
    * Logits of sample i under w_i theta_g + (1 - w_i) theta_e for every i, in one layer-by-layer pass
-   * with both parameter sets (libs/model's {@link PerSampleMixedWeights}); no per-sample weights are
-   * materialised. The result lives on {@code features}' manager.
+   * with both parameter sets ({@link InterpolationPair#perSampleLogits}: per layer one matmul or
+   * convolution over the two sets' concatenated weights and one per-sample mix); no per-sample
+   * weights are materialised. The result lives on {@code features}' manager.
    */
   public NDArray perSampleLogits(NDArray features, double[] generalistWeight) {
-    float[] w = new float[generalistWeight.length];
-    for (int i = 0; i < w.length; i++) {
-      w[i] = (float) generalistWeight[i];
-    }
-    try (NDManager m = features.getManager().newSubManager()) {
-      NDArray lambda = m.create(w);
-      NDArray out = generalist.logits(new PerSampleMixedWeights(generalist.parameters(), expert.parameters(), lambda), features);
-      out.attach(features.getManager());
-      return out;
-    }
+    return interpolation.perSampleLogits(features, generalistWeight);
   }
 
-  /** Logits under one merged parameter set w theta_g + (1 - w) theta_e, merged once for the batch. */
+  /**
+   * Logits under one merged parameter set w theta_g + (1 - w) theta_e, merged once for the batch
+   * ({@link InterpolationPair#mergedLogits}: the values of {@link ParameterMerging#interpolate},
+   * written into a buffer the layer weights are views of, then the plain forward). The result lives
+   * on {@code features}' manager; {@code manager} is no longer needed (kept for callers).
+   */
   public NDArray perBatchLogits(NDManager manager, NDArray features, double generalistWeight) {
-    try (NDManager m = manager.newSubManager()) {
-      Parameters merged = ParameterMerging.interpolate(m, generalist.parameters(), expert.parameters(), generalistWeight);
-      NDArray out = new Classifier(spec(), merged).logits(features);
-      out.attach(features.getManager());
-      return out;
-    }
+    return interpolation.mergedLogits(features, generalistWeight);
   }
 
   /** log(w p_g + (1 - w) p_e): logits whose softmax is the mixture. */

@@ -38,10 +38,11 @@ class ContractTest {
     }
 
     @Test
-    void evaluationGetsTheTrainingGrpcAddressForDatasets() {
+    void evaluationAndMergingGetTheTrainingGrpcAddressForDatasetsAndModels() {
         assertThat(ServiceEnvironment.of(Component.EVALUATION, config))
                 .containsEntry("DIVERGENCE_TRAINING_GRPC_TARGET", "localhost:9081");
-        assertThat(ServiceEnvironment.of(Component.MERGING, config)).doesNotContainKey("DIVERGENCE_TRAINING_GRPC_TARGET");
+        assertThat(ServiceEnvironment.of(Component.MERGING, config))
+                .containsEntry("DIVERGENCE_TRAINING_GRPC_TARGET", "localhost:9081");
         assertThat(ServiceEnvironment.of(Component.TRAINING, config)).doesNotContainKey("DIVERGENCE_TRAINING_GRPC_TARGET");
     }
 

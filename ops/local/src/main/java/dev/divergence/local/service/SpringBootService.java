@@ -103,8 +103,9 @@ public final class SpringBootService extends ChildComponent {
                 // model outputs come from the inference service's gRPC API (divergence.clients.inference.target)
                 env.put("DIVERGENCE_INFERENCE_GRPC_TARGET", "localhost:" + config.ports().grpc(Component.INFERENCE));
             }
-            if (component == Component.EVALUATION) {
-                // evaluation reads datasets from the training service's gRPC API (divergence.clients.training.target)
+            if (component == Component.EVALUATION || component == Component.MERGING) {
+                // evaluation reads datasets, merging looks models up and registers exported merges, through the
+                // training service's gRPC API (divergence.clients.training.target)
                 env.put("DIVERGENCE_TRAINING_GRPC_TARGET", "localhost:" + config.ports().grpc(Component.TRAINING));
             }
             return env;

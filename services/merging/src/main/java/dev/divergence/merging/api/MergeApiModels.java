@@ -29,6 +29,9 @@ public final class MergeApiModels {
     }
   }
 
+  /** Body of {@code POST /api/v1/merging/merges/{id}/export}: the registry name the merged model is registered under. */
+  public record ExportRequest(String name) {}
+
   /** Body of {@code POST /api/v1/merging/merges/{id}/predict}: rows of the models' input width. */
   public record PredictRequest(float[][] inputs) {}
 

@@ -3,6 +3,7 @@ package dev.divergence.merging.api;
 import dev.divergence.merging.api.MergeApiModels.CreateMergeRequest;
 import dev.divergence.merging.api.MergeApiModels.EvaluateRequest;
 import dev.divergence.merging.api.MergeApiModels.EvaluateResponse;
+import dev.divergence.merging.api.MergeApiModels.ExportRequest;
 import dev.divergence.merging.api.MergeApiModels.MergeResponse;
 import dev.divergence.merging.api.MergeApiModels.PredictRequest;
 import dev.divergence.merging.api.MergeApiModels.PredictResponse;
@@ -10,6 +11,7 @@ import dev.divergence.merging.api.MergeApiModels.SweepRequest;
 import dev.divergence.merging.api.MergeApiModels.SweepResponse;
 import dev.divergence.merging.domain.MergeMetrics;
 import dev.divergence.merging.engine.ModelPair;
+import dev.divergence.merging.merge.MergeExporter;
 import dev.divergence.merging.merge.MergeService;
 import dev.divergence.platform.errors.InvalidArgumentException;
 import java.net.URI;
@@ -27,9 +29,11 @@ import org.springframework.web.bind.annotation.RestController;
 public class MergeController {
 
   private final MergeService merges;
+  private final MergeExporter exporter;
 
-  public MergeController(MergeService merges) {
+  public MergeController(MergeService merges, MergeExporter exporter) {
     this.merges = merges;
+    this.exporter = exporter;
   }
 
   @PostMapping("/merges")
@@ -47,6 +51,16 @@ public class MergeController {
   private MergeResponse response(MergeService.Merge merge) {
     var plan = merges.describe(merge);
     return MergeResponse.of(merge, plan.effectiveLambdaRange(), plan.lambdaSide().apiName());
+  }
+
+  /**
+   * Registers a static merge's weights in the model registry (201, Location: the registry's model);
+   * per-sample, per-batch and output methods are a 400 naming {@code method}.
+   */
+  @PostMapping("/merges/{mergeId}/export")
+  public ResponseEntity<MergeExporter.Export> export(@PathVariable String mergeId, @RequestBody ExportRequest request) {
+    MergeExporter.Export export = exporter.export(mergeId, request.name());
+    return ResponseEntity.created(URI.create("/api/v1/training/models/" + export.model())).body(export);
   }
 
   @PostMapping("/merges/{mergeId}/predict")

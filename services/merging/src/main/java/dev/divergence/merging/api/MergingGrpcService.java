@@ -5,7 +5,10 @@ import dev.divergence.merging.domain.MergePlan;
 import dev.divergence.merging.engine.MergedPrediction;
 import dev.divergence.merging.engine.ModelPair;
 import dev.divergence.merging.events.MergeMessages;
+import dev.divergence.merging.merge.MergeExporter;
 import dev.divergence.merging.merge.MergeService;
+import dev.divergence.proto.merging.v1.ExportMergeRequest;
+import dev.divergence.proto.merging.v1.ExportedMerge;
 import dev.divergence.proto.merging.v1.CreateMergeRequest;
 import dev.divergence.proto.merging.v1.EvaluateRequest;
 import dev.divergence.proto.merging.v1.EvaluateResponse;
@@ -42,11 +45,13 @@ import org.springframework.stereotype.Component;
 public class MergingGrpcService extends MergingServiceGrpc.MergingServiceImplBase {
 
   private final MergeService merges;
+  private final MergeExporter exporter;
   private final ExperimentService experiments;
   private final ExperimentWatcher watcher;
 
-  public MergingGrpcService(MergeService merges, ExperimentService experiments, ExperimentWatcher watcher) {
+  public MergingGrpcService(MergeService merges, MergeExporter exporter, ExperimentService experiments, ExperimentWatcher watcher) {
     this.merges = merges;
+    this.exporter = exporter;
     this.experiments = experiments;
     this.watcher = watcher;
   }
@@ -112,6 +117,13 @@ public class MergingGrpcService extends MergingServiceGrpc.MergingServiceImplBas
           .setMeanNll(p.metrics().meanNll()));
     }
     reply(response, reply.build());
+  }
+
+  @Override
+  public void exportMerge(ExportMergeRequest request, StreamObserver<ExportedMerge> response) {
+    MergeExporter.Export export = exporter.export(request.getMergeId(), emptyToNull(request.getName()));
+    reply(response, ExportedMerge.newBuilder().setMergeId(export.mergeId()).setModel(export.model()).setUri(export.uri())
+        .setArchitecture(export.architecture()).build());
   }
 
   @Override

@@ -13,10 +13,12 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *     starts (default true), answering "not ready, retry" for them meanwhile; false: the first request
  *     that needs one makes it (it may take longer than a gateway's read timeout)
  * @param prepareBuiltInsAfter how long after start the background preparation begins (default 0)
+ * @param registeredModelsCache the most models of the model registry kept loaded at once (default 8), least
+ *     recently used first out
  */
 @ConfigurationProperties("divergence.merging")
 public record MergingProperties(Path dataDir, Integer builtInClassifierSteps, Integer maxBatch, Boolean prepareBuiltInsAtStart,
-    Duration prepareBuiltInsAfter) {
+    Duration prepareBuiltInsAfter, Integer registeredModelsCache) {
 
   public MergingProperties {
     dataDir = (dataDir == null ? Path.of(".data") : dataDir).toAbsolutePath().normalize();
@@ -24,6 +26,10 @@ public record MergingProperties(Path dataDir, Integer builtInClassifierSteps, In
     maxBatch = maxBatch == null ? 4096 : maxBatch;
     prepareBuiltInsAtStart = prepareBuiltInsAtStart == null || prepareBuiltInsAtStart;
     prepareBuiltInsAfter = prepareBuiltInsAfter == null ? Duration.ZERO : prepareBuiltInsAfter;
+    registeredModelsCache = registeredModelsCache == null ? 8 : registeredModelsCache;
+    if (registeredModelsCache < 1) {
+      throw new IllegalArgumentException("divergence.merging.registered-models-cache must be at least 1");
+    }
     if (prepareBuiltInsAfter.isNegative()) {
       throw new IllegalArgumentException("divergence.merging.prepare-built-ins-after must not be negative");
     }

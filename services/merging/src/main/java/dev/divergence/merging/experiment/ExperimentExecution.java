@@ -2,9 +2,9 @@ package dev.divergence.merging.experiment;
 
 import ai.djl.ndarray.NDManager;
 import dev.divergence.merging.engine.ModelPair;
-import dev.divergence.merging.models.BuiltInClassifiers;
 import dev.divergence.merging.models.BuiltInModelNotReadyException;
-import dev.divergence.model.classifier.Classifier;
+import dev.divergence.merging.models.ModelRegistryUnavailableException;
+import dev.divergence.merging.models.ModelResolver;
 import dev.divergence.platform.errors.ApiException;
 import dev.divergence.platform.tenancy.TenantContext;
 import java.time.Duration;
@@ -24,7 +24,7 @@ final class ExperimentExecution {
 
   private final MergeExperiment experiment;
   private final ExperimentLifecycle lifecycle;
-  private final BuiltInClassifiers models;
+  private final ModelResolver models;
   private final Duration progressInterval;
   private final Duration modelsWait;
   private volatile boolean cancelRequested;
@@ -33,7 +33,7 @@ final class ExperimentExecution {
   /** The reason a RUNNING experiment shows while it waits for built-in models being prepared. */
   static final String WAITING_FOR_MODELS = "waiting-for-models";
 
-  ExperimentExecution(MergeExperiment experiment, ExperimentLifecycle lifecycle, BuiltInClassifiers models, Duration progressInterval,
+  ExperimentExecution(MergeExperiment experiment, ExperimentLifecycle lifecycle, ModelResolver models, Duration progressInterval,
       Duration modelsWait) {
     this.experiment = experiment;
     this.lifecycle = lifecycle;
@@ -63,9 +63,9 @@ final class ExperimentExecution {
       long total = ExperimentProtocol.workUnits(spec);
       lifecycle.progress(experiment.id(), new ExperimentProgress(0, total));
       long[] lastWrite = {System.nanoTime()};
-      ModelPair pair = readyPair(spec);
       ExperimentResults results;
-      try (NDManager m = models.manager().newSubManager()) {
+      try (ModelResolver.Pair leases = readyPair(spec); NDManager m = models.manager().newSubManager()) {
+        ModelPair pair = new ModelPair(leases.generalist().classifier(), leases.expert().classifier());
         results = ExperimentProtocol.run(spec, pair, m, done -> {
           long now = System.nanoTime();
           if (now - lastWrite[0] >= progressInterval.toNanos()) {
@@ -94,6 +94,8 @@ final class ExperimentExecution {
           + " then create the experiment again";
       log.warn("merge experiment {} failed (models-not-ready): {}", experiment.id(), message);
       lifecycle.end(experiment.id(), ExperimentState.FAILED, "models-not-ready", message);
+    } catch (ModelRegistryUnavailableException e) {
+      fail("models-unavailable", e);
     } catch (ApiException | IllegalArgumentException e) {
       fail("invalid-input", e);
     } catch (RuntimeException e) {
@@ -107,7 +109,7 @@ final class ExperimentExecution {
    * while the background preparation still has one of them, then checked as at creation: an experiment
    * accepted while its models were being prepared was not checked against them yet.
    */
-  private ModelPair readyPair(ExperimentSpec spec) {
+  private ModelResolver.Pair readyPair(ExperimentSpec spec) {
     List<String> preparing = Stream.of(spec.generalist(), spec.expert()).filter(models::isPreparing).distinct().toList();
     if (!preparing.isEmpty()) {
       log.info("merge experiment {} waits for built-in models being prepared: {}", experiment.id(), preparing);
@@ -120,13 +122,25 @@ final class ExperimentExecution {
         throw new ExperimentCancelledException();
       }
     };
-    Classifier generalist = models.await("generalist", spec.generalist(), modelsWait, checkpoint);
-    Classifier expert = models.await("expert", spec.expert(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), checkpoint);
-    if (!preparing.isEmpty()) {
-      lifecycle.note(experiment.id(), null, null);
+    ModelResolver.Lease generalist = models.await("generalist", spec.generalist(), modelsWait, checkpoint);
+    try {
+      ModelResolver.Lease expert = models.await("expert", spec.expert(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+          checkpoint);
+      ModelResolver.Pair pair = new ModelResolver.Pair(generalist, expert);
+      try {
+        if (!preparing.isEmpty()) {
+          lifecycle.note(experiment.id(), null, null);
+        }
+        ExperimentSpecValidator.checkAgainstModels(generalist.classifier(), expert.classifier(), spec.splits());
+        return pair;
+      } catch (RuntimeException e) {
+        pair.close();
+        throw e;
+      }
+    } catch (RuntimeException e) {
+      generalist.close();
+      throw e;
     }
-    ExperimentSpecValidator.checkAgainstModels(generalist, expert, spec.splits());
-    return new ModelPair(generalist, expert);
   }
 
   private void fail(String reason, RuntimeException e) {

@@ -9,7 +9,7 @@ import dev.divergence.merging.domain.T3;
 import dev.divergence.merging.domain.T3Batch;
 import dev.divergence.merging.engine.ModelPair;
 import dev.divergence.merging.merge.MergeService;
-import dev.divergence.merging.models.BuiltInClassifiers;
+import dev.divergence.merging.models.ModelResolver;
 import dev.divergence.model.classifier.Classifier;
 import dev.divergence.platform.errors.FieldViolation;
 import dev.divergence.platform.errors.InvalidArgumentException;
@@ -40,10 +40,10 @@ public class ExperimentSpecValidator {
   public static final int MAX_SPLITS = 16;
 
   private final MergeService merges;
-  private final BuiltInClassifiers models;
+  private final ModelResolver models;
   private final int maxRows;
 
-  public ExperimentSpecValidator(MergeService merges, BuiltInClassifiers models, dev.divergence.merging.config.MergingProperties properties) {
+  public ExperimentSpecValidator(MergeService merges, ModelResolver models, dev.divergence.merging.config.MergingProperties properties) {
     this.merges = merges;
     this.models = models;
     this.maxRows = properties.maxBatch();
@@ -102,16 +102,23 @@ public class ExperimentSpecValidator {
     } else {
       generalist = spec.generalist();
       expert = spec.expert();
-      BuiltInClassifiers.requireKnown("spec.generalist", generalist);
-      BuiltInClassifiers.requireKnown("spec.expert", expert);
+      ModelResolver.parse("spec.generalist", generalist);
+      ModelResolver.parse("spec.expert", expert);
       method = spec.method() == null ? T3.NAME : spec.method();
       parameters = prefixed(() -> MergeMethods.create(method, spec.parameters())).parameters();
     }
     List<ExperimentSpec.Split> splits = splits(spec.splits());
+    if (mergeId == null) {
+      // models of the registry are pinned to their version now (name:version), as a merge pins them
+      generalist = models.pin("spec.generalist", generalist);
+      expert = models.pin("spec.expert", expert);
+    }
     // a model still being prepared in the background cannot be checked yet: the experiment is queued
     // and its execution, once the pair is ready, runs the same checks (a failure ends it FAILED, invalid-input)
     if (!models.isPreparing(generalist) && !models.isPreparing(expert)) {
-      checkAgainstModels(models.get("generalist", generalist), models.get("expert", expert), splits);
+      try (ModelResolver.Pair pair = models.acquirePair("spec.generalist", generalist, "spec.expert", expert)) {
+        checkAgainstModels(pair.generalist().classifier(), pair.expert().classifier(), splits);
+      }
     }
     if (!methods.contains(method)) {
       // the merge's own method is always compared

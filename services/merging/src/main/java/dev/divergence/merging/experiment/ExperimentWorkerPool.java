@@ -1,6 +1,6 @@
 package dev.divergence.merging.experiment;
 
-import dev.divergence.merging.models.BuiltInClassifiers;
+import dev.divergence.merging.models.ModelResolver;
 import dev.divergence.platform.jobs.ClaimLoop;
 import dev.divergence.platform.jobs.JobQueue;
 import dev.divergence.platform.jobs.JobWorkerPool;
@@ -16,7 +16,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class ExperimentWorkerPool extends JobWorkerPool<MergeExperiment> implements ExperimentWakeUp {
 
-  public ExperimentWorkerPool(ExperimentLifecycle lifecycle, BuiltInClassifiers models, ExperimentsProperties properties) {
+  public ExperimentWorkerPool(ExperimentLifecycle lifecycle, ModelResolver models, ExperimentsProperties properties) {
     super(new ClaimLoop.Settings("merge experiment", "merge-experiment", properties.workers(),
         properties.heartbeatInterval()), JobQueue.of(lifecycle::claimNext, MergeExperiment::id, experiment -> {
           ExperimentExecution execution = new ExperimentExecution(experiment, lifecycle, models,

@@ -11,7 +11,7 @@ import dev.divergence.merging.domain.WeightAverage;
 import dev.divergence.merging.engine.MergedPrediction;
 import dev.divergence.merging.engine.ModelPair;
 import dev.divergence.merging.events.MergeEventPublisher;
-import dev.divergence.merging.models.BuiltInClassifiers;
+import dev.divergence.merging.models.ModelResolver;
 import dev.divergence.merging.store.MergeRecord;
 import dev.divergence.merging.store.MergeRepository;
 import dev.divergence.platform.errors.InvalidArgumentException;
@@ -28,11 +28,15 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
-/** Creating merges (validated method, known and architecture-compatible models) and predicting with them, per tenant. */
+/**
+ * Creating merges (validated method, known and architecture-compatible models) and predicting with them,
+ * per tenant. Models are built-ins or models of the registry ({@link ModelResolver}); a merge stores the
+ * registered models pinned to the version they had at creation ({@code name:version}).
+ */
 @Service
 public class MergeService {
 
-  private final BuiltInClassifiers models;
+  private final ModelResolver models;
   private final MergeRepository merges;
   private final MergingProperties properties;
   private final Clock clock = Clock.systemUTC();
@@ -40,7 +44,7 @@ public class MergeService {
   private final MergeEventPublisher events;
   private final TransactionTemplate transactions;
 
-  public MergeService(BuiltInClassifiers models, MergeRepository merges, MergingProperties properties, MergeEventPublisher events,
+  public MergeService(ModelResolver models, MergeRepository merges, MergingProperties properties, MergeEventPublisher events,
       PlatformTransactionManager transactionManager) {
     this.models = models;
     this.merges = merges;
@@ -53,13 +57,16 @@ public class MergeService {
   public record Merge(MergeRecord record, MergeMethod method) {}
 
   public Merge create(String generalist, String expert, String methodName, Map<String, ?> parameters) {
-    // cheap checks first, so that bad input never trains or loads a model
-    BuiltInClassifiers.requireKnown("generalist", generalist);
-    BuiltInClassifiers.requireKnown("expert", expert);
+    // cheap checks first, so that bad input never trains, looks up or loads a model
+    ModelResolver.parse("generalist", generalist);
+    ModelResolver.parse("expert", expert);
     MergeMethod method = MergeMethods.create(methodName, parameters);
-    ModelPair.requireCompatible(models.get("generalist", generalist), models.get("expert", expert));
-    MergeRecord record = new MergeRecord(UUID.randomUUID(), TenantContext.current(), generalist, expert, method.name(), method.parameters(),
-        Instant.now(clock).truncatedTo(ChronoUnit.MICROS));
+    MergeRecord record;
+    try (ModelResolver.Pair pair = models.acquirePair("generalist", generalist, "expert", expert)) {
+      ModelPair.requireCompatible(pair.generalist().classifier(), pair.expert().classifier());
+      record = new MergeRecord(UUID.randomUUID(), TenantContext.current(), pair.generalist().reference(), pair.expert().reference(),
+          method.name(), method.parameters(), Instant.now(clock).truncatedTo(ChronoUnit.MICROS));
+    }
     Merge merge = new Merge(record, method);
     MergePlan description = describe(merge);
     // only the row and its event share a transaction: loading (or first building) the models happened before
@@ -80,7 +87,10 @@ public class MergeService {
    * models' class count (DaWin's and the confidence range depend on it; T³'s does not).
    */
   public MergePlan describe(Merge merge) {
-    int classes = models.get("generalist", merge.record().generalist()).spec().numClasses();
+    int classes;
+    try (ModelResolver.Lease generalist = models.acquire("generalist", merge.record().generalist())) {
+      classes = generalist.classifier().spec().numClasses();
+    }
     double[][] uniform = {new double[classes]};
     return merge.method().plan(new ModelOutputs(uniform, uniform));
   }
@@ -90,9 +100,8 @@ public class MergeService {
       throw new InvalidArgumentException("inputs", "has " + inputs.length + " rows, at most " + properties.maxBatch() + " per request");
     }
     Merge merge = get(mergeId);
-    ModelPair pair = new ModelPair(models.get("generalist", merge.record().generalist()), models.get("expert", merge.record().expert()));
-    try (NDManager m = models.manager().newSubManager()) {
-      return pair.predict(m, merge.method(), inputs);
+    try (ModelResolver.Pair leases = acquire(merge); NDManager m = models.manager().newSubManager()) {
+      return pair(leases).predict(m, merge.method(), inputs);
     }
   }
 
@@ -102,9 +111,8 @@ public class MergeService {
       throw new InvalidArgumentException("inputs", "has " + inputs.length + " rows, at most " + properties.maxBatch() + " per request");
     }
     Merge merge = get(mergeId);
-    ModelPair pair = new ModelPair(models.get("generalist", merge.record().generalist()), models.get("expert", merge.record().expert()));
-    try (NDManager m = models.manager().newSubManager()) {
-      return pair.evaluate(m, merge.method(), inputs, labels, batchSize == null ? ModelPair.DEFAULT_EVALUATION_BATCH : batchSize);
+    try (ModelResolver.Pair leases = acquire(merge); NDManager m = models.manager().newSubManager()) {
+      return pair(leases).evaluate(m, merge.method(), inputs, labels, batchSize == null ? ModelPair.DEFAULT_EVALUATION_BATCH : batchSize);
     }
   }
 
@@ -118,21 +126,31 @@ public class MergeService {
    */
   public List<SweepPoint> sweepWiseFt(String generalist, String expert, Map<String, ?> parameters, float[][] inputs, int[] labels,
       Integer batchSize) {
-    BuiltInClassifiers.requireKnown("generalist", generalist);
-    BuiltInClassifiers.requireKnown("expert", expert);
+    ModelResolver.parse("generalist", generalist);
+    ModelResolver.parse("expert", expert);
     List<WeightAverage> sweep = MergeMethods.alphaSweep(parameters);
     if (inputs != null && inputs.length > properties.maxBatch()) {
       throw new InvalidArgumentException("inputs", "has " + inputs.length + " rows, at most " + properties.maxBatch() + " per request");
     }
-    ModelPair pair = new ModelPair(models.get("generalist", generalist), models.get("expert", expert));
     List<SweepPoint> points = new ArrayList<>();
-    try (NDManager m = models.manager().newSubManager()) {
+    try (ModelResolver.Pair leases = models.acquirePair("generalist", generalist, "expert", expert);
+        NDManager m = models.manager().newSubManager()) {
+      ModelPair pair = pair(leases);
       for (WeightAverage method : sweep) {
         points.add(new SweepPoint(method.alpha(),
             pair.evaluate(m, method, inputs, labels, batchSize == null ? ModelPair.DEFAULT_EVALUATION_BATCH : batchSize)));
       }
     }
     return points;
+  }
+
+  /** The merge's two models for one use (its pinned references): close the result when done. */
+  public ModelResolver.Pair acquire(Merge merge) {
+    return models.acquirePair("generalist", merge.record().generalist(), "expert", merge.record().expert());
+  }
+
+  private static ModelPair pair(ModelResolver.Pair leases) {
+    return new ModelPair(leases.generalist().classifier(), leases.expert().classifier());
   }
 
   /** The most accurate point, the first (smallest alpha as given) on ties. */

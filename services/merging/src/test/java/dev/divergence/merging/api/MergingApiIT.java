@@ -1,5 +1,8 @@
 package dev.divergence.merging.api;
 
+import dev.divergence.merging.models.TestModelRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.DynamicPropertyRegistry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -71,6 +74,13 @@ import tools.jackson.databind.json.JsonMapper;
     properties = {"divergence.grpc.port=0", "divergence.merging.data-dir=target/merging-test-data",
         "divergence.merging.built-in-classifier-steps=40"})
 class MergingApiIT {
+
+  /** Models other than the built-ins are looked up in a model registry: unknown names are 400, not 503 (registry out of reach). */
+  @DynamicPropertySource
+  static void modelRegistry(DynamicPropertyRegistry properties) {
+    properties.add("divergence.clients.training.target", () -> TestModelRegistry.shared().target());
+  }
+
 
   @LocalServerPort int port;
   @Autowired GrpcServerLifecycle grpc;

@@ -1,5 +1,8 @@
 package dev.divergence.merging.experiment;
 
+import dev.divergence.merging.models.TestModelRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.DynamicPropertyRegistry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -69,6 +72,13 @@ import tools.jackson.databind.json.JsonMapper;
         "divergence.merging.experiments.heartbeat-interval=200ms", "divergence.merging.experiments.progress-interval=50ms"})
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 class MergeExperimentsIT {
+
+  /** Models other than the built-ins are looked up in a model registry: unknown names are 400, not 503 (registry out of reach). */
+  @DynamicPropertySource
+  static void modelRegistry(DynamicPropertyRegistry properties) {
+    properties.add("divergence.clients.training.target", () -> TestModelRegistry.shared().target());
+  }
+
 
   private static final String EVENT_TYPE = "dev.divergence.merging.v1.";
 

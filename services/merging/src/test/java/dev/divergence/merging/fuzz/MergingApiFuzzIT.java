@@ -1,5 +1,9 @@
 package dev.divergence.merging.fuzz;
 
+import dev.divergence.proto.merging.v1.ExportMergeRequest;
+import dev.divergence.merging.models.TestModelRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.DynamicPropertyRegistry;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.divergence.model.assets.TinyAssets;
@@ -47,6 +51,13 @@ import org.springframework.jdbc.core.JdbcTemplate;
     properties = {"divergence.grpc.port=0", "divergence.merging.data-dir=target/merging-test-data",
         "divergence.merging.built-in-classifier-steps=40"})
 class MergingApiFuzzIT {
+
+  /** Models other than the built-ins are looked up in a model registry: unknown names are 400, not 503 (registry out of reach). */
+  @DynamicPropertySource
+  static void modelRegistry(DynamicPropertyRegistry properties) {
+    properties.add("divergence.clients.training.target", () -> TestModelRegistry.shared().target());
+  }
+
 
   private static final String ROW = row();
   private static final String CREATE = """
@@ -100,6 +111,7 @@ class MergingApiFuzzIT {
         .example("POST", "/api/v1/merging/merges", CREATE_BATCH)
         .example("POST", "/api/v1/merging/merges/{mergeId}/predict", PREDICT)
         .example("POST", "/api/v1/merging/merges/{mergeId}/evaluate", EVALUATE)
+        .example("POST", "/api/v1/merging/merges/{mergeId}/export", "{\"name\":\"fuzz-export\"}")
         .example("POST", "/api/v1/merging/sweeps/wise-ft", SWEEP)
         .example("POST", "/api/v1/merging/experiments", EXPERIMENT)
         .pathValues("mergeId", this::mergeIds)
@@ -125,6 +137,8 @@ class MergingApiFuzzIT {
               () -> PredictRequest.newBuilder().setMergeId(latestMerge()).addInputs(row).addInputs(row).build())
           .example(MergingServiceGrpc.getEvaluateMethod(),
               () -> EvaluateRequest.newBuilder().setMergeId(latestMerge()).addInputs(row).addLabels(2).setBatchSize(1).build())
+          .example(MergingServiceGrpc.getExportMergeMethod(),
+              () -> ExportMergeRequest.newBuilder().setMergeId(latestMerge()).setName("fuzz-export").build())
           .example(MergingServiceGrpc.getSweepWiseFtMethod(), () -> SweepWiseFtRequest.newBuilder()
               .setGeneralist(TinyAssets.DIGITS_GENERALIST).setExpert(TinyAssets.DIGITS_EXPERT).addInputs(row).addLabels(0).build())
           .example(MergingServiceGrpc.getCreateExperimentMethod(), () -> CreateExperimentRequest.newBuilder().setIdempotencyKey("fuzz")

@@ -21,7 +21,7 @@ class BuiltInClassifiersTest {
   @TempDir Path dataDir;
 
   private BuiltInClassifiers preparingAtStart() {
-    return new BuiltInClassifiers(new MergingProperties(dataDir, 1, 16, true, null));
+    return new BuiltInClassifiers(new MergingProperties(dataDir, 1, 16, true, null, null));
   }
 
   @Test
@@ -62,7 +62,7 @@ class BuiltInClassifiersTest {
 
   @Test
   void lazyModeHasNothingPreparing() {
-    BuiltInClassifiers models = new BuiltInClassifiers(new MergingProperties(dataDir, 1, 16, false, null));
+    BuiltInClassifiers models = new BuiltInClassifiers(new MergingProperties(dataDir, 1, 16, false, null, null));
     assertThat(models.statuses()).extracting(BuiltInClassifiers.Status::state).containsOnly(BuiltInState.NOT_LOADED);
     assertThat(models.isPreparing(TinyAssets.DIGITS_GENERALIST)).isFalse();
   }

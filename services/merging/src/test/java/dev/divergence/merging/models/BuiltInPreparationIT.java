@@ -1,5 +1,7 @@
 package dev.divergence.merging.models;
 
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.DynamicPropertyRegistry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -49,6 +51,13 @@ import tools.jackson.databind.json.JsonMapper;
         "divergence.merging.experiments.heartbeat-interval=200ms"})
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 class BuiltInPreparationIT {
+
+  /** Models other than the built-ins are looked up in a model registry: unknown names are 400, not 503 (registry out of reach). */
+  @DynamicPropertySource
+  static void modelRegistry(DynamicPropertyRegistry properties) {
+    properties.add("divergence.clients.training.target", () -> TestModelRegistry.shared().target());
+  }
+
 
   @LocalServerPort int port;
   @Autowired GrpcServerLifecycle grpc;

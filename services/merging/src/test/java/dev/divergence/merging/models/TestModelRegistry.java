@@ -30,7 +30,7 @@ import java.util.stream.Stream;
 
 /**
  * A real gRPC server (grpc-netty on a free port, the platform's server interceptors) speaking the
- * training service's public ModelRegistryService with the same contract (docs/training.md): GetModel
+ * training service's public ModelRegistryService with the same contract (docs/architecture.md, "Model registry"): GetModel
  * by "name" (latest) or "name:version", NOT_FOUND for an unknown model; RegisterModel copying a folder
  * with a config.json as the next version, idempotent per key. It is the outer edge of the merging
  * service's tests, as evaluation's tests have theirs: merging may not depend on the training service's

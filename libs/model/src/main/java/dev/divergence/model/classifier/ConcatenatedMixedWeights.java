@@ -1,6 +1,7 @@
 package dev.divergence.model.classifier;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
@@ -10,50 +11,72 @@ import dev.divergence.model.Parameters;
 /**
  * Layers evaluated as if sample i used lambda_i A + (1 - lambda_i) B, with A's and B's weights held
  * concatenated along the output dimension ({@link InterpolationPair}): one matmul or convolution
- * computes both outputs [y_A, y_B], one batched product with [lambda_i, 1 - lambda_i] mixes them:
- * lambda_i y_A + (1 - lambda_i) y_B = W(x) h exactly (the layer is linear in its parameters and the
- * coefficients sum to one, so the biases mix too). Four native ops per layer (the layer, two views,
- * the product) against six evaluations and element-wise ops in {@link PerSampleMixedWeights}.
+ * computes both outputs [y_A, y_B], then one per-sample mix lambda_i y_A + (1 - lambda_i) y_B, which
+ * equals the layer with the merged weights exactly in real arithmetic (the layer is linear in its
+ * parameters and the two coefficients sum to one, so the biases mix too). In float32 the mix is two
+ * products and one sum of the two outputs, whichever of the two ways below computes it.
  *
- * @param concatenated per tensor name, A's then B's entries along dimension 0
- * @param coefficients [B, 1, 2]: per sample (lambda_i, 1 - lambda_i)
+ * <p>The mix is the op count that matters on small models (each native op costs microseconds of
+ * overhead): a convolution's [B, 2C, H, W] is viewed as [B, 2, C*H*W] and multiplied by the
+ * coefficients [B, 1, 2] in one batched matmul; a linear layer's [B, 2K] is split into two views
+ * and mixed in place (y_A *= lambda, y_B *= 1 - lambda, y_A += y_B), which creates no new arrays and
+ * is cheaper than the batched matmul for narrow outputs (and dearer for wide feature maps).
+ *
+ * <p>The coefficients come as ready views (InterpolationPair keeps them per batch size, filled in
+ * place), so a pass makes no native op for them.
  */
-record ConcatenatedMixedWeights(Parameters concatenated, NDArray coefficients) implements LayerWeights {
+final class ConcatenatedMixedWeights implements LayerWeights {
 
-    ConcatenatedMixedWeights {
-        Shape s = coefficients.getShape();
-        if (s.dimension() != 3 || s.get(1) != 1 || s.get(2) != 2) {
-            throw new InvalidModelException("coefficients", "expected shape [batch, 1, 2], got " + s);
+    private final Parameters concatenated;
+    private final long batch;
+    private final NDArray ofA;
+    private final NDArray ofB;
+    private final NDArray asBatchRows;
+
+    /**
+     * @param concatenated per tensor name, A's then B's entries along dimension 0
+     * @param ofA [B, 1]: per sample lambda_i
+     * @param ofB [B, 1]: per sample 1 - lambda_i
+     * @param asBatchRows [B, 1, 2]: per sample (lambda_i, 1 - lambda_i)
+     */
+    ConcatenatedMixedWeights(Parameters concatenated, NDArray ofA, NDArray ofB, NDArray asBatchRows) {
+        this.batch = ofA.getShape().get(0);
+        if (!ofA.getShape().equals(new Shape(batch, 1)) || !ofB.getShape().equals(new Shape(batch, 1))
+                || !asBatchRows.getShape().equals(new Shape(batch, 1, 2))) {
+            throw new InvalidModelException("coefficients", "expected [batch, 1], [batch, 1] and [batch, 1, 2], got "
+                    + ofA.getShape() + ", " + ofB.getShape() + " and " + asBatchRows.getShape());
         }
+        this.concatenated = concatenated;
+        this.ofA = ofA;
+        this.ofB = ofB;
+        this.asBatchRows = asBatchRows;
     }
 
     @Override
     public NDArray linear(NDArray x, String prefix) {
         NDArray both = Linear.linear(x, concatenated.get(prefix + ".weight"), concatenated.get(prefix + ".bias")).singletonOrThrow();
-        Shape shape = both.getShape();
-        long out = shape.get(shape.dimension() - 1) / 2;
-        long[] mixed = shape.getShape();
-        mixed[mixed.length - 1] = out;
-        return mix(both, new Shape(mixed));
+        requireBatch(both);
+        if (both.getShape().dimension() != 2) {
+            throw new InvalidModelException("features", "a mixed linear layer takes [batch, in], got " + x.getShape());
+        }
+        NDList halves = both.split(2, 1);
+        // in place on views of the fresh layer output: lambda y_A + (1 - lambda) y_B, [B, K] with row stride 2K
+        return halves.get(0).muli(ofA).addi(halves.get(1).muli(ofB));
     }
 
     @Override
     public NDArray conv2d(NDArray x, String prefix, int stride, int padding) {
         NDArray both = Conv2d.conv2d(x, concatenated.get(prefix + ".weight"), concatenated.get(prefix + ".bias"),
                 new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1)).singletonOrThrow();
+        requireBatch(both);
         Shape shape = both.getShape();
-        return mix(both, new Shape(shape.get(0), shape.get(1) / 2, shape.get(2), shape.get(3)));
+        // [B, 2C, H, W] (per sample A's C maps then B's) as [B, 2, C*H*W]; [B, 1, 2] x that = [B, 1, C*H*W]
+        return asBatchRows.batchMatMul(both.reshape(batch, 2, -1)).reshape(batch, shape.get(1) / 2, shape.get(2), shape.get(3));
     }
 
-    /**
-     * both [B, 2K...] (A's K then B's, per sample contiguous) as [B, 2, K], times the coefficients
-     * [B, 1, 2]: [B, 1, K] = lambda_i y_A + (1 - lambda_i) y_B, viewed as {@code mixedShape}.
-     */
-    private NDArray mix(NDArray both, Shape mixedShape) {
-        long batch = both.getShape().get(0);
-        if (coefficients.getShape().get(0) != batch) {
-            throw new InvalidModelException("coefficients", "has " + coefficients.getShape().get(0) + " rows for a batch of " + batch);
+    private void requireBatch(NDArray both) {
+        if (both.getShape().get(0) != batch) {
+            throw new InvalidModelException("coefficients", "has " + batch + " rows for a batch of " + both.getShape().get(0));
         }
-        return coefficients.batchMatMul(both.reshape(batch, 2, -1)).reshape(mixedShape);
     }
 }

@@ -1,7 +1,9 @@
 package dev.divergence.model.classifier;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -13,6 +15,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
@@ -25,7 +28,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  *   <li>{@link #perSampleLogits}: sample i as if with its own w_i, in one pass. Each parameterised
  *       layer holds both sets concatenated along its output dimension ([W_A; W_B], biases likewise;
  *       for a convolution, A's output channels then B's), so one matmul or convolution yields both
- *       outputs, and one batched product with the per-sample coefficients [w_i, 1 - w_i] mixes them
+ *       outputs, and one per-sample mix with the coefficients [w_i, 1 - w_i] combines them
  *       (see {@link ConcatenatedMixedWeights}). Exact: every layer is linear in its parameters and the
  *       coefficients sum to one, so the mix equals the layer with the merged weights.</li>
  *   <li>{@link #mergedLogits}: one merged parameter set for the whole batch. Both sets are kept as
@@ -52,6 +55,7 @@ public final class InterpolationPair implements AutoCloseable {
     private final float[] flatA;
     private final float[] flatB;
     private final ConcurrentLinkedDeque<MergedSlot> slots = new ConcurrentLinkedDeque<>();
+    private final ConcurrentHashMap<Integer, ConcurrentLinkedDeque<CoefficientSlot>> coefficientSlots = new ConcurrentHashMap<>();
 
     /** Prepares {@code a} and {@code b} (same spec and tensor layout) on a sub-manager of {@code parent}. */
     public InterpolationPair(NDManager parent, Classifier a, Classifier b) {
@@ -69,7 +73,7 @@ public final class InterpolationPair implements AutoCloseable {
             NDArray pa = a.parameters().get(name).stopGradient();
             NDArray pb = b.parameters().get(name).stopGradient();
             // output dimension first: rows of a linear weight, output channels of a conv weight, bias entries
-            concatenated.put(name, pa.concat(pb, 0).toType(DataType.FLOAT32, false));
+            concatenated.put(name, kept(pa.concat(pb, 0).toType(DataType.FLOAT32, false)));
             pa.close();
             pb.close();
             shapes.add(a.parameters().get(name).getShape());
@@ -107,17 +111,21 @@ public final class InterpolationPair implements AutoCloseable {
         if (weightOfA.length != batch) {
             throw new InvalidModelException("weights", weightOfA.length + " per-sample weights for a batch of " + batch);
         }
-        // [w_i, 1 - w_i] per sample, 1 - w_i taken in double then rounded, as ParameterMerging does
-        float[] coefficients = new float[2 * weightOfA.length];
-        for (int i = 0; i < weightOfA.length; i++) {
-            coefficients[2 * i] = (float) weightOfA[i];
-            coefficients[2 * i + 1] = (float) (1 - weightOfA[i]);
+        ConcurrentLinkedDeque<CoefficientSlot> free = coefficientSlots.computeIfAbsent(weightOfA.length, k -> new ConcurrentLinkedDeque<>());
+        CoefficientSlot slot = free.pollFirst();
+        if (slot == null) {
+            slot = new CoefficientSlot(weightOfA.length);
         }
-        try (NDManager m = features.getManager().newSubManager()) {
-            NDArray c = m.create(coefficients, new Shape(batch, 1, 2));
-            NDArray out = Classifier.forward(spec, new ConcatenatedMixedWeights(concatenated, c), features);
-            out.attach(features.getManager());
-            return out;
+        try {
+            // [w_i, 1 - w_i] per sample, 1 - w_i taken in double then rounded, as ParameterMerging does
+            for (int i = 0; i < weightOfA.length; i++) {
+                slot.buffer.put(2 * i, (float) weightOfA[i]);
+                slot.buffer.put(2 * i + 1, (float) (1 - weightOfA[i]));
+            }
+            return Classifier.forward(spec, new ConcatenatedMixedWeights(concatenated, slot.ofA, slot.ofB, slot.asBatchRows), features);
+        } finally {
+            // the pass has completed (eager CPU execution) and its result holds no view of the coefficients
+            free.offerFirst(slot);
         }
     }
 
@@ -188,21 +196,55 @@ public final class InterpolationPair implements AutoCloseable {
         final Classifier classifier;
 
         MergedSlot() {
-            int bytes = flatA.length * Float.BYTES;
-            // 64-byte aligned like libtorch's own allocations; native order, as from_blob reads it
-            this.direct = ByteBuffer.allocateDirect((bytes + 63) / 64 * 64 + 64).alignedSlice(64).limit(bytes).slice()
-                    .order(ByteOrder.nativeOrder());
+            this.direct = alignedDirect(flatA.length * Float.BYTES);
             this.buffer = direct.asFloatBuffer();
-            NDArray flat = manager.create(direct, new Shape(flatA.length), DataType.FLOAT32);
+            NDArray flat = kept(manager.create(direct, new Shape(flatA.length), DataType.FLOAT32));
             Parameters views = new Parameters(manager);
             long offset = 0;
             for (int i = 0; i < names.size(); i++) {
                 Shape shape = shapes.get(i);
-                views.put(names.get(i), flat.get(new NDIndex().addSliceDim(offset, offset + shape.size())).reshape(shape));
+                views.put(names.get(i), kept(flat.get(new NDIndex().addSliceDim(offset, offset + shape.size())).reshape(shape)));
                 offset += shape.size();
             }
             this.classifier = new Classifier(spec, views);
         }
+    }
+
+    /**
+     * Per-sample coefficients for one batch size: a direct buffer libtorch reads in place, [B, 2] with
+     * (w_i, 1 - w_i) per row, and the views a mixed pass uses, made once.
+     */
+    private final class CoefficientSlot {
+        /** Kept reachable for as long as the tensor that reads it. */
+        final ByteBuffer direct;
+        final FloatBuffer buffer;
+        final NDArray ofA;
+        final NDArray ofB;
+        final NDArray asBatchRows;
+
+        CoefficientSlot(int batch) {
+            this.direct = alignedDirect(2 * batch * Float.BYTES);
+            this.buffer = direct.asFloatBuffer();
+            NDArray pairs = kept(manager.create(direct, new Shape(batch, 2), DataType.FLOAT32));
+            NDList columns = pairs.split(2, 1);
+            this.ofA = kept(columns.get(0));
+            this.ofB = kept(columns.get(1));
+            this.asBatchRows = kept(pairs.reshape(batch, 1, 2));
+        }
+    }
+
+    /** A direct buffer of {@code bytes}, 64-byte aligned like libtorch's own allocations, in native order as from_blob reads it. */
+    private static ByteBuffer alignedDirect(int bytes) {
+        return ByteBuffer.allocateDirect((bytes + 63) / 64 * 64 + 64).alignedSlice(64).limit(bytes).slice().order(ByteOrder.nativeOrder());
+    }
+
+    /**
+     * Takes {@code array} out of any {@link NDScope} open on this thread (the caller's, when a pair is
+     * made inside one): the pair's arrays live until {@link #close}, on its manager.
+     */
+    private static NDArray kept(NDArray array) {
+        NDScope.unregister(array);
+        return array;
     }
 
     /** Releases the prepared arrays and merge buffers. */

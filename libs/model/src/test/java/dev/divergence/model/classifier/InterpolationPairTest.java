@@ -70,8 +70,9 @@ class InterpolationPairTest {
             int batch = 4;
             // coefficients (1, 0) select A's half and (0, 1) B's: 1 * y + 0 * y' = y exactly, so each row
             // is one model's layer evaluated inside the 2x wide matmul / convolution
-            NDArray c = m.create(new float[] {1, 0, 0, 1, 1, 0, 0, 1}, new Shape(batch, 1, 2));
-            ConcatenatedMixedWeights both = new ConcatenatedMixedWeights(pair.concatenated(), c);
+            NDArray c = m.create(new float[] {1, 0, 0, 1, 1, 0, 0, 1}, new Shape(batch, 2));
+            ConcatenatedMixedWeights both = new ConcatenatedMixedWeights(pair.concatenated(), c.get(":, 0:1"), c.get(":, 1:2"),
+                    c.reshape(batch, 1, 2));
             NDArray x;
             List<NDArray[]> layers = new ArrayList<>();
             if (spec.modelType().equals("mlp")) {

@@ -55,10 +55,8 @@ final class ConcatenatedMixedWeights implements LayerWeights {
     @Override
     public NDArray linear(NDArray x, String prefix) {
         NDArray both = Linear.linear(x, concatenated.get(prefix + ".weight"), concatenated.get(prefix + ".bias")).singletonOrThrow();
-        requireBatch(both);
-        if (both.getShape().dimension() != 2) {
-            throw new InvalidModelException("features", "a mixed linear layer takes [batch, in], got " + x.getShape());
-        }
+        // no shape checks here: each costs a native call, and InterpolationPair checked the batch and
+        // Classifier.forward the features (the classifiers' linear layers take [batch, in])
         NDList halves = both.split(2, 1);
         // in place on views of the fresh layer output: lambda y_A + (1 - lambda) y_B, [B, K] with row stride 2K
         return halves.get(0).muli(ofA).addi(halves.get(1).muli(ofB));
@@ -68,15 +66,8 @@ final class ConcatenatedMixedWeights implements LayerWeights {
     public NDArray conv2d(NDArray x, String prefix, int stride, int padding) {
         NDArray both = Conv2d.conv2d(x, concatenated.get(prefix + ".weight"), concatenated.get(prefix + ".bias"),
                 new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1)).singletonOrThrow();
-        requireBatch(both);
         Shape shape = both.getShape();
         // [B, 2C, H, W] (per sample A's C maps then B's) as [B, 2, C*H*W]; [B, 1, 2] x that = [B, 1, C*H*W]
         return asBatchRows.batchMatMul(both.reshape(batch, 2, -1)).reshape(batch, shape.get(1) / 2, shape.get(2), shape.get(3));
-    }
-
-    private void requireBatch(NDArray both) {
-        if (both.getShape().get(0) != batch) {
-            throw new InvalidModelException("coefficients", "has " + batch + " rows for a batch of " + both.getShape().get(0));
-        }
     }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.divergence.model.training.Seeds;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.IntPredicate;
@@ -22,9 +23,23 @@ public record LabeledData(float[][] features, int[] labels, List<String> classNa
 
     /** A deterministic shuffle split: the first {@code fraction} for training, the rest for testing. */
     public LabeledData[] split(double fraction, long seed) {
-        int[] order = Seeds.permutation(size(), new SplittableRandom(seed));
-        int cut = (int) Math.round(size() * fraction);
-        return new LabeledData[] {select(order, 0, cut), select(order, cut, size())};
+        int[][] rows = splitRows(size(), fraction, seed);
+        return new LabeledData[] {select(rows[0]), select(rows[1])};
+    }
+
+    /**
+     * The row indices of {@link #split}'s parts for a data set of {@code size} rows: {training rows, test rows},
+     * each in the shuffled order {@code split} returns them in. Depends on the size only, never on the values.
+     */
+    public static int[][] splitRows(int size, double fraction, long seed) {
+        int[] order = Seeds.permutation(size, new SplittableRandom(seed));
+        int cut = (int) Math.round(size * fraction);
+        return new int[][] {Arrays.copyOfRange(order, 0, cut), Arrays.copyOfRange(order, cut, size)};
+    }
+
+    /** The rows {@code rows} in that order; the row arrays are shared, not copied. */
+    public LabeledData select(int[] rows) {
+        return select(rows, 0, rows.length);
     }
 
     public LabeledData onlyClasses(IntPredicate keep) {

@@ -54,6 +54,8 @@ public final class TinyAssets {
     static final long SEED = 20251126L;
     /** Deterministic train/test split of the bundled data sets used by every asset. */
     public static final double TRAIN_FRACTION = 0.8;
+    /** The seed of that split ({@link LabeledData#split}); the dataset variants keep it. */
+    public static final long DATA_SPLIT_SEED = SEED;
 
     /** How long to train: the standard budget makes usable demo models; tests pass a small one. */
     public record Budget(int lmSteps, int classifierSteps) {

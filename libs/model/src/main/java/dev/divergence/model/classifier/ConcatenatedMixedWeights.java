@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.divergence.model.InvalidModelException;
 import dev.divergence.model.Parameters;
 
@@ -57,7 +59,10 @@ final class ConcatenatedMixedWeights implements LayerWeights {
         NDArray both = Linear.linear(x, concatenated.get(prefix + ".weight"), concatenated.get(prefix + ".bias")).singletonOrThrow();
         // no shape checks here: each costs a native call, and InterpolationPair checked the batch and
         // Classifier.forward the features (the classifiers' linear layers take [batch, in])
-        NDList halves = both.split(2, 1);
+        // split at the known half width: NDArray.split(sections, axis) would first ask libtorch for the
+        // fresh array's shape (one more native call per layer)
+        long half = concatenated.get(prefix + ".bias").getShape().get(0) / 2;
+        NDList halves = JniUtils.split((PtNDArray) both, half, 1);
         // in place on views of the fresh layer output: lambda y_A + (1 - lambda) y_B, [B, K] with row stride 2K
         return halves.get(0).muli(ofA).addi(halves.get(1).muli(ofB));
     }

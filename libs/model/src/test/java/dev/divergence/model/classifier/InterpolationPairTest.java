@@ -278,6 +278,47 @@ class InterpolationPairTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("specs")
+    void bothLogitsEqualTheTwoForwards(ClassifierSpec spec) {
+        try (NDManager m = manager.newSubManager();
+                Classifier a = Classifier.initialize(m, spec, 9);
+                Classifier b = Classifier.initialize(m, spec, 10);
+                InterpolationPair pair = new InterpolationPair(m, a, b)) {
+            NDArray x = m.randomNormal(new Shape(6, spec.inputDim()));
+            float[] both = pair.bothLogits(x).toFloatArray();
+            int classes = spec.numClasses();
+            assertThat(both).hasSize(6 * 2 * classes);
+            // each half is that model's forward: the zero blocks of the block-diagonal weights add exact
+            // zeros (inputs finite), so the two evaluations differ in summation order only: per layer of
+            // fan-in n, (n + 1) u * sum|terms| each side (the zeros do not count), sum|terms| from the
+            // forward on |x| with |W|
+            for (Classifier model : List.of(a, b)) {
+                int half = model == a ? 0 : classes;
+                float[] own = model.logits(x).toFloatArray();
+                float[] bound = absolute(m, spec, model).logits(x.abs()).toFloatArray();
+                double steps = 0;
+                for (Shape shape : spec.parameterShapes().values()) {
+                    if (shape.dimension() > 1) {
+                        steps += 2 * (shape.size() / shape.get(0) + 1);
+                    }
+                }
+                for (int i = 0; i < 6; i++) {
+                    for (int c = 0; c < classes; c++) {
+                        assertThat((double) both[i * 2 * classes + half + c]).as("%s sample %d class %d", model == a ? "A" : "B", i, c)
+                                .isCloseTo(own[i * classes + c], offset(steps * U * bound[i * classes + c]));
+                    }
+                }
+            }
+        }
+    }
+
+    private static Classifier absolute(NDManager m, ClassifierSpec spec, Classifier model) {
+        Parameters abs = new Parameters(m);
+        model.parameters().asMap().forEach((name, p) -> abs.put(name, p.abs()));
+        return new Classifier(spec, abs);
+    }
+
     @Test
     void rejectsMismatchedInputs() {
         ClassifierSpec spec = ClassifierSpec.mlp(4, List.of(3), 2);

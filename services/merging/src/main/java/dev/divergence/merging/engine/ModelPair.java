@@ -72,8 +72,8 @@ public final class ModelPair {
   }
 
   /**
-   * Runs both models on {@code inputs} [B][input_dim], lets {@code method} plan the merge from their
-   * logits and evaluates the merged model: per-sample plans in one pass with both parameter sets,
+   * Runs both models on {@code inputs} [B][input_dim] (in one pass side by side), lets {@code method}
+   * plan the merge from their logits and evaluates the merged model: per-sample plans in one pass with both parameter sets,
    * per-batch plans with one merged parameter set, output plans by mixing the probabilities.
    *
    * @throws InvalidArgumentException naming {@code inputs}, {@code inputs[i]} or {@code inputs[i][j]}
@@ -82,8 +82,15 @@ public final class ModelPair {
     float[] flat = flatten(inputs, spec().inputDim());
     try (NDManager m = manager.newSubManager()) {
       NDArray x = m.create(flat, new Shape(inputs.length, spec().inputDim()));
-      double[][] generalistLogits = rows(generalist.logits(x));
-      double[][] expertLogits = rows(expert.logits(x));
+      // both models' logits in one pass (InterpolationPair#bothLogits: one forward's native ops), A = generalist
+      double[][] both = rows(interpolation.bothLogits(x));
+      int classes = spec().numClasses();
+      double[][] generalistLogits = new double[both.length][];
+      double[][] expertLogits = new double[both.length][];
+      for (int i = 0; i < both.length; i++) {
+        generalistLogits[i] = java.util.Arrays.copyOfRange(both[i], 0, classes);
+        expertLogits[i] = java.util.Arrays.copyOfRange(both[i], classes, 2 * classes);
+      }
       MergePlan plan = method.plan(new ModelOutputs(generalistLogits, expertLogits));
       double[][] logits = switch (plan.space()) {
         case PARAMETERS_PER_SAMPLE -> rows(perSampleLogits(x, plan.generalistWeight()));

@@ -127,6 +127,22 @@ public final class Classifier implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes the pair {@link #interpolationWith} made with {@code other}, if any: for an owner that closes
+     * {@code other} while this classifier lives on (the pair's arrays live on this classifier's manager,
+     * so forgetting the entry alone would keep them until this classifier is closed). Nothing may still
+     * use that pair.
+     */
+    public void releaseInterpolationWith(Classifier other) {
+        InterpolationPair pair;
+        synchronized (pairs) {
+            pair = pairs.remove(other);
+        }
+        if (pair != null) {
+            pair.close();
+        }
+    }
+
     @Override
     public void close() {
         synchronized (pairs) {

@@ -118,6 +118,11 @@ public class BuiltInClassifiers implements DisposableBean {
     return get(field, name);
   }
 
+  /** The built-ins loaded now (the model resolver releases their interpolation pairs with models it closes). */
+  public List<Classifier> loadedModels() {
+    return List.copyOf(loaded.values());
+  }
+
   /** Makes (if needed) and loads {@code name}; called by the background preparation. */
   void prepare(String name) {
     load(name);

@@ -220,16 +220,31 @@ public class ModelResolver implements DisposableBean {
       log.info("registered model {} left the cache (capacity {}){}", entry.key, capacity,
           entry.leases > 0 ? "; closed when its last use ends" : "");
       if (entry.leases == 0) {
-        entry.classifier.close();
+        close(entry);
       }
     }
+  }
+
+  /**
+   * Closes a model that left the cache and is no longer used, with the interpolation pairs other loaded
+   * models made with it (libs/model caches them on the generalist: a built-in generalist would otherwise
+   * keep every evicted expert's pair). Called with the cache's lock held.
+   */
+  private void close(Entry entry) {
+    for (Classifier other : builtIns.loadedModels()) {
+      other.releaseInterpolationWith(entry.classifier);
+    }
+    for (Entry cached : cache.values()) {
+      cached.classifier.releaseInterpolationWith(entry.classifier);
+    }
+    entry.classifier.close();
   }
 
   private void release(Entry entry) {
     synchronized (cache) {
       entry.leases--;
       if (entry.leases == 0 && entry.evicted) {
-        entry.classifier.close();
+        close(entry);
       }
     }
   }

@@ -85,6 +85,34 @@ class ModelResolverTest {
   }
 
   @Test
+  void closingAnEvictedExpertReleasesThePairItsGeneralistMadeWithIt() {
+    MergingProperties two = new MergingProperties(dataDir, 1, 16, false, null, 2);
+    resolver.destroy();
+    resolver = new ModelResolver(builtIns, new ModelRegistryClient(clients), two);
+    String generalistName = registerMlp(4);
+    String expertName = registerMlp(5);
+    ModelResolver.Lease generalist = resolver.acquire("generalist", generalistName);
+    ModelResolver.Lease expert = resolver.acquire("expert", expertName);
+    // a merge of the two: libs/model caches the pair on the generalist
+    new dev.divergence.merging.engine.ModelPair(generalist.classifier(), expert.classifier());
+    var pair = generalist.classifier().interpolationWith(expert.classifier());
+    expert.close();
+    // the generalist used again: the expert is now the least recently used, and a third model evicts it
+    resolver.acquire("generalist", generalistName + ":1").close();
+    resolver.acquire("expert", registerMlp(6)).close();
+    assertThat(resolver.cachedModels()).doesNotContain(expertName + ":1");
+    assertThat(expert.classifier().parameters().manager().isOpen()).isFalse();
+    // the generalist's pair with it was closed (its arrays live on the generalist's manager, which stays open)
+    assertThat(generalist.classifier().parameters().manager().isOpen()).isTrue();
+    try (NDManager m = builtIns.manager().newSubManager()) {
+      ai.djl.ndarray.NDArray x = m.create(new float[] {0.5f, -1f, 2f, 0f}, new ai.djl.ndarray.types.Shape(1, 4));
+      assertThat(generalist.classifier().logits(x).getShape().get(1)).isEqualTo(2);
+      assertThatThrownBy(() -> pair.bothLogits(x)).isInstanceOf(IllegalStateException.class);
+    }
+    generalist.close();
+  }
+
+  @Test
   void aPinnedVersionIsServedFromTheCacheWhileTheRegistryIsOutOfReach() {
     String name = registerMlp(3);
     assertThat(resolver.pin("expert", name)).isEqualTo(name + ":1");

@@ -4,6 +4,7 @@ import dev.divergence.platform.errors.FieldViolation;
 import dev.divergence.platform.errors.InvalidArgumentException;
 import dev.divergence.platform.errors.ConflictException;
 import dev.divergence.platform.errors.NotFoundException;
+import dev.divergence.model.assets.variants.DatasetVariants;
 import dev.divergence.training.config.TrainingProperties;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -23,6 +24,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -38,12 +40,17 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 public class DatasetRegistry implements ApplicationRunner {
 
-  /** Built-in datasets: name, kind, description. Their records are generated deterministically. */
-  static final List<RegisteredDataset> BUILT_IN = List.of(
+  /**
+   * Built-in datasets: name, kind, description. Their records are generated deterministically; after
+   * digits and breast-cancer come libs/model's registered variants of them (shifted and subset splits,
+   * {@link DatasetVariants}), so training, evaluation and merging read the very same data.
+   */
+  static final List<RegisteredDataset> BUILT_IN = Stream.concat(Stream.of(
       builtIn("arithmetic", DatasetKind.TEXT, "synthetic arithmetic with answers and templated sentences"),
       builtIn("arithmetic-preferences", DatasetKind.PREFERENCE, "arithmetic prompts with a correct (chosen) and a wrong (rejected) answer"),
       builtIn("digits", DatasetKind.CLASSIFICATION, "UCI optical digits, 8x8 images, 10 classes (CC BY 4.0)"),
-      builtIn("breast-cancer", DatasetKind.CLASSIFICATION, "UCI breast cancer Wisconsin (diagnostic), 30 features, 2 classes (CC BY 4.0)"));
+      builtIn("breast-cancer", DatasetKind.CLASSIFICATION, "UCI breast cancer Wisconsin (diagnostic), 30 features, 2 classes (CC BY 4.0)")),
+      DatasetVariants.all().stream().map(v -> builtIn(v.name(), DatasetKind.CLASSIFICATION, v.description()))).toList();
 
   private static final long MAX_RECORDS = 1_000_000;
 

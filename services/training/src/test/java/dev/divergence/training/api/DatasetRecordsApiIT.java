@@ -15,6 +15,8 @@ import dev.divergence.proto.training.v1.GetDatasetRequest;
 import dev.divergence.proto.training.v1.ReadDatasetRecordsRequest;
 import dev.divergence.training.JsonLines;
 import dev.divergence.training.registry.DatasetRegistry;
+import dev.divergence.model.assets.variants.DatasetVariants;
+import dev.divergence.model.assets.variants.SplitDataset;
 import dev.divergence.training.trainer.data.TrainingData;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -35,6 +37,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -126,6 +129,73 @@ class DatasetRecordsApiIT {
     }
     assertThat(readTrain).isEqualTo(trainerTrain);
     assertThat(train).extracting(DatasetRecord::getIndex).isSorted();
+  }
+
+  @Test
+  void aRegisteredVariantsRecordsAreExactlyTheLibrarysRowsInTheSourcesSplit() throws Exception {
+    SplitDataset library = DatasetVariants.load("digits-blur-3");
+    Dataset dataset = datasets.getDataset(GetDatasetRequest.newBuilder().setName("digits-blur-3").build());
+    assertThat(dataset.getKind()).isEqualTo("classification");
+    assertThat(dataset.getBuiltIn()).isTrue();
+    assertThat(dataset.getDescription()).contains("sigma 1.0");
+    assertThat(dataset.getRecords()).isEqualTo(1797);
+    assertThat(dataset.getTrainRecords()).isEqualTo(1438);
+    assertThat(dataset.getTestRecords()).isEqualTo(359);
+
+    Map<float[], Integer> rowOf = new IdentityHashMap<>();
+    for (int i = 0; i < library.all().size(); i++) {
+      rowOf.put(library.all().features()[i], i);
+    }
+    Set<Long> libraryTest = new HashSet<>();
+    for (float[] row : library.test().features()) {
+      libraryTest.add((long) rowOf.get(row));
+    }
+    List<DatasetRecord> all = read(ReadDatasetRecordsRequest.newBuilder().setName("digits-blur-3").build());
+    List<DatasetRecord> clean = read(ReadDatasetRecordsRequest.newBuilder().setName("digits").build());
+    assertThat(all).hasSize(1797);
+    for (int i = 0; i < all.size(); i++) {
+      DatasetRecord record = all.get(i);
+      JsonNode parsed = json.readTree(record.getJson());
+      assertThat(floats(parsed.get("features"))).as("row %d", i).containsExactly(library.all().features()[i]);
+      assertThat(parsed.get("label").asInt()).as("row %d", i).isEqualTo(library.all().labels()[i]);
+      assertThat(record.getSplit()).as("row %d", i).isEqualTo(libraryTest.contains(record.getIndex()) ? "test" : "train");
+      // blurring moves no row between the splits: the same membership as digits itself
+      assertThat(record.getSplit()).as("row %d", i).isEqualTo(clean.get(i).getSplit());
+    }
+    assertThat(floats(json.readTree(all.get(0).getJson()).get("features")))
+        .isNotEqualTo(floats(json.readTree(clean.get(0).getJson()).get("features")));
+
+    // REST serves the same test rows, in index order
+    HttpResponse<String> response = get("/api/v1/training/datasets/digits-blur-3/records?split=test");
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    List<String> lines = response.body().lines().toList();
+    List<DatasetRecord> test = all.stream().filter(r -> r.getSplit().equals("test")).toList();
+    assertThat(lines).hasSize(359);
+    for (int i = 0; i < lines.size(); i++) {
+      assertThat(floats(json.readTree(lines.get(i)).get("features"))).as("test record %d", i)
+          .containsExactly(library.all().features()[(int) test.get(i).getIndex()]);
+    }
+  }
+
+  @Test
+  void subsetVariantsHoldTheirClassesAndJobsAcceptThem() throws Exception {
+    SplitDataset base = DatasetVariants.load("digits-base");
+    Dataset dataset = datasets.getDataset(GetDatasetRequest.newBuilder().setName("digits-base").build());
+    assertThat(dataset.getRecords()).isEqualTo(base.all().size());
+    assertThat(dataset.getTestRecords()).isEqualTo(base.test().size());
+    List<DatasetRecord> records = read(ReadDatasetRecordsRequest.newBuilder().setName("digits-base").build());
+    assertThat(records).allSatisfy(r -> assertThat(json.readTree(r.getJson()).get("label").asInt()).isBetween(0, 4));
+    List<String> names = new ArrayList<>();
+    json.readTree(get("/api/v1/training/datasets").body()).forEach(d -> names.add(d.get("name").asString()));
+    assertThat(names).containsAll(DatasetVariants.names());
+
+    // a supervised job fine-tuning the digits generalist on the base classes passes validation and is queued
+    HttpResponse<String> job = http.send(HttpRequest.newBuilder(uri("/api/v1/training/jobs"))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("""
+            {"spec":{"algorithm":"supervised","model":"digits-cnn-generalist","dataset":"digits-base","budget":{"maxSteps":10}}}"""))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(job.statusCode()).as(job.body()).isEqualTo(201);
+    assertThat(json.readTree(job.body()).get("state").asString()).isEqualTo("QUEUED");
   }
 
   @Test

@@ -1,7 +1,7 @@
 package dev.divergence.training.trainer.data;
 
 import dev.divergence.model.assets.LabeledData;
-import dev.divergence.model.assets.TinyAssets;
+import dev.divergence.model.assets.variants.SplitDataset;
 import dev.divergence.training.registry.DatasetKind;
 import dev.divergence.training.registry.RegisteredDataset;
 import java.io.BufferedReader;
@@ -31,7 +31,9 @@ import tools.jackson.databind.node.ObjectNode;
  *       held-out records generated from another seed;</li>
  *   <li>classification sets, built in or uploaded: the source rows in their order (a built-in set's
  *       row of its bundled table, an upload's line), each in the train or test part of the shuffled
- *       split the trainers use; features are the float32 values the trainers see;</li>
+ *       split the trainers use; features are the float32 values the trainers see. A built-in variant
+ *       (libs/model's DatasetVariants) has its source's rows and split, shifted; a subset variant
+ *       (digits-base, digits-novel) keeps only its classes' rows, and {@code index} counts those;</li>
  *   <li>uploaded text and preference sets: the lines as uploaded, the last tenth (at most
  *       {@value TrainingData#HELD_OUT_SIZE}) being the test split. A one-record upload has no test
  *       split (the trainers evaluate on its one record).</li>
@@ -166,13 +168,13 @@ public final class DatasetRecords {
    * copy them), so membership is found by identity, without repeating the shuffle here.
    */
   private static List<Record> classification(RegisteredDataset dataset) {
-    LabeledData all = TrainingData.allClassification(dataset);
-    LabeledData[] parts = all.split(TinyAssets.TRAIN_FRACTION, TrainingData.ASSET_SEED);
+    SplitDataset data = TrainingData.classificationSplit(dataset);
+    LabeledData all = data.all();
     Map<float[], String> splitOf = new IdentityHashMap<>();
-    for (float[] row : parts[0].features()) {
+    for (float[] row : data.train().features()) {
       splitOf.put(row, TRAIN);
     }
-    for (float[] row : parts[1].features()) {
+    for (float[] row : data.test().features()) {
       splitOf.put(row, TEST);
     }
     List<Record> out = new ArrayList<>(all.size());

@@ -1,9 +1,10 @@
 package dev.divergence.training.trainer.data;
 
-import dev.divergence.model.assets.Datasets;
 import dev.divergence.model.assets.LabeledData;
 import dev.divergence.model.assets.SyntheticCorpus;
 import dev.divergence.model.assets.TinyAssets;
+import dev.divergence.model.assets.variants.DatasetVariants;
+import dev.divergence.model.assets.variants.SplitDataset;
 import dev.divergence.training.registry.DatasetKind;
 import dev.divergence.training.registry.RegisteredDataset;
 import java.util.ArrayList;
@@ -18,7 +19,9 @@ import java.util.stream.IntStream;
  *   <li>arithmetic-preferences: {@value #PREFERENCE_SIZE} arithmetic prompts "a+b=" with the
  *       correct answer as chosen and a wrong one (off by 1 to 9) as rejected, each ending the line;</li>
  *   <li>digits, breast-cancer: libs/model's bundled data with the train/test split its built-in
- *       models were trained on (fraction {@link TinyAssets#TRAIN_FRACTION}, seed {@value #ASSET_SEED}).</li>
+ *       models were trained on (fraction {@link TinyAssets#TRAIN_FRACTION}, seed {@value #ASSET_SEED});</li>
+ *   <li>their variants ({@link DatasetVariants}: digits-base, digits-novel, digits-noise-3, ...,
+ *       breast-cancer-missing-5): shifted or subset rows of that same split.</li>
  * </ul>
  * A held-out part (test split, or records generated from another seed) serves the evaluations.
  */
@@ -40,17 +43,24 @@ public final class TrainingData {
   public record Split<T>(List<T> train, List<T> heldOut) {}
 
   public static LabeledData[] classification(RegisteredDataset dataset) {
-    return allClassification(dataset).split(TinyAssets.TRAIN_FRACTION, ASSET_SEED);
+    SplitDataset split = classificationSplit(dataset);
+    return new LabeledData[] {split.train(), split.test()};
   }
 
-  /** Every record of a classification dataset in its source order, before the train/test split. */
-  static LabeledData allClassification(RegisteredDataset dataset) {
+  /**
+   * A classification dataset's records in their source order with the train/test split the trainers
+   * use. Built-in sets (digits, breast-cancer and their registered variants) are libs/model's
+   * {@link DatasetVariants}, the very rows merging and evaluation see; uploads are split by the same
+   * seeded shuffle.
+   */
+  static SplitDataset classificationSplit(RegisteredDataset dataset) {
     requireKind(dataset, DatasetKind.CLASSIFICATION);
-    return switch (dataset.builtIn() ? dataset.name() : "") {
-      case "digits" -> Datasets.digits();
-      case "breast-cancer" -> Datasets.breastCancer();
-      default -> uploadedClassification(dataset);
-    };
+    if (dataset.builtIn() && DatasetVariants.isKnown(dataset.name())) {
+      return DatasetVariants.load(dataset.name());
+    }
+    LabeledData all = uploadedClassification(dataset);
+    LabeledData[] parts = all.split(TinyAssets.TRAIN_FRACTION, ASSET_SEED);
+    return new SplitDataset(dataset.name(), all, parts[0], parts[1]);
   }
 
   public static Split<TextExample> text(RegisteredDataset dataset) {

@@ -14,12 +14,29 @@ public final class ClassifierTraining {
     private ClassifierTraining() {
     }
 
+    /** Rewrites one step's mini-batch features (rows of raw features) before the forward, e.g. to augment them. */
+    @FunctionalInterface
+    public interface BatchAugmentation {
+        float[][] apply(float[][] rows, SplittableRandom random);
+    }
+
     /** AdamW with cosine decay on random mini-batches of 64; returns the last step's loss. */
     public static double train(Classifier model, LabeledData data, int steps, double learningRate, long seed) {
+        return train(model, data, steps, learningRate, seed, null);
+    }
+
+    /**
+     * {@link #train(Classifier, LabeledData, int, double, long)} with each step's batch passed through
+     * {@code augmentation} first (null: none); its draws come from a stream of their own, so the
+     * batches' rows are those of the plain training.
+     */
+    public static double train(Classifier model, LabeledData data, int steps, double learningRate, long seed,
+            BatchAugmentation augmentation) {
         if (steps == 0) {
             return Double.NaN;
         }
         SplittableRandom random = new SplittableRandom(seed);
+        SplittableRandom augmentationRandom = new SplittableRandom(~seed);
         ParameterTrainer trainer = new ParameterTrainer(model.parameters(),
                 OptimizerSpec.adamW(LearningRateSchedule.cosine(learningRate, Math.min(10, steps / 5), Math.max(steps, 2), learningRate / 10), 1e-4),
                 1, 5.0);
@@ -31,7 +48,14 @@ public final class ClassifierTraining {
                 rows[i] = random.nextInt(data.size());
             }
             try (NDManager m = manager.newSubManager()) {
-                NDArray[] batch = data.batch(m, rows);
+                LabeledData picked = data;
+                int[] pickedRows = rows;
+                if (augmentation != null) {
+                    LabeledData plain = data.select(rows);
+                    picked = new LabeledData(augmentation.apply(plain.features(), augmentationRandom), plain.labels(), plain.classNames());
+                    pickedRows = java.util.stream.IntStream.range(0, rows.length).toArray();
+                }
+                NDArray[] batch = picked.batch(m, pickedRows);
                 loss = trainer.microBatch(() -> model.logits(batch[0]).logSoftmax(-1).gather(batch[1], -1).mean().neg()).loss();
             }
         }

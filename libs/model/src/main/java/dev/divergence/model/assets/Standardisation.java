@@ -37,6 +37,20 @@ record Standardisation(float[] mean, float[] std) {
         return new LabeledData(out, data.labels(), data.classNames());
     }
 
+    /** The inverse of {@link #foldInto}: W = W' std, b = b' + W' mean, so the layer takes standardised features again. */
+    void unfoldFrom(Parameters params, String layer) {
+        NDArray w = params.get(layer + ".weight").stopGradient();
+        NDArray b = params.get(layer + ".bias").stopGradient();
+        NDArray stdArr = params.manager().create(std).reshape(1, std.length);
+        NDArray meanArr = params.manager().create(mean).reshape(mean.length, 1);
+        NDArray shift = w.matMul(meanArr).reshape(new Shape(b.getShape().get(0)));
+        params.put(layer + ".bias", b.add(shift));
+        params.put(layer + ".weight", w.mul(stdArr));
+        stdArr.close();
+        meanArr.close();
+        shift.close();
+    }
+
     /** W' = W / std (per input column), b' = b - W' mean: the layer then takes raw features. */
     void foldInto(Parameters params, String layer) {
         NDArray w = params.get(layer + ".weight").stopGradient();

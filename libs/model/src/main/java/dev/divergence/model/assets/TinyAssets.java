@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.divergence.model.InvalidModelException;
+import dev.divergence.model.assets.variants.TabularShifts;
 import dev.divergence.model.classifier.Classifier;
 import dev.divergence.model.classifier.ClassifierSpec;
 import dev.divergence.model.lm.LanguageModelLoss;
@@ -39,7 +40,15 @@ import tools.jackson.databind.node.ObjectNode;
  *   <li>{@value #TINY_LM}: byte-level Llama (2 layers, hidden 64) on {@link SyntheticCorpus};
  *   <li>{@value #DIGITS_GENERALIST} / {@value #DIGITS_EXPERT}: the 8x8 CNN on all digits, and the
  *       same network fine-tuned on digits 0-4 only (a T³ generalist / expert pair);
- *   <li>{@value #CANCER_TEACHER} / {@value #CANCER_STUDENT}: MLPs on breast cancer (distillation).
+ *   <li>{@value #CANCER_TEACHER} / {@value #CANCER_STUDENT}: MLPs on breast cancer (distillation);
+ *   <li>{@value #CANCER_GENERALIST} / {@value #CANCER_EXPERT}: a T³ generalist / expert pair of one
+ *       architecture (MLP 30-32-32-2). The generalist is trained on the training rows with measurement-shift
+ *       augmentation drawn anew each step (each of: Gaussian feature noise of up to 1 training-set std,
+ *       per-feature scale jitter exp(v z) with v up to 0.5, up to half of the features missing and imputed
+ *       with the training mean, each on with probability 1/2): the "broad data" pretraining that makes a
+ *       generalist robust to the breast-cancer-noise/scale/missing variants. The expert is that generalist
+ *       fine-tuned on the clean training rows only: the precise in-domain model, made the way the digits
+ *       expert is made from the digits generalist (fine-tuning at a lower learning rate).
  * </ul>
  */
 public final class TinyAssets {
@@ -49,7 +58,16 @@ public final class TinyAssets {
     public static final String DIGITS_EXPERT = "digits-cnn-expert";
     public static final String CANCER_TEACHER = "breast-cancer-mlp-teacher";
     public static final String CANCER_STUDENT = "breast-cancer-mlp-student";
-    public static final List<String> ALL = List.of(TINY_LM, DIGITS_GENERALIST, DIGITS_EXPERT, CANCER_TEACHER, CANCER_STUDENT);
+    public static final String CANCER_GENERALIST = "breast-cancer-mlp-generalist";
+    public static final String CANCER_EXPERT = "breast-cancer-mlp-expert";
+    public static final List<String> ALL = List.of(TINY_LM, DIGITS_GENERALIST, DIGITS_EXPERT, CANCER_TEACHER, CANCER_STUDENT,
+            CANCER_GENERALIST, CANCER_EXPERT);
+    /** The hidden layers of the breast-cancer generalist / expert pair (one architecture for both). */
+    public static final List<Integer> CANCER_PAIR_HIDDEN = List.of(32, 32);
+    /** The largest shift a generalist training step draws: noise factor, log-scale spread, missing fraction. */
+    static final double AUGMENT_MAX_NOISE = 1.0;
+    static final double AUGMENT_MAX_SPREAD = 0.5;
+    static final double AUGMENT_MAX_MISSING = 0.5;
     static final String VERSION = "1";
     static final long SEED = 20251126L;
     /** Deterministic train/test split of the bundled data sets used by every asset. */
@@ -92,10 +110,15 @@ public final class TinyAssets {
             case DIGITS_EXPERT -> tmp -> buildDigits(manager, tmp, true);
             case CANCER_TEACHER -> tmp -> buildCancer(manager, tmp, List.of(32, 32), SEED + 3);
             case CANCER_STUDENT -> tmp -> buildCancer(manager, tmp, List.of(4), SEED + 4);
+            case CANCER_GENERALIST -> tmp -> buildCancerPair(manager, tmp, false);
+            case CANCER_EXPERT -> tmp -> buildCancerPair(manager, tmp, true);
             default -> throw new InvalidModelException("model", "unknown local asset '" + name + "', expected one of " + ALL);
         };
         if (name.equals(DIGITS_EXPERT)) {
             ensure(manager, DIGITS_GENERALIST);
+        }
+        if (name.equals(CANCER_EXPERT)) {
+            ensure(manager, CANCER_GENERALIST);
         }
         return publish(dir, build);
     }
@@ -220,6 +243,86 @@ public final class TinyAssets {
                     "MLP " + hidden + " on breast cancer (training split), input standardisation folded into layers.0",
                     budget.classifierSteps(), loss);
         }
+    }
+
+    /**
+     * The breast-cancer pair: the generalist from scratch with shift augmentation, or the expert fine-tuned
+     * from it on clean rows. Both train on standardised features (the generalist's folded standardisation
+     * is unfolded before fine-tuning) and are saved taking raw features.
+     */
+    private void buildCancerPair(NDManager parent, Path out, boolean expert) {
+        LabeledData train = Datasets.breastCancer().split(TRAIN_FRACTION, SEED)[0];
+        ClassifierSpec spec = ClassifierSpec.mlp(train.dim(), CANCER_PAIR_HIDDEN, 2).withClassNames(train.classNames());
+        Standardisation scale = Standardisation.fit(train);
+        try (NDManager m = parent.newSubManager()) {
+            Classifier model;
+            double loss;
+            if (expert) {
+                model = Classifier.load(m, dataDir.resolve("models").resolve(CANCER_GENERALIST).resolve(VERSION));
+                scale.unfoldFrom(model.parameters(), "layers.0");
+                loss = ClassifierTraining.train(model, scale.apply(train), budget.classifierSteps(), 3e-3, SEED + 8);
+            } else {
+                model = Classifier.initialize(m, spec, SEED + 7);
+                TabularShifts.FeatureStatistics stats = TabularShifts.FeatureStatistics.of(train.features());
+                loss = ClassifierTraining.train(model, train, budget.classifierSteps(), 1e-2, SEED + 9,
+                        (rows, random) -> scale.apply(new LabeledData(shiftAugment(rows, stats, random), new int[rows.length], List.of())).features());
+            }
+            // fold the scaling into the first layer: the saved model takes raw features
+            scale.foldInto(model.parameters(), "layers.0");
+            model.save(out);
+            writeProvenance(out, expert ? CANCER_EXPERT : CANCER_GENERALIST, expert
+                    ? "breast-cancer MLP generalist fine-tuned on the clean training rows only (the in-domain expert)"
+                    : "MLP " + CANCER_PAIR_HIDDEN + " on breast cancer (training split) with measurement-shift augmentation drawn"
+                        + " per step (feature noise, scale jitter, missing features imputed with the training mean)",
+                    budget.classifierSteps(), loss);
+        }
+    }
+
+    /**
+     * One step's shifted copy of a batch of raw rows: scale jitter (one factor exp(v z_j) per feature for
+     * the batch), Gaussian noise (f std_j z per value) and missing features (round(p d) per row, imputed
+     * with the training mean), each on with probability 1/2, with v, f and p drawn uniformly up to their maxima.
+     */
+    static float[][] shiftAugment(float[][] rows, TabularShifts.FeatureStatistics stats, java.util.SplittableRandom random) {
+        int d = stats.mean().length;
+        boolean scaleOn = random.nextBoolean();
+        boolean noiseOn = random.nextBoolean();
+        boolean missingOn = random.nextBoolean();
+        double spread = random.nextDouble() * AUGMENT_MAX_SPREAD;
+        double noise = random.nextDouble() * AUGMENT_MAX_NOISE;
+        int missing = (int) Math.round(random.nextDouble() * AUGMENT_MAX_MISSING * d);
+        double[] factors = new double[d];
+        for (int j = 0; j < d; j++) {
+            factors[j] = Math.exp(spread * random.nextGaussian());
+        }
+        float[][] out = new float[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            float[] row = rows[i];
+            if (scaleOn) {
+                row = TabularShifts.scale(row, factors);
+            }
+            if (noiseOn) {
+                double[] z = new double[d];
+                for (int j = 0; j < d; j++) {
+                    z[j] = random.nextGaussian();
+                }
+                row = TabularShifts.noise(row, noise, stats.std(), z);
+            }
+            if (missingOn) {
+                boolean[] mask = new boolean[d];
+                int[] order = java.util.stream.IntStream.range(0, d).toArray();
+                for (int k = 0; k < missing; k++) {
+                    int j = k + random.nextInt(d - k);
+                    int t = order[k];
+                    order[k] = order[j];
+                    order[j] = t;
+                    mask[order[k]] = true;
+                }
+                row = TabularShifts.impute(row, mask, stats.mean());
+            }
+            out[i] = row;
+        }
+        return out;
     }
 
     private static void writeProvenance(Path dir, String name, String what, int steps, double finalLoss) {

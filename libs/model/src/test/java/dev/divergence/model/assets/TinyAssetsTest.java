@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDManager;
 import dev.divergence.model.InvalidModelException;
 import dev.divergence.model.TestSupport;
+import dev.divergence.model.assets.variants.DatasetVariants;
+import dev.divergence.model.assets.variants.TabularShifts;
 import dev.divergence.model.classifier.Classifier;
+import dev.divergence.model.classifier.ClassifierSpec;
 import dev.divergence.model.generation.GenerationConfig;
 import dev.divergence.model.generation.Generator;
 import dev.divergence.model.lm.LlamaModel;
@@ -17,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -120,5 +124,92 @@ class TinyAssetsTest {
             assertThat(ClassifierTraining.accuracy(teacher, cancerTest)).isGreaterThan(0.9);
         }
         assertThatThrownBy(() -> assets.ensure(manager, "gpt-5")).isInstanceOf(InvalidModelException.class).hasMessageContaining("gpt-5");
+    }
+
+    @Test
+    void breastCancerPairIsOneArchitectureAndTheExpertIsTheGeneralistFineTunedOnCleanRows() {
+        TinyAssets assets = new TinyAssets(data, SMALL);
+        LabeledData cancerTest = DatasetVariants.load("breast-cancer").test();
+        try (NDManager m = manager.newSubManager();
+                Classifier generalist = Classifier.load(m, assets.ensure(manager, TinyAssets.CANCER_GENERALIST));
+                Classifier expert = Classifier.load(m, assets.ensure(manager, TinyAssets.CANCER_EXPERT))) {
+            assertThat(expert.spec()).isEqualTo(generalist.spec());
+            assertThat(generalist.spec().inputDim()).isEqualTo(30);
+            assertThat(generalist.parameters().get("layers.0.weight").toFloatArray())
+                    .isNotEqualTo(expert.parameters().get("layers.0.weight").toFloatArray());
+            // raw features in (the standardisation is folded into the first layer), and both learnt the task
+            double generalistClean = ClassifierTraining.accuracy(generalist, cancerTest);
+            double expertClean = ClassifierTraining.accuracy(expert, cancerTest);
+            System.out.printf("clean: generalist %.3f expert %.3f%n", generalistClean, expertClean);
+            assertThat(generalistClean).isGreaterThan(0.85);
+            assertThat(expertClean).isGreaterThan(0.85);
+            for (String shift : List.of("breast-cancer-noise-3", "breast-cancer-scale-3", "breast-cancer-missing-3",
+                    "breast-cancer-noise-5", "breast-cancer-scale-5", "breast-cancer-missing-5")) {
+                LabeledData shifted = DatasetVariants.load(shift).test();
+                System.out.printf("%s: generalist %.3f expert %.3f%n", shift, ClassifierTraining.accuracy(generalist, shifted),
+                        ClassifierTraining.accuracy(expert, shifted));
+            }
+        }
+        JsonNode provenance = readJson(data.resolve("models").resolve(TinyAssets.CANCER_EXPERT).resolve("1").resolve("provenance.json"));
+        assertThat(provenance.get("description").asString()).contains("fine-tuned", "clean");
+    }
+
+    @Test
+    void unfoldingTheStandardisationUndoesFoldingIt() {
+        LabeledData train = Datasets.breastCancer().split(TinyAssets.TRAIN_FRACTION, TinyAssets.SEED)[0];
+        Standardisation scale = Standardisation.fit(train);
+        try (NDManager m = manager.newSubManager();
+                Classifier model = Classifier.initialize(m, ClassifierSpec.mlp(30, List.of(8), 2), 3)) {
+            float[] weight = model.parameters().get("layers.0.weight").toFloatArray();
+            float[] bias = model.parameters().get("layers.0.bias").toFloatArray();
+            scale.foldInto(model.parameters(), "layers.0");
+            scale.unfoldFrom(model.parameters(), "layers.0");
+            float[] weightBack = model.parameters().get("layers.0.weight").toFloatArray();
+            float[] biasBack = model.parameters().get("layers.0.bias").toFloatArray();
+            // w / std * std: two float32 roundings, |error| <= 2 eps |w|
+            for (int i = 0; i < weight.length; i++) {
+                assertThat(weightBack[i]).isCloseTo(weight[i], org.assertj.core.api.Assertions.within(2.4e-7f * Math.abs(weight[i]) + 1e-30f));
+            }
+            // b - s + s with s = sum_j w_j mean_j / std_j: 30 terms of |w mean / std| each rounded (eps) and summed,
+            // subtracted and added back: |error| <= (30 + 2) eps * sum |w_j mean_j / std_j|
+            for (int o = 0; o < bias.length; o++) {
+                double terms = 0;
+                for (int j = 0; j < 30; j++) {
+                    terms += Math.abs(weight[o * 30 + j] * scale.mean()[j] / scale.std()[j]);
+                }
+                assertThat((double) biasBack[o]).isCloseTo(bias[o], org.assertj.core.api.Assertions.within(32 * 1.19e-7 * terms + 1e-7));
+            }
+        }
+    }
+
+    @Test
+    void shiftAugmentationDrawsAShiftPerStepAndKeepsRowsOtherwise() {
+        LabeledData train = Datasets.breastCancer().split(TinyAssets.TRAIN_FRACTION, TinyAssets.SEED)[0];
+        TabularShifts.FeatureStatistics stats = TabularShifts.FeatureStatistics.of(train.features());
+        float[][] rows = java.util.Arrays.copyOf(train.features(), 64);
+        long seed = 42;
+        System.out.println("seed " + seed);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        int unchanged = 0;
+        int steps = 200;
+        for (int step = 0; step < steps; step++) {
+            float[][] out = TinyAssets.shiftAugment(rows, stats, random);
+            assertThat(out).hasDimensions(64, 30);
+            if (java.util.Arrays.deepEquals(out, rows)) {
+                unchanged++;
+            }
+        }
+        assertThat(java.util.Arrays.deepEquals(TinyAssets.shiftAugment(rows, stats, new java.util.SplittableRandom(seed)),
+                TinyAssets.shiftAugment(rows, stats, new java.util.SplittableRandom(seed)))).isTrue();
+        // each of three shifts is on with probability 1/2: about 1/8 of the steps stay clean (binomial 200, 1/8: 25 +- 4.7)
+        assertThat(unchanged).as("clean steps of %d", steps).isBetween(8, 45);
+    }
+
+    private static JsonNode readJson(Path file) {
+        try {
+            return JSON.readTree(Files.readString(file));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

@@ -29,7 +29,7 @@ import org.springframework.stereotype.Component;
 public class BuiltInClassifiers implements DisposableBean {
 
   public static final List<String> NAMES = List.of(TinyAssets.DIGITS_GENERALIST, TinyAssets.DIGITS_EXPERT,
-      TinyAssets.CANCER_TEACHER, TinyAssets.CANCER_STUDENT);
+      TinyAssets.CANCER_GENERALIST, TinyAssets.CANCER_EXPERT, TinyAssets.CANCER_TEACHER, TinyAssets.CANCER_STUDENT);
 
   private final TinyAssets assets;
   private NDManager manager;

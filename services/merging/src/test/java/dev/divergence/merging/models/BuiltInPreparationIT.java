@@ -74,6 +74,7 @@ class BuiltInPreparationIT {
     List<String> states = new ArrayList<>();
     listing.get("models").forEach(m -> states.add(m.get("name").asString() + "=" + m.get("state").asString()));
     assertThat(states).containsExactly(TinyAssets.DIGITS_GENERALIST + "=PREPARING", TinyAssets.DIGITS_EXPERT + "=PREPARING",
+        TinyAssets.CANCER_GENERALIST + "=PREPARING", TinyAssets.CANCER_EXPERT + "=PREPARING",
         TinyAssets.CANCER_TEACHER + "=PREPARING", TinyAssets.CANCER_STUDENT + "=PREPARING");
 
     // bad input is still rejected first, naming the field
@@ -132,7 +133,7 @@ class BuiltInPreparationIT {
     });
 
     preparation.prepareNow();
-    // four models of 40 steps each on a fresh folder, loads only when an earlier class made them
+    // six models of 40 steps each on a fresh folder, loads only when an earlier class made them
     await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofSeconds(1))
         .until(() -> json.readTree(get("/api/v1/merging/built-in-models").body()).get("allReady").asBoolean());
 

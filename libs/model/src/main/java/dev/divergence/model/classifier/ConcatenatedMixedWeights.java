@@ -30,6 +30,7 @@ import dev.divergence.model.Parameters;
 final class ConcatenatedMixedWeights implements LayerWeights {
 
     private final Parameters concatenated;
+    private final String lastLayer;
     private final long batch;
     private final NDArray ofA;
     private final NDArray ofB;
@@ -37,11 +38,12 @@ final class ConcatenatedMixedWeights implements LayerWeights {
 
     /**
      * @param concatenated per tensor name, A's then B's entries along dimension 0
+     * @param lastLayer the prefix of the layer that produces the logits (its mix is made contiguous)
      * @param ofA [B, 1]: per sample lambda_i
      * @param ofB [B, 1]: per sample 1 - lambda_i
      * @param asBatchRows [B, 1, 2]: per sample (lambda_i, 1 - lambda_i)
      */
-    ConcatenatedMixedWeights(Parameters concatenated, NDArray ofA, NDArray ofB, NDArray asBatchRows) {
+    ConcatenatedMixedWeights(Parameters concatenated, String lastLayer, NDArray ofA, NDArray ofB, NDArray asBatchRows) {
         this.batch = ofA.getShape().get(0);
         if (!ofA.getShape().equals(new Shape(batch, 1)) || !ofB.getShape().equals(new Shape(batch, 1))
                 || !asBatchRows.getShape().equals(new Shape(batch, 1, 2))) {
@@ -49,6 +51,7 @@ final class ConcatenatedMixedWeights implements LayerWeights {
                     + ofA.getShape() + ", " + ofB.getShape() + " and " + asBatchRows.getShape());
         }
         this.concatenated = concatenated;
+        this.lastLayer = lastLayer;
         this.ofA = ofA;
         this.ofB = ofB;
         this.asBatchRows = asBatchRows;
@@ -64,7 +67,11 @@ final class ConcatenatedMixedWeights implements LayerWeights {
         long half = concatenated.get(prefix + ".bias").getShape().get(0) / 2;
         NDList halves = JniUtils.split((PtNDArray) both, half, 1);
         // in place on views of the fresh layer output: lambda y_A + (1 - lambda) y_B, [B, K] with row stride 2K
-        return halves.get(0).muli(ofA).addi(halves.get(1).muli(ofB));
+        // (a hidden layer's ReLU makes it contiguous); the logits get the sum as a new contiguous array,
+        // which a caller reading them would otherwise have copied (same operations, same rounding)
+        NDArray scaledA = halves.get(0).muli(ofA);
+        NDArray scaledB = halves.get(1).muli(ofB);
+        return prefix.equals(lastLayer) ? scaledA.add(scaledB) : scaledA.addi(scaledB);
     }
 
     @Override

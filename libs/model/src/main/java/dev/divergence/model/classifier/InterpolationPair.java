@@ -52,6 +52,7 @@ public final class InterpolationPair implements AutoCloseable {
     private final Parameters concatenated;
     private final Parameters blockDiagonal;
     private final String firstLayer;
+    private final String lastLayer;
     private final List<String> names;
     private final List<Shape> shapes;
     private final float[] flatA;
@@ -84,6 +85,8 @@ public final class InterpolationPair implements AutoCloseable {
         // the layers after the first see both models' hidden states side by side ([h_A, h_B]): a linear
         // layer takes [[W_A, 0], [0, W_B]], a convolution the concatenated weight in two groups
         this.firstLayer = names.get(0).substring(0, names.get(0).lastIndexOf('.'));
+        String last = names.get(names.size() - 1);
+        this.lastLayer = last.substring(0, last.lastIndexOf('.'));
         this.blockDiagonal = new Parameters(manager);
         for (String name : names) {
             Shape shape = a.parameters().get(name).getShape();
@@ -142,7 +145,7 @@ public final class InterpolationPair implements AutoCloseable {
                 slot.buffer.put(2 * i, (float) weightOfA[i]);
                 slot.buffer.put(2 * i + 1, (float) (1 - weightOfA[i]));
             }
-            return Classifier.forward(spec, new ConcatenatedMixedWeights(concatenated, slot.ofA, slot.ofB, slot.asBatchRows), features);
+            return Classifier.forward(spec, new ConcatenatedMixedWeights(concatenated, lastLayer, slot.ofA, slot.ofB, slot.asBatchRows), features);
         } finally {
             // the pass has completed (eager CPU execution) and its result holds no view of the coefficients
             free.offerFirst(slot);

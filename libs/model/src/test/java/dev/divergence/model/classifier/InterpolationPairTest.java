@@ -71,7 +71,7 @@ class InterpolationPairTest {
             // coefficients (1, 0) select A's half and (0, 1) B's: 1 * y + 0 * y' = y exactly, so each row
             // is one model's layer evaluated inside the 2x wide matmul / convolution
             NDArray c = m.create(new float[] {1, 0, 0, 1, 1, 0, 0, 1}, new Shape(batch, 2));
-            ConcatenatedMixedWeights both = new ConcatenatedMixedWeights(pair.concatenated(), c.get(":, 0:1"), c.get(":, 1:2"),
+            ConcatenatedMixedWeights both = new ConcatenatedMixedWeights(pair.concatenated(), "head", c.get(":, 0:1"), c.get(":, 1:2"),
                     c.reshape(batch, 1, 2));
             NDArray x;
             List<NDArray[]> layers = new ArrayList<>();

@@ -65,7 +65,7 @@ class MergingIT {
   private static final double EFFECTIVE_MAX = 15.0 / 17.0;
   private static final List<String> METHODS = List.of("t3", "t3_batch", "generalist", "expert");
   private static final int SEEDS = 2;
-  /** digits-test: the 20% of the bundled digits held out from the built-in pair's training (docs/merging.md). */
+  /** digits: the test part of the registered dataset, the 20% held out from the built-in pair's training (docs/merging.md). */
   private static final int DIGITS_TEST_SAMPLES = 359;
 
   private static LocalPlatform platform;
@@ -202,7 +202,7 @@ class MergingIT {
   void aSmallExperimentRunsToSuccessFollowedOverSse() throws Exception {
     HttpResponse<String> created = post("/api/v1/merging/experiments", Map.of("displayName", "end to end",
         "idempotencyKey", "merging-it-" + UUID.randomUUID(), "spec", Map.of("mergeId", mergeId, "methods", METHODS,
-            "splits", List.of(Map.of("name", "digits-test")), "seeds", SEEDS)));
+            "splits", List.of(Map.of("name", "digits")), "seeds", SEEDS)));
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
     JsonNode experiment = json.readTree(created.body());
     experimentId = experiment.get("experimentId").asString();
@@ -237,7 +237,7 @@ class MergingIT {
     assertThat(experimentResults.get("seeds").asInt()).isEqualTo(SEEDS);
     assertThat(experimentResults.get("splits")).hasSize(1);
     JsonNode split = experimentResults.get("splits").get(0);
-    assertThat(split.get("split").asString()).isEqualTo("digits-test");
+    assertThat(split.get("split").asString()).isEqualTo("digits");
     assertThat(split.get("samples").asInt()).isEqualTo(DIGITS_TEST_SAMPLES);
     List<String> methods = new ArrayList<>();
     Map<String, Double> accuracy = new HashMap<>();

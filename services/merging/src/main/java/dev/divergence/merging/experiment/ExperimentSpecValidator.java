@@ -107,7 +107,8 @@ public class ExperimentSpecValidator {
       method = spec.method() == null ? T3.NAME : spec.method();
       parameters = prefixed(() -> MergeMethods.create(method, spec.parameters())).parameters();
     }
-    List<ExperimentSpec.Split> splits = splits(spec.splits());
+    // null: the defaults of the pair's input width, chosen below
+    List<ExperimentSpec.Split> splits = spec.splits() == null ? null : splits(spec.splits());
     if (mergeId == null) {
       // models of the registry are pinned to their version now (name:version), as a merge pins them
       generalist = models.pin("spec.generalist", generalist);
@@ -117,8 +118,14 @@ public class ExperimentSpecValidator {
     // and its execution, once the pair is ready, runs the same checks (a failure ends it FAILED, invalid-input)
     if (!models.isPreparing(generalist) && !models.isPreparing(expert)) {
       try (ModelResolver.Pair pair = models.acquirePair("spec.generalist", generalist, "spec.expert", expert)) {
+        if (splits == null) {
+          splits = defaultSplits(pair.generalist().classifier().spec().inputDim());
+        }
         checkAgainstModels(pair.generalist().classifier(), pair.expert().classifier(), splits);
       }
+    } else if (splits == null) {
+      // only built-ins are prepared in the background, and a built-in's name says its data set
+      splits = defaultSplits(Splits.builtInModelWidth(generalist));
     }
     if (!methods.contains(method)) {
       // the merge's own method is always compared
@@ -137,9 +144,17 @@ public class ExperimentSpecValidator {
     int classes = generalist.spec().numClasses();
     for (int i = 0; i < splits.size(); i++) {
       ExperimentSpec.Split split = splits.get(i);
-      if (!split.inline() && width != Splits.DIGITS_WIDTH) {
+      if (!split.inline() && width != Splits.width(split.name())) {
         throw new InvalidArgumentException("spec.splits[" + i + "].name", "built-in split '" + split.name() + "' has "
-            + Splits.DIGITS_WIDTH + " features, the models take " + width);
+            + Splits.width(split.name()) + " features, the models take " + width + "; built-in splits of that width: "
+            + Splits.builtInNames().stream().filter(name -> Splits.width(name) == width).toList());
+      }
+      if (!split.inline()) {
+        int splitClasses = java.util.Arrays.stream(Splits.base(split).labels()).max().orElse(-1) + 1;
+        if (splitClasses > classes) {
+          throw new InvalidArgumentException("spec.splits[" + i + "].name", "built-in split '" + split.name() + "' has labels up to "
+              + (splitClasses - 1) + ", the models have " + classes + " classes");
+        }
       }
       if (split.inline()) {
         checkInline(i, split, width, classes);
@@ -167,10 +182,17 @@ public class ExperimentSpecValidator {
     return new ArrayList<>(given);
   }
 
-  private List<ExperimentSpec.Split> splits(List<ExperimentSpec.Split> given) {
-    if (given == null) {
-      return Splits.DEFAULTS.stream().map(name -> new ExperimentSpec.Split(name, null, null)).toList();
+  /** The built-in splits of {@link Splits#defaults} for models of input width {@code width}. */
+  private static List<ExperimentSpec.Split> defaultSplits(int width) {
+    List<String> names = Splits.defaults(width);
+    if (names.isEmpty()) {
+      throw new InvalidArgumentException("spec.splits", "no built-in split has the models' input width " + width
+          + " (digits 64, breast-cancer 30): give inline splits");
     }
+    return names.stream().map(name -> new ExperimentSpec.Split(name, null, null)).toList();
+  }
+
+  private List<ExperimentSpec.Split> splits(List<ExperimentSpec.Split> given) {
     if (given.isEmpty()) {
       throw new InvalidArgumentException("spec.splits", "must name at least one split; built-in: " + Splits.builtInNames());
     }

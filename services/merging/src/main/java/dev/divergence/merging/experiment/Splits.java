@@ -1,80 +1,94 @@
 package dev.divergence.merging.experiment;
 
-import dev.divergence.model.assets.Datasets;
 import dev.divergence.model.assets.LabeledData;
-import dev.divergence.model.assets.TinyAssets;
-import java.util.ArrayList;
+import dev.divergence.model.assets.variants.DatasetVariants;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The labelled data an experiment evaluates on, one draw per seed. Built-in splits come from the
- * bundled digits data: the held-out 20% the built-in digits models never trained on
- * ({@code digits-test}), its classes 0-4 that the expert was fine-tuned on ({@code digits-base}),
- * its classes 5-9 ({@code digits-novel}), and {@code digits-noise-<s>} for severity s in 1..5:
- * the test images with Gaussian pixel noise of standard deviation 0.1 s, clipped to [0, 1].
+ * The labelled data an experiment evaluates on, one draw per seed. A built-in split IS a registered
+ * dataset of the training service, by the same name: {@code digits}, {@code breast-cancer} and their
+ * variants (libs/model's {@link DatasetVariants}: {@code digits-base}, {@code digits-novel},
+ * {@code digits-<noise|blur|occlusion|contrast>-<s>}, {@code breast-cancer-<noise|scale|missing>-<s>},
+ * s = 1..5). The split evaluated is that dataset's {@code test} part: the rows the built-in models never
+ * trained on, shifted or restricted as the variant says, the very rows training and evaluation read.
  *
- * <p>The models and the held-out split are fixed, so evaluating a split is deterministic; a seed
- * therefore draws a bootstrap resample of the split's samples (n with replacement), and for the
- * noise splits also the noise. Every method of one seed sees the very same rows, so comparisons
- * between methods are paired.
+ * <p>The data is fixed (each variant's corruption is drawn once from its own seed), so a seed only draws
+ * a bootstrap resample of the split's rows (n with replacement). Every method of one seed sees the very
+ * same rows, so comparisons between methods are paired.
  */
 public final class Splits {
 
-  public static final String TEST = "digits-test";
-  public static final String BASE = "digits-base";
-  public static final String NOVEL = "digits-novel";
-  public static final String NOISE_PREFIX = "digits-noise-";
-  public static final int MAX_SEVERITY = 5;
-  public static final double NOISE_STD_PER_SEVERITY = 0.1;
-  /** The input width of the digits splits (8 x 8 pixels). */
-  public static final int DIGITS_WIDTH = 64;
-  public static final List<String> DEFAULTS = List.of(TEST, BASE, NOVEL, NOISE_PREFIX + 3);
-  public static final String SEED_USE = "the data path is deterministic (fixed models and held-out split), so seed k draws a bootstrap"
-      + " resample of each split's samples and, for digits-noise-<s>, the noise; all methods of one seed see the same rows";
+  public static final String DIGITS = DatasetVariants.DIGITS;
+  public static final String BREAST_CANCER = DatasetVariants.BREAST_CANCER;
+  /** The default splits of a digits pair (input width 64): in-domain, base and novel classes, two corruptions at severity 3. */
+  public static final List<String> DIGITS_DEFAULTS = List.of(DIGITS, DatasetVariants.DIGITS_BASE, DatasetVariants.DIGITS_NOVEL,
+      "digits-noise-3", "digits-blur-3");
+  /** The default splits of a breast-cancer pair (input width 30): in-domain and the three measurement shifts at severity 3. */
+  public static final List<String> CANCER_DEFAULTS = List.of(BREAST_CANCER, "breast-cancer-noise-3", "breast-cancer-scale-3",
+      "breast-cancer-missing-3");
+  public static final String SEED_USE = "the splits are registered datasets whose shifts are fixed (drawn once from each variant's"
+      + " own seed, the same rows training and evaluation read), so seed k only draws a bootstrap resample of each split's test rows;"
+      + " all methods of one seed see the same rows";
 
-  /** The seed of libs/model's digits split (TinyAssets trains the built-in digits models on its first 80%). */
-  private static final long DIGITS_SPLIT_SEED = 20251126L;
   private static final long SEED_BASE = 0x5EED_0000L;
+  /** Test parts by name: the variants are deterministic, so each is made once per process. */
+  private static final Map<String, LabeledData> TEST_PARTS = new ConcurrentHashMap<>();
 
   private Splits() {
   }
 
+  /** Every built-in split: the registered datasets digits, breast-cancer and their variants. */
   public static List<String> builtInNames() {
-    List<String> names = new ArrayList<>(List.of(TEST, BASE, NOVEL));
-    for (int s = 1; s <= MAX_SEVERITY; s++) {
-      names.add(NOISE_PREFIX + s);
-    }
-    return names;
+    return DatasetVariants.knownNames();
   }
 
   public static boolean isBuiltIn(String name) {
-    return builtInNames().contains(name);
+    return DatasetVariants.isKnown(name);
   }
 
-  private static LabeledData heldOutDigits() {
-    return Datasets.digits().split(TinyAssets.TRAIN_FRACTION, DIGITS_SPLIT_SEED)[1];
+  /** The number of features of a built-in split's rows (64 for digits, 30 for breast cancer). */
+  public static int width(String name) {
+    return DatasetVariants.width(name);
   }
 
-  /** The split's rows before any seed is applied. */
+  /** The built-in splits evaluated when an experiment names none, for models of input width {@code width}; empty if none fits. */
+  public static List<String> defaults(int width) {
+    if (width == DatasetVariants.width(DIGITS)) {
+      return DIGITS_DEFAULTS;
+    }
+    if (width == DatasetVariants.width(BREAST_CANCER)) {
+      return CANCER_DEFAULTS;
+    }
+    return List.of();
+  }
+
+  /**
+   * The input width of a built-in model from its name (its data set is its name's prefix); -1 for
+   * another name. Lets defaults be chosen while a built-in is still being prepared.
+   */
+  public static int builtInModelWidth(String model) {
+    for (String source : DatasetVariants.SOURCES) {
+      if (model != null && model.startsWith(source + "-")) {
+        return DatasetVariants.width(source);
+      }
+    }
+    return -1;
+  }
+
+  /** The split's rows before any seed is applied: inline rows, or the registered dataset's test part. */
   public static LabeledData base(ExperimentSpec.Split split) {
     if (split.inline()) {
       return new LabeledData(split.inputs(), split.labels(), List.of());
     }
-    LabeledData test = heldOutDigits();
-    return switch (split.name()) {
-      case BASE -> test.onlyClasses(c -> c < 5);
-      case NOVEL -> test.onlyClasses(c -> c >= 5);
-      default -> test;
-    };
+    return TEST_PARTS.computeIfAbsent(split.name(), name -> DatasetVariants.load(name).test());
   }
 
-  /** Seed {@code seed}'s draw of the split: noise (for noise splits) then a bootstrap resample of the rows. */
+  /** Seed {@code seed}'s draw of the split: a bootstrap resample of its rows (the row arrays are shared, not copied). */
   public static LabeledData draw(ExperimentSpec.Split split, LabeledData base, int seed) {
     SplittableRandom random = new SplittableRandom(SEED_BASE + seed);
-    SplittableRandom noise = random.split();
-    double std = split.inline() || !split.name().startsWith(NOISE_PREFIX) ? 0
-        : NOISE_STD_PER_SEVERITY * Integer.parseInt(split.name().substring(NOISE_PREFIX.length()));
     int n = base.size();
     float[][] features = new float[n][];
     int[] labels = new int[n];
@@ -82,15 +96,6 @@ public final class Splits {
       int row = random.nextInt(n);
       features[i] = base.features()[row];
       labels[i] = base.labels()[row];
-    }
-    if (std > 0) {
-      for (int i = 0; i < n; i++) {
-        float[] noisy = features[i].clone();
-        for (int j = 0; j < noisy.length; j++) {
-          noisy[j] = (float) Math.clamp(noisy[j] + std * noise.nextGaussian(), 0.0, 1.0);
-        }
-        features[i] = noisy;
-      }
     }
     return new LabeledData(features, labels, base.classNames());
   }

@@ -72,7 +72,7 @@ class ExperimentProtocolTest {
   @Test
   void workUnitsCountEachAlphaOfTheSweep() {
     ExperimentSpec spec = new ExperimentSpec(null, "g", "e", "t3", java.util.Map.of(), List.of("t3", "wise_ft_sweep", "expert"),
-        List.of(new ExperimentSpec.Split("digits-test", null, null), new ExperimentSpec.Split("digits-base", null, null)), 3, 64);
+        List.of(new ExperimentSpec.Split("digits", null, null), new ExperimentSpec.Split("digits-base", null, null)), 3, 64);
     // (1 + 11 alphas + 1) per seed and split
     assertThat(ExperimentProtocol.workUnits(spec)).isEqualTo(13L * 3 * 2);
   }

@@ -118,7 +118,7 @@ class MergeExperimentsIT {
     }
     String key = "experiment-" + UUID.randomUUID();
     Map<String, Object> body = Map.of("idempotencyKey", key, "spec", Map.of("mergeId", mergeId, "seeds", 2,
-        "splits", List.of(Map.of("name", "digits-test"), Map.of("name", "digits-noise-3"),
+        "splits", List.of(Map.of("name", "digits"), Map.of("name", "digits-noise-3"),
             Map.of("name", "one-digit", "inputs", sameRow, "labels", sameLabel))));
     HttpResponse<String> created = post("/api/v1/merging/experiments", body);
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
@@ -170,7 +170,7 @@ class MergeExperimentsIT {
     assertThat(results.get("seeds").asInt()).isEqualTo(2);
     assertThat(results.get("seedUse").asString()).contains("bootstrap");
     assertThat(results.get("splits")).hasSize(3);
-    assertThat(results.get("splits").get(0).get("split").asString()).isEqualTo("digits-test");
+    assertThat(results.get("splits").get(0).get("split").asString()).isEqualTo("digits");
     assertThat(results.get("splits").get(0).get("samples").asInt()).isEqualTo(359);
     for (JsonNode split : results.get("splits")) {
       checkSplit(split, 2);
@@ -295,16 +295,16 @@ class MergeExperimentsIT {
 
   @Test
   void aQueuedExperimentIsCancelledAtOnceAndARunningOneAtItsNextEvaluation() throws Exception {
-    // a long experiment keeps the only worker busy: 50 seeds on every built-in split
+    // a long experiment keeps the only worker busy: 50 seeds on as many built-in digits splits as a spec may name
     List<Map<String, Object>> everySplit = new ArrayList<>();
-    for (String name : Splits.builtInNames()) {
+    for (String name : Splits.builtInNames().stream().filter(name -> Splits.width(name) == 64).limit(ExperimentSpecValidator.MAX_SPLITS).toList()) {
       everySplit.add(Map.of("name", name));
     }
     String running = create(Map.of("generalist", TinyAssets.DIGITS_GENERALIST, "expert", TinyAssets.DIGITS_EXPERT, "seeds", 50,
         "splits", everySplit));
     await().atMost(Duration.ofMinutes(2)).until(() -> state(running).equals("RUNNING"));
     String queued = create(Map.of("generalist", TinyAssets.DIGITS_GENERALIST, "expert", TinyAssets.DIGITS_EXPERT, "seeds", 1,
-        "splits", List.of(Map.of("name", "digits-test"))));
+        "splits", List.of(Map.of("name", "digits"))));
     assertThat(state(queued)).isEqualTo("QUEUED");
 
     HttpResponse<String> cancelled = post("/api/v1/merging/experiments/" + queued + "/cancel", Map.of());
@@ -356,7 +356,7 @@ class MergeExperimentsIT {
   void anExperimentWhoseWorkerVanishedIsQueuedAgainAndRunToTheEnd() throws Exception {
     // a RUNNING row whose worker stopped heartbeating an hour ago, as a crashed replica leaves it
     String spec = json.writeValueAsString(new ExperimentSpec(null, TinyAssets.DIGITS_GENERALIST, TinyAssets.DIGITS_EXPERT, "t3",
-        Map.of(), List.of("t3", "generalist"), List.of(new ExperimentSpec.Split("digits-test", null, null)), 1, 64));
+        Map.of(), List.of("t3", "generalist"), List.of(new ExperimentSpec.Split("digits", null, null)), 1, 64));
     UUID id = UUID.randomUUID();
     jdbc.update("INSERT INTO merge_experiment (id, tenant, display_name, spec, state, progress_done, progress_total, attempt, worker,"
         + " heartbeat_at, created_at, started_at, updated_at) VALUES (?, 'default', 'orphan', ?::json, 'RUNNING', 1, 2, 1, 'gone',"
@@ -366,6 +366,24 @@ class MergeExperimentsIT {
     JsonNode read = json.readTree(get("/api/v1/merging/experiments/" + id).body());
     assertThat(read.get("results").get("splits").get(0).get("methods")).hasSize(2);
     assertThat(read.get("progress").get("done").asLong()).isEqualTo(2);
+  }
+
+  @Test
+  void aBreastCancerPairDefaultsToItsMeasurementShiftSplits() throws Exception {
+    String id = create(Map.of("generalist", TinyAssets.CANCER_GENERALIST, "expert", TinyAssets.CANCER_EXPERT,
+        "methods", List.of("t3", "generalist", "expert"), "seeds", 2));
+    JsonNode spec = json.readTree(get("/api/v1/merging/experiments/" + id).body()).get("spec");
+    List<String> names = new ArrayList<>();
+    spec.get("splits").forEach(split -> names.add(split.get("name").asString()));
+    assertThat(names).containsExactly("breast-cancer", "breast-cancer-noise-3", "breast-cancer-scale-3", "breast-cancer-missing-3");
+    await().atMost(Duration.ofMinutes(3)).until(() -> state(id).equals("SUCCEEDED"));
+    JsonNode results = json.readTree(get("/api/v1/merging/experiments/" + id).body()).get("results");
+    assertThat(results.get("splits")).hasSize(4);
+    for (JsonNode split : results.get("splits")) {
+      // the test part of the registered dataset: 569 rows, round(0.8 * 569) = 455 for training, 114 held out
+      assertThat(split.get("samples").asInt()).isEqualTo(114);
+      checkSplit(split, 2);
+    }
   }
 
   @Test
@@ -385,6 +403,11 @@ class MergeExperimentsIT {
     assertProblem(post("/api/v1/merging/experiments", Map.of("spec", with(pair, "splits", List.of(Map.of("name", "mnist"))))), 400,
         "spec.splits[0].name");
     assertProblem(post("/api/v1/merging/experiments", Map.of("spec", with(pair, "splits", List.of()))), 400, "spec.splits");
+    // a built-in split of another width than the pair's: breast-cancer rows have 30 features, the digits models take 64
+    HttpResponse<String> otherWidth = post("/api/v1/merging/experiments", Map.of("spec", with(pair, "splits",
+        List.of(Map.of("name", "digits-blur-2"), Map.of("name", "breast-cancer-noise-3")))));
+    assertProblem(otherWidth, 400, "spec.splits[1].name");
+    assertThat(otherWidth.body()).contains("30 features", "64");
     assertProblem(post("/api/v1/merging/experiments", Map.of("spec", with(with(pair, "method", "t3"), "parameters", Map.of("gamma", -1)))),
         400, "spec.parameters.gamma");
     assertProblem(post("/api/v1/merging/experiments", Map.of("spec", with(pair, "splits",
@@ -392,7 +415,7 @@ class MergeExperimentsIT {
     assertProblem(post("/api/v1/merging/experiments", Map.of("spec", with(pair, "methods", List.of("t3", "expert", "t3")))), 400,
         "spec.methods[2]");
     assertProblem(post("/api/v1/merging/experiments", Map.of("spec", with(pair, "splits",
-        List.of(Map.of("name", "digits-test"), Map.of("name", "digits-test"))))), 400, "spec.splits[1].name");
+        List.of(Map.of("name", "digits"), Map.of("name", "digits"))))), 400, "spec.splits[1].name");
     assertProblem(post("/api/v1/merging/experiments", Map.of("spec", with(pair, "batchSize", 0))), 400, "spec.batchSize");
     assertProblem(post("/api/v1/merging/experiments", Map.of("spec", Map.of("mergeId", UUID.randomUUID().toString(),
         "generalist", TinyAssets.DIGITS_GENERALIST))), 400, "spec.generalist");

@@ -70,7 +70,7 @@ class MergingApiFuzzIT {
   /** Accepted experiments stay QUEUED: test contexts run no experiment workers (test resources config/application.properties). */
   private static final String EXPERIMENT = "{\"displayName\":\"fuzz\",\"spec\":{\"generalist\":\"digits-cnn-generalist\","
       + "\"expert\":\"digits-cnn-expert\",\"method\":\"t3\",\"parameters\":{\"gamma\":1.0},"
-      + "\"methods\":[\"t3\",\"expert\",\"wise_ft_sweep\"],\"splits\":[{\"name\":\"digits-test\"},"
+      + "\"methods\":[\"t3\",\"expert\",\"wise_ft_sweep\"],\"splits\":[{\"name\":\"digits\"},"
       + "{\"name\":\"rows\",\"inputs\":[" + ROW + "],\"labels\":[0]}],\"seeds\":2,\"batchSize\":32}}";
   private static final String SWEEP = "{\"generalist\":\"digits-cnn-generalist\",\"expert\":\"digits-cnn-expert\","
       + "\"parameters\":{\"alphas\":[0,0.5,1]},\"inputs\":[" + ROW + "],\"labels\":[1]}";

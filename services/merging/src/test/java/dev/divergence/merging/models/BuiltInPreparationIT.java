@@ -110,7 +110,7 @@ class BuiltInPreparationIT {
 
     // experiments are accepted and wait, RUNNING, for their models; a waiting one can be cancelled
     Map<String, Object> digitsExperiment = Map.of("generalist", TinyAssets.DIGITS_GENERALIST, "expert", TinyAssets.DIGITS_EXPERT,
-        "methods", List.of("t3", "expert"), "splits", List.of(Map.of("name", "digits-test")), "seeds", 1);
+        "methods", List.of("t3", "expert"), "splits", List.of(Map.of("name", "digits")), "seeds", 1);
     String cancelled = createExperiment(digitsExperiment);
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
       JsonNode experiment = experiment(cancelled);

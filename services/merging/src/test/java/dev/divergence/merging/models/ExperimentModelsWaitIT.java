@@ -43,7 +43,7 @@ class ExperimentModelsWaitIT {
     HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/v1/merging/experiments"))
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(Map.of("spec", Map.of("generalist", TinyAssets.DIGITS_GENERALIST,
-            "expert", TinyAssets.DIGITS_EXPERT, "methods", List.of("t3"), "splits", List.of(Map.of("name", "digits-test")), "seeds", 1)))))
+            "expert", TinyAssets.DIGITS_EXPERT, "methods", List.of("t3"), "splits", List.of(Map.of("name", "digits")), "seeds", 1)))))
         .build(), HttpResponse.BodyHandlers.ofString());
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
     String id = json.readTree(created.body()).get("experimentId").asString();

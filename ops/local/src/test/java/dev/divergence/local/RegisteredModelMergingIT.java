@@ -35,7 +35,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Merging with a model a training job produced, every part real and in its own process, every request
- * through the gateway: a supervised job fine-tunes the built-in digits generalist on the digits dataset;
+ * through the gateway: a supervised job fine-tunes the built-in digits generalist on {@code digits-base} (the
+ * registered variant holding digits 0-4, the T³ protocol's expert task);
  * a T³ merge of the built-in generalist and the job's output model (looked up in the training service's
  * registry over gRPC and pinned to its version) predicts a batch; a WiSE-FT merge of the same pair is
  * exported to the registry (ModelRegistered on models.registry.v1, lineage naming both parents and the
@@ -74,10 +75,10 @@ class RegisteredModelMergingIT {
 
   @Test
   void aTrainingJobsModelIsMergedWithT3AndAWiseFtMergeIsExportedAndServed() throws Exception {
-    // 1. a supervised job fine-tunes the built-in generalist on digits (a small budget: the point is the
+    // 1. a supervised job fine-tunes the built-in generalist on digits 0-4 (a small budget: the point is the
     //    registered output, not its accuracy)
     HttpResponse<String> submitted = post("/api/v1/training/jobs", Map.of("displayName", "digits expert for merging",
-        "spec", Map.of("algorithm", "supervised", "model", GENERALIST, "dataset", "digits",
+        "spec", Map.of("algorithm", "supervised", "model", GENERALIST, "dataset", "digits-base",
             "budget", Map.of("maxSteps", 40, "batchSize", 32, "learningRate", 0.003, "schedule", "constant", "logEvery", 10,
                 "checkpointEvery", 40),
             "supervised", Map.of())));

@@ -33,9 +33,9 @@ COMPARED = (
 # (ratio name, side, case, target, what)
 RATIOS = (
     ("t3_merged_pass_over_plain_forward", "ours", "mixed_pass", 2.2, "issue 12's 'merged pass' target"),
-    ("t3_predict_over_plain_forward", "ours", "t3_predict", 2.2, "end to end, with the two forwards for the JS"),
+    ("t3_predict_over_plain_forward", "ours", "t3_predict", 2.2, "end to end, with both models' logits for the JS (one side-by-side pass)"),
     ("t3_batch_merged_pass_over_plain_forward", "ours", "t3_batch_merged_forward", 1.1, "issue 12's T3_B target (merge once, one forward)"),
-    ("t3_batch_predict_over_plain_forward", "ours", "t3_batch_predict", 1.1, "end to end, with the two forwards for the JS"),
+    ("t3_batch_predict_over_plain_forward", "ours", "t3_batch_predict", 1.1, "end to end, with both models' logits for the JS (one side-by-side pass)"),
     ("reference_t3_merged_pass_over_plain_forward", "pytorch", "materialised_per_sample", None, "PyTorch reference, for comparison"),
     ("reference_t3_over_plain_forward", "pytorch", "reference_t3", None, "PyTorch reference, for comparison"),
 )

@@ -28,11 +28,13 @@ import java.util.Map;
  * <ul>
  *   <li>{@code plain_forward}: one forward of the generalist (the unit of every ratio);</li>
  *   <li>{@code mixed_pass}: the exact per-sample merged pass alone, per-sample weights given
- *       ({@link ModelPair#perSampleLogits}: both parameter sets in one layer-by-layer pass);</li>
+ *       ({@link ModelPair#perSampleLogits}: both parameter sets in one layer-by-layer pass, per layer one
+ *       matmul / convolution over the concatenated weights and one per-sample mix);</li>
  *   <li>{@code t3_predict}: T³ as the service runs it ({@link ModelPair#predict} with {@code t3}): both
- *       models' forwards, JS and lambda per sample, the mixed pass, softmax;</li>
+ *       models' logits (one side-by-side pass), JS and lambda per sample, the mixed pass, softmax;</li>
  *   <li>{@code t3_batch_merged_forward}: T³_B's merged pass alone: merge once at the batch's weight,
- *       one forward ({@link ModelPair#perBatchLogits});</li>
+ *       one forward ({@link ModelPair#perBatchLogits}: the merge is written into the buffer the layer
+ *       weights are views of, then the plain forward);</li>
  *   <li>{@code t3_batch_predict}: T³_B as the service runs it ({@code t3_batch}, lambda averaged);</li>
  *   <li>{@code materialised_per_sample}: the reference implementations' way on our runtime: 64
  *       merged weight copies and 64 single-row forwards (same per-sample weights as the mixed pass).</li>

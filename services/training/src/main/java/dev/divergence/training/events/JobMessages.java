@@ -4,6 +4,9 @@ import com.google.protobuf.Timestamp;
 import dev.divergence.proto.training.v1.Budget;
 import dev.divergence.proto.training.v1.DistillationSpec;
 import dev.divergence.proto.training.v1.DivergenceChoice;
+import dev.divergence.proto.training.v1.FDpgFeature;
+import dev.divergence.proto.training.v1.FDpgMoments;
+import dev.divergence.proto.training.v1.FDpgSpec;
 import dev.divergence.proto.training.v1.FDpoSpec;
 import dev.divergence.proto.training.v1.Job;
 import dev.divergence.proto.training.v1.JobSpec;
@@ -112,6 +115,9 @@ public final class JobMessages {
     if (spec.supervised() != null) {
       proto.setSupervised(SupervisedSpec.getDefaultInstance());
     }
+    if (spec.fDpg() != null) {
+      proto.setFDpg(toProto(spec.fDpg()));
+    }
     return proto.build();
   }
 
@@ -121,6 +127,7 @@ public final class JobMessages {
     dev.divergence.training.job.DistillationSpec distillation = null;
     dev.divergence.training.job.FDpoSpec fDpo = null;
     dev.divergence.training.job.SupervisedSpec supervised = null;
+    dev.divergence.training.job.FDpgSpec fDpg = null;
     switch (proto.getMethodCase()) {
       case DISTILLATION -> {
         var d = proto.getDistillation();
@@ -136,10 +143,73 @@ public final class JobMessages {
             f.hasDivergence() ? fromProto(f.getDivergence()) : null, zeroToNull(f.getBeta()), f.getLabelSmoothing());
       }
       case SUPERVISED -> supervised = new dev.divergence.training.job.SupervisedSpec();
+      case F_DPG -> fDpg = fromProto(proto.getFDpg());
       case METHOD_NOT_SET -> { }
     }
     return new dev.divergence.training.job.JobSpec(emptyToNull(proto.getAlgorithm()), emptyToNull(proto.getModel()),
-        emptyToNull(proto.getDataset()), budget, distillation, fDpo, supervised);
+        emptyToNull(proto.getDataset()), budget, distillation, fDpo, supervised, fDpg);
+  }
+
+  static FDpgSpec toProto(dev.divergence.training.job.FDpgSpec f) {
+    FDpgSpec.Builder b = FDpgSpec.newBuilder().setProposal(nullToEmpty(f.proposal()));
+    if (f.divergence() != null) {
+      b.setDivergence(toProto(f.divergence()));
+    }
+    if (f.constraint() != null) {
+      b.setConstraint(toProto(f.constraint()));
+    }
+    if (f.moments() != null) {
+      FDpgMoments.Builder m = FDpgMoments.newBuilder();
+      if (f.moments().features() != null) {
+        f.moments().features().forEach(feature -> m.addFeatures(toProto(feature)));
+      }
+      if (f.moments().means() != null) {
+        // a missing mean travels as NaN, which the validator rejects like the missing value itself
+        f.moments().means().forEach(mean -> m.addMeans(mean == null ? Double.NaN : mean));
+      }
+      b.setMoments(m);
+    }
+    if (f.samplesPerStep() != null) {
+      b.setSamplesPerStep(f.samplesPerStep());
+    }
+    if (f.maxNewTokens() != null) {
+      b.setMaxNewTokens(f.maxNewTokens());
+    }
+    if (f.temperature() != null) {
+      b.setTemperature(f.temperature());
+    }
+    if (f.baselineWindow() != null) {
+      b.setBaselineWindow(f.baselineWindow());
+    }
+    return b.build();
+  }
+
+  static dev.divergence.training.job.FDpgSpec fromProto(FDpgSpec f) {
+    dev.divergence.training.job.FDpgSpec.Moments moments = null;
+    if (f.hasMoments()) {
+      moments = new dev.divergence.training.job.FDpgSpec.Moments(
+          f.getMoments().getFeaturesList().stream().map(JobMessages::fromProto).toList(),
+          f.getMoments().getMeansList());
+    }
+    return new dev.divergence.training.job.FDpgSpec(f.hasDivergence() ? fromProto(f.getDivergence()) : null,
+        f.hasConstraint() ? fromProto(f.getConstraint()) : null, moments,
+        f.hasSamplesPerStep() ? f.getSamplesPerStep() : null, f.hasMaxNewTokens() ? f.getMaxNewTokens() : null,
+        f.hasTemperature() ? f.getTemperature() : null, f.hasBaselineWindow() ? f.getBaselineWindow() : null,
+        emptyToNull(f.getProposal()));
+  }
+
+  static FDpgFeature toProto(dev.divergence.training.job.FDpgSpec.Feature feature) {
+    FDpgFeature.Builder b = FDpgFeature.newBuilder().setName(nullToEmpty(feature.name()))
+        .setText(nullToEmpty(feature.text())).setRegex(nullToEmpty(feature.regex()));
+    if (feature.maxTokens() != null) {
+      b.setMaxTokens(feature.maxTokens());
+    }
+    return b.build();
+  }
+
+  static dev.divergence.training.job.FDpgSpec.Feature fromProto(FDpgFeature feature) {
+    return new dev.divergence.training.job.FDpgSpec.Feature(emptyToNull(feature.getName()), emptyToNull(feature.getText()),
+        feature.hasMaxTokens() ? feature.getMaxTokens() : null, emptyToNull(feature.getRegex()));
   }
 
   public static dev.divergence.training.job.Budget fromProto(Budget b) {

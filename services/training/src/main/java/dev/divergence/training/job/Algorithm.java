@@ -8,6 +8,7 @@ import java.util.Optional;
 public enum Algorithm {
   DISTILLATION("distillation"),
   F_DPO("f_dpo"),
+  F_DPG("f_dpg"),
   SUPERVISED("supervised");
 
   private final String apiName;

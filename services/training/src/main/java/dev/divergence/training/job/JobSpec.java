@@ -1,10 +1,11 @@
 package dev.divergence.training.job;
 
 /**
- * What to train. Exactly one of {@code distillation}, {@code fDpo}, {@code supervised} is set,
- * the one matching {@code algorithm}.
+ * What to train. Exactly one of {@code distillation}, {@code fDpo}, {@code fDpg}, {@code supervised}
+ * is set, the one matching {@code algorithm}.
  *
- * @param model the model trained: the student, the policy, or the base of supervised training
+ * @param model the model trained: the student, the policy (f-DPG: also the base a of the target), or
+ *     the base of supervised training
  */
 public record JobSpec(
     String algorithm,
@@ -13,13 +14,21 @@ public record JobSpec(
     Budget budget,
     DistillationSpec distillation,
     FDpoSpec fDpo,
-    SupervisedSpec supervised) {
+    SupervisedSpec supervised,
+    FDpgSpec fDpg) {
+
+  /** A spec of the algorithms that existed before f-DPG (no {@code fDpg} block). */
+  public JobSpec(String algorithm, String model, String dataset, Budget budget, DistillationSpec distillation,
+      FDpoSpec fDpo, SupervisedSpec supervised) {
+    this(algorithm, model, dataset, budget, distillation, fDpo, supervised, null);
+  }
 
   /** The method part matching {@link #algorithm()}; valid specs only. */
   public MethodSpec method() {
     return switch (Algorithm.byApiName(algorithm).orElseThrow()) {
       case DISTILLATION -> distillation;
       case F_DPO -> fDpo;
+      case F_DPG -> fDpg;
       case SUPERVISED -> supervised == null ? new SupervisedSpec() : supervised;
     };
   }
@@ -32,19 +41,24 @@ public record JobSpec(
     if (fDpo != null && fDpo.divergence() != null) {
       return fDpo.divergence().name();
     }
+    if (fDpg != null) {
+      return fDpg.divergence() != null ? fDpg.divergence().name() : FDpgSpec.DEFAULT_DIVERGENCE;
+    }
     return "";
   }
 
   /** The same spec with every default filled in; valid specs only. */
   public JobSpec withDefaults() {
-    return new JobSpec(algorithm, model, dataset, budget.withDefaults(),
+    Budget filled = budget.withDefaults();
+    return new JobSpec(algorithm, model, dataset, filled,
         distillation == null ? null : distillation.withDefaults(),
         fDpo == null ? null : fDpo.withDefaults(),
-        Algorithm.SUPERVISED.apiName().equals(algorithm) ? new SupervisedSpec() : null);
+        Algorithm.SUPERVISED.apiName().equals(algorithm) ? new SupervisedSpec() : null,
+        fDpg == null ? null : fDpg.withDefaults(filled.batchSize()));
   }
 
   /** The same spec with another budget (retry with changed parameters). */
   public JobSpec withBudget(Budget newBudget) {
-    return new JobSpec(algorithm, model, dataset, newBudget, distillation, fDpo, supervised);
+    return new JobSpec(algorithm, model, dataset, newBudget, distillation, fDpo, supervised, fDpg);
   }
 }

@@ -23,15 +23,20 @@ public class JobSpecValidator {
   /** Divergences each algorithm can optimise, by their platform names. */
   static final Map<Algorithm, Set<String>> DIVERGENCES = Map.of(
       Algorithm.DISTILLATION, Set.of("kl", "reverse_kl", "js", "jsd", "tv", "skew_kl", "skew_reverse_kl", "sinkhorn", "akl", "pld"),
-      Algorithm.F_DPO, Set.of("reverse_kl", "kl", "js", "alpha"));
+      Algorithm.F_DPO, Set.of("reverse_kl", "kl", "js", "alpha"),
+      Algorithm.F_DPG, Set.of("kl", "reverse_kl", "js", "tv", "alpha"));
 
   /** Dataset kinds each algorithm trains on. */
   static final Map<Algorithm, Set<DatasetKind>> DATASET_KINDS = Map.of(
       Algorithm.DISTILLATION, Set.of(DatasetKind.TEXT, DatasetKind.CLASSIFICATION),
       Algorithm.F_DPO, Set.of(DatasetKind.PREFERENCE),
+      Algorithm.F_DPG, Set.of(DatasetKind.TEXT),
       Algorithm.SUPERVISED, Set.of(DatasetKind.TEXT, DatasetKind.CLASSIFICATION));
 
   private static final Set<String> SCHEDULES = Set.of("constant", "linear", "cosine");
+  private static final Set<String> PROPOSALS = Set.of(FDpgSpec.ON_POLICY, FDpgSpec.OFFLINE);
+  /** Most features of one distributional constraint (lambda is fitted by Newton steps over them). */
+  static final int MAX_MOMENT_FEATURES = 16;
 
   private final ModelRegistry models;
   private final DatasetRegistry datasets;
@@ -66,6 +71,7 @@ public class JobSpecValidator {
           validateTeacherCache(violations, spec);
         }
         case F_DPO -> validateFDpo(violations, spec.fDpo());
+        case F_DPG -> validateFDpg(violations, spec.fDpg(), spec.model());
         case SUPERVISED -> { }
       }
     });
@@ -80,6 +86,9 @@ public class JobSpecValidator {
     }
     if (algorithm != Algorithm.F_DPO && spec.fDpo() != null) {
       violations.add(new FieldViolation("spec.fDpo", "only for algorithm f_dpo"));
+    }
+    if (algorithm != Algorithm.F_DPG && spec.fDpg() != null) {
+      violations.add(new FieldViolation("spec.fDpg", "only for algorithm f_dpg"));
     }
     if (algorithm != Algorithm.SUPERVISED && spec.supervised() != null) {
       violations.add(new FieldViolation("spec.supervised", "only for algorithm supervised"));
@@ -170,6 +179,117 @@ public class JobSpecValidator {
     positive(violations, "spec.fDpo.beta", spec.beta());
     if (spec.labelSmoothing() != null && !(spec.labelSmoothing() >= 0 && spec.labelSmoothing() < 0.5)) {
       violations.add(new FieldViolation("spec.fDpo.labelSmoothing", "must be in [0, 0.5)"));
+    }
+  }
+
+  private void validateFDpg(List<FieldViolation> violations, FDpgSpec spec, String model) {
+    String field = "spec.fDpg";
+    if (spec == null) {
+      violations.add(new FieldViolation(field, "is required for algorithm f_dpg (with a constraint or moments)"));
+      return;
+    }
+    if (spec.divergence() != null) {
+      validateDivergence(violations, field + ".divergence", Algorithm.F_DPG, spec.divergence());
+    }
+    if (spec.constraint() == null && spec.moments() == null) {
+      violations.add(new FieldViolation(field + ".constraint", "a target is required: a constraint or moments"));
+    } else if (spec.constraint() != null && spec.moments() != null) {
+      violations.add(new FieldViolation(field + ".moments", "give either a constraint or moments, not both"));
+    }
+    if (spec.constraint() != null) {
+      validateFeature(violations, field + ".constraint", spec.constraint());
+    }
+    if (spec.moments() != null) {
+      FDpgSpec.Moments moments = spec.moments();
+      List<FDpgSpec.Feature> features = moments.features();
+      if (features == null || features.isEmpty()) {
+        violations.add(new FieldViolation(field + ".moments.features", "is required: at least one feature"));
+      } else if (features.size() > MAX_MOMENT_FEATURES) {
+        violations.add(new FieldViolation(field + ".moments.features", "must hold at most " + MAX_MOMENT_FEATURES + " features"));
+      } else {
+        for (int i = 0; i < features.size(); i++) {
+          validateFeature(violations, field + ".moments.features[" + i + "]", features.get(i));
+        }
+      }
+      List<Double> means = moments.means();
+      int expected = features == null ? 0 : features.size();
+      if (means == null || means.size() != expected) {
+        violations.add(new FieldViolation(field + ".moments.means",
+            "must hold one target mean per feature (" + expected + ") but holds " + (means == null ? 0 : means.size())));
+      } else {
+        for (int i = 0; i < means.size(); i++) {
+          Double mu = means.get(i);
+          // every feature is binary: a mean of 0 or 1 is a pointwise constraint, no exponential family reaches it
+          if (mu == null || !(mu > 0 && mu < 1)) {
+            violations.add(new FieldViolation(field + ".moments.means[" + i + "]",
+                "must be in (0, 1): the target's mean of a binary feature (0 or 1 is a pointwise constraint)"));
+          }
+        }
+      }
+    }
+    range(violations, field + ".samplesPerStep", spec.samplesPerStep(), 1, 4096);
+    // samples also stop at the model's context (the BOS prompt takes one position of it)
+    range(violations, field + ".maxNewTokens", spec.maxNewTokens(), 1, 4096);
+    if (spec.temperature() != null && !(spec.temperature() > 0 && spec.temperature() <= 10)) {
+      violations.add(new FieldViolation(field + ".temperature", "must be in (0, 10]"));
+    }
+    range(violations, field + ".baselineWindow", spec.baselineWindow(), 1, 1_000_000);
+    if (spec.proposal() != null && !PROPOSALS.contains(spec.proposal())) {
+      violations.add(new FieldViolation(field + ".proposal", "unknown proposal '" + spec.proposal() + "'; one of " + sorted(PROPOSALS)));
+    }
+    if (model != null && models.exists(model) && models.vocabularySize(model).isEmpty()) {
+      violations.add(new FieldViolation("spec.model", "f_dpg samples text: '" + model + "' is not a language model"));
+    }
+  }
+
+  private static void validateFeature(List<FieldViolation> violations, String field, FDpgSpec.Feature feature) {
+    String name = feature.name();
+    if (name == null || name.isBlank()) {
+      violations.add(new FieldViolation(field + ".name", "is required; one of " + FDpgSpec.Feature.NAMES));
+      return;
+    }
+    if (!FDpgSpec.Feature.NAMES.contains(name)) {
+      violations.add(new FieldViolation(field + ".name", "unknown constraint '" + name + "'; one of " + FDpgSpec.Feature.NAMES));
+      return;
+    }
+    if (feature.text() != null && !name.equals("contains")) {
+      violations.add(new FieldViolation(field + ".text", "is not a parameter of " + name));
+    }
+    if (feature.maxTokens() != null && !name.equals("max_tokens")) {
+      violations.add(new FieldViolation(field + ".maxTokens", "is not a parameter of " + name));
+    }
+    if (feature.regex() != null && !name.equals("regex")) {
+      violations.add(new FieldViolation(field + ".regex", "is not a parameter of " + name));
+    }
+    switch (name) {
+      case "contains" -> {
+        if (feature.text() == null || feature.text().isEmpty()) {
+          violations.add(new FieldViolation(field + ".text", "is required for contains: the text that must occur"));
+        } else if (feature.text().length() > 1000) {
+          violations.add(new FieldViolation(field + ".text", "must be at most 1000 characters"));
+        }
+      }
+      case "max_tokens" -> {
+        if (feature.maxTokens() == null) {
+          violations.add(new FieldViolation(field + ".maxTokens", "is required for max_tokens"));
+        } else {
+          range(violations, field + ".maxTokens", feature.maxTokens(), 0, 4096);
+        }
+      }
+      case "regex" -> {
+        if (feature.regex() == null || feature.regex().isEmpty()) {
+          violations.add(new FieldViolation(field + ".regex", "is required for regex: a Java regular expression"));
+        } else if (feature.regex().length() > 1000) {
+          violations.add(new FieldViolation(field + ".regex", "must be at most 1000 characters"));
+        } else {
+          try {
+            java.util.regex.Pattern.compile(feature.regex());
+          } catch (java.util.regex.PatternSyntaxException e) {
+            violations.add(new FieldViolation(field + ".regex", "does not compile: " + e.getDescription() + " near index " + e.getIndex()));
+          }
+        }
+      }
+      default -> { }
     }
   }
 

@@ -42,11 +42,26 @@ public final class TrainingLoop {
   private final TrainingRun run;
   private final Budget budget;
   private final Optional<CheckpointStore.Checkpoint> resumeFrom;
+  private Consumer<Path> extraState = dir -> { };
 
   public TrainingLoop(TrainingRun run) {
     this.run = run;
     this.budget = run.spec().budget();
     this.resumeFrom = run.checkpoints().latest();
+  }
+
+  /** The checkpoint folder this run resumes from, if it resumes (trainers read their extra state from it). */
+  public Optional<Path> resumeDir() {
+    return resumeFrom.map(CheckpointStore.Checkpoint::dir);
+  }
+
+  /**
+   * What a trainer keeps besides weights, optimiser and position (e.g. f-DPG's moving averages):
+   * {@code writer} adds its files to each checkpoint folder, written after the step it belongs to.
+   */
+  public TrainingLoop withExtraState(Consumer<Path> writer) {
+    this.extraState = writer;
+    return this;
   }
 
   /** The folder to load the trained model's weights from: the checkpoint's when resuming, else {@code base}. */
@@ -105,6 +120,7 @@ public final class TrainingLoop {
       saveModel.accept(dir.resolve("model"));
       optimisation.save(dir.resolve("optimizer"));
       new TrainerState(step, budget.seed(), samplesSeen).write(dir);
+      extraState.accept(dir);
     });
   }
 }

@@ -1,0 +1,140 @@
+package dev.divergence.training.trainer.fdpg;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.divergence.training.job.DivergenceChoice;
+import dev.divergence.training.job.FDpgSpec;
+import dev.divergence.training.job.JobSpec;
+import dev.divergence.training.trainer.JobCancelledException;
+import dev.divergence.training.trainer.TestRun;
+import dev.divergence.training.trainer.TrainingOutcome;
+import dev.divergence.training.trainer.Weights;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class FDpgTrainerTest {
+
+  private static final List<String> DIVERGENCE_METRICS = List.of("kl_target_policy", "tv_target_policy", "js_target_policy",
+      "kl_policy_base", "entropy", "distinct_1", "distinct_2", "z", "baseline", "pseudo_reward", "importance_weight", "loss");
+
+  private final FDpgTrainer trainer = new FDpgTrainer();
+
+  static JobSpec spec(FDpgSpec method, long steps, double rate, int checkpointEvery) {
+    return new JobSpec("f_dpg", "tiny-lm", "arithmetic", TestRun.budget(steps, 32, rate, checkpointEvery), null, null, null, method);
+  }
+
+  static FDpgSpec containsSeven(DivergenceChoice divergence, String proposal) {
+    return new FDpgSpec(divergence, FDpgSpec.Feature.contains("7"), null, 32, 24, null, null, proposal);
+  }
+
+  static FDpgSpec sevenInHalf(String proposal) {
+    return new FDpgSpec(null, null, new FDpgSpec.Moments(List.of(FDpgSpec.Feature.contains("7")), List.of(0.5)), 32, 24, null,
+        null, proposal);
+  }
+
+  /**
+   * "contains 7" is a hard constraint (E_p[b] = 1) that about 3 in 10 of tiny-lm's samples meet.
+   * The first step samples the base itself; 30 steps of JS f-DPG (seed 42) raise the on-policy
+   * satisfaction to about 0.8. Each step's estimate is a fraction of 32 samples (standard error at
+   * most 0.5/sqrt(32) = 0.088), a mean of 5 steps at most 0.04, the difference of two such means
+   * at most 0.056: a rise of more than 0.15 (2.7 standard errors) is not sampling noise.
+   */
+  @Test
+  void containsSevenSatisfactionRisesFromTheBase(@TempDir Path dir) {
+    TestRun run = new TestRun(spec(containsSeven(null, null), 30, 3e-3, 100), dir.resolve("checkpoints"));
+    TrainingOutcome outcome = trainer.train(run);
+    double before = run.mean("constraint_satisfaction", 5, false);
+    double after = run.mean("constraint_satisfaction", 5, true);
+    System.out.printf("constraint satisfaction %.3f -> %.3f%n", before, after);
+    assertThat(after).isGreaterThan(before + 0.15);
+    // the first step samples the base: pi = a, KL(pi || a) = 0 exactly (same weights, same batch)
+    assertThat(run.first().get("kl_policy_base")).isCloseTo(0.0, within(1e-4));
+    assertThat(run.last().get("kl_policy_base")).isGreaterThan(0.1);
+    assertThat(outcome.finalMetrics()).containsKeys("constraint_satisfaction", "skipped", "sample_tokens");
+    assertThat(outcome.finalMetrics()).containsKeys(DIVERGENCE_METRICS.toArray(String[]::new));
+    assertThat(outcome.modelDir().resolve("model.safetensors")).exists();
+    assertThat(outcome.modelDir().resolve("tokenizer.json")).exists();
+  }
+
+  /** Every divergence trains with finite metrics; on-policy at temperature 1 the importance weights are exactly 1. */
+  @ParameterizedTest
+  @CsvSource({"kl,", "reverse_kl,", "tv,", "alpha,0.3", "js,"})
+  void everyDivergenceReportsFiniteMetrics(String name, Double alpha, @TempDir Path dir) {
+    TestRun run = new TestRun(spec(containsSeven(new DivergenceChoice(name, alpha, null), null), 4, 3e-3, 100), dir.resolve("c"));
+    trainer.train(run);
+    for (Map<String, Double> step : run.reported) {
+      assertThat(step).containsKeys(DIVERGENCE_METRICS.toArray(String[]::new));
+      step.forEach((metric, value) -> assertThat(value).as("%s of %s", metric, name).isFinite());
+      assertThat(step.get("importance_weight")).isEqualTo(1.0);
+      // with q = pi, Z's estimate is E_pi[a b / pi]: at the first step (pi = a) it is the satisfied fraction
+    }
+    assertThat(run.first().get("z")).isCloseTo(run.first().get("constraint_satisfaction"), within(1e-12));
+  }
+
+  /** The resumed job continues the baseline's and Z's moving averages where the uninterrupted job had them. */
+  @Test
+  void resumedJobContinuesTheSameAverages(@TempDir Path uninterrupted, @TempDir Path interrupted) {
+    JobSpec spec = spec(containsSeven(null, null), 6, 3e-3, 3);
+    TestRun whole = new TestRun(spec, uninterrupted);
+    TrainingOutcome wholeOutcome = trainer.train(whole);
+    TestRun first = new TestRun(spec, interrupted).cancelAfter(4);
+    assertThatThrownBy(() -> trainer.train(first)).isInstanceOf(JobCancelledException.class);
+    TestRun second = new TestRun(spec, interrupted);
+    TrainingOutcome resumed = trainer.train(second);
+    assertThat(second.steps).containsExactly(4L, 5L, 6L);
+    assertSameSteps(whole, second, List.of("z", "baseline", "constraint_satisfaction", "loss", "kl_target_policy"));
+    assertThat(Weights.maxAbsDifference(wholeOutcome.modelDir(), resumed.modelDir())).isLessThan(1e-4);
+  }
+
+  /**
+   * Moments: E_p["contains 7"] = 0.5 with about 3 in 10 base samples containing a 7, so lambda > 0
+   * (for one binary feature lambda = logit(0.5) - logit(f), f the fitted samples' fraction). Offline
+   * proposal: q is the frozen base until the policy is estimated closer to the target. The resumed
+   * job keeps lambda (not refitted), the averages and the proposal.
+   */
+  @Test
+  void momentsWithAnOfflineProposalResumeWithTheirLambdaAndProposal(@TempDir Path uninterrupted, @TempDir Path interrupted) {
+    JobSpec spec = spec(sevenInHalf(FDpgSpec.OFFLINE), 6, 3e-3, 3);
+    TestRun whole = new TestRun(spec, uninterrupted);
+    TrainingOutcome wholeOutcome = trainer.train(whole);
+    assertThat(wholeOutcome.finalMetrics().get("lambda/0")).isGreaterThan(0.0);
+    assertThat(whole.last()).containsKeys("moment/0", "moment_target/0", "proposal_tv_target", "proposal_replacements");
+    assertThat(whole.last().get("moment_target/0")).isEqualTo(0.5);
+    // the first step's proposal is the base, and so is the policy: importance weights pi/q = 1 up to
+    // the float32 difference between the sampler's incremental and the scorer's full forward
+    assertThat(whole.first().get("importance_weight")).isCloseTo(1.0, within(1e-3));
+    assertThat(whole.logs).anyMatch(line -> line.startsWith("f-DPG moments: lambda"));
+    TestRun first = new TestRun(spec, interrupted).cancelAfter(4);
+    assertThatThrownBy(() -> trainer.train(first)).isInstanceOf(JobCancelledException.class);
+    TestRun second = new TestRun(spec, interrupted);
+    TrainingOutcome resumed = trainer.train(second);
+    assertThat(second.steps).containsExactly(4L, 5L, 6L);
+    assertThat(second.logs).noneMatch(line -> line.startsWith("f-DPG moments: lambda"));
+    assertThat(resumed.finalMetrics().get("lambda/0")).isEqualTo(wholeOutcome.finalMetrics().get("lambda/0"));
+    assertSameSteps(whole, second, List.of("z", "baseline", "moment/0", "proposal_tv_target", "proposal_replacements", "loss"));
+  }
+
+  /**
+   * Steps 4..6 of the resumed run against the same steps of the uninterrupted one. The resumed
+   * weights are the checkpoint's float32 values read back exactly and every draw is a function of
+   * (seed, step), so the computations repeat; the tolerance only allows for reductions that libtorch
+   * may order differently between runs (float32, relative 1e-5 of values of order 1..100).
+   */
+  private static void assertSameSteps(TestRun whole, TestRun resumed, List<String> metrics) {
+    for (int i = 0; i < resumed.reported.size(); i++) {
+      Map<String, Double> expected = whole.reported.get(whole.reported.size() - resumed.reported.size() + i);
+      for (String metric : metrics) {
+        double value = expected.get(metric);
+        assertThat(resumed.reported.get(i).get(metric)).as("%s at step %d", metric, resumed.steps.get(i))
+            .isCloseTo(value, within(1e-5 * Math.max(1, Math.abs(value))));
+      }
+    }
+  }
+}

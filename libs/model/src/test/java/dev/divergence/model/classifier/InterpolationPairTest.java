@@ -249,6 +249,68 @@ class InterpolationPairTest {
         }
     }
 
+    @Test
+    void concurrentMixedPassesEachUseTheirOwnCoefficients() throws Exception {
+        ClassifierSpec spec = ClassifierSpec.mlp(30, List.of(16, 12), 3);
+        System.out.println("concurrentMixedPassesEachUseTheirOwnCoefficients seed " + SEED);
+        SplittableRandom random = new SplittableRandom(SEED + 1);
+        try (NDManager m = manager.newSubManager();
+                Classifier a = Classifier.initialize(m, spec, 11);
+                Classifier b = Classifier.initialize(m, spec, 12);
+                InterpolationPair pair = new InterpolationPair(m, a, b)) {
+            int batch = 5;
+            NDArray x = m.randomNormal(new Shape(batch, spec.inputDim()));
+            int threads = 6;
+            double[][] weights = new double[threads][batch];
+            float[][] expected = new float[threads][];
+            float[][] bounds = new float[threads][];
+            for (int t = 0; t < threads; t++) {
+                for (int i = 0; i < batch; i++) {
+                    weights[t][i] = random.nextDouble();
+                }
+                // one thread first: the same pass, alone
+                expected[t] = pair.perSampleLogits(x, weights[t]).toFloatArray();
+                bounds[t] = absoluteForward(m, spec, x.abs(), a, b, weights[t]).toFloatArray();
+            }
+            // the same batch size on every thread, so they share (and must not mix up) the coefficient buffers
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<List<float[]>>> results = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    double[] w = weights[t];
+                    results.add(pool.submit(() -> {
+                        List<float[]> out = new ArrayList<>();
+                        for (int r = 0; r < 40; r++) {
+                            NDArray logits = pair.perSampleLogits(x, w);
+                            out.add(logits.toFloatArray());
+                            logits.close();
+                        }
+                        return out;
+                    }));
+                }
+                // the same pass on another thread may differ from the lone one in summation order only:
+                // per layer (n + 4) u * sum|terms| each way (see mixedPassEqualsMaterialisedPerSampleWeights);
+                // another thread's coefficients would move a logit by |w_i - w'_i| |y_A - y_B|, far more
+                double steps = 0;
+                for (Shape shape : spec.parameterShapes().values()) {
+                    if (shape.dimension() > 1) {
+                        steps += 2 * (shape.size() / shape.get(0) + 4);
+                    }
+                }
+                for (int t = 0; t < threads; t++) {
+                    for (float[] logits : results.get(t).get()) {
+                        for (int k = 0; k < logits.length; k++) {
+                            assertThat((double) logits[k]).as("seed %d thread %d logit %d", SEED, t, k)
+                                    .isCloseTo(expected[t][k], offset(steps * U * bounds[t][k]));
+                        }
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     /**
      * {@code got} against a classifier over ParameterMerging's merged tensors: the weights agree to
      * one rounding of a product (see flatMergeEqualsPerTensorInterpolation), the forwards only in

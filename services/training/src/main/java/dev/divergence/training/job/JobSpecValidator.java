@@ -243,6 +243,10 @@ public class JobSpecValidator {
   }
 
   private static void validateFeature(List<FieldViolation> violations, String field, FDpgSpec.Feature feature) {
+    if (feature == null) {
+      violations.add(new FieldViolation(field, "is required: {\"name\": one of " + FDpgSpec.Feature.NAMES + ", ...}"));
+      return;
+    }
     String name = feature.name();
     if (name == null || name.isBlank()) {
       violations.add(new FieldViolation(field + ".name", "is required; one of " + FDpgSpec.Feature.NAMES));

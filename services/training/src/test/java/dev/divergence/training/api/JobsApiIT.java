@@ -194,6 +194,37 @@ class JobsApiIT {
   }
 
   @Test
+  void badFDpgSpecsAre400NamingTheFieldAndAValidOneIsKeptWithItsDefaults() throws Exception {
+    String fDpg = """
+        {"algorithm":"f_dpg","model":"tiny-lm","dataset":"arithmetic","budget":{"maxSteps":10},"fDpg":@M@}""";
+    assertProblem(post("{\"spec\":" + fDpg.replace("@M@", "{\"constraint\":{\"name\":\"regex\",\"regex\":\"([0-9]\"}}") + "}",
+        Map.of()), 400, "spec.fDpg.constraint.regex");
+    assertProblem(post("{\"spec\":" + fDpg.replace("@M@", "{\"constraint\":{\"name\":\"rhymes\"}}") + "}", Map.of()), 400,
+        "spec.fDpg.constraint.name");
+    assertProblem(post("{\"spec\":" + fDpg.replace("@M@", "{\"moments\":{\"means\":[0.5]}}") + "}", Map.of()), 400,
+        "spec.fDpg.moments.features");
+    // a null list entry is a missing feature, not a server error
+    assertProblem(post("{\"spec\":" + fDpg.replace("@M@", "{\"moments\":{\"features\":[null],\"means\":[0.5]}}") + "}", Map.of()), 400,
+        "spec.fDpg.moments.features[0]");
+    String seven = "{\"constraint\":{\"name\":\"contains\",\"text\":\"7\"}@X@}";
+    assertProblem(post("{\"spec\":" + fDpg.replace("@M@", seven.replace("@X@", ",\"divergence\":{\"name\":\"alpha\",\"alpha\":0}"))
+        + "}", Map.of()), 400, "spec.fDpg.divergence.alpha");
+    assertProblem(post("{\"spec\":" + fDpg.replace("@M@", seven.replace("@X@", ",\"samplesPerStep\":0")) + "}", Map.of()), 400,
+        "spec.fDpg.samplesPerStep");
+    assertProblem(post("{\"spec\":" + fDpg.replace("@M@", seven.replace("@X@", ",\"moments\":{\"features\":[{\"name\":\"answer_correct\"}],\"means\":[0.5]}"))
+        + "}", Map.of()), 400, "spec.fDpg.moments");
+    assertProblem(post("{\"spec\":" + fDpg.replace("@M@", seven.replace("@X@", "")).replace("\"arithmetic\"", "\"arithmetic-preferences\"")
+        + "}", Map.of()), 400, "spec.dataset");
+    HttpResponse<String> accepted = post("{\"spec\":" + fDpg.replace("@M@", seven.replace("@X@", "")) + "}", Map.of());
+    assertThat(accepted.statusCode()).as(accepted.body()).isBetween(200, 202);
+    JsonNode spec = json.readTree(accepted.body()).get("spec").get("fDpg");
+    assertThat(spec.at("/divergence/name").asString()).isEqualTo("js");
+    assertThat(spec.at("/proposal").asString()).isEqualTo("on_policy");
+    assertThat(spec.at("/baselineWindow").asInt()).isEqualTo(1024);
+    assertThat(spec.at("/constraint/text").asString()).isEqualTo("7");
+  }
+
+  @Test
   void unknownJobIs404AndBadIdIs400() throws Exception {
     HttpResponse<String> missing = get("/api/v1/training/jobs/" + UUID.randomUUID());
     assertThat(missing.statusCode()).isEqualTo(404);

@@ -10,6 +10,9 @@ import dev.divergence.proto.training.v1.Budget;
 import dev.divergence.proto.training.v1.CancelJobRequest;
 import dev.divergence.proto.training.v1.DistillationSpec;
 import dev.divergence.proto.training.v1.DivergenceChoice;
+import dev.divergence.proto.training.v1.FDpgFeature;
+import dev.divergence.proto.training.v1.FDpgMoments;
+import dev.divergence.proto.training.v1.FDpgSpec;
 import dev.divergence.proto.training.v1.FDpoSpec;
 import dev.divergence.proto.training.v1.GetJobRequest;
 import dev.divergence.proto.training.v1.Job;
@@ -87,6 +90,61 @@ class TrainingGrpcIT {
     assertThatThrownBy(() -> training.submitJob(SubmitJobRequest.newBuilder().build()))
         .isInstanceOfSatisfying(StatusRuntimeException.class,
             error -> assertThat(error.getStatus().getDescription()).contains("spec"));
+  }
+
+  private static JobSpec.Builder fDpgSpec(FDpgSpec.Builder method) {
+    return JobSpec.newBuilder().setAlgorithm("f_dpg").setModel("tiny-lm").setDataset("arithmetic")
+        .setBudget(Budget.newBuilder().setMaxSteps(20)).setFDpg(method);
+  }
+
+  private static FDpgSpec.Builder containsSeven() {
+    return FDpgSpec.newBuilder().setConstraint(FDpgFeature.newBuilder().setName("contains").setText("7"));
+  }
+
+  @Test
+  void fDpgSpecTravelsOverGrpcWithItsDefaults() {
+    Job job = training.submitJob(SubmitJobRequest.newBuilder().setSpec(fDpgSpec(containsSeven())).build());
+    FDpgSpec stored = job.getSpec().getFDpg();
+    assertThat(stored.getConstraint().getText()).isEqualTo("7");
+    assertThat(stored.getDivergence().getName()).isEqualTo("js");
+    assertThat(stored.getProposal()).isEqualTo("on_policy");
+    assertThat(stored.getBaselineWindow()).isEqualTo(1024);
+    assertThat(stored.getSamplesPerStep()).isEqualTo(8); // the budget's default batch size
+    assertThat(stored.getMaxNewTokens()).isEqualTo(32);
+    assertThat(stored.getTemperature()).isEqualTo(1.0);
+    training.cancelJob(CancelJobRequest.newBuilder().setJobId(job.getJobId()).build());
+
+    Job moments = training.submitJob(SubmitJobRequest.newBuilder().setSpec(fDpgSpec(FDpgSpec.newBuilder()
+        .setDivergence(DivergenceChoice.newBuilder().setName("alpha").setAlpha(0.3)).setProposal("offline")
+        .setMoments(FDpgMoments.newBuilder().addFeatures(FDpgFeature.newBuilder().setName("max_tokens").setMaxTokens(8))
+            .addMeans(0.7)))).build());
+    assertThat(moments.getSpec().getFDpg().getMoments().getFeatures(0).getMaxTokens()).isEqualTo(8);
+    assertThat(moments.getSpec().getFDpg().getMoments().getMeansList()).containsExactly(0.7);
+    assertThat(moments.getSpec().getFDpg().getDivergence().getAlpha()).isEqualTo(0.3);
+    training.cancelJob(CancelJobRequest.newBuilder().setJobId(moments.getJobId()).build());
+  }
+
+  @Test
+  void badFDpgSpecsAreInvalidArgumentNamingTheField() {
+    assertInvalid(fDpgSpec(FDpgSpec.newBuilder().setConstraint(FDpgFeature.newBuilder().setName("regex").setRegex("([0-9]"))),
+        "spec.fDpg.constraint.regex");
+    assertInvalid(fDpgSpec(FDpgSpec.newBuilder().setConstraint(FDpgFeature.newBuilder().setName("rhymes"))),
+        "spec.fDpg.constraint.name");
+    assertInvalid(fDpgSpec(FDpgSpec.newBuilder().setMoments(FDpgMoments.newBuilder())),
+        "spec.fDpg.moments.features");
+    assertInvalid(fDpgSpec(containsSeven().setDivergence(DivergenceChoice.newBuilder().setName("alpha").setAlpha(1.0))),
+        "spec.fDpg.divergence.alpha");
+    assertInvalid(fDpgSpec(containsSeven().setSamplesPerStep(0)), "spec.fDpg.samplesPerStep");
+    assertInvalid(fDpgSpec(containsSeven().setProposal("sometimes")), "spec.fDpg.proposal");
+    assertInvalid(fDpgSpec(FDpgSpec.newBuilder()), "spec.fDpg.constraint");
+  }
+
+  private void assertInvalid(JobSpec.Builder spec, String field) {
+    assertThatThrownBy(() -> training.submitJob(SubmitJobRequest.newBuilder().setSpec(spec).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, error -> {
+          assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(error.getTrailers().get(GrpcStatusMapper.INVALID_FIELDS)).isEqualTo(field);
+        });
   }
 
   @Test

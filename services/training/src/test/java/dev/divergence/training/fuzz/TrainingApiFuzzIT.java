@@ -14,6 +14,8 @@ import dev.divergence.proto.training.v1.CancelJobRequest;
 import dev.divergence.proto.training.v1.DatasetServiceGrpc;
 import dev.divergence.proto.training.v1.DistillationSpec;
 import dev.divergence.proto.training.v1.DivergenceChoice;
+import dev.divergence.proto.training.v1.FDpgFeature;
+import dev.divergence.proto.training.v1.FDpgSpec;
 import dev.divergence.proto.training.v1.FDpoSpec;
 import dev.divergence.proto.training.v1.GetDatasetRequest;
 import dev.divergence.proto.training.v1.GetJobLogsRequest;
@@ -65,6 +67,10 @@ class TrainingApiFuzzIT {
   private static final String FDPO = """
       {"displayName":"fdpo","idempotencyKey":"k1","spec":{"algorithm":"f_dpo","model":"tiny-lm","dataset":"arithmetic-preferences",
        "budget":{"maxSteps":50},"fDpo":{"referenceModel":"tiny-lm","beta":0.1,"divergence":{"name":"js"}}}}""";
+  private static final String FDPG = """
+      {"displayName":"fdpg","spec":{"algorithm":"f_dpg","model":"tiny-lm","dataset":"arithmetic","budget":{"maxSteps":20},
+       "fDpg":{"divergence":{"name":"alpha","alpha":0.3},"moments":{"features":[{"name":"contains","text":"7"},
+       {"name":"regex","regex":"^[0-9]+"}],"means":[0.5,0.4]},"samplesPerStep":16,"proposal":"offline"}}}""";
   /** Volatile on their own schedule: the outbox relay marks rows published after the request was answered. */
   private static final Set<String> BACKGROUND_COLUMNS = Set.of("published_at", "attempts", "last_error");
 
@@ -118,6 +124,7 @@ class TrainingApiFuzzIT {
     RestApiFuzzer.forService("http://localhost:" + port)
         .example("POST", "/api/v1/training/jobs", DISTILLATION)
         .example("POST", "/api/v1/training/jobs", FDPO)
+        .example("POST", "/api/v1/training/jobs", FDPG)
         .example("POST", "/api/v1/training/jobs/{jobId}/retry", "{\"budget\":{\"maxSteps\":10}}")
         .example("POST", "/api/v1/training/models", "{\"name\":\"imported\",\"path\":\"/does/not/exist\"}")
         .pathValues("jobId", this::jobIds)
@@ -138,6 +145,11 @@ class TrainingApiFuzzIT {
           .setFDpo(FDpoSpec.newBuilder().setReferenceModel("tiny-lm").setBeta(0.1)
               .setDivergence(DivergenceChoice.newBuilder().setName("js")))
           .build();
+      JobSpec fDpg = JobSpec.newBuilder().setAlgorithm("f_dpg").setModel("tiny-lm").setDataset("arithmetic")
+          .setBudget(Budget.newBuilder().setMaxSteps(20))
+          .setFDpg(FDpgSpec.newBuilder().setProposal("offline").setSamplesPerStep(16)
+              .setConstraint(FDpgFeature.newBuilder().setName("regex").setRegex("^[0-9]+=")))
+          .build();
       JobSpec distillation = JobSpec.newBuilder().setAlgorithm("distillation").setModel("breast-cancer-mlp-student")
           .setDataset("breast-cancer").setBudget(Budget.newBuilder().setMaxSteps(100))
           .setDistillation(DistillationSpec.newBuilder().setTeacherModel("breast-cancer-mlp-teacher")
@@ -149,6 +161,8 @@ class TrainingApiFuzzIT {
               () -> SubmitJobRequest.newBuilder().setDisplayName("fdpo js").setSpec(fdpo).build())
           .example(TrainingServiceGrpc.getSubmitJobMethod(),
               () -> SubmitJobRequest.newBuilder().setDisplayName("kd").setSpec(distillation).build())
+          .example(TrainingServiceGrpc.getSubmitJobMethod(),
+              () -> SubmitJobRequest.newBuilder().setDisplayName("fdpg").setSpec(fDpg).build())
           .example(TrainingServiceGrpc.getGetJobMethod(), () -> GetJobRequest.newBuilder().setJobId(latestJob()).build())
           .example(TrainingServiceGrpc.getCancelJobMethod(), () -> CancelJobRequest.newBuilder().setJobId(latestJob()).build())
           .example(TrainingServiceGrpc.getRetryJobMethod(), () -> RetryJobRequest.newBuilder().setJobId(latestJob())

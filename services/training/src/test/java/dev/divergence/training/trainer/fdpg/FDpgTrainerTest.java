@@ -52,7 +52,8 @@ class FDpgTrainerTest {
     TrainingOutcome outcome = trainer.train(run);
     double before = run.mean("constraint_satisfaction", 5, false);
     double after = run.mean("constraint_satisfaction", 5, true);
-    System.out.printf("constraint satisfaction %.3f -> %.3f%n", before, after);
+    System.out.printf("constraint satisfaction %.3f -> %.3f; by step %s%n", before, after,
+        run.reported.stream().map(m -> m.get("constraint_satisfaction")).toList());
     assertThat(after).isGreaterThan(before + 0.15);
     // the first step samples the base: pi = a, KL(pi || a) = 0 exactly (same weights, same batch)
     assertThat(run.first().get("kl_policy_base")).isCloseTo(0.0, within(1e-4));

@@ -106,8 +106,9 @@ class FDpgJobEndToEndIT {
       assertThat(series.get(metric)).as("f-DPG %s", metric).hasSize(STEPS).allSatisfy(v -> assertThat(v).isFinite());
     }
     assertThat(series.get("constraint_satisfaction")).allSatisfy(v -> assertThat(v).isBetween(0.0, 1.0));
-    // step 1 samples the base itself: KL(pi || a) = 0 (same weights, same batch)
-    assertThat(series.get("kl_policy_base").getFirst()).isCloseTo(0.0, within(1e-4));
+    // step 1 samples the base itself: KL(pi || a) = 0 up to float32 rounding (the per-sample bound 1e-2
+    // derived in FDpgTrainerTest.SEQUENCE_LOG_PROB_ERROR)
+    assertThat(series.get("kl_policy_base").getFirst()).isCloseTo(0.0, within(1e-2));
     List<Double> satisfaction = series.get("constraint_satisfaction");
     double before = mean(satisfaction.subList(0, 5));
     double after = mean(satisfaction.subList(STEPS - 5, STEPS));

@@ -91,6 +91,39 @@ class FDpgTrainerTest {
         within(Math.expm1(SEQUENCE_LOG_PROB_ERROR)));
   }
 
+  /**
+   * A constraint no sample meets leaves Z at 0: the target is unknown, every step is skipped with a
+   * zero gradient, so Adam's moments stay 0 and its step is 0: the only change is AdamW's decoupled
+   * weight decay on matrices, w (1 - lr wd)^3 after 3 steps (lr 3e-3, wd 0.01), computed here from the
+   * base's weights. One float32 multiply per step: 3 roundings of at most eps |w| each.
+   */
+  @Test
+  void aConstraintNoSampleMeetsSkipsEveryStep(@TempDir Path dir) {
+    FDpgSpec never = new FDpgSpec(null, FDpgSpec.Feature.regex("^never seen$"), null, 16, 12, null, null, null);
+    TestRun run = new TestRun(spec(never, 3, 3e-3, 100), dir.resolve("c"));
+    TrainingOutcome outcome = trainer.train(run);
+    for (Map<String, Double> step : run.reported) {
+      assertThat(step.get("skipped")).isEqualTo(1.0);
+      assertThat(step.get("z")).isEqualTo(0.0);
+      assertThat(step.get("constraint_satisfaction")).isEqualTo(0.0);
+      assertThat(step.get("grad_norm")).isEqualTo(0.0);
+    }
+    try (ai.djl.ndarray.NDManager m = dev.divergence.training.trainer.Djl.manager()) {
+      Map<String, ai.djl.ndarray.NDArray> base = dev.divergence.model.io.Checkpoints.load(m, TestRun.builtIns().ensure("tiny-lm"));
+      Map<String, ai.djl.ndarray.NDArray> trained = dev.divergence.model.io.Checkpoints.load(m, outcome.modelDir());
+      double decay = Math.pow(1 - 3e-3 * 0.01, 3);
+      base.forEach((name, weight) -> {
+        float[] w = weight.toFloatArray();
+        float[] t = trained.get(name).toFloatArray();
+        boolean decayed = weight.getShape().dimension() >= 2;
+        for (int i = 0; i < w.length; i++) {
+          double expected = decayed ? w[i] * decay : w[i];
+          assertThat((double) t[i]).as("%s[%d]", name, i).isCloseTo(expected, within(3 * 1.19e-7 * Math.abs(w[i]) + 1e-30));
+        }
+      });
+    }
+  }
+
   /** The resumed job continues the baseline's and Z's moving averages where the uninterrupted job had them. */
   @Test
   void resumedJobContinuesTheSameAverages(@TempDir Path uninterrupted, @TempDir Path interrupted) {

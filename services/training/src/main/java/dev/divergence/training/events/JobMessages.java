@@ -151,7 +151,7 @@ public final class JobMessages {
   }
 
   static FDpgSpec toProto(dev.divergence.training.job.FDpgSpec f) {
-    FDpgSpec.Builder b = FDpgSpec.newBuilder().setProposal(nullToEmpty(f.proposal()));
+    FDpgSpec.Builder b = FDpgSpec.newBuilder().setProposal(nullToEmpty(f.proposal())).setPrompts(nullToEmpty(f.prompts()));
     if (f.divergence() != null) {
       b.setDivergence(toProto(f.divergence()));
     }
@@ -195,7 +195,7 @@ public final class JobMessages {
         f.hasConstraint() ? fromProto(f.getConstraint()) : null, moments,
         f.hasSamplesPerStep() ? f.getSamplesPerStep() : null, f.hasMaxNewTokens() ? f.getMaxNewTokens() : null,
         f.hasTemperature() ? f.getTemperature() : null, f.hasBaselineWindow() ? f.getBaselineWindow() : null,
-        emptyToNull(f.getProposal()));
+        emptyToNull(f.getProposal()), emptyToNull(f.getPrompts()));
   }
 
   static FDpgFeature toProto(dev.divergence.training.job.FDpgSpec.Feature feature) {

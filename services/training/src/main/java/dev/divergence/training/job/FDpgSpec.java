@@ -15,8 +15,13 @@ import java.util.List;
  * </ul>
  * The RLHF preset (P = pi_ref exp(r / beta)) is not offered yet.
  *
- * <p>Samples are drawn unconditionally (the model's BOS token alone as the prompt): the job's text
- * {@code dataset} is not read.
+ * <p>{@code prompts} chooses what samples continue: {@code none} (default) draws them unconditionally
+ * from the model's BOS token alone (the job's text {@code dataset} is not read; Z is one number, a
+ * moving average); {@code dataset} conditions each micro-batch on one prompt of the dataset's
+ * training part (a record's prompt, or for a whole-text record its generation prefix, the text up to
+ * its first '=' or ' ', as on-policy distillation uses): the target is then p(x | c) =
+ * a(x | c) b(c, x) / Z(c) with Z(c) estimated from that micro-batch's samples. Moments need
+ * {@code none} (lambda is fitted on unconditional samples).
  *
  * <p>The divergence's {@code alpha} is the platform's Amari alpha (as everywhere, 0 → kl, 1 →
  * reverse_kl, with the target as the registry's p and the policy as its q, the orientation in which
@@ -44,13 +49,16 @@ public record FDpgSpec(
     Integer maxNewTokens,
     Double temperature,
     Integer baselineWindow,
-    String proposal) implements MethodSpec {
+    String proposal,
+    String prompts) implements MethodSpec {
 
   public static final String DEFAULT_DIVERGENCE = "js";
   public static final int DEFAULT_MAX_NEW_TOKENS = 32;
   public static final int DEFAULT_WINDOW = 1024;
   public static final String ON_POLICY = "on_policy";
   public static final String OFFLINE = "offline";
+  public static final String PROMPTS_NONE = "none";
+  public static final String PROMPTS_DATASET = "dataset";
   /** The alpha-divergence's Amari alpha when none is given (symmetric: the same in both conventions). */
   public static final double DEFAULT_ALPHA = 0.5;
 
@@ -58,8 +66,9 @@ public record FDpgSpec(
    * A binary feature of a sample, by {@code name}: {@code contains} ({@code text} occurs in the
    * generated text), {@code max_tokens} (at most {@code maxTokens} tokens, end-of-sequence not
    * counted), {@code regex} ({@code regex}, a Java regular expression, matches somewhere in the
-   * generated text: anchor it with ^ and $ to match the whole), {@code answer_correct} (the text is
-   * an arithmetic line "a+b=c" or "a-b=c" of non-negative integers with the right c).
+   * generated text: anchor it with ^ and $ to match the whole), {@code answer_correct} (the prompt
+   * followed by the generated text is an arithmetic line "a+b=c" or "a-b=c" of non-negative integers
+   * with the right c).
    */
   public record Feature(String name, String text, Integer maxTokens, String regex) {
 
@@ -88,9 +97,19 @@ public record FDpgSpec(
    */
   public record Moments(List<Feature> features, List<Double> means) {}
 
+  /** An unconditional spec ({@code prompts} unset). */
+  public FDpgSpec(DivergenceChoice divergence, Feature constraint, Moments moments, Integer samplesPerStep,
+      Integer maxNewTokens, Double temperature, Integer baselineWindow, String proposal) {
+    this(divergence, constraint, moments, samplesPerStep, maxNewTokens, temperature, baselineWindow, proposal, null);
+  }
+
   @Override
   public Algorithm algorithm() {
     return Algorithm.F_DPG;
+  }
+
+  public boolean conditional() {
+    return PROMPTS_DATASET.equals(prompts);
   }
 
   /** The same spec with defaults filled in; {@code batchSize} is the budget's (defaults applied). */
@@ -100,7 +119,8 @@ public record FDpgSpec(
         maxNewTokens == null ? DEFAULT_MAX_NEW_TOKENS : maxNewTokens,
         temperature == null ? 1.0 : temperature,
         baselineWindow == null ? DEFAULT_WINDOW : baselineWindow,
-        proposal == null ? ON_POLICY : proposal);
+        proposal == null ? ON_POLICY : proposal,
+        prompts == null ? PROMPTS_NONE : prompts);
   }
 
   /** The spec's alpha, the registry's Amari convention (default {@value #DEFAULT_ALPHA}). */

@@ -35,6 +35,7 @@ public class JobSpecValidator {
 
   private static final Set<String> SCHEDULES = Set.of("constant", "linear", "cosine");
   private static final Set<String> PROPOSALS = Set.of(FDpgSpec.ON_POLICY, FDpgSpec.OFFLINE);
+  private static final Set<String> PROMPT_SOURCES = Set.of(FDpgSpec.PROMPTS_NONE, FDpgSpec.PROMPTS_DATASET);
   /** Most features of one distributional constraint (lambda is fitted by Newton steps over them). */
   static final int MAX_MOMENT_FEATURES = 16;
 
@@ -236,6 +237,11 @@ public class JobSpecValidator {
     range(violations, field + ".baselineWindow", spec.baselineWindow(), 1, 1_000_000);
     if (spec.proposal() != null && !PROPOSALS.contains(spec.proposal())) {
       violations.add(new FieldViolation(field + ".proposal", "unknown proposal '" + spec.proposal() + "'; one of " + sorted(PROPOSALS)));
+    }
+    if (spec.prompts() != null && !PROMPT_SOURCES.contains(spec.prompts())) {
+      violations.add(new FieldViolation(field + ".prompts", "unknown prompt source '" + spec.prompts() + "'; one of " + sorted(PROMPT_SOURCES)));
+    } else if (spec.conditional() && spec.moments() != null) {
+      violations.add(new FieldViolation(field + ".prompts", "moments need prompts 'none': lambda is fitted on unconditional samples"));
     }
     if (model != null && models.exists(model) && models.vocabularySize(model).isEmpty()) {
       violations.add(new FieldViolation("spec.model", "f_dpg samples text: '" + model + "' is not a language model"));

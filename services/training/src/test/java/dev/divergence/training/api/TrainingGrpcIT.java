@@ -112,6 +112,7 @@ class TrainingGrpcIT {
     assertThat(stored.getSamplesPerStep()).isEqualTo(8); // the budget's default batch size
     assertThat(stored.getMaxNewTokens()).isEqualTo(32);
     assertThat(stored.getTemperature()).isEqualTo(1.0);
+    assertThat(stored.getPrompts()).isEqualTo("none");
     training.cancelJob(CancelJobRequest.newBuilder().setJobId(job.getJobId()).build());
 
     Job moments = training.submitJob(SubmitJobRequest.newBuilder().setSpec(fDpgSpec(FDpgSpec.newBuilder()
@@ -122,6 +123,11 @@ class TrainingGrpcIT {
     assertThat(moments.getSpec().getFDpg().getMoments().getMeansList()).containsExactly(0.7);
     assertThat(moments.getSpec().getFDpg().getDivergence().getAlpha()).isEqualTo(0.3);
     training.cancelJob(CancelJobRequest.newBuilder().setJobId(moments.getJobId()).build());
+
+    Job prompted = training.submitJob(SubmitJobRequest.newBuilder().setSpec(fDpgSpec(FDpgSpec.newBuilder().setPrompts("dataset")
+        .setConstraint(FDpgFeature.newBuilder().setName("answer_correct")))).build());
+    assertThat(prompted.getSpec().getFDpg().getPrompts()).isEqualTo("dataset");
+    training.cancelJob(CancelJobRequest.newBuilder().setJobId(prompted.getJobId()).build());
   }
 
   @Test
@@ -137,6 +143,9 @@ class TrainingGrpcIT {
     assertInvalid(fDpgSpec(containsSeven().setSamplesPerStep(0)), "spec.fDpg.samplesPerStep");
     assertInvalid(fDpgSpec(containsSeven().setProposal("sometimes")), "spec.fDpg.proposal");
     assertInvalid(fDpgSpec(FDpgSpec.newBuilder()), "spec.fDpg.constraint");
+    assertInvalid(fDpgSpec(containsSeven().setPrompts("some")), "spec.fDpg.prompts");
+    assertInvalid(fDpgSpec(FDpgSpec.newBuilder().setPrompts("dataset").setMoments(FDpgMoments.newBuilder()
+        .addFeatures(FDpgFeature.newBuilder().setName("contains").setText("7")).addMeans(0.5))), "spec.fDpg.prompts");
   }
 
   private void assertInvalid(JobSpec.Builder spec, String field) {

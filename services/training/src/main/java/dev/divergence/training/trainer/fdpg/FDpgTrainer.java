@@ -23,6 +23,8 @@ import dev.divergence.training.trainer.common.StepRandom;
 import dev.divergence.training.trainer.common.TrainingLoop;
 import dev.divergence.training.trainer.data.LmEncoding;
 import dev.divergence.training.trainer.data.SequenceBatch;
+import dev.divergence.training.trainer.data.TextExample;
+import dev.divergence.training.trainer.data.TrainingData;
 import dev.divergence.training.trainer.rl.DpgDivergence;
 import dev.divergence.training.trainer.rl.FDpgLoss;
 import dev.divergence.training.trainer.rl.ImportanceSampledDivergences;
@@ -44,7 +46,8 @@ import org.springframework.stereotype.Component;
 /**
  * f-DPG (ALGORITHMS.md "f-DPG / GDC"): per optimiser step (per micro-batch) it draws
  * {@code samplesPerStep} samples x from the proposal q (the policy, or the offline proposal) with
- * batched KV-cache sampling from the BOS token, scores them under the policy pi (with gradient),
+ * batched KV-cache sampling from the BOS token (or, with {@code prompts: dataset}, from one dataset
+ * prompt per micro-batch, which also gets its own Z(c): the micro-batch's estimate), scores them under the policy pi (with gradient),
  * the base a (the job's model, frozen) and takes log q from the sampler, builds
  * log P = log a + log b (b in {0, 1}: -infinity where the constraint fails) or
  * log a + lambda . phi, adds P/q to Z's moving average, and takes the pseudo-reward
@@ -102,14 +105,17 @@ public class FDpgTrainer implements Trainer {
          LlamaModel base = LlamaModel.load(root, baseDir);
          Optimisation optimisation = new Optimisation(policy.parameters(), budget)) {
       LmEncoding encoding = new LmEncoding(tokenizer, policy.config());
-      long[] prompt = encoding.prompt("");
+      long[] bos = encoding.prompt("");
+      List<String> prompts = method.conditional()
+          ? TrainingData.text(run.dataset()).train().stream().map(TextExample::generationPrompt).toList()
+          : List.of("");
       int context = policy.config().maxPositionEmbeddings();
       Target target = Target.of(method);
       int window = method.baselineWindow();
       MovingAverage baseline = resumed.map(s -> MovingAverage.restore(window, s.baseline())).orElseGet(() -> new MovingAverage(window));
       MovingAverage partition = resumed.map(s -> MovingAverage.restore(window, s.partition())).orElseGet(() -> new MovingAverage(window));
       double[] lambda = target.moments()
-          ? resumed.map(FDpgState::lambda).orElseGet(() -> fitLambda(run, base, tokenizer, root, prompt, target, method, budget.seed()))
+          ? resumed.map(FDpgState::lambda).orElseGet(() -> fitLambda(run, base, tokenizer, root, bos, target, method, budget.seed()))
           : null;
       Proposal proposal = new Proposal(root, resumed.map(FDpgState::proposalReplacements).orElse(0));
       if (offline) {
@@ -128,6 +134,10 @@ public class FDpgTrainer implements Trainer {
         long tokens = 0;
         for (int micro = 0; micro < optimisation.accumulation(); micro++) {
           long[] seeds = seeds(budget.seed(), step, micro, n);
+          // one prompt per micro-batch, from an endless per-epoch shuffle of the prompts (a function of the step)
+          String promptText = prompts.get(StepRandom.rows(budget.seed(), prompts.size(),
+              step * optimisation.accumulation() + micro, 1)[0]);
+          long[] prompt = encoding.prompt(promptText);
           try (NDManager m = root.newSubManager()) {
             BatchSampler.Samples samples = BatchSampler.sample(offline ? proposal.model : policy, m, prompt, seeds,
                 method.maxNewTokens(), method.temperature());
@@ -140,7 +150,7 @@ public class FDpgTrainer implements Trainer {
             SequenceBatch batch = SequenceBatch.of(sequences, starts, context);
             tokens += batch.realTokens();
             double[] logBase = doubles(sequenceLogProbs(base, batch, m));
-            double[][] phi = target.features(tokenizer, samples);
+            double[][] phi = target.features(tokenizer, promptText, samples);
             double[] logTarget = target.logTarget(logBase, phi, lambda);
             // q = pi exactly when sampling the policy at temperature 1; otherwise the density sampled from
             boolean exactOnPolicy = !offline && method.temperature() == 1.0;
@@ -148,11 +158,17 @@ public class FDpgTrainer implements Trainer {
               NDArray logPolicyArray = sequenceLogProbs(policy, batch, m);
               double[] logPolicy = doubles(logPolicyArray.stopGradient());
               double[] logProposal = exactOnPolicy ? logPolicy : samples.logProposal();
-              for (int i = 0; i < n; i++) {
+              double z;
+              if (method.conditional()) {
+                // Z(c) of this micro-batch's prompt: its own samples' estimate (a moving average would mix prompts)
+                z = ImportanceSampledDivergences.partition(capped(logTarget, logProposal), new double[n]);
+              } else {
                 // P/q; 0 where the constraint fails; capped like every exponent of f-DPG
-                partition.add(Math.exp(Math.min(logTarget[i] - logProposal[i], LOG_T_CAP)));
+                for (double logRatio : capped(logTarget, logProposal)) {
+                  partition.add(Math.exp(logRatio));
+                }
+                z = partition.mean(0);
               }
-              double z = partition.mean(0);
               metrics.add("z", z, n);
               metrics.add("sample_tokens", Arrays.stream(samples.lengths()).average().orElse(0), n);
               addDistinct(metrics, samples, n);
@@ -272,14 +288,14 @@ public class FDpgTrainer implements Trainer {
     }
 
     /** phi(x_i): one row per sample, one column (the constraint) or one per feature, values 0 or 1. */
-    double[][] features(TextTokenizer tokenizer, BatchSampler.Samples samples) {
+    double[][] features(TextTokenizer tokenizer, String prompt, BatchSampler.Samples samples) {
       List<SampleFeature> columns = moments() ? features : List.of(constraint);
       double[][] phi = new double[samples.size()][columns.size()];
       for (int i = 0; i < samples.size(); i++) {
         long[] own = Arrays.copyOf(samples.tokens().get(i), samples.lengths()[i]);
         String text = tokenizer.decode(own);
         for (int k = 0; k < columns.size(); k++) {
-          phi[i][k] = columns.get(k).test(text, own.length) ? 1 : 0;
+          phi[i][k] = columns.get(k).test(prompt, text, own.length) ? 1 : 0;
         }
       }
       return phi;
@@ -333,7 +349,7 @@ public class FDpgTrainer implements Trainer {
       }
       // samples of a itself at temperature 1: the moment matching's importance weights are all 1
       BatchSampler.Samples samples = BatchSampler.sample(base, root, prompt, seeds, method.maxNewTokens(), 1.0);
-      rows.addAll(Arrays.asList(target.features(tokenizer, samples)));
+      rows.addAll(Arrays.asList(target.features(tokenizer, "", samples)));
     }
     double[][] phi = rows.toArray(new double[0][]);
     try {
@@ -345,6 +361,15 @@ public class FDpgTrainer implements Trainer {
       throw new IllegalArgumentException("spec.fDpg.moments.means: " + e.getMessage() + " (" + phi.length
           + " samples of the base; a feature the base never or always shows cannot be moved to a mean strictly inside (0, 1))", e);
     }
+  }
+
+  /** P(x_i) / q(x_i) as log-ratios capped at {@value #LOG_T_CAP}, so that their exponentials stay finite. */
+  private static double[] capped(double[] logTarget, double[] logProposal) {
+    double[] out = new double[logTarget.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = Math.min(logTarget[i] - logProposal[i], LOG_T_CAP);
+    }
+    return out;
   }
 
   /** One sampler seed per sample of micro-batch {@code micro} of step {@code step}. */

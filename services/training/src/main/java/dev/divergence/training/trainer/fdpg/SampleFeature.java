@@ -13,10 +13,11 @@ import java.util.regex.Pattern;
 public interface SampleFeature {
 
   /**
+   * @param prompt the prompt's text the sample continues ("" for unconditional samples)
    * @param text the sample decoded (end-of-sequence excluded)
    * @param tokens the sample's token count, end-of-sequence excluded
    */
-  boolean test(String text, int tokens);
+  boolean test(String prompt, String text, int tokens);
 
   /** "a+b=c" or "a-b=c" of non-negative integers, spaces allowed around the parts. */
   Pattern ARITHMETIC = Pattern.compile("\\s*(\\d{1,9})\\s*([+-])\\s*(\\d{1,9})\\s*=\\s*(-?\\d{1,10})\\s*");
@@ -25,17 +26,18 @@ public interface SampleFeature {
     return switch (spec.name()) {
       case "contains" -> {
         String needle = spec.text();
-        yield (text, tokens) -> text.contains(needle);
+        yield (prompt, text, tokens) -> text.contains(needle);
       }
       case "max_tokens" -> {
         int limit = spec.maxTokens();
-        yield (text, tokens) -> tokens <= limit;
+        yield (prompt, text, tokens) -> tokens <= limit;
       }
       case "regex" -> {
         Pattern pattern = Pattern.compile(spec.regex());
-        yield (text, tokens) -> pattern.matcher(text).find();
+        yield (prompt, text, tokens) -> pattern.matcher(text).find();
       }
-      case "answer_correct" -> (text, tokens) -> answerCorrect(text);
+      // the prompt "23+9=" and the answer "32" make the line
+      case "answer_correct" -> (prompt, text, tokens) -> answerCorrect(prompt + text);
       default -> throw new IllegalArgumentException("unknown f-DPG feature '" + spec.name() + "'");
     };
   }

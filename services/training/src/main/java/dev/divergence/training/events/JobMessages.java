@@ -6,6 +6,7 @@ import dev.divergence.proto.training.v1.DistillationSpec;
 import dev.divergence.proto.training.v1.DivergenceChoice;
 import dev.divergence.proto.training.v1.FDpgFeature;
 import dev.divergence.proto.training.v1.FDpgMoments;
+import dev.divergence.proto.training.v1.FDpgRlhf;
 import dev.divergence.proto.training.v1.FDpgSpec;
 import dev.divergence.proto.training.v1.FDpoSpec;
 import dev.divergence.proto.training.v1.Job;
@@ -169,6 +170,16 @@ public final class JobMessages {
       }
       b.setMoments(m);
     }
+    if (f.rlhf() != null) {
+      FDpgRlhf.Builder r = FDpgRlhf.newBuilder();
+      if (f.rlhf().reward() != null) {
+        r.setReward(toProto(f.rlhf().reward()));
+      }
+      if (f.rlhf().beta() != null) {
+        r.setBeta(f.rlhf().beta());
+      }
+      b.setRlhf(r);
+    }
     if (f.samplesPerStep() != null) {
       b.setSamplesPerStep(f.samplesPerStep());
     }
@@ -195,7 +206,10 @@ public final class JobMessages {
         f.hasConstraint() ? fromProto(f.getConstraint()) : null, moments,
         f.hasSamplesPerStep() ? f.getSamplesPerStep() : null, f.hasMaxNewTokens() ? f.getMaxNewTokens() : null,
         f.hasTemperature() ? f.getTemperature() : null, f.hasBaselineWindow() ? f.getBaselineWindow() : null,
-        emptyToNull(f.getProposal()), emptyToNull(f.getPrompts()));
+        emptyToNull(f.getProposal()), emptyToNull(f.getPrompts()),
+        f.hasRlhf() ? new dev.divergence.training.job.FDpgSpec.Rlhf(
+            f.getRlhf().hasReward() ? fromProto(f.getRlhf().getReward()) : null,
+            f.getRlhf().hasBeta() ? f.getRlhf().getBeta() : null) : null);
   }
 
   static FDpgFeature toProto(dev.divergence.training.job.FDpgSpec.Feature feature) {

@@ -12,8 +12,10 @@ import java.util.List;
  *   <li>{@code moments}: distributional constraints E_p[phi(x)] = mu,
  *       P(x) = a(x) exp(lambda . phi(x)), lambda fitted by moment matching on base samples when the
  *       job starts (and kept in its checkpoints).</li>
+ *   <li>{@code rlhf}: the RLHF preset, P(x) = a(x) exp(r(x) / beta) with a reward r given as a
+ *       feature (0 or 1), the target of KL-regularised RLHF; its divergence defaults to reverse_kl,
+ *       with which f-DPG is RLHF with a KL penalty of weight beta (ALGORITHMS.md).</li>
  * </ul>
- * The RLHF preset (P = pi_ref exp(r / beta)) is not offered yet.
  *
  * <p>{@code prompts} chooses what samples continue: {@code none} (default) draws them unconditionally
  * from the model's BOS token alone (the job's text {@code dataset} is not read; Z is one number, a
@@ -30,7 +32,7 @@ import java.util.List;
  * in (D_f(pi || p) = E_p[f(pi / p)] with the Amari generator): 1 - the spec's alpha.
  *
  * @param divergence kl, reverse_kl, js (default: both seed papers report it as the best balance of
- *     alignment and diversity), tv, alpha
+ *     alignment and diversity; reverse_kl for the RLHF preset), tv, alpha
  * @param samplesPerStep samples drawn from the proposal per optimiser step (per micro-batch); default
  *     the budget's batch size
  * @param maxNewTokens longest sample in tokens (default {@value #DEFAULT_MAX_NEW_TOKENS})
@@ -50,7 +52,8 @@ public record FDpgSpec(
     Double temperature,
     Integer baselineWindow,
     String proposal,
-    String prompts) implements MethodSpec {
+    String prompts,
+    Rlhf rlhf) implements MethodSpec {
 
   public static final String DEFAULT_DIVERGENCE = "js";
   public static final int DEFAULT_MAX_NEW_TOKENS = 32;
@@ -97,11 +100,27 @@ public record FDpgSpec(
    */
   public record Moments(List<Feature> features, List<Double> means) {}
 
-  /** An unconditional spec ({@code prompts} unset). */
+  /** An unconditional spec ({@code prompts} unset) with a constraint or moments. */
   public FDpgSpec(DivergenceChoice divergence, Feature constraint, Moments moments, Integer samplesPerStep,
       Integer maxNewTokens, Double temperature, Integer baselineWindow, String proposal) {
-    this(divergence, constraint, moments, samplesPerStep, maxNewTokens, temperature, baselineWindow, proposal, null);
+    this(divergence, constraint, moments, samplesPerStep, maxNewTokens, temperature, baselineWindow, proposal, null, null);
   }
+
+  /** A spec with a constraint or moments. */
+  public FDpgSpec(DivergenceChoice divergence, Feature constraint, Moments moments, Integer samplesPerStep,
+      Integer maxNewTokens, Double temperature, Integer baselineWindow, String proposal, String prompts) {
+    this(divergence, constraint, moments, samplesPerStep, maxNewTokens, temperature, baselineWindow, proposal, prompts, null);
+  }
+
+  /**
+   * The RLHF preset's target a(x) exp(r(x) / beta).
+   *
+   * @param reward r as a binary feature
+   * @param beta the KL penalty's weight, positive (default {@value FDpgSpec#DEFAULT_RLHF_BETA})
+   */
+  public record Rlhf(Feature reward, Double beta) {}
+
+  public static final double DEFAULT_RLHF_BETA = 0.1;
 
   @Override
   public Algorithm algorithm() {
@@ -114,13 +133,16 @@ public record FDpgSpec(
 
   /** The same spec with defaults filled in; {@code batchSize} is the budget's (defaults applied). */
   public FDpgSpec withDefaults(int batchSize) {
-    return new FDpgSpec(divergence == null ? DivergenceChoice.of(DEFAULT_DIVERGENCE) : divergence, constraint, moments,
+    DivergenceChoice chosen = divergence != null ? divergence
+        : DivergenceChoice.of(rlhf != null ? "reverse_kl" : DEFAULT_DIVERGENCE);
+    return new FDpgSpec(chosen, constraint, moments,
         samplesPerStep == null ? batchSize : samplesPerStep,
         maxNewTokens == null ? DEFAULT_MAX_NEW_TOKENS : maxNewTokens,
         temperature == null ? 1.0 : temperature,
         baselineWindow == null ? DEFAULT_WINDOW : baselineWindow,
         proposal == null ? ON_POLICY : proposal,
-        prompts == null ? PROMPTS_NONE : prompts);
+        prompts == null ? PROMPTS_NONE : prompts,
+        rlhf == null ? null : new Rlhf(rlhf.reward(), rlhf.beta() == null ? DEFAULT_RLHF_BETA : rlhf.beta()));
   }
 
   /** The spec's alpha, the registry's Amari convention (default {@value #DEFAULT_ALPHA}). */

@@ -42,7 +42,7 @@ public record JobSpec(
       return fDpo.divergence().name();
     }
     if (fDpg != null) {
-      return fDpg.divergence() != null ? fDpg.divergence().name() : FDpgSpec.DEFAULT_DIVERGENCE;
+      return fDpg.divergence() != null ? fDpg.divergence().name() : fDpg.rlhf() != null ? "reverse_kl" : FDpgSpec.DEFAULT_DIVERGENCE;
     }
     return "";
   }

@@ -192,10 +192,21 @@ public class JobSpecValidator {
     if (spec.divergence() != null) {
       validateDivergence(violations, field + ".divergence", Algorithm.F_DPG, spec.divergence());
     }
-    if (spec.constraint() == null && spec.moments() == null) {
-      violations.add(new FieldViolation(field + ".constraint", "a target is required: a constraint or moments"));
-    } else if (spec.constraint() != null && spec.moments() != null) {
-      violations.add(new FieldViolation(field + ".moments", "give either a constraint or moments, not both"));
+    int targets = (spec.constraint() != null ? 1 : 0) + (spec.moments() != null ? 1 : 0) + (spec.rlhf() != null ? 1 : 0);
+    if (targets == 0) {
+      violations.add(new FieldViolation(field + ".constraint", "a target is required: a constraint, moments or rlhf"));
+    } else if (targets > 1) {
+      violations.add(new FieldViolation(spec.rlhf() != null ? field + ".rlhf" : field + ".moments",
+          "give one target: a constraint, moments or rlhf"));
+    }
+    if (spec.rlhf() != null) {
+      if (spec.rlhf().reward() == null) {
+        violations.add(new FieldViolation(field + ".rlhf.reward", "is required: the reward as a feature {\"name\": one of "
+            + FDpgSpec.Feature.NAMES + ", ...}"));
+      } else {
+        validateFeature(violations, field + ".rlhf.reward", spec.rlhf().reward());
+      }
+      positive(violations, field + ".rlhf.beta", spec.rlhf().beta());
     }
     if (spec.constraint() != null) {
       validateFeature(violations, field + ".constraint", spec.constraint());

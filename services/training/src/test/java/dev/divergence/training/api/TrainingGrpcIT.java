@@ -12,6 +12,7 @@ import dev.divergence.proto.training.v1.DistillationSpec;
 import dev.divergence.proto.training.v1.DivergenceChoice;
 import dev.divergence.proto.training.v1.FDpgFeature;
 import dev.divergence.proto.training.v1.FDpgMoments;
+import dev.divergence.proto.training.v1.FDpgRlhf;
 import dev.divergence.proto.training.v1.FDpgSpec;
 import dev.divergence.proto.training.v1.FDpoSpec;
 import dev.divergence.proto.training.v1.GetJobRequest;
@@ -124,6 +125,14 @@ class TrainingGrpcIT {
     assertThat(moments.getSpec().getFDpg().getDivergence().getAlpha()).isEqualTo(0.3);
     training.cancelJob(CancelJobRequest.newBuilder().setJobId(moments.getJobId()).build());
 
+    Job rlhf = training.submitJob(SubmitJobRequest.newBuilder().setSpec(fDpgSpec(FDpgSpec.newBuilder().setRlhf(
+        FDpgRlhf.newBuilder().setReward(FDpgFeature.newBuilder().setName("regex").setRegex("^[0-9]+[+-][0-9]+="))))).build());
+    // the preset's defaults: reverse KL (RLHF with a KL penalty) and beta 0.1
+    assertThat(rlhf.getSpec().getFDpg().getDivergence().getName()).isEqualTo("reverse_kl");
+    assertThat(rlhf.getSpec().getFDpg().getRlhf().getBeta()).isEqualTo(0.1);
+    assertThat(rlhf.getSpec().getFDpg().getRlhf().getReward().getRegex()).isEqualTo("^[0-9]+[+-][0-9]+=");
+    training.cancelJob(CancelJobRequest.newBuilder().setJobId(rlhf.getJobId()).build());
+
     Job prompted = training.submitJob(SubmitJobRequest.newBuilder().setSpec(fDpgSpec(FDpgSpec.newBuilder().setPrompts("dataset")
         .setConstraint(FDpgFeature.newBuilder().setName("answer_correct")))).build());
     assertThat(prompted.getSpec().getFDpg().getPrompts()).isEqualTo("dataset");
@@ -144,6 +153,10 @@ class TrainingGrpcIT {
     assertInvalid(fDpgSpec(containsSeven().setProposal("sometimes")), "spec.fDpg.proposal");
     assertInvalid(fDpgSpec(FDpgSpec.newBuilder()), "spec.fDpg.constraint");
     assertInvalid(fDpgSpec(containsSeven().setPrompts("some")), "spec.fDpg.prompts");
+    FDpgRlhf.Builder rewardSeven = FDpgRlhf.newBuilder().setReward(FDpgFeature.newBuilder().setName("contains").setText("7"));
+    assertInvalid(fDpgSpec(FDpgSpec.newBuilder().setRlhf(rewardSeven.clone().setBeta(0))), "spec.fDpg.rlhf.beta");
+    assertInvalid(fDpgSpec(containsSeven().setRlhf(rewardSeven.clone())), "spec.fDpg.rlhf");
+    assertInvalid(fDpgSpec(FDpgSpec.newBuilder().setRlhf(FDpgRlhf.newBuilder())), "spec.fDpg.rlhf.reward");
     assertInvalid(fDpgSpec(FDpgSpec.newBuilder().setPrompts("dataset").setMoments(FDpgMoments.newBuilder()
         .addFeatures(FDpgFeature.newBuilder().setName("contains").setText("7")).addMeans(0.5))), "spec.fDpg.prompts");
   }

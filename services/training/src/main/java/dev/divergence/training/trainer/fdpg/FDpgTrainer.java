@@ -49,8 +49,8 @@ import org.springframework.stereotype.Component;
  * batched KV-cache sampling from the BOS token (or, with {@code prompts: dataset}, from one dataset
  * prompt per micro-batch, which also gets its own Z(c): the micro-batch's estimate), scores them under the policy pi (with gradient),
  * the base a (the job's model, frozen) and takes log q from the sampler, builds
- * log P = log a + log b (b in {0, 1}: -infinity where the constraint fails) or
- * log a + lambda . phi, adds P/q to Z's moving average, and takes the pseudo-reward
+ * log P = log a + log b (b in {0, 1}: -infinity where the constraint fails),
+ * log a + lambda . phi (moments) or log a + r / beta (rlhf), adds P/q to Z's moving average, and takes the pseudo-reward
  * r = -f'(pi / p) ({@link DpgDivergence}) at log t = log pi - (log P - log Z) minus the moving-average
  * baseline as the advantage of {@link FDpgLoss}. Where b = 0, log t is +infinity; it is capped at
  * +-{@value #LOG_T_CAP} for the reward (finite penalties: reverse_kl's is then -(cap + 1)), while
@@ -59,7 +59,7 @@ import org.springframework.stereotype.Component;
  *
  * <p>Metrics per step (the papers' logs, importance-sampled from the step's samples with
  * {@link ImportanceSampledDivergences}): {@code constraint_satisfaction} (E_pi[b]) or
- * {@code moment/i} (E_pi[phi_i]) next to {@code moment_target/i} (mu_i), {@code kl_target_policy}
+ * {@code moment/i} (E_pi[phi_i]) next to {@code moment_target/i} (mu_i) or {@code reward} (E_pi[r], rlhf), {@code kl_target_policy}
  * (KL(p || pi)), {@code tv_target_policy}, {@code js_target_policy} (JS with the 1/2),
  * {@code kl_policy_base} (KL(pi || a)), {@code entropy} (of pi over whole samples, nats),
  * {@code distinct_1} / {@code distinct_2} (distinct tokens and token bigrams over all of the step's
@@ -116,7 +116,7 @@ public class FDpgTrainer implements Trainer {
       MovingAverage partition = resumed.map(s -> MovingAverage.restore(window, s.partition())).orElseGet(() -> new MovingAverage(window));
       double[] lambda = target.moments()
           ? resumed.map(FDpgState::lambda).orElseGet(() -> fitLambda(run, base, tokenizer, root, bos, target, method, budget.seed()))
-          : null;
+          : target.fixedLambda();
       Proposal proposal = new Proposal(root, resumed.map(FDpgState::proposalReplacements).orElse(0));
       if (offline) {
         Path saved = loop.resumeDir().map(dir -> dir.resolve(FDpgState.PROPOSAL_DIR)).filter(Files::isDirectory).orElse(baseDir);
@@ -273,23 +273,33 @@ public class FDpgTrainer implements Trainer {
   }
 
   /** The pointwise constraint or the distributional constraints, as features of samples. */
-  record Target(SampleFeature constraint, List<SampleFeature> features, double[] means) {
+  record Target(SampleFeature constraint, List<SampleFeature> features, double[] means, double[] fixedLambda) {
 
     static Target of(FDpgSpec spec) {
       if (spec.constraint() != null) {
-        return new Target(SampleFeature.of(spec.constraint()), null, null);
+        return new Target(SampleFeature.of(spec.constraint()), null, null, null);
+      }
+      if (spec.rlhf() != null) {
+        // a(x) exp(r(x) / beta): an exponential family with one feature and lambda = 1 / beta, nothing to fit
+        return new Target(null, List.of(SampleFeature.of(spec.rlhf().reward())), null, new double[] {1 / spec.rlhf().beta()});
       }
       return new Target(null, spec.moments().features().stream().map(SampleFeature::of).toList(),
-          spec.moments().means().stream().mapToDouble(Double::doubleValue).toArray());
+          spec.moments().means().stream().mapToDouble(Double::doubleValue).toArray(), null);
     }
 
-    boolean moments() {
+    /** An exponential-family target (moments or rlhf): log P = log a + lambda . phi. */
+    boolean exponential() {
       return constraint == null;
+    }
+
+    /** Moments whose lambda is fitted (not rlhf). */
+    boolean moments() {
+      return means != null;
     }
 
     /** phi(x_i): one row per sample, one column (the constraint) or one per feature, values 0 or 1. */
     double[][] features(TextTokenizer tokenizer, String prompt, BatchSampler.Samples samples) {
-      List<SampleFeature> columns = moments() ? features : List.of(constraint);
+      List<SampleFeature> columns = exponential() ? features : List.of(constraint);
       double[][] phi = new double[samples.size()][columns.size()];
       for (int i = 0; i < samples.size(); i++) {
         long[] own = Arrays.copyOf(samples.tokens().get(i), samples.lengths()[i]);
@@ -305,7 +315,7 @@ public class FDpgTrainer implements Trainer {
     double[] logTarget(double[] logBase, double[][] phi, double[] lambda) {
       double[] out = new double[logBase.length];
       for (int i = 0; i < out.length; i++) {
-        if (!moments()) {
+        if (!exponential()) {
           out[i] = phi[i][0] == 1 ? logBase[i] : Double.NEGATIVE_INFINITY;
         } else {
           double dot = 0;
@@ -330,6 +340,8 @@ public class FDpgTrainer implements Trainer {
         if (moments()) {
           metrics.add("moment/" + k, estimate, n);
           metrics.add("moment_target/" + k, means[k], n);
+        } else if (exponential()) {
+          metrics.add("reward", estimate, n); // E_pi[r]
         } else {
           metrics.add("constraint_satisfaction", estimate, n);
         }

@@ -97,6 +97,36 @@ class FDpgTrainerTest {
     }
   }
 
+  /**
+   * The RLHF preset: target a(x) exp(r(x) / beta) with r = "contains 7" and beta 0.5 (lambda = 2),
+   * divergence reverse_kl by default. At the first step pi = a and q = pi, so Z's estimate is
+   * mean(exp(2 r_i)) = 1 + f (e^2 - 1) with f the step's rewarded fraction (its reward metric): a
+   * check of the target's construction, each term within a factor exp(+-SEQUENCE_LOG_PROB_ERROR).
+   * The direction is not asserted: with reverse KL at this rate E_pi[r] moved from 0.33 (first five
+   * steps) to 0.43 (last five), peaking near 0.6 (target's rate: f e^2 / (f e^2 + 1 - f) ~ 0.76 for
+   * f ~ 0.3), too noisy in 30 steps for a margin.
+   */
+  @Test
+  void rlhfPresetTargetsTheBaseTimesExpRewardOverBeta(@TempDir Path dir) {
+    FDpgSpec rlhf = new FDpgSpec(null, null, null, 32, 24, null, null, null, null,
+        new FDpgSpec.Rlhf(FDpgSpec.Feature.contains("7"), 0.5));
+    JobSpec spec = spec(rlhf, 6, 3e-3, 100);
+    assertThat(spec.withDefaults().fDpg().divergence().name()).isEqualTo("reverse_kl");
+    TestRun run = new TestRun(spec, dir.resolve("c"));
+    TrainingOutcome outcome = trainer.train(run);
+    System.out.printf("rlhf reward by step %s%n", run.reported.stream().map(m -> m.get("reward")).toList());
+    double f = run.first().get("reward");
+    double expectedZ = 1 + f * (Math.exp(2) - 1);
+    assertThat(run.first().get("z")).isCloseTo(expectedZ, within(expectedZ * Math.expm1(SEQUENCE_LOG_PROB_ERROR)));
+    assertThat(outcome.finalMetrics().get("lambda/0")).isEqualTo(2.0);
+    for (Map<String, Double> step : run.reported) {
+      step.forEach((metric, value) -> assertThat(value).as(metric).isFinite());
+      assertThat(step.get("skipped")).isEqualTo(0.0);
+      assertThat(step.get("reward")).isBetween(0.0, 1.0);
+    }
+    assertThat(run.last()).doesNotContainKey("constraint_satisfaction");
+  }
+
   /** Every divergence trains with finite metrics; on-policy at temperature 1 the importance weights are exactly 1. */
   @ParameterizedTest
   @CsvSource({"kl,", "reverse_kl,", "tv,", "alpha,0.3", "js,"})

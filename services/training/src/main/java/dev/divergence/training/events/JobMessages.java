@@ -13,6 +13,9 @@ import dev.divergence.proto.training.v1.Job;
 import dev.divergence.proto.training.v1.JobSpec;
 import dev.divergence.proto.training.v1.JobState;
 import dev.divergence.proto.training.v1.Progress;
+import dev.divergence.proto.training.v1.RlvrEvaluation;
+import dev.divergence.proto.training.v1.RlvrRegulariser;
+import dev.divergence.proto.training.v1.RlvrSpec;
 import dev.divergence.proto.training.v1.SupervisedSpec;
 import java.time.Instant;
 
@@ -119,6 +122,9 @@ public final class JobMessages {
     if (spec.fDpg() != null) {
       proto.setFDpg(toProto(spec.fDpg()));
     }
+    if (spec.rlvr() != null) {
+      proto.setRlvr(toProto(spec.rlvr()));
+    }
     return proto.build();
   }
 
@@ -129,6 +135,7 @@ public final class JobMessages {
     dev.divergence.training.job.FDpoSpec fDpo = null;
     dev.divergence.training.job.SupervisedSpec supervised = null;
     dev.divergence.training.job.FDpgSpec fDpg = null;
+    dev.divergence.training.job.RlvrSpec rlvr = null;
     switch (proto.getMethodCase()) {
       case DISTILLATION -> {
         var d = proto.getDistillation();
@@ -145,10 +152,11 @@ public final class JobMessages {
       }
       case SUPERVISED -> supervised = new dev.divergence.training.job.SupervisedSpec();
       case F_DPG -> fDpg = fromProto(proto.getFDpg());
+      case RLVR -> rlvr = fromProto(proto.getRlvr());
       case METHOD_NOT_SET -> { }
     }
     return new dev.divergence.training.job.JobSpec(emptyToNull(proto.getAlgorithm()), emptyToNull(proto.getModel()),
-        emptyToNull(proto.getDataset()), budget, distillation, fDpo, supervised, fDpg);
+        emptyToNull(proto.getDataset()), budget, distillation, fDpo, supervised, fDpg, rlvr);
   }
 
   static FDpgSpec toProto(dev.divergence.training.job.FDpgSpec f) {
@@ -210,6 +218,85 @@ public final class JobMessages {
         f.hasRlhf() ? new dev.divergence.training.job.FDpgSpec.Rlhf(
             f.getRlhf().hasReward() ? fromProto(f.getRlhf().getReward()) : null,
             f.getRlhf().hasBeta() ? f.getRlhf().getBeta() : null) : null);
+  }
+
+  static RlvrSpec toProto(dev.divergence.training.job.RlvrSpec r) {
+    RlvrSpec.Builder b = RlvrSpec.newBuilder().setTask(nullToEmpty(r.task())).setChecker(nullToEmpty(r.checker()));
+    if (r.groupSize() != null) {
+      b.setGroupSize(r.groupSize());
+    }
+    if (r.promptsPerStep() != null) {
+      b.setPromptsPerStep(r.promptsPerStep());
+    }
+    if (r.maxNewTokens() != null) {
+      b.setMaxNewTokens(r.maxNewTokens());
+    }
+    if (r.temperature() != null) {
+      b.setTemperature(r.temperature());
+    }
+    if (r.clipEpsilonLow() != null) {
+      b.setClipEpsilonLow(r.clipEpsilonLow());
+    }
+    if (r.clipEpsilonHigh() != null) {
+      b.setClipEpsilonHigh(r.clipEpsilonHigh());
+    }
+    if (r.updatesPerBatch() != null) {
+      b.setUpdatesPerBatch(r.updatesPerBatch());
+    }
+    if (r.regulariser() != null) {
+      var g = r.regulariser();
+      RlvrRegulariser.Builder rb = RlvrRegulariser.newBuilder().setKind(nullToEmpty(g.kind()))
+          .setEstimator(nullToEmpty(g.estimator())).setDivergence(nullToEmpty(g.divergence()));
+      if (g.coefficient() != null) {
+        rb.setCoefficient(g.coefficient());
+      }
+      if (g.alpha() != null) {
+        rb.setAlpha(g.alpha());
+      }
+      if (g.referenceSamples() != null) {
+        rb.setReferenceSamples(g.referenceSamples());
+      }
+      b.setRegulariser(rb);
+    }
+    if (r.evaluation() != null) {
+      var e = r.evaluation();
+      RlvrEvaluation.Builder eb = RlvrEvaluation.newBuilder();
+      if (e.prompts() != null) {
+        eb.setPrompts(e.prompts());
+      }
+      if (e.samples() != null) {
+        eb.setSamples(e.samples());
+      }
+      if (e.k() != null) {
+        eb.setK(e.k());
+      }
+      if (e.every() != null) {
+        eb.setEvery(e.every());
+      }
+      b.setEvaluation(eb);
+    }
+    return b.build();
+  }
+
+  static dev.divergence.training.job.RlvrSpec fromProto(RlvrSpec r) {
+    dev.divergence.training.job.RlvrSpec.Regulariser regulariser = null;
+    if (r.hasRegulariser()) {
+      var g = r.getRegulariser();
+      regulariser = new dev.divergence.training.job.RlvrSpec.Regulariser(emptyToNull(g.getKind()), emptyToNull(g.getEstimator()),
+          g.hasCoefficient() ? g.getCoefficient() : null, emptyToNull(g.getDivergence()), g.hasAlpha() ? g.getAlpha() : null,
+          g.hasReferenceSamples() ? g.getReferenceSamples() : null);
+    }
+    dev.divergence.training.job.RlvrSpec.Evaluation evaluation = null;
+    if (r.hasEvaluation()) {
+      var e = r.getEvaluation();
+      evaluation = new dev.divergence.training.job.RlvrSpec.Evaluation(e.hasPrompts() ? e.getPrompts() : null,
+          e.hasSamples() ? e.getSamples() : null, e.hasK() ? e.getK() : null, e.hasEvery() ? e.getEvery() : null);
+    }
+    return new dev.divergence.training.job.RlvrSpec(r.hasGroupSize() ? r.getGroupSize() : null,
+        r.hasPromptsPerStep() ? r.getPromptsPerStep() : null, r.hasMaxNewTokens() ? r.getMaxNewTokens() : null,
+        r.hasTemperature() ? r.getTemperature() : null, r.hasClipEpsilonLow() ? r.getClipEpsilonLow() : null,
+        r.hasClipEpsilonHigh() ? r.getClipEpsilonHigh() : null, r.hasUpdatesPerBatch() ? r.getUpdatesPerBatch() : null,
+        emptyToNull(r.getTask()), emptyToNull(r.getChecker()), regulariser, evaluation);
   }
 
   static FDpgFeature toProto(dev.divergence.training.job.FDpgSpec.Feature feature) {

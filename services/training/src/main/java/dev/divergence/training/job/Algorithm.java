@@ -9,6 +9,7 @@ public enum Algorithm {
   DISTILLATION("distillation"),
   F_DPO("f_dpo"),
   F_DPG("f_dpg"),
+  RLVR("rlvr"),
   SUPERVISED("supervised");
 
   private final String apiName;

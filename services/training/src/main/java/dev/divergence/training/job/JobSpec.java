@@ -1,7 +1,7 @@
 package dev.divergence.training.job;
 
 /**
- * What to train. Exactly one of {@code distillation}, {@code fDpo}, {@code fDpg}, {@code supervised}
+ * What to train. Exactly one of {@code distillation}, {@code fDpo}, {@code fDpg}, {@code rlvr}, {@code supervised}
  * is set, the one matching {@code algorithm}.
  *
  * @param model the model trained: the student, the policy (f-DPG: also the base a of the target), or
@@ -15,7 +15,14 @@ public record JobSpec(
     DistillationSpec distillation,
     FDpoSpec fDpo,
     SupervisedSpec supervised,
-    FDpgSpec fDpg) {
+    FDpgSpec fDpg,
+    RlvrSpec rlvr) {
+
+  /** A spec of the algorithms that existed before RLVR (no {@code rlvr} block). */
+  public JobSpec(String algorithm, String model, String dataset, Budget budget, DistillationSpec distillation,
+      FDpoSpec fDpo, SupervisedSpec supervised, FDpgSpec fDpg) {
+    this(algorithm, model, dataset, budget, distillation, fDpo, supervised, fDpg, null);
+  }
 
   /** A spec of the algorithms that existed before f-DPG (no {@code fDpg} block). */
   public JobSpec(String algorithm, String model, String dataset, Budget budget, DistillationSpec distillation,
@@ -29,6 +36,7 @@ public record JobSpec(
       case DISTILLATION -> distillation;
       case F_DPO -> fDpo;
       case F_DPG -> fDpg;
+      case RLVR -> rlvr == null ? RlvrSpec.defaults() : rlvr;
       case SUPERVISED -> supervised == null ? new SupervisedSpec() : supervised;
     };
   }
@@ -44,6 +52,14 @@ public record JobSpec(
     if (fDpg != null) {
       return fDpg.divergence() != null ? fDpg.divergence().name() : fDpg.rlhf() != null ? "reverse_kl" : FDpgSpec.DEFAULT_DIVERGENCE;
     }
+    if (rlvr != null && rlvr.regulariser() != null && rlvr.regulariser().kind() != null) {
+      RlvrSpec.Regulariser r = rlvr.regulariser();
+      return switch (r.kind()) {
+        case "rehearsal" -> r.divergence() == null ? "forward_kl" : r.divergence();
+        case "kl" -> "kl_" + (r.estimator() == null ? "k3" : r.estimator());
+        default -> "";
+      };
+    }
     return "";
   }
 
@@ -54,11 +70,12 @@ public record JobSpec(
         distillation == null ? null : distillation.withDefaults(),
         fDpo == null ? null : fDpo.withDefaults(),
         Algorithm.SUPERVISED.apiName().equals(algorithm) ? new SupervisedSpec() : null,
-        fDpg == null ? null : fDpg.withDefaults(filled.batchSize()));
+        fDpg == null ? null : fDpg.withDefaults(filled.batchSize()),
+        Algorithm.RLVR.apiName().equals(algorithm) ? (rlvr == null ? RlvrSpec.defaults() : rlvr).withDefaults() : null);
   }
 
   /** The same spec with another budget (retry with changed parameters). */
   public JobSpec withBudget(Budget newBudget) {
-    return new JobSpec(algorithm, model, dataset, newBudget, distillation, fDpo, supervised, fDpg);
+    return new JobSpec(algorithm, model, dataset, newBudget, distillation, fDpo, supervised, fDpg, rlvr);
   }
 }

@@ -31,6 +31,7 @@ public class JobSpecValidator {
       Algorithm.DISTILLATION, Set.of(DatasetKind.TEXT, DatasetKind.CLASSIFICATION),
       Algorithm.F_DPO, Set.of(DatasetKind.PREFERENCE),
       Algorithm.F_DPG, Set.of(DatasetKind.TEXT),
+      Algorithm.RLVR, Set.of(DatasetKind.TEXT),
       Algorithm.SUPERVISED, Set.of(DatasetKind.TEXT, DatasetKind.CLASSIFICATION));
 
   private static final Set<String> SCHEDULES = Set.of("constant", "linear", "cosine");
@@ -73,6 +74,7 @@ public class JobSpecValidator {
         }
         case F_DPO -> validateFDpo(violations, spec.fDpo());
         case F_DPG -> validateFDpg(violations, spec.fDpg(), spec.model());
+        case RLVR -> validateRlvr(violations, spec.rlvr(), spec.model());
         case SUPERVISED -> { }
       }
     });
@@ -90,6 +92,9 @@ public class JobSpecValidator {
     }
     if (algorithm != Algorithm.F_DPG && spec.fDpg() != null) {
       violations.add(new FieldViolation("spec.fDpg", "only for algorithm f_dpg"));
+    }
+    if (algorithm != Algorithm.RLVR && spec.rlvr() != null) {
+      violations.add(new FieldViolation("spec.rlvr", "only for algorithm rlvr"));
     }
     if (algorithm != Algorithm.SUPERVISED && spec.supervised() != null) {
       violations.add(new FieldViolation("spec.supervised", "only for algorithm supervised"));
@@ -256,6 +261,91 @@ public class JobSpecValidator {
     }
     if (model != null && models.exists(model) && models.vocabularySize(model).isEmpty()) {
       violations.add(new FieldViolation("spec.model", "f_dpg samples text: '" + model + "' is not a language model"));
+    }
+  }
+
+  private void validateRlvr(List<FieldViolation> violations, RlvrSpec spec, String model) {
+    String field = "spec.rlvr";
+    if (spec == null) {
+      // every field has a default: an absent block is the defaults
+      spec = RlvrSpec.defaults();
+    }
+    range(violations, field + ".groupSize", spec.groupSize(), 2, 1024);
+    range(violations, field + ".promptsPerStep", spec.promptsPerStep(), 1, 1024);
+    range(violations, field + ".maxNewTokens", spec.maxNewTokens(), 1, 4096);
+    if (spec.temperature() != null && !(spec.temperature() > 0 && spec.temperature() <= 10)) {
+      violations.add(new FieldViolation(field + ".temperature", "must be in (0, 10]"));
+    }
+    if (spec.clipEpsilonLow() != null && !(spec.clipEpsilonLow() > 0 && spec.clipEpsilonLow() < 1)) {
+      violations.add(new FieldViolation(field + ".clipEpsilonLow", "must be in (0, 1): the ratio is clipped below at 1 - epsilon"));
+    }
+    if (spec.clipEpsilonHigh() != null && !(spec.clipEpsilonHigh() > 0 && spec.clipEpsilonHigh() <= 10)) {
+      violations.add(new FieldViolation(field + ".clipEpsilonHigh", "must be in (0, 10]"));
+    }
+    range(violations, field + ".updatesPerBatch", spec.updatesPerBatch(), 1, 64);
+    if (spec.task() != null && !RlvrSpec.TASKS.contains(spec.task())) {
+      violations.add(new FieldViolation(field + ".task", "unknown task '" + spec.task() + "'; one of " + RlvrSpec.TASKS));
+    }
+    if (spec.checker() != null) {
+      if (!RlvrSpec.CHECKERS.contains(spec.checker())) {
+        violations.add(new FieldViolation(field + ".checker", "unknown checker '" + spec.checker() + "'; one of " + RlvrSpec.CHECKERS));
+      } else if (!RlvrSpec.TASK_DATASET.equals(spec.task()) && !RlvrSpec.CHECKER_INTEGER.equals(spec.checker())) {
+        violations.add(new FieldViolation(field + ".checker", "the arithmetic task checks integers: checker 'integer' or none"));
+      }
+    }
+    RlvrSpec.Regulariser regulariser = spec.regulariser();
+    if (regulariser != null) {
+      String r = field + ".regulariser";
+      String kind = regulariser.kind() == null ? "none" : regulariser.kind();
+      if (!RlvrSpec.Regulariser.KINDS.contains(kind)) {
+        violations.add(new FieldViolation(r + ".kind", "unknown regulariser '" + kind + "'; one of " + RlvrSpec.Regulariser.KINDS));
+      } else {
+        if (regulariser.coefficient() != null && !(regulariser.coefficient() >= 0 && regulariser.coefficient() <= 1000)) {
+          violations.add(new FieldViolation(r + ".coefficient", "must be in [0, 1000]"));
+        }
+        if (regulariser.coefficient() != null && kind.equals("none")) {
+          violations.add(new FieldViolation(r + ".coefficient", "is not a parameter of regulariser none"));
+        }
+        if (regulariser.estimator() != null && !kind.equals("kl")) {
+          violations.add(new FieldViolation(r + ".estimator", "is a parameter of regulariser kl only"));
+        } else if (regulariser.estimator() != null && !RlvrSpec.Regulariser.ESTIMATORS.contains(regulariser.estimator())) {
+          violations.add(new FieldViolation(r + ".estimator", "unknown KL estimator '" + regulariser.estimator() + "'; one of "
+              + RlvrSpec.Regulariser.ESTIMATORS));
+        }
+        if (regulariser.divergence() != null && !kind.equals("rehearsal")) {
+          violations.add(new FieldViolation(r + ".divergence", "is a parameter of regulariser rehearsal only"));
+        } else if (regulariser.divergence() != null && !RlvrSpec.Regulariser.DIVERGENCES.contains(regulariser.divergence())) {
+          violations.add(new FieldViolation(r + ".divergence", "unknown rehearsal divergence '" + regulariser.divergence() + "'; one of "
+              + RlvrSpec.Regulariser.DIVERGENCES));
+        }
+        if (regulariser.alpha() != null && !"alpha".equals(regulariser.divergence())) {
+          violations.add(new FieldViolation(r + ".alpha", "is a parameter of the rehearsal divergence alpha only"));
+        } else if (regulariser.alpha() != null && !(regulariser.alpha() > 0 && regulariser.alpha() < 1)) {
+          violations.add(new FieldViolation(r + ".alpha", "must be in (0, 1)"));
+        }
+        if (regulariser.referenceSamples() != null && !kind.equals("rehearsal")) {
+          violations.add(new FieldViolation(r + ".referenceSamples", "is a parameter of regulariser rehearsal only"));
+        } else {
+          range(violations, r + ".referenceSamples", regulariser.referenceSamples(), 1, 256);
+        }
+      }
+    }
+    RlvrSpec.Evaluation evaluation = spec.evaluation();
+    if (evaluation != null) {
+      String e = field + ".evaluation";
+      range(violations, e + ".prompts", evaluation.prompts(), 1, 10_000);
+      range(violations, e + ".samples", evaluation.samples(), 1, 1024);
+      range(violations, e + ".every", evaluation.every(), 1, 1_000_000);
+      int samples = evaluation.samples() == null ? 8 : evaluation.samples();
+      if (evaluation.k() != null && evaluation.k() < 1) {
+        violations.add(new FieldViolation(e + ".k", "must be at least 1"));
+      } else if (evaluation.k() != null && evaluation.k() > samples) {
+        violations.add(new FieldViolation(e + ".k", "must be at most the samples per prompt (" + samples
+            + "): pass@k needs k of the n answers"));
+      }
+    }
+    if (model != null && models.exists(model) && models.vocabularySize(model).isEmpty()) {
+      violations.add(new FieldViolation("spec.model", "rlvr samples text: '" + model + "' is not a language model"));
     }
   }
 

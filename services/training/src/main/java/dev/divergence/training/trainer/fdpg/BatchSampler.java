@@ -22,7 +22,7 @@ import java.util.Set;
  * distribution it was drawn from (temperature applied): the proposal's density for importance
  * weights.
  */
-final class BatchSampler {
+public final class BatchSampler {
 
   private BatchSampler() {
   }
@@ -32,9 +32,9 @@ final class BatchSampler {
    * @param lengths per sample, the token count without the end token
    * @param logProposal per sample, the summed log-probabilities of its picks under the sampled distribution
    */
-  record Samples(List<long[]> tokens, int[] lengths, double[] logProposal) {
+  public record Samples(List<long[]> tokens, int[] lengths, double[] logProposal) {
 
-    int size() {
+    public int size() {
       return tokens.size();
     }
   }
@@ -43,7 +43,7 @@ final class BatchSampler {
    * @param seeds one sampler seed per sample (its count is the number of samples)
    * @param maxNewTokens at most this many tokens per sample; fewer when the context ends first
    */
-  static Samples sample(LlamaModel model, NDManager parent, long[] prompt, long[] seeds, int maxNewTokens,
+  public static Samples sample(LlamaModel model, NDManager parent, long[] prompt, long[] seeds, int maxNewTokens,
       double temperature) {
     int n = seeds.length;
     int vocab = model.config().vocabSize();

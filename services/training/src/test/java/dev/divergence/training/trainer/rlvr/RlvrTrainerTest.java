@@ -3,12 +3,17 @@ package dev.divergence.training.trainer.rlvr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.divergence.training.JsonLines;
 import dev.divergence.training.job.JobSpec;
 import dev.divergence.training.job.RlvrSpec;
+import dev.divergence.training.registry.DatasetKind;
+import dev.divergence.training.registry.RegisteredDataset;
 import dev.divergence.training.trainer.JobCancelledException;
 import dev.divergence.training.trainer.TestRun;
 import dev.divergence.training.trainer.TrainingOutcome;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.util.ArrayList;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -52,10 +57,96 @@ class RlvrTrainerTest {
     assertThat(run.reported.get(0)).containsKeys("pass@1", "pass@4");
     assertThat(run.reported.get(1)).doesNotContainKey("pass@1");
     assertThat(run.reported.get(2)).containsKeys("pass@1", "pass@4");
-    // step 1 samples the reference itself: pi = pi_ref on the rollout tokens, k3 = 0 (up to float32 rounding)
+    // step 1 samples the reference itself: pi = pi_ref on the rollout tokens, k3 = 0 up to float32 rounding
+    // of two forwards: per token |d| <= (V + T) eps |log p| = (259 + 12) * 1.19e-7 * 10 = 3.2e-4 (as in
+    // FDpgTrainerTest), k3 ~ d^2 / 2 <= 5.2e-8; the bound 1e-3 also holds for k1 = d itself
     assertThat(run.first().get("kl")).isLessThan(1e-3);
     // pass@k >= pass@1 for every prompt
     assertThat(outcome.finalMetrics().get("pass@4")).isGreaterThanOrEqualTo(outcome.finalMetrics().get("pass@1"));
     assertThat(outcome.modelDir().resolve("model.safetensors")).exists();
+  }
+
+  /**
+   * The tiny LM rarely solves "a+b=" (its arithmetic answers are near random: the reward of the
+   * built-in task stays 0 in a few steps), so the learning tests use a dataset whose answer it can
+   * hit: "a+b=" prompts (a, b in [0, 20)) whose answer is the one-character text "4", checked
+   * exactly, with one-token answers. About 1 in 4 of the tiny LM's first characters after "=" is a 4.
+   */
+  static RegisteredDataset answerFour(Path dir) throws IOException {
+    Path file = dir.resolve("answer-four.jsonl");
+    List<Map<String, Object>> records = new ArrayList<>();
+    for (int a = 0; a < 20; a++) {
+      for (int b = 0; b < 20; b++) {
+        records.add(JsonLines.record("prompt", a + "+" + b + "=", "completion", "4"));
+      }
+    }
+    JsonLines.write(file, records);
+    return new RegisteredDataset("answer-four", DatasetKind.TEXT, file.toUri().toString(), (long) records.size(), false, "test", null);
+  }
+
+  static JobSpec answerFourSpec(RlvrSpec.Regulariser regulariser, long steps, int checkpointEvery) {
+    RlvrSpec method = new RlvrSpec(8, 4, 1, null, null, null, 1, RlvrSpec.TASK_DATASET, RlvrSpec.CHECKER_EXACT, regulariser,
+        new RlvrSpec.Evaluation(8, 8, 8, 10));
+    return new JobSpec("rlvr", "tiny-lm", "answer-four", TestRun.budget(steps, 8, 3e-3, checkpointEvery), null, null, null, null,
+        method);
+  }
+
+  /**
+   * No regulariser, 30 steps of 4 prompts x 8 answers: the reward (a fraction of 32 answers, standard
+   * error at most 0.5 / sqrt(32) = 0.088; a mean of 5 steps at most 0.04; the difference of two such
+   * means at most 0.056) rises by more than 0.15 (2.7 standard errors), and held-out pass@1 with it.
+   */
+  @Test
+  void rewardOfAnAnswerTheModelCanHitRises(@TempDir Path dir) throws IOException {
+    TestRun run = new TestRun(answerFourSpec(null, 30, 100), dir.resolve("c"), answerFour(dir));
+    TrainingOutcome outcome = trainer.train(run);
+    double before = run.mean("reward", 5, false);
+    double after = run.mean("reward", 5, true);
+    System.out.printf("rlvr answer-four reward %.3f -> %.3f; by step %s; pass@1 %s -> %s%n", before, after,
+        run.reported.stream().map(m -> m.get("reward")).toList(), run.first().get("pass@1"), outcome.finalMetrics().get("pass@1"));
+    assertFinite(run);
+    assertThat(after).isGreaterThan(before + 0.15);
+    assertThat(outcome.finalMetrics().get("pass@1")).isGreaterThan(run.first().get("pass@1"));
+  }
+
+  /**
+   * JS rehearsal with 1 reference sample per prompt: the reference solves about 1 in 4 of the 32
+   * prompts of 8 steps 1/1 (an empty set has probability about 0.75^32 = 1e-4); the set is written once to the
+   * job folder and into each checkpoint. A run cancelled after step 2 resumes from the checkpoint:
+   * it reads the set instead of sampling the reference again and follows the uninterrupted run's
+   * rewards (same seeds, same weights).
+   */
+  @Test
+  void rehearsalSetIsBuiltOnceAndRestoredOnResume(@TempDir Path dir) throws IOException {
+    RegisteredDataset data = answerFour(dir);
+    RlvrSpec.Regulariser rehearsal = RlvrSpec.Regulariser.rehearsal("js", 0.1, 1);
+    TestRun whole = new TestRun(answerFourSpec(rehearsal, 8, 2), dir.resolve("whole"), data);
+    trainer.train(whole);
+    assertFinite(whole);
+    Path jobDir = dir.resolve("whole-job");
+    assertThat(jobDir.resolve(RlvrState.FILE)).exists();
+    RlvrState set = RlvrState.read(jobDir);
+    System.out.printf("rehearsal set %d of %d; rehearsal term by step %s%n", set.rehearsal().size(), set.scanned(),
+        whole.reported.stream().map(m -> m.get("rehearsal")).toList());
+    assertThat(set.scanned()).isEqualTo(32);
+    assertThat(set.rehearsal()).isNotEmpty();
+    for (RlvrState.Entry e : set.rehearsal()) {
+      assertThat(e.referenceLogProbs()).hasSize(e.response().length);
+    }
+    // the first step's policy is the reference: f(1) = 0 with zero slope on the stored tokens, so two
+    // forwards' float32 rounding (|l| <= 3.2e-4 per token, see above) leaves f ~ f''(1) l^2 / 2 <= 1e-7
+    assertThat(whole.first().get("rehearsal")).isLessThan(1e-4);
+    assertThat(whole.last().get("rehearsal_set_size")).isEqualTo((double) set.rehearsal().size());
+
+    TestRun first = new TestRun(answerFourSpec(rehearsal, 8, 2), dir.resolve("split"), data).cancelAfter(3);
+    assertThatThrownBy(() -> trainer.train(first)).isInstanceOf(JobCancelledException.class);
+    TestRun second = new TestRun(answerFourSpec(rehearsal, 8, 2), dir.resolve("split"), data);
+    trainer.train(second);
+    assertThat(second.logs).anyMatch(line -> line.startsWith("rehearsal set read from"));
+    assertThat(RlvrState.read(dir.resolve("split-job")).rehearsal()).hasSize(set.rehearsal().size());
+    List<Double> resumed = second.reported.stream().map(m -> m.get("reward")).toList();
+    List<Double> uninterrupted = whole.reported.subList(whole.reported.size() - resumed.size(), whole.reported.size()).stream()
+        .map(m -> m.get("reward")).toList();
+    assertThat(resumed).isEqualTo(uninterrupted);
   }
 }

@@ -225,6 +225,37 @@ class JobsApiIT {
   }
 
   @Test
+  void badRlvrSpecsAre400NamingTheFieldAndAValidOneIsKeptWithItsDefaults() throws Exception {
+    String rlvr = """
+        {"algorithm":"rlvr","model":"tiny-lm","dataset":"arithmetic","budget":{"maxSteps":10},"rlvr":@M@}""";
+    assertProblem(post("{\"spec\":" + rlvr.replace("@M@", "{\"groupSize\":1}") + "}", Map.of()), 400, "spec.rlvr.groupSize");
+    assertProblem(post("{\"spec\":" + rlvr.replace("@M@", "{\"clipEpsilonLow\":0}") + "}", Map.of()), 400,
+        "spec.rlvr.clipEpsilonLow");
+    assertProblem(post("{\"spec\":" + rlvr.replace("@M@", "{\"clipEpsilonHigh\":-0.1}") + "}", Map.of()), 400,
+        "spec.rlvr.clipEpsilonHigh");
+    assertProblem(post("{\"spec\":" + rlvr.replace("@M@", "{\"updatesPerBatch\":0}") + "}", Map.of()), 400,
+        "spec.rlvr.updatesPerBatch");
+    assertProblem(post("{\"spec\":" + rlvr.replace("@M@", "{\"task\":\"dataset\",\"checker\":\"fuzzy\"}") + "}", Map.of()), 400,
+        "spec.rlvr.checker");
+    assertProblem(post("{\"spec\":" + rlvr.replace("@M@", "{\"regulariser\":{\"kind\":\"rehearsal\",\"coefficient\":-0.1}}") + "}",
+        Map.of()), 400, "spec.rlvr.regulariser.coefficient");
+    assertProblem(post("{\"spec\":" + rlvr.replace("@M@", "{\"regulariser\":{\"kind\":\"kl\",\"estimator\":\"k4\"}}") + "}",
+        Map.of()), 400, "spec.rlvr.regulariser.estimator");
+    assertProblem(post("{\"spec\":" + rlvr.replace("@M@", "{\"evaluation\":{\"samples\":4,\"k\":8}}") + "}", Map.of()), 400,
+        "spec.rlvr.evaluation.k");
+    HttpResponse<String> accepted = post("{\"spec\":" + rlvr.replace("@M@",
+        "{\"regulariser\":{\"kind\":\"rehearsal\",\"divergence\":\"js\"}}") + "}", Map.of());
+    assertThat(accepted.statusCode()).as(accepted.body()).isBetween(200, 202);
+    JsonNode spec = json.readTree(accepted.body()).get("spec").get("rlvr");
+    assertThat(spec.at("/groupSize").asInt()).isEqualTo(8);
+    assertThat(spec.at("/clipEpsilonHigh").asDouble()).isEqualTo(0.28);
+    assertThat(spec.at("/task").asString()).isEqualTo("arithmetic");
+    assertThat(spec.at("/regulariser/coefficient").asDouble()).isEqualTo(0.05);
+    assertThat(spec.at("/regulariser/referenceSamples").asInt()).isEqualTo(8);
+    assertThat(spec.at("/evaluation/k").asInt()).isEqualTo(8);
+  }
+
+  @Test
   void unknownJobIs404AndBadIdIs400() throws Exception {
     HttpResponse<String> missing = get("/api/v1/training/jobs/" + UUID.randomUUID());
     assertThat(missing.statusCode()).isEqualTo(404);

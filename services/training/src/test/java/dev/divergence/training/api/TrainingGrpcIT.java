@@ -15,6 +15,9 @@ import dev.divergence.proto.training.v1.FDpgMoments;
 import dev.divergence.proto.training.v1.FDpgRlhf;
 import dev.divergence.proto.training.v1.FDpgSpec;
 import dev.divergence.proto.training.v1.FDpoSpec;
+import dev.divergence.proto.training.v1.RlvrEvaluation;
+import dev.divergence.proto.training.v1.RlvrRegulariser;
+import dev.divergence.proto.training.v1.RlvrSpec;
 import dev.divergence.proto.training.v1.GetJobRequest;
 import dev.divergence.proto.training.v1.Job;
 import dev.divergence.proto.training.v1.JobSpec;
@@ -159,6 +162,41 @@ class TrainingGrpcIT {
     assertInvalid(fDpgSpec(FDpgSpec.newBuilder().setRlhf(FDpgRlhf.newBuilder())), "spec.fDpg.rlhf.reward");
     assertInvalid(fDpgSpec(FDpgSpec.newBuilder().setPrompts("dataset").setMoments(FDpgMoments.newBuilder()
         .addFeatures(FDpgFeature.newBuilder().setName("contains").setText("7")).addMeans(0.5))), "spec.fDpg.prompts");
+  }
+
+  private static JobSpec.Builder rlvrSpec(RlvrSpec.Builder method) {
+    return JobSpec.newBuilder().setAlgorithm("rlvr").setModel("tiny-lm").setDataset("arithmetic")
+        .setBudget(Budget.newBuilder().setMaxSteps(20)).setRlvr(method);
+  }
+
+  @Test
+  void rlvrSpecTravelsOverGrpcWithItsDefaults() {
+    Job job = training.submitJob(SubmitJobRequest.newBuilder().setSpec(rlvrSpec(RlvrSpec.newBuilder()
+        .setRegulariser(RlvrRegulariser.newBuilder().setKind("kl")))).build());
+    RlvrSpec stored = job.getSpec().getRlvr();
+    assertThat(stored.getGroupSize()).isEqualTo(8);
+    assertThat(stored.getClipEpsilonLow()).isEqualTo(0.2);
+    assertThat(stored.getClipEpsilonHigh()).isEqualTo(0.28);
+    assertThat(stored.getUpdatesPerBatch()).isEqualTo(1);
+    assertThat(stored.getChecker()).isEqualTo("integer");
+    assertThat(stored.getRegulariser().getEstimator()).isEqualTo("k3");
+    assertThat(stored.getRegulariser().getCoefficient()).isEqualTo(0.04);
+    assertThat(stored.getEvaluation().getK()).isEqualTo(8);
+    training.cancelJob(CancelJobRequest.newBuilder().setJobId(job.getJobId()).build());
+  }
+
+  @Test
+  void badRlvrSpecsAreInvalidArgumentNamingTheField() {
+    assertInvalid(rlvrSpec(RlvrSpec.newBuilder().setGroupSize(1)), "spec.rlvr.groupSize");
+    assertInvalid(rlvrSpec(RlvrSpec.newBuilder().setClipEpsilonLow(0)), "spec.rlvr.clipEpsilonLow");
+    assertInvalid(rlvrSpec(RlvrSpec.newBuilder().setTask("dataset").setChecker("fuzzy")), "spec.rlvr.checker");
+    assertInvalid(rlvrSpec(RlvrSpec.newBuilder().setRegulariser(RlvrRegulariser.newBuilder().setKind("rehearsal").setCoefficient(-1))),
+        "spec.rlvr.regulariser.coefficient");
+    assertInvalid(rlvrSpec(RlvrSpec.newBuilder().setRegulariser(RlvrRegulariser.newBuilder().setKind("rehearsal").setDivergence("tv"))),
+        "spec.rlvr.regulariser.divergence");
+    assertInvalid(rlvrSpec(RlvrSpec.newBuilder().setEvaluation(RlvrEvaluation.newBuilder().setSamples(4).setK(5))),
+        "spec.rlvr.evaluation.k");
+    assertInvalid(rlvrSpec(RlvrSpec.newBuilder().setTask("chess")), "spec.rlvr.task");
   }
 
   private void assertInvalid(JobSpec.Builder spec, String field) {

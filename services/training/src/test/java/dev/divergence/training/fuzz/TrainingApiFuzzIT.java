@@ -17,6 +17,9 @@ import dev.divergence.proto.training.v1.DivergenceChoice;
 import dev.divergence.proto.training.v1.FDpgFeature;
 import dev.divergence.proto.training.v1.FDpgSpec;
 import dev.divergence.proto.training.v1.FDpoSpec;
+import dev.divergence.proto.training.v1.RlvrEvaluation;
+import dev.divergence.proto.training.v1.RlvrRegulariser;
+import dev.divergence.proto.training.v1.RlvrSpec;
 import dev.divergence.proto.training.v1.GetDatasetRequest;
 import dev.divergence.proto.training.v1.GetJobLogsRequest;
 import dev.divergence.proto.training.v1.GetJobMetricsRequest;
@@ -71,6 +74,11 @@ class TrainingApiFuzzIT {
       {"displayName":"fdpg","spec":{"algorithm":"f_dpg","model":"tiny-lm","dataset":"arithmetic","budget":{"maxSteps":20},
        "fDpg":{"divergence":{"name":"alpha","alpha":0.3},"moments":{"features":[{"name":"contains","text":"7"},
        {"name":"regex","regex":"^[0-9]+"}],"means":[0.5,0.4]},"samplesPerStep":16,"proposal":"offline"}}}""";
+  private static final String RLVR = """
+      {"displayName":"rlvr","spec":{"algorithm":"rlvr","model":"tiny-lm","dataset":"arithmetic","budget":{"maxSteps":20},
+       "rlvr":{"groupSize":4,"promptsPerStep":2,"clipEpsilonHigh":0.28,"updatesPerBatch":2,
+       "regulariser":{"kind":"rehearsal","divergence":"alpha","alpha":0.2,"coefficient":0.05,"referenceSamples":4},
+       "evaluation":{"prompts":8,"samples":4,"k":4,"every":5}}}}""";
   /** Volatile on their own schedule: the outbox relay marks rows published after the request was answered. */
   private static final Set<String> BACKGROUND_COLUMNS = Set.of("published_at", "attempts", "last_error");
 
@@ -125,6 +133,7 @@ class TrainingApiFuzzIT {
         .example("POST", "/api/v1/training/jobs", DISTILLATION)
         .example("POST", "/api/v1/training/jobs", FDPO)
         .example("POST", "/api/v1/training/jobs", FDPG)
+        .example("POST", "/api/v1/training/jobs", RLVR)
         .example("POST", "/api/v1/training/jobs/{jobId}/retry", "{\"budget\":{\"maxSteps\":10}}")
         .example("POST", "/api/v1/training/models", "{\"name\":\"imported\",\"path\":\"/does/not/exist\"}")
         .pathValues("jobId", this::jobIds)
@@ -150,6 +159,12 @@ class TrainingApiFuzzIT {
           .setFDpg(FDpgSpec.newBuilder().setProposal("offline").setSamplesPerStep(16)
               .setConstraint(FDpgFeature.newBuilder().setName("regex").setRegex("^[0-9]+=")))
           .build();
+      JobSpec rlvr = JobSpec.newBuilder().setAlgorithm("rlvr").setModel("tiny-lm").setDataset("arithmetic")
+          .setBudget(Budget.newBuilder().setMaxSteps(20))
+          .setRlvr(RlvrSpec.newBuilder().setGroupSize(4).setUpdatesPerBatch(2)
+              .setRegulariser(RlvrRegulariser.newBuilder().setKind("kl").setEstimator("k2").setCoefficient(0.1))
+              .setEvaluation(RlvrEvaluation.newBuilder().setSamples(4).setK(2)))
+          .build();
       JobSpec distillation = JobSpec.newBuilder().setAlgorithm("distillation").setModel("breast-cancer-mlp-student")
           .setDataset("breast-cancer").setBudget(Budget.newBuilder().setMaxSteps(100))
           .setDistillation(DistillationSpec.newBuilder().setTeacherModel("breast-cancer-mlp-teacher")
@@ -163,6 +178,8 @@ class TrainingApiFuzzIT {
               () -> SubmitJobRequest.newBuilder().setDisplayName("kd").setSpec(distillation).build())
           .example(TrainingServiceGrpc.getSubmitJobMethod(),
               () -> SubmitJobRequest.newBuilder().setDisplayName("fdpg").setSpec(fDpg).build())
+          .example(TrainingServiceGrpc.getSubmitJobMethod(),
+              () -> SubmitJobRequest.newBuilder().setDisplayName("rlvr").setSpec(rlvr).build())
           .example(TrainingServiceGrpc.getGetJobMethod(), () -> GetJobRequest.newBuilder().setJobId(latestJob()).build())
           .example(TrainingServiceGrpc.getCancelJobMethod(), () -> CancelJobRequest.newBuilder().setJobId(latestJob()).build())
           .example(TrainingServiceGrpc.getRetryJobMethod(), () -> RetryJobRequest.newBuilder().setJobId(latestJob())

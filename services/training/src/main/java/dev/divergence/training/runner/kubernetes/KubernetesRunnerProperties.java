@@ -25,7 +25,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param runAsUser the non-root user (and group) the worker runs as
  * @param fsGroup group that owns the mounted volumes, so the non-root worker may write them
  * @param resources what every worker requests
- * @param resourcesByAlgorithm per algorithm ("distillation", "f_dpo", "f_dpg", "supervised") overrides of {@code resources}
+ * @param resourcesByAlgorithm per algorithm ("distillation", "f_dpo", "f_dpg", "rlvr", "supervised") overrides of {@code resources}
  * @param nodeSelector labels a worker's node must have (e.g. a GPU node pool)
  */
 @ConfigurationProperties("divergence.training.kubernetes")

@@ -7,6 +7,7 @@
 #   bench/run.sh evaluation   -> bench/results/evaluation.json
 #   bench/run.sh merging      -> bench/results/merging.json
 #   bench/run.sh claims-t3    -> bench/results/claims-t3.json and .md (T³ claims, an accuracy study)
+#   bench/run.sh claims-fdpg  -> bench/results/claims-fdpg.json and .md (f-DPG divergences, an accuracy study)
 # Environment: JMH_ARGS overrides the JMH run settings, ROUNDS the number of interleaved rounds
 # (default 2); PYTHON the interpreter of the baselines
 # (Debian's /usr/bin/python3 with python3-numpy, python3-scipy and optionally python3-torch).
@@ -55,8 +56,13 @@ case "$suite" in
     # study, not a timing); see bench/claims/t3/run.sh
     exec "$here/claims/t3/run.sh"
     ;;
+  claims-fdpg)
+    # services/training (issue 13): alignment vs distance from the base vs diversity per f-DPG divergence
+    # (an accuracy study, not a timing); see bench/claims/fdpg/run.sh
+    exec "$here/claims/fdpg/run.sh"
+    ;;
   *)
-    echo "usage: bench/run.sh divergence|model|training|inference|evaluation|merging|claims-t3" >&2
+    echo "usage: bench/run.sh divergence|model|training|inference|evaluation|merging|claims-t3|claims-fdpg" >&2
     exit 2
     ;;
 esac

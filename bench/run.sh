@@ -8,6 +8,7 @@
 #   bench/run.sh merging      -> bench/results/merging.json
 #   bench/run.sh claims-t3    -> bench/results/claims-t3.json and .md (T³ claims, an accuracy study)
 #   bench/run.sh claims-fdpg  -> bench/results/claims-fdpg.json and .md (f-DPG divergences, an accuracy study)
+#   bench/run.sh claims-dphrl -> bench/results/claims-dphrl.json and .md (DPH-RL pass@k per regulariser, an accuracy study)
 # Environment: JMH_ARGS overrides the JMH run settings, ROUNDS the number of interleaved rounds
 # (default 2); PYTHON the interpreter of the baselines
 # (Debian's /usr/bin/python3 with python3-numpy, python3-scipy and optionally python3-torch).
@@ -61,8 +62,13 @@ case "$suite" in
     # (an accuracy study, not a timing); see bench/claims/fdpg/run.sh
     exec "$here/claims/fdpg/run.sh"
     ;;
+  claims-dphrl)
+    # services/training (issue 13): held-out pass@1 / pass@k over RLVR training per regulariser (none, k3 KL,
+    # forward-KL and JS rehearsal), the DPH-RL claim (an accuracy study, not a timing); see bench/claims/dphrl/run.sh
+    exec "$here/claims/dphrl/run.sh"
+    ;;
   *)
-    echo "usage: bench/run.sh divergence|model|training|inference|evaluation|merging|claims-t3|claims-fdpg" >&2
+    echo "usage: bench/run.sh divergence|model|training|inference|evaluation|merging|claims-t3|claims-fdpg|claims-dphrl" >&2
     exit 2
     ;;
 esac

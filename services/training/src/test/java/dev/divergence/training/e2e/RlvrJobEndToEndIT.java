@@ -96,6 +96,8 @@ class RlvrJobEndToEndIT {
     }
     HttpResponse<String> uploaded = post("/api/v1/training/datasets?name=answer-four&kind=text", records.toString());
     assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(201);
+    // the worker to itself: other test classes' queued jobs would otherwise run first (WorkerQueue)
+    WorkerQueue.clear(http, "http://localhost:" + port);
     String job = submit(RLVR);
     // let it pass its first checkpoint (step 2), then stop it early in the job
     await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(50))

@@ -9,6 +9,7 @@
 #   bench/run.sh claims-t3    -> bench/results/claims-t3.json and .md (T³ claims, an accuracy study)
 #   bench/run.sh claims-fdpg  -> bench/results/claims-fdpg.json and .md (f-DPG divergences, an accuracy study)
 #   bench/run.sh claims-dphrl -> bench/results/claims-dphrl.json and .md (DPH-RL pass@k per regulariser, an accuracy study)
+#   bench/run.sh claims-fdpo  -> bench/results/claims-fdpo.json and .md (f-DPO accuracy, margins, diversity per divergence, an accuracy study)
 # Environment: JMH_ARGS overrides the JMH run settings, ROUNDS the number of interleaved rounds
 # (default 2); PYTHON the interpreter of the baselines
 # (Debian's /usr/bin/python3 with python3-numpy, python3-scipy and optionally python3-torch).
@@ -67,8 +68,13 @@ case "$suite" in
     # forward-KL and JS rehearsal), the DPH-RL claim (an accuracy study, not a timing); see bench/claims/dphrl/run.sh
     exec "$here/claims/dphrl/run.sh"
     ;;
+  claims-fdpo)
+    # services/training (issue 13): preference accuracy (first vs last steps), margins and sample diversity per
+    # f-DPO divergence (an accuracy study, not a timing); see bench/claims/fdpo/run.sh
+    exec "$here/claims/fdpo/run.sh"
+    ;;
   *)
-    echo "usage: bench/run.sh divergence|model|training|inference|evaluation|merging|claims-t3|claims-fdpg|claims-dphrl" >&2
+    echo "usage: bench/run.sh divergence|model|training|inference|evaluation|merging|claims-t3|claims-fdpg|claims-dphrl|claims-fdpo" >&2
     exit 2
     ;;
 esac

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# bench/run.sh claims-distillation -> bench/results/claims-distillation.json and bench/results/claims-distillation.md
+# The distillation claim on the product's own mini-benchmark (issue 13): students distilled with each divergence
+# the distillation job accepts (kl, reverse_kl, js, jsd, akl, sinkhorn, pld) on the built-in breast-cancer
+# teacher/student pair, compared with the forward-KL student on the test split: accuracy and ECE (top label,
+# 15 bins), plus the held-out KL(teacher || student); SEEDS training seeds, Student-t 95 % intervals and
+# differences to kl paired per seed. The main is services/training's DistillationClaims (test classes), which
+# documents the setup. An accuracy study, not a timing: the load of the machine does not matter.
+# Environment: SEEDS (default 5), STEPS (default 300), DIVERGENCES (default kl,reverse_kl,js,jsd,akl,sinkhorn,pld;
+# kl first), TASKS (default breast-cancer,digits; digits = generalist teacher -> expert student, the only digits pair).
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/../../.." && pwd)"
+cd "$root"
+if [[ -d /usr/lib/jvm/temurin-25-jdk-amd64 ]]; then
+  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+fi
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+seeds="${SEEDS:-5}"
+steps="${STEPS:-300}"
+divergences="${DIVERGENCES:-kl,reverse_kl,js,jsd,akl,sinkhorn,pld}"
+tasks="${TASKS:-breast-cancer,digits}"
+work="$root/bench/results/tmp/claims-distillation"
+rm -rf "$work"
+mkdir -p "$work" bench/results
+
+echo "== building services/training (the claims main lives in its test classes)"
+build=(-q -pl services/training test-compile dependency:build-classpath "-Dmdep.outputFile=$work/classpath.txt"
+       -Dmdep.includeScope=test)
+./mvnw -o "${build[@]}" || ./mvnw "${build[@]}"
+module="$root/services/training"
+classpath="$module/target/test-classes:$module/target/classes:$(cat "$work/classpath.txt")"
+
+echo "== distilling ($tasks; $divergences; $seeds seeds, $steps steps each)"
+# from the module's folder: the built-in models are made (once) under its target/, as the trainer tests do
+(cd "$module" && "$JAVA" -cp "$classpath" dev.divergence.training.claims.DistillationClaims "$work" "$seeds" "$steps" "$divergences" "$tasks") 2>&1 \
+  | { grep -vE "\[main\] (INFO|WARN)|^WARNING|LegacyTypeDispatch|^$" || true; }
+cp "$work/claims-distillation.json" bench/results/claims-distillation.json
+cp "$work/claims-distillation.md" bench/results/claims-distillation.md
+echo "== wrote bench/results/claims-distillation.json and bench/results/claims-distillation.md"

@@ -73,8 +73,14 @@ case "$suite" in
     # f-DPO divergence (an accuracy study, not a timing); see bench/claims/fdpo/run.sh
     exec "$here/claims/fdpo/run.sh"
     ;;
+  claims-distillation)
+    # services/training (issue 13): test accuracy and ECE of students per distillation divergence (kl, reverse_kl,
+    # js, jsd, akl, sinkhorn, pld) against the forward-KL student (an accuracy study, not a timing);
+    # see bench/claims/distillation/run.sh
+    exec "$here/claims/distillation/run.sh"
+    ;;
   *)
-    echo "usage: bench/run.sh divergence|model|training|inference|evaluation|merging|claims-t3|claims-fdpg|claims-dphrl|claims-fdpo" >&2
+    echo "usage: bench/run.sh divergence|model|training|inference|evaluation|merging|claims-t3|claims-fdpg|claims-dphrl|claims-fdpo|claims-distillation" >&2
     exit 2
     ;;
 esac

@@ -47,7 +47,8 @@ import tools.jackson.databind.json.JsonMapper;
  * test's 18 arithmetic pairs uploaded as JSONL (16 trained on, 2 held out), where the ranking of the
  * training pairs can be learned in 25 steps; and "builtin", the built-in {@code arithmetic-preferences}
  * set (fresh pairs almost every step, its own held-out set), which asks for arithmetic. Nothing is tuned
- * per divergence. Per divergence and seed (the budget's seed, which fixes the batches), the trainer runs
+ * per divergence. A third set, "demo", is the built-in set in the demo's f-DPO job's setting (ops/local
+ * DemoJob: rate {@value #DEMO_RATE}, beta {@value #DEMO_BETA}; run it with 60 steps). Per divergence and seed (the budget's seed, which fixes the batches), the trainer runs
  * in-process through {@link TestRun}; the figures are its own logs (rewards/accuracies, f_scores/accuracies,
  * rewards/margins, loss) averaged over the first and the last {@value #WINDOW} steps, its held-out
  * evaluation before and after (eval/rewards/accuracies), and the distinct-1/2 of temperature-1 answers
@@ -56,7 +57,7 @@ import tools.jackson.databind.json.JsonMapper;
  * Each figure is a mean over seeds with its Student-t 95 % interval.
  *
  * <p>Arguments: output folder, seeds (default 3), steps (default 25), divergences (comma-separated,
- * default reverse_kl,kl,js,alpha), datasets (comma-separated, default pairs18,builtin). The report is
+ * default reverse_kl,kl,js,alpha), datasets (comma-separated, default pairs18,builtin; or demo). The report is
  * rewritten after each divergence, so a partial run leaves its finished rows behind.
  */
 public final class FDpoClaims {
@@ -66,6 +67,9 @@ public final class FDpoClaims {
   static final int PAIRS_PER_STEP = 8;
   static final double RATE = 3e-3;
   static final double BETA = 0.5;
+  /** The demo's f-DPO job (ops/local DemoJob): the built-in set at rate 5e-4 and beta 0.1 (its 60 steps are the steps argument). */
+  static final double DEMO_RATE = 5e-4;
+  static final double DEMO_BETA = 0.1;
   static final long FIRST_SEED = 42;
   static final int PROMPTS = 8;
   static final int SAMPLES = 8;
@@ -118,8 +122,12 @@ public final class FDpoClaims {
           long seed = FIRST_SEED + k;
           long started = System.nanoTime();
           Path dir = out.resolve("runs").resolve(dataset + "-" + name + "-" + seed);
-          TestRun run = "pairs18".equals(dataset) ? new TestRun(spec(name, "prefs", steps, seed), dir, pairs18)
-              : new TestRun(spec(name, "arithmetic-preferences", steps, seed), dir);
+          TestRun run = switch (dataset) {
+            case "pairs18" -> new TestRun(spec(name, "prefs", steps, seed, RATE, BETA), dir, pairs18);
+            case "builtin" -> new TestRun(spec(name, "arithmetic-preferences", steps, seed, RATE, BETA), dir);
+            case "demo" -> new TestRun(spec(name, "arithmetic-preferences", steps, seed, DEMO_RATE, DEMO_BETA), dir);
+            default -> throw new IllegalArgumentException("dataset: pairs18, builtin or demo, not " + dataset);
+          };
           TrainingOutcome outcome = new FDpoTrainer().train(run);
           int window = Math.min(WINDOW, run.reported.size());
           for (String m : LOGGED) {
@@ -157,10 +165,10 @@ public final class FDpoClaims {
     System.out.println(Files.readString(out.resolve("claims-fdpo.md")));
   }
 
-  static JobSpec spec(String divergence, String dataset, long steps, long seed) {
+  static JobSpec spec(String divergence, String dataset, long steps, long seed, double rate, double beta) {
     DivergenceChoice choice = "alpha".equals(divergence) ? new DivergenceChoice("alpha", 0.5, null) : new DivergenceChoice(divergence, null, null);
-    Budget budget = new Budget(steps, PAIRS_PER_STEP, RATE, 0, "constant", 1000, seed, 1, 1.0, 1);
-    return new JobSpec("f_dpo", "tiny-lm", dataset, budget, null, new FDpoSpec("tiny-lm", choice, BETA, 0.0), null);
+    Budget budget = new Budget(steps, PAIRS_PER_STEP, rate, 0, "constant", 1000, seed, 1, 1.0, 1);
+    return new JobSpec("f_dpo", "tiny-lm", dataset, budget, null, new FDpoSpec("tiny-lm", choice, beta, 0.0), null);
   }
 
   /** FDpoTrainerTest's 18 arithmetic preference pairs uploaded as JSONL (16 train, 2 held out). */

@@ -7,7 +7,8 @@
 # differences to kl paired per seed. The main is services/training's DistillationClaims (test classes), which
 # documents the setup. An accuracy study, not a timing: the load of the machine does not matter.
 # Environment: SEEDS (default 5), STEPS (default 300), DIVERGENCES (default kl,reverse_kl,js,jsd,akl,sinkhorn,pld;
-# kl first), TASKS (default breast-cancer,digits; digits = generalist teacher -> expert student, the only digits pair).
+# kl first), TASKS (default breast-cancer,digits; digits = generalist teacher -> expert student, the only digits pair), RATE (default 3e-3,
+# constant).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
@@ -20,6 +21,7 @@ seeds="${SEEDS:-5}"
 steps="${STEPS:-300}"
 divergences="${DIVERGENCES:-kl,reverse_kl,js,jsd,akl,sinkhorn,pld}"
 tasks="${TASKS:-breast-cancer,digits}"
+rate="${RATE:-3e-3}"
 work="$root/bench/results/tmp/claims-distillation"
 rm -rf "$work"
 mkdir -p "$work" bench/results
@@ -31,9 +33,9 @@ build=(-q -pl services/training test-compile dependency:build-classpath "-Dmdep.
 module="$root/services/training"
 classpath="$module/target/test-classes:$module/target/classes:$(cat "$work/classpath.txt")"
 
-echo "== distilling ($tasks; $divergences; $seeds seeds, $steps steps each)"
+echo "== distilling ($tasks; $divergences; $seeds seeds, $steps steps each, rate $rate)"
 # from the module's folder: the built-in models are made (once) under its target/, as the trainer tests do
-(cd "$module" && "$JAVA" -cp "$classpath" dev.divergence.training.claims.DistillationClaims "$work" "$seeds" "$steps" "$divergences" "$tasks") 2>&1 \
+(cd "$module" && "$JAVA" -cp "$classpath" dev.divergence.training.claims.DistillationClaims "$work" "$seeds" "$steps" "$divergences" "$tasks" "$rate") 2>&1 \
   | { grep -vE "\[main\] (INFO|WARN)|^WARNING|LegacyTypeDispatch|^$" || true; }
 cp "$work/claims-distillation.json" bench/results/claims-distillation.json
 cp "$work/claims-distillation.md" bench/results/claims-distillation.md

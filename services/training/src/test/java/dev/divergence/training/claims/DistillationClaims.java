@@ -39,7 +39,7 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Setup: the built-in breast-cancer pair (teacher breast-cancer-mlp-teacher, student
  * breast-cancer-mlp-student), temperature 1 (2 for sinkhorn, the spec's default), no cross-entropy mix,
- * batch 32, constant learning rate {@value #RATE}, the same steps for every divergence; nothing is tuned
+ * batch 32, constant learning rate (default {@value #DEFAULT_RATE}), the same steps for every divergence; nothing is tuned
  * per divergence. Also "digits" (teacher digits-cnn-generalist, student digits-cnn-expert: the only built-in
  * digits pair, the one the trainer tests distil; same architecture). Per divergence and
  * seed (the budget's seed, which fixes the rows of every batch) the trainer runs in-process through
@@ -47,12 +47,13 @@ import tools.jackson.databind.json.JsonMapper;
  * kl is paired per seed (same seed, same batches).
  *
  * <p>Arguments: output folder, seeds (default 5), steps (default 300), divergences (comma-separated,
- * default kl,reverse_kl,js,jsd,akl,sinkhorn,pld; kl must come first), tasks (default breast-cancer,digits).
+ * default kl,reverse_kl,js,jsd,akl,sinkhorn,pld; kl must come first), tasks (default breast-cancer,digits), learning rate (default 3e-3).
  */
 public final class DistillationClaims {
 
   static final double LEVEL = 0.95;
-  static final double RATE = 3e-3;
+  static final double DEFAULT_RATE = 3e-3;
+  static double rate = DEFAULT_RATE;
   static final int BATCH = 32;
   static final long FIRST_SEED = 42;
   static final List<String> METRICS = List.of("accuracy", "ece", "kl_teacher_student");
@@ -73,13 +74,14 @@ public final class DistillationClaims {
     int steps = args.length > 2 ? Integer.parseInt(args[2]) : 300;
     List<String> divergences = Arrays.asList((args.length > 3 ? args[3] : "kl,reverse_kl,js,jsd,akl,sinkhorn,pld").split(","));
     List<String> tasks = Arrays.asList((args.length > 4 ? args[4] : "breast-cancer,digits").split(","));
+    rate = args.length > 5 ? Double.parseDouble(args[5]) : DEFAULT_RATE;
     if (!"kl".equals(divergences.getFirst())) {
       throw new IllegalArgumentException("divergences must start with kl, the reference of the paired differences");
     }
     Files.createDirectories(out);
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("generated_at", Instant.now().toString());
-    report.put("setup", Map.of("steps", steps, "batch_size", BATCH, "learning_rate", RATE, "schedule", "constant",
+    report.put("setup", Map.of("steps", steps, "batch_size", BATCH, "learning_rate", rate, "schedule", "constant",
         "temperature", "1 (sinkhorn: 2, the spec default)", "ce_weight", 0.0, "ece", "top-label, " + Calibration.DEFAULT_BINS
             + " equal-width bins, L1", "split", "test split of the built-in dataset (80/20, the trainers' split)"));
     report.put("seeds", seeds);
@@ -146,7 +148,7 @@ public final class DistillationClaims {
   }
 
   static JobSpec spec(Task task, String divergence, long steps, long seed) {
-    Budget budget = new Budget(steps, BATCH, RATE, 0, "constant", 100_000, seed, 1, 1.0, 1);
+    Budget budget = new Budget(steps, BATCH, rate, 0, "constant", 100_000, seed, 1, 1.0, 1);
     return new JobSpec("distillation", task.student(), task.dataset(), budget,
         new DistillationSpec(task.teacher(), DivergenceChoice.of(divergence), null, 0.0, 0.0, false, 0, null).withDefaults(), null, null);
   }
@@ -210,7 +212,7 @@ public final class DistillationClaims {
     Map<String, Object> setup = (Map<String, Object>) report.get("setup");
     md.append(String.format(Locale.ROOT, "Distillation, %s steps, batch %d, rate %s constant, no cross-entropy mix; %s seeds (%s);"
             + " mean [Student-t %.0f %% interval] over seeds; differences to kl paired per seed. ECE: %s.%n", setup.get("steps"), BATCH,
-        RATE, report.get("seeds"), report.get("seed_values"), LEVEL * 100, setup.get("ece")));
+        rate, report.get("seeds"), report.get("seed_values"), LEVEL * 100, setup.get("ece")));
     for (Map<String, Object> task : (List<Map<String, Object>>) report.get("tasks")) {
       Map<String, Double> teacher = (Map<String, Double>) task.get("teacher_on_test");
       Map<String, Double> before = (Map<String, Double>) task.get("student_before");

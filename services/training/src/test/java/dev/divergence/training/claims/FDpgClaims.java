@@ -1,5 +1,8 @@
 package dev.divergence.training.claims;
 
+import static dev.divergence.training.claims.ClaimStatistics.distinct;
+import static dev.divergence.training.claims.ClaimStatistics.summary;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -207,41 +210,6 @@ public final class FDpgClaims {
       mask[i] = batch.targetMask()[i] ? 1f : 0f;
     }
     return tokenLogProbs.mul(m.create(mask, new Shape(batch.batch(), batch.length() - 1))).sum(new int[] {1}).toFloatArray();
-  }
-
-  /** Distinct n-grams over all n-grams of one group's samples (end token excluded), the trainer's distinct-n. */
-  private static double distinct(BatchSampler.Samples samples, int order) {
-    Set<List<Long>> seen = new HashSet<>();
-    int total = 0;
-    for (int i = 0; i < samples.size(); i++) {
-      long[] t = samples.tokens().get(i);
-      for (int j = 0; j + order <= samples.lengths()[i]; j++) {
-        List<Long> gram = new ArrayList<>(order);
-        for (int k = 0; k < order; k++) {
-          gram.add(t[j + k]);
-        }
-        seen.add(gram);
-        total++;
-      }
-    }
-    return total == 0 ? 0 : (double) seen.size() / total;
-  }
-
-  /** Mean with its Student-t interval over seeds (the mean alone for one seed) and the per-seed values. */
-  static Map<String, Object> summary(double[] values) {
-    RunningStatistics stats = new RunningStatistics().addAll(values);
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("mean", stats.mean());
-    if (stats.count() >= 2) {
-      RunningStatistics.Interval ci = stats.confidenceInterval(LEVEL);
-      out.put("lower", ci.lower());
-      out.put("upper", ci.upper());
-    } else {
-      out.put("lower", stats.mean());
-      out.put("upper", stats.mean());
-    }
-    out.put("per_seed", values);
-    return out;
   }
 
   private static void write(Path out, Map<String, Object> report) throws Exception {

@@ -48,7 +48,7 @@ import tools.jackson.databind.json.JsonMapper;
     // the worker reads a cancel at its heartbeat: with the default 2 s a fast machine runs the whole
     // 30-step job (about 0.1 s a step) before it sees the cancel
     "divergence.training.heartbeat-interval=100ms"})
-class FDpgJobEndToEndIT {
+class FDpgJobEndToEndIT extends JobEndToEndSupport {
 
   private static final int STEPS = 30;
   private static final String F_DPG = """
@@ -57,10 +57,7 @@ class FDpgJobEndToEndIT {
        "fDpg":{"constraint":{"name":"contains","text":"7"},"maxNewTokens":24}}""";
 
   private static KafkaConsumer<String, byte[]> consumer;
-  private final HttpClient http = HttpClient.newHttpClient();
-  private final JsonMapper json = JsonMapper.builder().build();
 
-  @LocalServerPort int port;
 
   @DynamicPropertySource
   static void dataDir(DynamicPropertyRegistry registry) {
@@ -147,49 +144,4 @@ class FDpgJobEndToEndIT {
     assertThat(announcedJobs.stream().filter(job::equals)).hasSize(1);
   }
 
-  private String submit(String spec) throws Exception {
-    HttpResponse<String> response = post("/api/v1/training/jobs", "{\"spec\":" + spec + "}");
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-    return json.readTree(response.body()).get("jobId").asString();
-  }
-
-  private void awaitSucceeded(String jobId) {
-    await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).until(() -> {
-      JsonNode job = json.readTree(get("/api/v1/training/jobs/" + jobId).body());
-      String state = job.get("state").asString();
-      if (state.equals("FAILED") || state.equals("CANCELLED")) {
-        throw new AssertionError("job " + jobId + " ended " + state + ": " + job);
-      }
-      return state.equals("SUCCEEDED");
-    });
-  }
-
-  /** Every metric series the job logged, by name, in step order. */
-  private Map<String, List<Double>> allSeries(String jobId) throws Exception {
-    JsonNode body = json.readTree(get("/api/v1/training/jobs/" + jobId + "/metrics").body());
-    Map<String, List<Double>> out = new TreeMap<>();
-    body.get("series").properties().forEach(entry -> {
-      List<Double> values = new ArrayList<>();
-      entry.getValue().get("values").forEach(v -> values.add(v.asDouble()));
-      out.put(entry.getKey(), values);
-    });
-    return out;
-  }
-
-  private static double mean(List<Double> values) {
-    return values.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-  }
-
-  private HttpResponse<String> post(String path, String body) throws Exception {
-    return http.send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private URI uri(String path) {
-    return URI.create("http://localhost:" + port + path);
-  }
 }

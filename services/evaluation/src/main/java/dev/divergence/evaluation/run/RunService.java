@@ -7,6 +7,7 @@ import dev.divergence.platform.errors.InvalidArgumentException;
 import dev.divergence.platform.errors.NotFoundException;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -56,10 +57,9 @@ public class RunService {
       return new Creation(runs.findByIdempotencyKey(tenant, idempotencyKey).orElseThrow(
           () -> new ConflictException("a run with idempotency key " + idempotencyKey + " is being created")), false);
     }
-    // read back before waking the workers: the answer shows the run as created (QUEUED), not as a worker took it
-    EvaluationRun created = runs.find(run.id()).orElseThrow();
+    // answer with the run as inserted, never a read-back: a polling worker may already have taken (or ended) it
     wakeUp.now();
-    return new Creation(created, true);
+    return new Creation(run, true);
   }
 
   /** Queues the automatic evaluation of one model version, once however often it is asked. */
@@ -76,7 +76,8 @@ public class RunService {
 
   private EvaluationRun queued(String tenant, String key, String name, RunSpec spec, Trigger trigger, String version,
       String job) {
-    Instant now = clock.instant();
+    // the database keeps microseconds; truncating here makes the creation answer equal a later read
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
     return new EvaluationRun(UUID.randomUUID(), tenant, name, key, spec, RunState.QUEUED, trigger, version, job,
         RunProgress.NONE, null, null, List.of(), 0, now, null, null, now);
   }

@@ -207,6 +207,96 @@ class DistillationLossesTest {
         .hasMessageContaining("classifiers");
   }
 
+  /**
+   * Logits a trained student reaches at a high rate (breast-cancer at 3e-3: gaps of hundreds between classes):
+   * exp of a suffix's scores shifted by the row's maximum underflows to 0 in float32 below about -104, so a
+   * suffix log-sum-exp of log(0) = -Infinity gave the loss -Infinity (and NaN gradients). The value and
+   * gradient must match a float64 computation with a per-suffix shift.
+   */
+  @Test
+  void pldStaysFiniteAndExactForLogitGapsOfAThousand() {
+    int rows = 3;
+    int classes = 5;
+    float[] studentLogits = {
+        1000f, 0f, -1000f, 500f, -500f,      // label 2, the least likely class: its term is about 2000
+        -1000f, 1000f, 0f, 0.5f, -999f,      // label 1, the most likely
+        -1000f, 1000f, 0f, 0.5f, -999f};     // masked: no value, no gradient
+    float[] teacherLogits = {3f, 1f, -1f, 2f, 0f, -2f, 4f, 1f, 0.5f, -3f, 0f, 0f, 0f, 0f, 0f};
+    long[] labels = {2, 1, 0};
+    boolean[] mask = {true, true, false};
+    DistillationLoss loss = create("pld", null, null, 1.0, 0, 0);
+    Function<NDArray, NDArray> f = s -> loss.compute(s.getManager().create(teacherLogits, new Shape(rows, classes)), s, mask, labels);
+    double expected = 0;
+    double[] expectedGradient = new double[rows * classes];
+    double magnitude = 0;
+    double largestLogit = 0;
+    for (int r = 0; r < 2; r++) {
+      double[] p = Reference.softmax(teacherLogits, r * classes, classes, 1.0);
+      int label = (int) labels[r];
+      java.util.List<Integer> order = new java.util.ArrayList<>();
+      for (int c = 0; c < classes; c++) {
+        if (c != label) {
+          order.add(c);
+        }
+      }
+      order.sort((a, b) -> Double.compare(p[b], p[a]));
+      order.add(0, label);
+      for (int k = 0; k < classes; k++) {
+        // float64 log-sum-exp of the suffix, shifted by the suffix's own maximum
+        double top = Double.NEGATIVE_INFINITY;
+        for (int j = k; j < classes; j++) {
+          top = Math.max(top, studentLogits[r * classes + order.get(j)]);
+        }
+        double sum = 0;
+        for (int j = k; j < classes; j++) {
+          sum += Math.exp(studentLogits[r * classes + order.get(j)] - top);
+        }
+        double lse = top + Math.log(sum);
+        double w = p[order.get(k)];
+        double s = studentLogits[r * classes + order.get(k)];
+        expected += w * (lse - s) / 2;
+        magnitude += w * (Math.abs(lse) + Math.abs(s));
+        largestLogit = Math.max(largestLogit, Math.max(Math.abs(lse), Math.abs(s)));
+        // d/ds_j of w (lse_k - s_k): w softmax_suffix(s)_j - w [j = k]
+        for (int j = k; j < classes; j++) {
+          int c = order.get(j);
+          expectedGradient[r * classes + c] += w * Math.exp(studentLogits[r * classes + c] - lse) / 2;
+        }
+        expectedGradient[r * classes + order.get(k)] -= w / 2;
+      }
+    }
+    // float32: a recurrence of `classes` log-add-exps (max, two subtractions, two exps, add, log, add: 8 roundings
+    // each), the subtraction, the weight (rounded to float32) and the sum over rows x classes; each term is off by
+    // at most that many eps32 times its magnitude w (|lse| + |s|)
+    int roundings = 8 * classes + 3 + rows * classes;
+    double valueTolerance = 2 * Float32Tolerance.EPS32 * roundings * magnitude;
+    double value = Djl.value(m, f, studentLogits, rows, classes);
+    assertThat(value).as("value").isFinite().isCloseTo(expected, within(valueTolerance));
+    // a gradient entry is a sum of weights (at most 1) times softmax probabilities exp(s - lse); lse carries an
+    // absolute error of the roundings above times its magnitude (up to 1000), which is a relative error of exp(s - lse)
+    double gradientTolerance = 2 * Float32Tolerance.EPS32 * roundings * largestLogit;
+    float[] gradient = Djl.gradient(m, f, studentLogits, rows, classes);
+    for (int i = 0; i < gradient.length; i++) {
+      assertThat((double) gradient[i]).as("d/dz[%d]", i).isFinite().isCloseTo(expectedGradient[i], within(gradientTolerance));
+    }
+  }
+
+  /** breast-cancer's shape: two classes, the student sure of the true label by a gap of 1200, the teacher not quite. */
+  @Test
+  void pldOfTwoClassesWithAHugeGapIsTheTeachersWeightOnTheOtherClassTimesZero() {
+    float[] studentLogits = {600f, -600f};
+    float[] teacherLogits = {5f, -5f};
+    DistillationLoss loss = create("pld", null, null, 1.0, 0, 0);
+    Function<NDArray, NDArray> f = s -> loss.compute(s.getManager().create(teacherLogits, new Shape(1, 2)), s, null, new long[] {0});
+    // terms: w_0 (logaddexp(600, -600) - 600) = w_0 log1p(e^-1200) = 0 in float64, and w_1 (lse of {-600} - (-600)) = 0
+    double value = Djl.value(m, f, studentLogits, 1, 2);
+    assertThat(value).isFinite().isCloseTo(0.0, within(2 * Float32Tolerance.EPS32 * 12 * 600));
+    // the gradient w_0 (softmax_0 - 1) and w_0 softmax_1 + w_1 (1 - 1) is 0 up to the same roundings times its scale 1
+    for (float g : Djl.gradient(m, f, studentLogits, 1, 2)) {
+      assertThat((double) g).isFinite().isCloseTo(0.0, within(2 * Float32Tolerance.EPS32 * 12));
+    }
+  }
+
   @Test
   void crossEntropyMixAddsTheHardTargetLoss() {
     double kd = Reference.mean("reverse_kl", 0, teacher, student, ROWS, V, MASK, 2.0);

@@ -1,6 +1,7 @@
 package dev.divergence.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,6 +16,8 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,12 +28,24 @@ import org.junit.jupiter.api.Test;
 /**
  * Fault test of the training service as a real process: its worker is killed (SIGKILL) in the
  * middle of a job; the restarted service declares the attempt lost, a new attempt resumes from the
- * last checkpoint, the job succeeds, and its model is registered exactly once.
+ * last checkpoint, the job succeeds, and its model is registered exactly once. One distillation job,
+ * one f-DPG job (whose checkpoint carries the baseline's and Z's moving averages) and one RLVR job
+ * with DPH-RL rehearsal (whose checkpoint carries the rehearsal set), on the one platform.
+ *
+ * <p>For f-DPG and RLVR the steps the killed attempt had already logged after its last checkpoint
+ * are read from PostgreSQL before the restart and compared with the same steps of the resumed
+ * attempt: every draw of both trainers is a function of (seed, step) and the checkpoint's float32
+ * weights and optimiser state read back exactly, so those steps repeat only if the restored state
+ * is the one the killed attempt had (a baseline or Z window started afresh gives another baseline
+ * and Z at the first resumed step; see FDpgTrainerTest and RlvrTrainerTest for the same check in
+ * one process).
  */
 class TrainingResumeIT {
 
   private static final Pattern STRING_FIELD = Pattern.compile("\"%s\"\\s*:\\s*\"([^\"]*)\"");
   private static final Pattern NUMBER_FIELD = Pattern.compile("\"%s\"\\s*:\\s*(-?[0-9.]+)");
+  /** Checkpoint interval of the f-DPG and RLVR jobs, in steps. */
+  private static final int CHECKPOINT_EVERY = 5;
   private static LocalPlatform platform;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -43,6 +58,8 @@ class TrainingResumeIT {
     // declare a silent worker lost after 6 s instead of 20 s, so the test does not wait long
     jvm.add("-Ddivergence.training.worker-lost-after=6s");
     jvm.add("-Ddivergence.training.heartbeat-interval=1s");
+    // the tiny LM of the f-DPG and RLVR jobs trained with the tests' small budget (seconds, not minutes)
+    jvm.add("-Ddivergence.training.built-in-budget=small");
     platform = LocalPlatform.start(LocalPlatformConfig.builder().repoRoot(root).dataDir(dataDir).randomFreePorts()
         .components(Component.KAFKA, Component.POSTGRES, Component.TRAINING).serviceJvmOptions(jvm)
         .startTimeout(Duration.ofMinutes(5)).build());
@@ -79,6 +96,130 @@ class TrainingResumeIT {
     assertThat(count("SELECT count(*) FROM training.model WHERE producing_job = '" + jobId + "'")).isEqualTo(1);
     assertThat(count("SELECT count(*) FROM training.outbox_event WHERE topic = 'models.registry.v1' AND record_key LIKE 'breast-cancer-mlp-student-distillation%'"))
         .as("one ModelRegistered event for the produced model").isEqualTo(1);
+  }
+
+  /**
+   * f-DPG towards "contains a 7": killed two steps after a checkpoint; the resumed attempt's steps
+   * after the checkpoint repeat the killed attempt's, the restored baseline and Z included.
+   */
+  @Test
+  void killedFDpgJobResumesWithItsBaselineAndPartitionEstimates() throws Exception {
+    String job = post("/api/v1/training/jobs", """
+        {"displayName":"f-DPG resume after kill","spec":{"algorithm":"f_dpg","model":"tiny-lm","dataset":"arithmetic",
+         "budget":{"maxSteps":12,"batchSize":16,"learningRate":0.003,"schedule":"constant","logEvery":1,"checkpointEvery":%d},
+         "fDpg":{"constraint":{"name":"contains","text":"7"},"divergence":{"name":"js"},"maxNewTokens":16}}}""".formatted(CHECKPOINT_EVERY));
+    String jobId = field(job, STRING_FIELD, "jobId");
+    Map<String, Map<Long, Double>> killed = killAfterACheckpointAndResume(jobId);
+
+    String logs = get("/api/v1/training/jobs/" + jobId + "/logs");
+    long resumedFrom = resumedFrom(logs);
+    assertSameStepsAfter(resumedFrom, killed, jobId, List.of("z", "baseline", "pseudo_reward", "loss", "constraint_satisfaction"));
+    assertThat(count("SELECT count(*) FROM training.model WHERE producing_job = '" + jobId + "'")).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM training.outbox_event WHERE topic = 'models.registry.v1' AND record_key LIKE 'tiny-lm-f-dpg%'"))
+        .as("one ModelRegistered event for the produced model").isEqualTo(1);
+  }
+
+  /**
+   * RLVR with JS rehearsal on an uploaded dataset whose one-character answer the tiny LM hits about
+   * 1 in 4 times (so the reference solves some prompts k/k and explores the rest): killed two steps
+   * after a checkpoint; the resumed attempt reads the rehearsal set from the checkpoint instead of
+   * sampling the reference again, and its steps after the checkpoint repeat the killed attempt's.
+   */
+  @Test
+  void killedRlvrJobResumesWithItsRehearsalSet() throws Exception {
+    StringBuilder records = new StringBuilder();
+    for (int a = 0; a < 20; a++) {
+      for (int b = 0; b < 20; b++) {
+        records.append("{\"prompt\":\"").append(a).append('+').append(b).append("=\",\"completion\":\"4\"}\n");
+      }
+    }
+    post("/api/v1/training/datasets?name=answer-four-resume&kind=text", records.toString());
+    String job = post("/api/v1/training/jobs", """
+        {"displayName":"RLVR resume after kill","spec":{"algorithm":"rlvr","model":"tiny-lm","dataset":"answer-four-resume",
+         "budget":{"maxSteps":12,"learningRate":0.003,"schedule":"constant","logEvery":1,"checkpointEvery":%d},
+         "rlvr":{"groupSize":8,"promptsPerStep":4,"maxNewTokens":1,"task":"dataset","checker":"exact",
+          "regulariser":{"kind":"rehearsal","divergence":"js","coefficient":0.1,"referenceSamples":1},
+          "evaluation":{"prompts":4,"samples":4,"every":100}}}}""".formatted(CHECKPOINT_EVERY));
+    String jobId = field(job, STRING_FIELD, "jobId");
+    Map<String, Map<Long, Double>> killed = killAfterACheckpointAndResume(jobId);
+
+    String logs = get("/api/v1/training/jobs/" + jobId + "/logs");
+    long resumedFrom = resumedFrom(logs);
+    assertThat(logs).as("the reference sampled once, by the first attempt")
+        .containsOnlyOnce("rehearsal set: the reference solved")
+        .contains("rehearsal set read from step-%010d".formatted(resumedFrom));
+    assertSameStepsAfter(resumedFrom, killed, jobId, List.of("reward", "rehearsal", "rehearsal_set_size", "clip_ratio", "loss"));
+    assertThat(killed.get("rehearsal_set_size").values()).as("a non-empty rehearsal set").allSatisfy(size -> assertThat(size).isPositive());
+    assertThat(count("SELECT count(*) FROM training.model WHERE producing_job = '" + jobId + "'")).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM training.outbox_event WHERE topic = 'models.registry.v1' AND record_key LIKE 'tiny-lm-rlvr%'"))
+        .as("one ModelRegistered event for the produced model").isEqualTo(1);
+  }
+
+  /**
+   * Waits until the job has logged the second step after its first checkpoint, SIGKILLs the training
+   * service, reads what the killed attempt logged (metric name → step → value), restarts the
+   * service and waits for the job to succeed in a later attempt.
+   */
+  private Map<String, Map<Long, Double>> killAfterACheckpointAndResume(String jobId) throws Exception {
+    await("the first attempt logged two steps after its first checkpoint", Duration.ofMinutes(4),
+        () -> uncheckedCount("SELECT coalesce(max(step), 0) FROM training.job_metric WHERE job_id = '" + jobId + "' AND name = 'loss'")
+            >= CHECKPOINT_EVERY + 2);
+    ProcessHandle.of(platform.pid(Component.TRAINING)).orElseThrow().destroyForcibly();
+    await("the killed worker is gone", Duration.ofSeconds(30), () -> !platform.isRunning(Component.TRAINING));
+    Map<String, Map<Long, Double>> killed = metrics(jobId);
+    platform.start(Component.TRAINING);
+    await("the job succeeded", Duration.ofMinutes(4), () -> "SUCCEEDED".equals(field(getQuietly("/api/v1/training/jobs/" + jobId), STRING_FIELD, "state")));
+    String finished = get("/api/v1/training/jobs/" + jobId);
+    assertThat(Integer.parseInt(field(finished, NUMBER_FIELD, "attempt"))).isGreaterThanOrEqualTo(2);
+    assertThat(get("/api/v1/training/jobs/" + jobId + "/logs")).contains("worker-lost");
+    return killed;
+  }
+
+  private static long resumedFrom(String logs) {
+    assertThat(logs).containsPattern("resuming from the checkpoint of step [1-9]");
+    return Long.parseLong(logs.replaceAll("(?s).*resuming from the checkpoint of step ([0-9]+).*", "$1"));
+  }
+
+  /**
+   * The steps after {@code resumedFrom} that the killed attempt had logged against the resumed
+   * attempt's. The tolerance is FDpgTrainerTest's: the computations repeat on the same machine, and
+   * it only allows for reductions libtorch may order differently between runs (float32, relative
+   * 1e-5 of values of order 1..100).
+   */
+  private static void assertSameStepsAfter(long resumedFrom, Map<String, Map<Long, Double>> killed, String jobId, List<String> names)
+      throws Exception {
+    Map<String, Map<Long, Double>> resumed = metrics(jobId);
+    List<Long> repeated = killed.get("loss").keySet().stream().filter(step -> step > resumedFrom).sorted().toList();
+    System.out.printf("job %s resumed from step %d; steps the killed attempt had logged after it: %s%n", jobId, resumedFrom, repeated);
+    assertThat(repeated).as("steps logged by the killed attempt after the checkpoint it resumed from").isNotEmpty();
+    for (String name : names) {
+      for (long step : repeated) {
+        double before = killed.get(name).get(step);
+        assertThat(resumed.get(name).get(step)).as("%s at step %d, killed attempt %s", name, step, before)
+            .isCloseTo(before, within(1e-5 * Math.max(1, Math.abs(before))));
+      }
+    }
+  }
+
+  /** The job's logged metrics, name → step → value (the latest attempt's where several logged a step). */
+  private static Map<String, Map<Long, Double>> metrics(String jobId) throws Exception {
+    Map<String, Map<Long, Double>> out = new TreeMap<>();
+    try (Connection db = DriverManager.getConnection(platform.jdbcUrl(), LocalPlatformConfig.POSTGRES_USER, LocalPlatformConfig.POSTGRES_PASSWORD);
+         PreparedStatement query = db.prepareStatement("SELECT name, step, value FROM training.job_metric WHERE job_id = '" + jobId + "'");
+         ResultSet rows = query.executeQuery()) {
+      while (rows.next()) {
+        out.computeIfAbsent(rows.getString(1), n -> new TreeMap<>()).put(rows.getLong(2), rows.getDouble(3));
+      }
+    }
+    return out;
+  }
+
+  private static long uncheckedCount(String sql) {
+    try {
+      return count(sql);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private long stepOf(String jobId) {

@@ -36,7 +36,9 @@ case "$suite" in
     exec "$here/model/run_model.sh"
     ;;
   training)
-    # services/training (issue 5): distillation and f-DPO steps beside PyTorch CPU; see bench/training/run_training.sh
+    # services/training (issue 5): distillation and f-DPO steps beside PyTorch CPU; (issue 13) one RLVR (GRPO) step and
+    # one f-DPG step, rollouts + updates, on the tiny LM beside PyTorch CPU on the same weights (TRAINING_CASES=rl runs
+    # only those, into bench/results/training-rl.json); see bench/training/run_training.sh
     exec "$here/training/run_training.sh"
     ;;
   inference)

@@ -30,11 +30,11 @@ BATCH, SEQ, ANSWER, VOCAB = 8, 64, 16, 259
 WARM_UP_S = 5.0
 
 
-def throughput(fn):
+def throughput(fn, warm_up_s=WARM_UP_S):
     """(best calls/s of 5 windows of >= 0.6 s, least process CPU ms per call of any window) after
-    WARM_UP_S of warm-up: the loop of TrainingStepBenchmark.throughput."""
+    warm_up_s of warm-up: the loop of TrainingStepBenchmark.throughput."""
     start, calls = time.perf_counter(), 0
-    while calls < 2 or time.perf_counter() - start < WARM_UP_S:
+    while calls < 2 or time.perf_counter() - start < warm_up_s:
         fn()
         calls += 1
     best, cpu_per_call = 0.0, float("inf")

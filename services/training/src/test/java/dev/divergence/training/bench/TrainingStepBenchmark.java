@@ -157,9 +157,14 @@ public final class TrainingStepBenchmark {
    * threads included), which a loaded machine disturbs less than wall time.
    */
   static double[] throughput(Runnable step) {
+    return throughput(step, WARM_UP_NANOS);
+  }
+
+  /** {@link #throughput(Runnable)} after {@code warmUpNanos} of warm-up. */
+  static double[] throughput(Runnable step, long warmUpNanos) {
     long warmStart = System.nanoTime();
     int warm = 0;
-    while (warm < 2 || System.nanoTime() - warmStart < WARM_UP_NANOS) {
+    while (warm < 2 || System.nanoTime() - warmStart < warmUpNanos) {
       step.run();
       warm++;
     }

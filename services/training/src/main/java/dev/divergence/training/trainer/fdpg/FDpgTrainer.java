@@ -51,8 +51,9 @@ import org.springframework.stereotype.Component;
  * the base a (the job's model, frozen) and takes log q from the sampler, builds
  * log P = log a + log b (b in {0, 1}: -infinity where the constraint fails),
  * log a + lambda . phi (moments) or log a + r / beta (rlhf), adds P/q to Z's moving average, and takes the pseudo-reward
- * r = -f'(pi / p) ({@link DpgDivergence}) at log t = log pi - (log P - log Z) minus the moving-average
- * baseline as the advantage of {@link FDpgLoss}. Where b = 0, log t is +infinity; it is capped at
+ * r = -f'(pi / p) ({@link DpgDivergence}) at log t = log pi - (log P - log Z) minus a baseline as the
+ * advantage of {@link FDpgLoss}: the mean reward of the step's other samples ({@link FDpgLoss#advantages};
+ * the moving average of earlier rewards only for one sample per step). Where b = 0, log t is +infinity; it is capped at
  * +-{@value #LOG_T_CAP} for the reward (finite penalties: reverse_kl's is then -(cap + 1)), while
  * the metrics use the exact limits. While no sample has satisfied the constraint yet (Z = 0) the
  * target is unknown and the step changes nothing ({@code skipped} = 1).
@@ -67,7 +68,7 @@ import org.springframework.stereotype.Component;
  * {@code sample_tokens}, and with an offline proposal {@code proposal_tv_target} and
  * {@code proposal_replacements}.
  *
- * <p>Checkpoints add {@link FDpgState}: the baseline and Z windows, lambda, and the offline proposal.
+ * <p>Checkpoints add {@link FDpgState}: the reward and Z windows, lambda, and the offline proposal.
  * Sampling seeds are a function of (seed, step, micro-batch, sample), so a resumed job draws what
  * the uninterrupted one drew.
  */
@@ -186,14 +187,13 @@ public class FDpgTrainer implements Trainer {
                 rewards[i] = divergence.pseudoReward(logT, alpha);
                 batchMean += rewards[i] / n;
               }
-              double b = baseline.mean(batchMean);
-              double[] advantages = new double[n];
-              for (int i = 0; i < n; i++) {
-                advantages[i] = rewards[i] - b;
-              }
-              baseline.addAll(rewards);
               double[] importance = FDpgLoss.importance(logPolicy, logProposal);
-              metrics.add("baseline", b, n);
+              double[] advantages = FDpgLoss.advantages(rewards, importance, baseline);
+              double meanBaseline = 0;
+              for (int i = 0; i < n; i++) {
+                meanBaseline += (rewards[i] - advantages[i]) / n;
+              }
+              metrics.add("baseline", meanBaseline, n);
               metrics.add("pseudo_reward", batchMean, n);
               metrics.add("importance_weight", Arrays.stream(importance).average().orElse(0), n);
               metrics.add("kl_target_policy", ImportanceSampledDivergences.klTargetPolicy(logTarget, logZ, logPolicy, logProposal), n);

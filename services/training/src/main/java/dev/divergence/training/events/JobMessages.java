@@ -243,6 +243,12 @@ public final class JobMessages {
     if (r.updatesPerBatch() != null) {
       b.setUpdatesPerBatch(r.updatesPerBatch());
     }
+    if (r.promptField() != null) {
+      b.setPromptField(r.promptField());
+    }
+    if (r.answerField() != null) {
+      b.setAnswerField(r.answerField());
+    }
     if (r.regulariser() != null) {
       var g = r.regulariser();
       RlvrRegulariser.Builder rb = RlvrRegulariser.newBuilder().setKind(nullToEmpty(g.kind()))
@@ -296,7 +302,8 @@ public final class JobMessages {
         r.hasPromptsPerStep() ? r.getPromptsPerStep() : null, r.hasMaxNewTokens() ? r.getMaxNewTokens() : null,
         r.hasTemperature() ? r.getTemperature() : null, r.hasClipEpsilonLow() ? r.getClipEpsilonLow() : null,
         r.hasClipEpsilonHigh() ? r.getClipEpsilonHigh() : null, r.hasUpdatesPerBatch() ? r.getUpdatesPerBatch() : null,
-        emptyToNull(r.getTask()), emptyToNull(r.getChecker()), regulariser, evaluation);
+        emptyToNull(r.getTask()), emptyToNull(r.getChecker()), r.hasPromptField() ? r.getPromptField() : null,
+        r.hasAnswerField() ? r.getAnswerField() : null, regulariser, evaluation);
   }
 
   static FDpgFeature toProto(dev.divergence.training.job.FDpgSpec.Feature feature) {

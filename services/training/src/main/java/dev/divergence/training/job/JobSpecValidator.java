@@ -31,7 +31,7 @@ public class JobSpecValidator {
       Algorithm.DISTILLATION, Set.of(DatasetKind.TEXT, DatasetKind.CLASSIFICATION),
       Algorithm.F_DPO, Set.of(DatasetKind.PREFERENCE),
       Algorithm.F_DPG, Set.of(DatasetKind.TEXT),
-      Algorithm.RLVR, Set.of(DatasetKind.TEXT),
+      Algorithm.RLVR, Set.of(DatasetKind.TEXT, DatasetKind.VERIFIABLE),
       Algorithm.SUPERVISED, Set.of(DatasetKind.TEXT, DatasetKind.CLASSIFICATION));
 
   private static final Set<String> SCHEDULES = Set.of("constant", "linear", "cosine");
@@ -74,7 +74,7 @@ public class JobSpecValidator {
         }
         case F_DPO -> validateFDpo(violations, spec.fDpo());
         case F_DPG -> validateFDpg(violations, spec.fDpg(), spec.model());
-        case RLVR -> validateRlvr(violations, spec.rlvr(), spec.model());
+        case RLVR -> validateRlvr(violations, spec.rlvr(), spec.model(), spec.dataset());
         case SUPERVISED -> { }
       }
     });
@@ -264,7 +264,7 @@ public class JobSpecValidator {
     }
   }
 
-  private void validateRlvr(List<FieldViolation> violations, RlvrSpec spec, String model) {
+  private void validateRlvr(List<FieldViolation> violations, RlvrSpec spec, String model, String dataset) {
     String field = "spec.rlvr";
     if (spec == null) {
       // every field has a default: an absent block is the defaults
@@ -293,6 +293,7 @@ public class JobSpecValidator {
         violations.add(new FieldViolation(field + ".checker", "the arithmetic task checks integers: checker 'integer' or none"));
       }
     }
+    validateAnswerFields(violations, spec, dataset);
     RlvrSpec.Regulariser regulariser = spec.regulariser();
     if (regulariser != null) {
       String r = field + ".regulariser";
@@ -346,6 +347,53 @@ public class JobSpecValidator {
     }
     if (model != null && models.exists(model) && models.vocabularySize(model).isEmpty()) {
       violations.add(new FieldViolation("spec.model", "rlvr samples text: '" + model + "' is not a language model"));
+    }
+  }
+
+  /**
+   * promptField and answerField name fields of a verifiable dataset's records (every record has
+   * the first record's fields, checked on upload, so the first record decides).
+   */
+  private void validateAnswerFields(List<FieldViolation> violations, RlvrSpec spec, String dataset) {
+    String field = "spec.rlvr";
+    boolean fromDataset = RlvrSpec.TASK_DATASET.equals(spec.task());
+    Optional<DatasetKind> kind = dataset == null ? Optional.empty() : datasets.kindOf(dataset);
+    boolean verifiable = fromDataset && kind.filter(k -> k == DatasetKind.VERIFIABLE).isPresent();
+    Map<String, String> names = new java.util.LinkedHashMap<>();
+    names.put("promptField", spec.promptField());
+    names.put("answerField", spec.answerField());
+    names.forEach((name, value) -> {
+      if (value == null) {
+        return;
+      }
+      if (value.isBlank()) {
+        violations.add(new FieldViolation(field + "." + name, "must name a field of the dataset's records"));
+      } else if (!fromDataset) {
+        violations.add(new FieldViolation(field + "." + name, "is for task 'dataset' with a verifiable dataset only"));
+      } else if (kind.isPresent() && !verifiable) {
+        violations.add(new FieldViolation(field + "." + name, "is for verifiable datasets only; dataset '" + dataset
+            + "' holds " + kind.get().apiName() + " records (prompt and completion)"));
+      }
+    });
+    if (!verifiable) {
+      return;
+    }
+    String prompt = spec.promptFieldOrDefault();
+    String answer = spec.answerFieldOrDefault();
+    Optional<Set<String>> fields = datasets.verifiableFields(dataset);
+    if (fields.isEmpty()) {
+      return;
+    }
+    List<String> sorted = fields.get().stream().sorted().toList();
+    if (!prompt.isBlank() && !fields.get().contains(prompt)) {
+      violations.add(new FieldViolation(field + ".promptField", "dataset '" + dataset + "' records have no field '" + prompt
+          + "'; their fields: " + sorted));
+    }
+    if (!answer.isBlank() && !fields.get().contains(answer)) {
+      violations.add(new FieldViolation(field + ".answerField", "dataset '" + dataset + "' records have no field '" + answer
+          + "'; their fields: " + sorted));
+    } else if (answer.equals(prompt)) {
+      violations.add(new FieldViolation(field + ".answerField", "must differ from promptField"));
     }
   }
 

@@ -20,11 +20,14 @@ import java.util.List;
  * @param updatesPerBatch optimiser steps on each batch of rollouts (default 1: on-policy); one
  *     optimiser step is one step of the budget
  * @param task {@code arithmetic} (default: built-in prompts "a+b=" with a, b in [0, 50), the
- *     checker reads the first integer of the answer) or {@code dataset} (the job's text dataset: a
- *     record's {@code prompt} is the prompt and its {@code completion} the answer)
+ *     checker reads the first integer of the answer) or {@code dataset} (the job's dataset: of a
+ *     text record the {@code prompt} is the prompt and the {@code completion} the answer; of a
+ *     verifiable record the {@code promptField} and the {@code answerField})
  * @param checker for {@code dataset}: {@code exact} (default: the answer's text, trimmed, equals
  *     the completion, trimmed) or {@code integer} (the first integer of the answer equals the
  *     completion's); {@code arithmetic} always checks integers
+ * @param promptField verifiable datasets only: the records' prompt field (default {@value #DEFAULT_PROMPT_FIELD})
+ * @param answerField verifiable datasets only: the records' answer field (default {@value #DEFAULT_ANSWER_FIELD})
  * @param regulariser none (default), kl or rehearsal
  * @param evaluation pass@k on held-out prompts
  */
@@ -38,8 +41,21 @@ public record RlvrSpec(
     Integer updatesPerBatch,
     String task,
     String checker,
+    String promptField,
+    String answerField,
     Regulariser regulariser,
     Evaluation evaluation) implements MethodSpec {
+
+  public static final String DEFAULT_PROMPT_FIELD = "prompt";
+  public static final String DEFAULT_ANSWER_FIELD = "answer";
+
+  /** A spec without field names (the task's defaults). */
+  public RlvrSpec(Integer groupSize, Integer promptsPerStep, Integer maxNewTokens, Double temperature, Double clipEpsilonLow,
+      Double clipEpsilonHigh, Integer updatesPerBatch, String task, String checker, Regulariser regulariser,
+      Evaluation evaluation) {
+    this(groupSize, promptsPerStep, maxNewTokens, temperature, clipEpsilonLow, clipEpsilonHigh, updatesPerBatch, task,
+        checker, null, null, regulariser, evaluation);
+  }
 
   public static final int DEFAULT_GROUP_SIZE = 8;
   public static final int DEFAULT_PROMPTS_PER_STEP = 4;
@@ -130,9 +146,19 @@ public record RlvrSpec(
     return Algorithm.RLVR;
   }
 
+  /** The prompt field read from verifiable records. */
+  public String promptFieldOrDefault() {
+    return promptField == null ? DEFAULT_PROMPT_FIELD : promptField;
+  }
+
+  /** The answer field read from verifiable records. */
+  public String answerFieldOrDefault() {
+    return answerField == null ? DEFAULT_ANSWER_FIELD : answerField;
+  }
+
   /** A spec of defaults only (an absent {@code rlvr} block). */
   public static RlvrSpec defaults() {
-    return new RlvrSpec(null, null, null, null, null, null, null, null, null, null, null);
+    return new RlvrSpec(null, null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   public RlvrSpec withDefaults() {
@@ -145,6 +171,7 @@ public record RlvrSpec(
         updatesPerBatch == null ? 1 : updatesPerBatch,
         task == null ? TASK_ARITHMETIC : task,
         checker == null ? (TASK_DATASET.equals(task) ? CHECKER_EXACT : CHECKER_INTEGER) : checker,
+        promptField, answerField,
         (regulariser == null ? Regulariser.none() : regulariser).withDefaults(),
         (evaluation == null ? new Evaluation(null, null, null, null) : evaluation).withDefaults());
   }

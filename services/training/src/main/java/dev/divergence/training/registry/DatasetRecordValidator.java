@@ -18,7 +18,11 @@ final class DatasetRecordValidator {
     if (record == null || !record.isObject()) {
       return Optional.of(new FieldViolation(at, "must be a JSON object"));
     }
+    if (kind == DatasetKind.VERIFIABLE) {
+      return checkVerifiable(at, record);
+    }
     Set<String> allowed = switch (kind) {
+      case VERIFIABLE -> throw new IllegalStateException("checked above");
       case TEXT -> record.has("text") ? Set.of("text") : Set.of("prompt", "completion");
       case PREFERENCE -> Set.of("prompt", "chosen", "rejected");
       case CLASSIFICATION -> Set.of("features", "label");
@@ -41,6 +45,40 @@ final class DatasetRecordValidator {
         }
       } else if (!value.isString() || value.asString().isEmpty()) {
         return Optional.of(new FieldViolation(at + "." + field, "must be a non-empty string"));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Verifiable records: at least one field, every field a non-empty string. */
+  private static Optional<FieldViolation> checkVerifiable(String at, JsonNode record) {
+    if (record.isEmpty()) {
+      return Optional.of(new FieldViolation(at, "must have fields (e.g. prompt and answer) for verifiable records"));
+    }
+    for (Map.Entry<String, JsonNode> field : record.properties()) {
+      if (!field.getValue().isString() || field.getValue().asString().isEmpty()) {
+        return Optional.of(new FieldViolation(at + "." + field.getKey(), "must be a non-empty string"));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Verifiable records all have the first record's field names, so that a job naming its prompt and
+   * answer fields can be checked against the first record alone.
+   *
+   * @return the first field the record lacks or adds, named as {@code line <n>.<field>}
+   */
+  static Optional<FieldViolation> checkSameFields(Set<String> first, JsonNode record, long line) {
+    for (String field : first) {
+      if (!record.has(field)) {
+        return Optional.of(new FieldViolation("line " + line + "." + field, "is required: the first record has it"));
+      }
+    }
+    for (Map.Entry<String, JsonNode> field : record.properties()) {
+      if (!first.contains(field.getKey())) {
+        return Optional.of(new FieldViolation("line " + line + "." + field.getKey(),
+            "unknown field: verifiable records all have the first record's fields " + first.stream().sorted().toList()));
       }
     }
     return Optional.empty();

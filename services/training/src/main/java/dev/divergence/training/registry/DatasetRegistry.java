@@ -105,7 +105,7 @@ public class DatasetRegistry implements ApplicationRunner {
     }
     Optional<DatasetKind> kind = DatasetKind.byApiName(kindName);
     if (kind.isEmpty()) {
-      violations.add(new FieldViolation("kind", "must be one of [classification, preference, text]"));
+      violations.add(new FieldViolation("kind", "must be one of " + DatasetKind.apiNames()));
     }
     if (!violations.isEmpty()) {
       throw new InvalidArgumentException(violations);
@@ -130,6 +130,7 @@ public class DatasetRegistry implements ApplicationRunner {
            Writer writer = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
         String line;
         long number = 0;
+        java.util.Set<String> firstFields = null;
         while ((line = reader.readLine()) != null) {
           number++;
           if (line.isBlank()) {
@@ -142,6 +143,13 @@ public class DatasetRegistry implements ApplicationRunner {
             throw new InvalidArgumentException("line " + number, "is not valid JSON");
           }
           Optional<FieldViolation> problem = DatasetRecordValidator.check(kind, record, number);
+          if (problem.isEmpty() && kind == DatasetKind.VERIFIABLE) {
+            if (firstFields == null) {
+              firstFields = fieldNames(record);
+            } else {
+              problem = DatasetRecordValidator.checkSameFields(firstFields, record, number);
+            }
+          }
           if (problem.isPresent()) {
             throw new InvalidArgumentException(List.of(problem.get()));
           }
@@ -163,6 +171,35 @@ public class DatasetRegistry implements ApplicationRunner {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot store dataset at " + target, e);
     }
+  }
+
+  /**
+   * The field names of a verifiable dataset's records (every record has the first one's, checked on
+   * upload); empty for other kinds and unknown names.
+   */
+  public Optional<java.util.Set<String>> verifiableFields(String name) {
+    Optional<RegisteredDataset> dataset = find(name).filter(d -> d.kind() == DatasetKind.VERIFIABLE && d.uri() != null);
+    if (dataset.isEmpty()) {
+      return Optional.empty();
+    }
+    String uri = dataset.get().uri();
+    Path file = uri.startsWith("file:") ? Path.of(java.net.URI.create(uri)) : Path.of(uri);
+    try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+        if (!line.isBlank()) {
+          return Optional.of(fieldNames(json.readTree(line)));
+        }
+      }
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read dataset " + file, e);
+    }
+  }
+
+  private static java.util.Set<String> fieldNames(JsonNode record) {
+    java.util.Set<String> names = new java.util.LinkedHashSet<>();
+    record.properties().forEach(field -> names.add(field.getKey()));
+    return names;
   }
 
   private RegisteredDataset map(ResultSet rs, int row) throws SQLException {

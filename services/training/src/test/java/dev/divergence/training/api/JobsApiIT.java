@@ -255,6 +255,68 @@ class JobsApiIT {
     assertThat(spec.at("/evaluation/k").asInt()).isEqualTo(8);
   }
 
+  /**
+   * RLVR on a verifiable dataset: records with any field names, the job naming its prompt and answer
+   * fields. Uploads with records of differing fields or non-string values are refused naming the
+   * line and field; a job naming a field the records lack (or relying on the default "answer" they
+   * lack), or naming fields with a text dataset or the arithmetic task, is refused naming the field.
+   */
+  @Test
+  void rlvrAnswerFieldsMustNameFieldsOfAVerifiableDataset() throws Exception {
+    String name = "qa-" + UUID.randomUUID();
+    HttpResponse<String> uploaded = upload(name, """
+        {"question":"1+2=","solution":"3"}
+        {"question":"2+2=","solution":"4"}
+        {"question":"3+2=","solution":"5"}
+        """);
+    assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(201);
+    assertThat(json.readTree(uploaded.body()).get("kind").asString()).isEqualToIgnoringCase("verifiable");
+    assertProblem(upload("qa-missing-" + UUID.randomUUID(), """
+        {"question":"1+2=","solution":"3"}
+        {"question":"2+2="}
+        """), 400, "line 2.solution");
+    assertProblem(upload("qa-extra-" + UUID.randomUUID(), """
+        {"question":"1+2=","solution":"3"}
+        {"question":"2+2=","solution":"4","hint":"even"}
+        """), 400, "line 2.hint");
+    assertProblem(upload("qa-number-" + UUID.randomUUID(), """
+        {"question":"1+2=","solution":3}
+        """), 400, "line 1.solution");
+
+    String rlvr = """
+        {"algorithm":"rlvr","model":"tiny-lm","dataset":"@D@","budget":{"maxSteps":10},"rlvr":@M@}""".replace("@D@", name);
+    assertProblem(post("{\"spec\":" + rlvr.replace("@M@", "{\"task\":\"dataset\",\"promptField\":\"question\"}") + "}",
+        Map.of()), 400, "spec.rlvr.answerField");
+    assertProblem(post("{\"spec\":" + rlvr.replace("@M@",
+        "{\"task\":\"dataset\",\"promptField\":\"question\",\"answerField\":\"answer\"}") + "}", Map.of()), 400,
+        "spec.rlvr.answerField");
+    assertProblem(post("{\"spec\":" + rlvr.replace("@M@",
+        "{\"task\":\"dataset\",\"promptField\":\"query\",\"answerField\":\"solution\"}") + "}", Map.of()), 400,
+        "spec.rlvr.promptField");
+    assertProblem(post("{\"spec\":" + rlvr.replace("@M@",
+        "{\"task\":\"dataset\",\"promptField\":\"solution\",\"answerField\":\"solution\"}") + "}", Map.of()), 400,
+        "spec.rlvr.answerField");
+    assertProblem(post("{\"spec\":" + rlvr.replace("@M@", "{\"answerField\":\"solution\"}") + "}", Map.of()), 400,
+        "spec.rlvr.answerField");
+    assertProblem(post("{\"spec\":" + rlvr.replace(name, "arithmetic").replace("@M@",
+        "{\"task\":\"dataset\",\"promptField\":\"prompt\"}") + "}", Map.of()), 400, "spec.rlvr.promptField");
+
+    HttpResponse<String> accepted = post("{\"spec\":" + rlvr.replace("@M@",
+        "{\"task\":\"dataset\",\"checker\":\"integer\",\"promptField\":\"question\",\"answerField\":\"solution\"}") + "}",
+        Map.of());
+    assertThat(accepted.statusCode()).as(accepted.body()).isBetween(200, 202);
+    JsonNode spec = json.readTree(accepted.body()).get("spec").get("rlvr");
+    assertThat(spec.at("/promptField").asString()).isEqualTo("question");
+    assertThat(spec.at("/answerField").asString()).isEqualTo("solution");
+    assertThat(spec.at("/checker").asString()).isEqualTo("integer");
+  }
+
+  private HttpResponse<String> upload(String name, String jsonl) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/v1/training/datasets?name=" + name
+            + "&kind=verifiable")).header("Content-Type", "application/x-ndjson").POST(HttpRequest.BodyPublishers.ofString(jsonl))
+        .build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   @Test
   void unknownJobIs404AndBadIdIs400() throws Exception {
     HttpResponse<String> missing = get("/api/v1/training/jobs/" + UUID.randomUUID());

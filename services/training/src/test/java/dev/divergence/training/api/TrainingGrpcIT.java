@@ -197,6 +197,8 @@ class TrainingGrpcIT {
     assertInvalid(rlvrSpec(RlvrSpec.newBuilder().setEvaluation(RlvrEvaluation.newBuilder().setSamples(4).setK(5))),
         "spec.rlvr.evaluation.k");
     assertInvalid(rlvrSpec(RlvrSpec.newBuilder().setTask("chess")), "spec.rlvr.task");
+    // answer fields name fields of verifiable records: arithmetic is a text dataset
+    assertInvalid(rlvrSpec(RlvrSpec.newBuilder().setTask("dataset").setAnswerField("solution")), "spec.rlvr.answerField");
   }
 
   private void assertInvalid(JobSpec.Builder spec, String field) {

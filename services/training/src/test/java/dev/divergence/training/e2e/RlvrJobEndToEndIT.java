@@ -148,4 +148,47 @@ class RlvrJobEndToEndIT extends JobEndToEndSupport {
     assertThat(announcedJobs.stream().filter(job::equals)).hasSize(1);
   }
 
+
+  /**
+   * A verifiable dataset (records {"question", "solution", "completion"}, the job naming question
+   * and solution) trains exactly as the text dataset whose prompt and completion are that question
+   * and solution: same seed, same problems, so the same rewards step by step. The verifiable
+   * records carry a wrong "completion" ("9") as a decoy: a job that read it instead of the named
+   * answer field would score other answers right.
+   */
+  @Test
+  void rlvrOnAVerifiableDatasetChecksTheNamedAnswerField() throws Exception {
+    WorkerQueue.clear(http, "http://localhost:" + port);
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    StringBuilder text = new StringBuilder();
+    StringBuilder verifiable = new StringBuilder();
+    for (int a = 0; a < 6; a++) {
+      for (int b = 0; b < 6; b++) {
+        text.append("{\"prompt\":\"").append(a).append('+').append(b).append("=\",\"completion\":\"4\"}\n");
+        verifiable.append("{\"question\":\"").append(a).append('+').append(b)
+            .append("=\",\"solution\":\"4\",\"completion\":\"9\"}\n");
+      }
+    }
+    HttpResponse<String> textUpload = post("/api/v1/training/datasets?name=four-text-" + suffix + "&kind=text", text.toString());
+    assertThat(textUpload.statusCode()).as(textUpload.body()).isEqualTo(201);
+    HttpResponse<String> qaUpload = post("/api/v1/training/datasets?name=four-qa-" + suffix + "&kind=verifiable", verifiable.toString());
+    assertThat(qaUpload.statusCode()).as(qaUpload.body()).isEqualTo(201);
+    String spec = """
+        {"algorithm":"rlvr","model":"tiny-lm","dataset":"@D@",
+         "budget":{"maxSteps":4,"learningRate":0.003,"schedule":"constant","logEvery":1,"checkpointEvery":100},
+         "rlvr":{"groupSize":8,"promptsPerStep":4,"maxNewTokens":1,"task":"dataset","checker":"exact"@F@,
+          "evaluation":{"prompts":2,"samples":2,"every":100}}}""";
+    String textJob = submit(spec.replace("@D@", "four-text-" + suffix).replace("@F@", ""));
+    String qaJob = submit(spec.replace("@D@", "four-qa-" + suffix)
+        .replace("@F@", ",\"promptField\":\"question\",\"answerField\":\"solution\""));
+    awaitSucceeded(textJob);
+    awaitSucceeded(qaJob);
+    List<Double> textReward = allSeries(textJob).get("reward");
+    List<Double> qaReward = allSeries(qaJob).get("reward");
+    System.out.printf("RLVR reward by step: text dataset %s, verifiable dataset %s%n", textReward, qaReward);
+    assertThat(textReward).hasSize(4);
+    // about 1 in 4 first characters after "=" is a 4 (see the class comment): 128 answers all wrong has probability ~1e-16
+    assertThat(mean(textReward)).isPositive();
+    assertThat(qaReward).isEqualTo(textReward);
+  }
 }

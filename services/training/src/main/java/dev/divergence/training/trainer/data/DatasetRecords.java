@@ -148,6 +148,8 @@ public final class DatasetRecords {
         TrainingData.Split<PreferenceExample> split = TrainingData.preference(dataset);
         yield generated(split, DatasetRecords::preferenceJson);
       }
+      // verifiable sets are uploads only, always streamed
+      case VERIFIABLE -> throw new IllegalStateException("no built-in verifiable dataset: " + dataset.name());
     };
   }
 

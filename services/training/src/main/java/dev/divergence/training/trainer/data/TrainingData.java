@@ -75,6 +75,18 @@ public final class TrainingData {
     return heldOutTail(all);
   }
 
+  /**
+   * A verifiable dataset's problems as prompt/completion examples: the completion is the record's
+   * {@code answerField}, the prompt its {@code promptField}; the held-out part is the tail, as for
+   * text uploads.
+   */
+  public static Split<TextExample> verifiable(RegisteredDataset dataset, String promptField, String answerField) {
+    requireKind(dataset, DatasetKind.VERIFIABLE);
+    List<TextExample> all = Jsonl.read(dataset.uri(), node -> new TextExample(Jsonl.text(node, promptField),
+        Jsonl.text(node, answerField)));
+    return heldOutTail(all);
+  }
+
   public static Split<PreferenceExample> preference(RegisteredDataset dataset) {
     requireKind(dataset, DatasetKind.PREFERENCE);
     if (dataset.builtIn() && dataset.name().equals("arithmetic-preferences")) {

@@ -14,6 +14,7 @@ import dev.divergence.training.job.Algorithm;
 import dev.divergence.training.job.Budget;
 import dev.divergence.training.job.JobSpec;
 import dev.divergence.training.job.RlvrSpec;
+import dev.divergence.training.registry.DatasetKind;
 import dev.divergence.training.trainer.Trainer;
 import dev.divergence.training.trainer.TrainingOutcome;
 import dev.divergence.training.trainer.TrainingRun;
@@ -266,7 +267,9 @@ public class RlvrTrainer implements Trainer {
       int cut = Math.min(heldOutCount, all.size() / 2);
       return new List[] {new ArrayList<>(all.subList(cut, all.size())), new ArrayList<>(all.subList(0, cut))};
     }
-    TrainingData.Split<TextExample> split = TrainingData.text(run.dataset());
+    TrainingData.Split<TextExample> split = run.dataset().kind() == DatasetKind.VERIFIABLE
+        ? TrainingData.verifiable(run.dataset(), method.promptFieldOrDefault(), method.answerFieldOrDefault())
+        : TrainingData.text(run.dataset());
     List<Problem> train = new ArrayList<>(split.train().stream().map(RlvrTrainer::problem).toList());
     shuffle(train, random);
     List<Problem> heldOut = split.heldOut().stream().map(RlvrTrainer::problem).limit(heldOutCount).toList();

@@ -74,6 +74,10 @@ final class FakeService implements AutoCloseable {
     return received;
   }
 
+  int receivedCount() {
+    return received.size();
+  }
+
   Received lastReceived() {
     return received.getLast();
   }

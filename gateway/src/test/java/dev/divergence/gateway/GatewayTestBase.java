@@ -1,5 +1,8 @@
 package dev.divergence.gateway;
 
+import dev.divergence.gateway.auth.ApiKeySecret;
+import dev.divergence.platform.tenancy.IdentityTokens;
+import dev.divergence.platform.test.EmbeddedInfrastructureExtension;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -7,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -21,7 +25,18 @@ import tools.jackson.databind.json.JsonMapper;
  * stays generous enough for a cold JVM on a busy build machine.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ExtendWith(EmbeddedInfrastructureExtension.class)
 abstract class GatewayTestBase {
+
+  /** The identity secret gateway and services share (a test value; deployments make their own). */
+  static final String IDENTITY_SECRET = java.util.Base64.getEncoder().encodeToString(
+      "gateway-test-identity-secret-32b".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+  static final IdentityTokens SERVICE_SIDE = new IdentityTokens(IdentityTokens.decodeSecret(IDENTITY_SECRET), "test",
+      Duration.ofMinutes(5), java.time.Clock.systemUTC());
+  /** The admin key of the default tenant the gateway stores at start, as ./platform up's is. */
+  static final String ADMIN_KEY = ApiKeySecret.generate().text();
+  /** An OIDC issuer's JWK set, served by the test itself: the gateway fetches keys from it. */
+  static final TestJwtIssuer ISSUER = TestJwtIssuer.start();
 
   static final FakeService TRAINING = FakeService.start("training");
   static final FakeService INFERENCE = FakeService.start("inference");
@@ -51,9 +66,17 @@ abstract class GatewayTestBase {
     registry.add("divergence.gateway.circuit-breaker.sliding-window-size", () -> BREAKER_WINDOW);
     registry.add("divergence.gateway.circuit-breaker.minimum-number-of-calls", () -> BREAKER_WINDOW);
     registry.add("divergence.gateway.circuit-breaker.wait-in-open-state", () -> "60s");
+    registry.add("divergence.security.identity.secret", () -> IDENTITY_SECRET);
+    registry.add("divergence.gateway.auth.bootstrap-admin-key", () -> ADMIN_KEY);
+    registry.add("spring.security.oauth2.resourceserver.jwt.jwk-set-uri", ISSUER::jwkSetUri);
   }
 
+  /** A request as the bootstrap admin. */
   HttpRequest.Builder request(String path) {
+    return anonymous(path).header("X-Api-Key", ADMIN_KEY);
+  }
+
+  HttpRequest.Builder anonymous(String path) {
     return HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).timeout(Duration.ofSeconds(10));
   }
 

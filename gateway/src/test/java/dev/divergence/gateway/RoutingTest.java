@@ -31,7 +31,10 @@ class RoutingTest extends GatewayTestBase {
     assertThat(received.body()).isEqualTo("{\"model\":\"tiny\"}");
     assertThat(received.headers().getFirst("Content-Type")).startsWith("application/json");
     assertThat(received.headers().getFirst("X-Request-Id")).isEqualTo("req-123");
-    assertThat(received.headers().getFirst("X-Tenant-Id")).isEqualTo("acme");
+    // the tenant is the authenticated caller's (the admin key's: default), never what the caller claims
+    assertThat(received.headers().getFirst("X-Tenant-Id")).isEqualTo("default");
+    assertThat(SERVICE_SIDE.verify(received.headers().getFirst("X-Divergence-Identity")).tenant()).isEqualTo("default");
+    assertThat(received.headers().getFirst("X-Api-Key")).as("credentials stay at the edge").isNull();
     // the gateway may continue the trace with its own span, but never starts a new trace
     assertThat(received.headers().getFirst("traceparent")).contains(TRACE_ID);
   }

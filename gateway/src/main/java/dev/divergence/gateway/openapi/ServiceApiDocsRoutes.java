@@ -5,6 +5,7 @@ import static org.springframework.cloud.gateway.server.mvc.filter.BeforeFilterFu
 import static org.springframework.web.servlet.function.RequestPredicates.GET;
 
 import dev.divergence.gateway.GatewayProperties;
+import dev.divergence.gateway.route.CallerForwarding;
 import dev.divergence.gateway.route.ServiceResilience;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -24,10 +25,11 @@ class ServiceApiDocsRoutes {
   static final String SERVICE_DOCS_PATH = "/v3/api-docs";
 
   @Bean
-  RouterFunction<ServerResponse> apiDocsRoutes(GatewayProperties properties, ServiceResilience resilience) {
+  RouterFunction<ServerResponse> apiDocsRoutes(GatewayProperties properties, ServiceResilience resilience,
+      CallerForwarding callers) {
     RouterFunctions.Builder routes = RouterFunctions.route();
     properties.services().forEach((name, service) -> routes.add(
-        proxyTo(name + "-api-docs", name, service.uri(), GET(docsPathOf(name)), resilience)
+        proxyTo(name + "-api-docs", name, service.uri(), GET(docsPathOf(name)), resilience, callers)
             .before(setPath(SERVICE_DOCS_PATH))
             .build()));
     return routes.build();

@@ -17,13 +17,15 @@ public final class ProxyRoutes {
 
   /**
    * A route forwarding what {@code predicate} matches to {@code serviceUri}, guarded by the service's
-   * circuit breaker and retry. Callers may add more filters (e.g. a path rewrite) before building.
+   * circuit breaker and retry, carrying the gateway's proof of the caller instead of its credentials. Callers may add more filters (e.g. a path rewrite) before building.
    */
   public static RouterFunctions.Builder proxyTo(
-      String routeId, String service, URI serviceUri, RequestPredicate predicate, ServiceResilience resilience) {
+      String routeId, String service, URI serviceUri, RequestPredicate predicate, ServiceResilience resilience,
+      CallerForwarding callers) {
     return route(routeId)
         .route(predicate, http())
         .before(uri(serviceUri))
+        .before(callers::forward)
         .filter(resilience.forService(service))
         // the gateway's RequestIdFilter already answers with the id; the service's echo would repeat it
         .after(removeResponseHeader(RequestIdFilter.HEADER));

@@ -12,8 +12,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The settings the launcher hands to Kafka and to the services. */
 class ContractTest {
 
+    // the local secrets are made in the data folder: a folder of the build's, not the fictitious repository's
+    private static final Path DATA_DIR = Path.of("target", "contract-test-data").toAbsolutePath();
     private final LocalPlatformConfig config = LocalPlatformConfig.builder()
-            .repoRoot(Path.of("/repo")).dataDir(Path.of("/repo/.data")).build();
+            .repoRoot(Path.of("/repo")).dataDir(DATA_DIR).build();
 
     @Test
     void servicesGetTheirPortsDatabaseAndKafka() {
@@ -24,7 +26,7 @@ class ContractTest {
                 .containsEntry("SPRING_DATASOURCE_USERNAME", "postgres")
                 .containsEntry("SPRING_DATASOURCE_PASSWORD", "postgres")
                 .containsEntry("SPRING_KAFKA_BOOTSTRAP_SERVERS", "localhost:19092")
-                .containsEntry("DIVERGENCE_DATA_DIR", "/repo/.data");
+                .containsEntry("DIVERGENCE_DATA_DIR", DATA_DIR.toString());
     }
 
     @Test
@@ -58,14 +60,21 @@ class ContractTest {
     }
 
     @Test
-    void theGatewayGetsTheServiceAddressesAndNoInfrastructure() {
+    void theGatewayGetsTheServiceAddressesItsKeyStoreAndNoKafka() {
         Map<String, String> env = ServiceEnvironment.of(Component.GATEWAY, config);
         assertThat(env).containsEntry("SERVER_PORT", "8080")
                 .containsEntry("DIVERGENCE_GATEWAY_SERVICES_TRAINING_URI", "http://localhost:8081")
                 .containsEntry("DIVERGENCE_GATEWAY_SERVICES_INFERENCE_URI", "http://localhost:8082")
                 .containsEntry("DIVERGENCE_GATEWAY_SERVICES_EVALUATION_URI", "http://localhost:8083")
                 .containsEntry("DIVERGENCE_GATEWAY_SERVICES_MERGING_URI", "http://localhost:8084")
-                .doesNotContainKeys("SPRING_DATASOURCE_URL", "SPRING_KAFKA_BOOTSTRAP_SERVERS", "DIVERGENCE_GRPC_PORT");
+                // API keys live in the gateway's schema; the first admin's key and the identity secret are the data folder's
+                .containsEntry("SPRING_DATASOURCE_URL", config.jdbcUrl())
+                .containsKeys("DIVERGENCE_GATEWAY_AUTH_BOOTSTRAP_ADMIN_KEY", "DIVERGENCE_SECURITY_IDENTITY_SECRET")
+                .doesNotContainKeys("SPRING_KAFKA_BOOTSTRAP_SERVERS", "DIVERGENCE_GRPC_PORT");
+        assertThat(env.get("DIVERGENCE_GATEWAY_AUTH_BOOTSTRAP_ADMIN_KEY")).matches("dvg_[0-9a-f]{16}_[A-Za-z0-9_-]{43}");
+        assertThat(ServiceEnvironment.of(Component.TRAINING, config).get("DIVERGENCE_SECURITY_IDENTITY_SECRET"))
+                .as("every service verifies with the secret the gateway signs with")
+                .isEqualTo(env.get("DIVERGENCE_SECURITY_IDENTITY_SECRET"));
     }
 
     @Test

@@ -124,7 +124,7 @@ class EvaluationRunsIT {
     ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", platform.ports().grpc(Component.EVALUATION))
         .usePlaintext().build();
     try {
-      Run viaGrpc = EvaluationServiceGrpc.newBlockingStub(channel).withDeadlineAfter(Duration.ofSeconds(30))
+      Run viaGrpc = EvaluationServiceGrpc.newBlockingStub(channel).withInterceptors(Credentials.grpcIdentity(platform)).withDeadlineAfter(Duration.ofSeconds(30))
           .getRun(GetRunRequest.newBuilder().setRunId(automaticRunId).build());
       assertThat(viaGrpc.getState()).isEqualTo(RunState.RUN_STATE_SUCCEEDED);
       assertThat(viaGrpc.getResults(0).getMetricsMap().get("test.accuracy").getMean()).isEqualTo(accuracy);
@@ -288,7 +288,7 @@ class EvaluationRunsIT {
   private JsonNode getJson(String path) {
     HttpResponse<String> response;
     try {
-      response = http.send(HttpRequest.newBuilder(URI.create(platform.httpUrl(Component.GATEWAY) + path))
+      response = http.send(Credentials.as(platform, Component.GATEWAY, HttpRequest.newBuilder(URI.create(platform.httpUrl(Component.GATEWAY) + path)))
           .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
@@ -301,7 +301,7 @@ class EvaluationRunsIT {
   }
 
   private HttpResponse<String> post(String path, String body) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(platform.httpUrl(Component.GATEWAY) + path))
+    return http.send(Credentials.as(platform, Component.GATEWAY, HttpRequest.newBuilder(URI.create(platform.httpUrl(Component.GATEWAY) + path)))
         .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }

@@ -253,13 +253,13 @@ class EventRoundTripIT {
   }
 
   private HttpResponse<String> post(String path, String json) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(platform.httpUrl(Component.GATEWAY) + path))
+    return http.send(Credentials.as(platform, Component.GATEWAY, HttpRequest.newBuilder(URI.create(platform.httpUrl(Component.GATEWAY) + path)))
         .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(platform.httpUrl(Component.GATEWAY) + path))
+    return http.send(Credentials.as(platform, Component.GATEWAY, HttpRequest.newBuilder(URI.create(platform.httpUrl(Component.GATEWAY) + path)))
         .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 

@@ -92,8 +92,8 @@ class MergingIT {
     HttpClient client = HttpClient.newHttpClient();
     long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
     while (true) {
-      HttpResponse<String> listing = client.send(HttpRequest.newBuilder(
-          URI.create(platform.httpUrl(Component.GATEWAY) + "/api/v1/merging/built-in-models")).GET().build(),
+      HttpResponse<String> listing = client.send(Credentials.as(platform, Component.GATEWAY, HttpRequest.newBuilder(
+          URI.create(platform.httpUrl(Component.GATEWAY) + "/api/v1/merging/built-in-models"))).GET().build(),
           HttpResponse.BodyHandlers.ofString());
       if (listing.statusCode() == 200 && listing.body().contains("\"allReady\":true")) {
         break;
@@ -215,7 +215,7 @@ class MergingIT {
     assertThat(experiment.at("/spec/parameters/gamma").asDouble()).isEqualTo(GAMMA);
 
     // the experiment on every change, through the gateway, until it ends
-    HttpResponse<Stream<String>> sse = http.send(HttpRequest.newBuilder(url("/api/v1/merging/experiments/" + experimentId + "/events"))
+    HttpResponse<Stream<String>> sse = http.send(Credentials.as(platform, Component.GATEWAY, HttpRequest.newBuilder(url("/api/v1/merging/experiments/" + experimentId + "/events")))
         .header("Accept", "text/event-stream").timeout(EXPERIMENT_WAIT).GET().build(), HttpResponse.BodyHandlers.ofLines());
     assertThat(sse.statusCode()).isEqualTo(200);
     assertThat(sse.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).contains("text/event-stream"));
@@ -358,14 +358,14 @@ class MergingIT {
   }
 
   private JsonNode getJson(String path) throws Exception {
-    HttpResponse<String> response = http.send(HttpRequest.newBuilder(url(path)).timeout(Duration.ofSeconds(30)).GET().build(),
+    HttpResponse<String> response = http.send(Credentials.as(platform, Component.GATEWAY, HttpRequest.newBuilder(url(path))).timeout(Duration.ofSeconds(30)).GET().build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
     return json.readTree(response.body());
   }
 
   private HttpResponse<String> post(String path, Object body) throws Exception {
-    return http.send(HttpRequest.newBuilder(url(path)).timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
+    return http.send(Credentials.as(platform, Component.GATEWAY, HttpRequest.newBuilder(url(path))).timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body))).build(), HttpResponse.BodyHandlers.ofString());
   }
 }

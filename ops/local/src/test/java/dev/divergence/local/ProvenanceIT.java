@@ -199,7 +199,7 @@ class ProvenanceIT {
       for (long c : counts) {
         request.addTokenCounts(c);
       }
-      DcPddResponse viaGrpc = ProvenanceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(Duration.ofSeconds(60))
+      DcPddResponse viaGrpc = ProvenanceServiceGrpc.newBlockingStub(channel).withInterceptors(Credentials.grpcIdentity(platform)).withDeadlineAfter(Duration.ofSeconds(60))
           .dcPdd(request.build());
       for (int t = 0; t < texts.size(); t++) {
         close(viaGrpc.getResults(t).getScore(), dcPdd(scored.get(t), counts, a).score());
@@ -213,8 +213,8 @@ class ProvenanceIT {
   @Test
   void aReferenceDatasetIsItsFirstRecordsTokenizedByTheModel() throws Exception {
     // the built-in arithmetic set's first 64 records, read independently through training's REST API
-    HttpResponse<String> lines = HTTP.send(HttpRequest.newBuilder(URI.create(platform.httpUrl(Component.TRAINING)
-        + "/api/v1/training/datasets/arithmetic/records?limit=64")).timeout(Duration.ofSeconds(30)).GET().build(),
+    HttpResponse<String> lines = HTTP.send(Credentials.as(platform, Component.TRAINING, HttpRequest.newBuilder(URI.create(platform.httpUrl(Component.TRAINING)
+        + "/api/v1/training/datasets/arithmetic/records?limit=64"))).timeout(Duration.ofSeconds(30)).GET().build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(lines.statusCode()).as(lines.body()).isEqualTo(200);
     List<String> records = new ArrayList<>();
@@ -282,7 +282,7 @@ class ProvenanceIT {
 
     ManagedChannel channel = channel();
     try {
-      ZeroShotResponse viaGrpc = ProvenanceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(Duration.ofSeconds(60))
+      ZeroShotResponse viaGrpc = ProvenanceServiceGrpc.newBlockingStub(channel).withInterceptors(Credentials.grpcIdentity(platform)).withDeadlineAfter(Duration.ofSeconds(60))
           .zeroShot(ZeroShotRequest.newBuilder().setModel(MODEL).addAllTexts(texts).setDelta(delta).build());
       for (int t = 0; t < texts.size(); t++) {
         assertThat(viaGrpc.getResults(t).getStatistic()).isEqualTo(report.get("results").get(t).get("statistic").asDouble());
@@ -305,7 +305,7 @@ class ProvenanceIT {
     assertThat(tooLong.at("/errors/0/field").asString()).isEqualTo("texts[1]");
     ManagedChannel channel = channel();
     try {
-      assertThatThrownBy(() -> ProvenanceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(Duration.ofSeconds(60))
+      assertThatThrownBy(() -> ProvenanceServiceGrpc.newBlockingStub(channel).withInterceptors(Credentials.grpcIdentity(platform)).withDeadlineAfter(Duration.ofSeconds(60))
           .zeroShot(ZeroShotRequest.newBuilder().setModel("no-such-model").addTexts("hello").build()))
           .isInstanceOfSatisfying(StatusRuntimeException.class,
               error -> assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
@@ -322,7 +322,7 @@ class ProvenanceIT {
 
   private static JsonNode get(Component component, String path) {
     try {
-      HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(platform.httpUrl(component) + path))
+      HttpResponse<String> response = HTTP.send(Credentials.as(platform, component, HttpRequest.newBuilder(URI.create(platform.httpUrl(component) + path)))
           .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
       assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
       return JSON.readTree(response.body());
@@ -335,7 +335,7 @@ class ProvenanceIT {
   }
 
   private static JsonNode post(Component component, String path, Object body, int status) throws Exception {
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(platform.httpUrl(component) + path))
+    HttpResponse<String> response = HTTP.send(Credentials.as(platform, component, HttpRequest.newBuilder(URI.create(platform.httpUrl(component) + path)))
         .timeout(Duration.ofSeconds(120)).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
         HttpResponse.BodyHandlers.ofString());

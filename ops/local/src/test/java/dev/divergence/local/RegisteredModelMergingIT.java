@@ -220,14 +220,14 @@ class RegisteredModelMergingIT {
   }
 
   private JsonNode getJson(String path) throws Exception {
-    HttpResponse<String> response = http.send(HttpRequest.newBuilder(url(path)).timeout(Duration.ofSeconds(30)).GET().build(),
+    HttpResponse<String> response = http.send(Credentials.as(platform, Component.GATEWAY, HttpRequest.newBuilder(url(path))).timeout(Duration.ofSeconds(30)).GET().build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
     return json.readTree(response.body());
   }
 
   private HttpResponse<String> post(String path, Object body) throws Exception {
-    return http.send(HttpRequest.newBuilder(url(path)).timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
+    return http.send(Credentials.as(platform, Component.GATEWAY, HttpRequest.newBuilder(url(path))).timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body))).build(), HttpResponse.BodyHandlers.ofString());
   }
 }

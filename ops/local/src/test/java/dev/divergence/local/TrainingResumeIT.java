@@ -239,7 +239,7 @@ class TrainingResumeIT {
   }
 
   private String post(String path, String body) throws Exception {
-    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(platform.httpUrl(Component.TRAINING) + path))
+    HttpResponse<String> response = http.send(Credentials.as(platform, Component.TRAINING, HttpRequest.newBuilder(URI.create(platform.httpUrl(Component.TRAINING) + path)))
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
@@ -255,7 +255,7 @@ class TrainingResumeIT {
   }
 
   private String get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(platform.httpUrl(Component.TRAINING) + path)).GET().build(),
+    return http.send(Credentials.as(platform, Component.TRAINING, HttpRequest.newBuilder(URI.create(platform.httpUrl(Component.TRAINING) + path))).GET().build(),
         HttpResponse.BodyHandlers.ofString()).body();
   }
 

@@ -4,6 +4,7 @@ import dev.divergence.platform.grpc.ExceptionMappingInterceptor;
 import dev.divergence.platform.grpc.GrpcServerLifecycle;
 import dev.divergence.platform.grpc.GrpcServerProperties;
 import dev.divergence.platform.grpc.TextRulesInterceptor;
+import dev.divergence.platform.tenancy.IdentityPolicy;
 import dev.divergence.platform.tenancy.TenantServerInterceptor;
 import io.grpc.BindableService;
 import io.grpc.ServerInterceptor;
@@ -18,7 +19,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 
 /** The service's gRPC server, with health, reflection, tracing, tenant, text checks and exception mapping. */
-@AutoConfiguration
+@AutoConfiguration(after = PlatformIdentityAutoConfiguration.class)
 @EnableConfigurationProperties(GrpcServerProperties.class)
 @ConditionalOnExpression("${divergence.grpc.port:-1} >= 0")
 public class PlatformGrpcAutoConfiguration {
@@ -27,14 +28,15 @@ public class PlatformGrpcAutoConfiguration {
   GrpcServerLifecycle grpcServer(
       GrpcServerProperties properties,
       ObjectProvider<BindableService> services,
-      ObjectProvider<ObservationRegistry> observations) {
+      ObjectProvider<ObservationRegistry> observations,
+      IdentityPolicy identity) {
     // ServerInterceptors.intercept calls the last interceptor first: tracing wraps the text checks,
     // which reject a bad string before error mapping and the service see the message; the tenant
     // (and request id) another service sent is bound around all of them.
     List<ServerInterceptor> interceptors = new ArrayList<>();
     interceptors.add(new ExceptionMappingInterceptor());
     interceptors.add(new TextRulesInterceptor());
-    interceptors.add(new TenantServerInterceptor());
+    interceptors.add(new TenantServerInterceptor(identity));
     observations.ifAvailable(registry -> interceptors.add(new ObservationGrpcServerInterceptor(registry)));
     return new GrpcServerLifecycle(properties, services.orderedStream().toList(), interceptors);
   }

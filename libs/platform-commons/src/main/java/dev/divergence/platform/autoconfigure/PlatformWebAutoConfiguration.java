@@ -1,6 +1,7 @@
 package dev.divergence.platform.autoconfigure;
 
 import dev.divergence.platform.errors.ProblemDetailsAdvice;
+import dev.divergence.platform.tenancy.IdentityPolicy;
 import dev.divergence.platform.tenancy.TenantFilter;
 import dev.divergence.platform.text.TextRulesModule;
 import dev.divergence.platform.web.ProblemJsonErrorReportValve;
@@ -25,7 +26,7 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import tools.jackson.databind.json.JsonMapper;
 
 /** REST conventions of every service: request ids, tenant header, text rules, problem+json errors. */
-@AutoConfiguration
+@AutoConfiguration(after = PlatformIdentityAutoConfiguration.class)
 public class PlatformWebAutoConfiguration {
 
   @Bean
@@ -44,8 +45,8 @@ public class PlatformWebAutoConfiguration {
 
   @Bean
   @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-  FilterRegistrationBean<TenantFilter> tenantFilter() {
-    FilterRegistrationBean<TenantFilter> registration = new FilterRegistrationBean<>(new TenantFilter());
+  FilterRegistrationBean<TenantFilter> tenantFilter(IdentityPolicy identity) {
+    FilterRegistrationBean<TenantFilter> registration = new FilterRegistrationBean<>(new TenantFilter(identity));
     registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
     return registration;
   }

@@ -13,13 +13,19 @@ import java.util.regex.Pattern;
 import org.slf4j.MDC;
 
 /**
- * The gRPC counterpart of {@link TenantFilter} and {@link RequestIdFilter}: binds the tenant another
- * service sent in {@link #TENANT} metadata (the default tenant without one), and puts the caller's
- * request id and service name into the log context. gRPC runs a call's callbacks on whichever
- * executor thread is free, so the tenant is bound around each callback, not once per call. A
- * malformed tenant is INVALID_ARGUMENT naming the metadata key; the service never sees the call.
+ * The gRPC counterpart of {@link TenantFilter} and {@link RequestIdFilter}: binds the caller and
+ * tenant proven by the signed identity token in {@link #IDENTITY} metadata (UNAUTHENTICATED without
+ * a valid one; health and reflection stay open), and puts the caller's request id and service name
+ * into the log context. gRPC runs a call's callbacks on whichever executor thread is free, so the
+ * tenant is bound around each callback, not once per call. A server that trusts headers (test
+ * doubles, a service's own tests) takes the tenant from {@link #TENANT} metadata instead; a
+ * malformed one is INVALID_ARGUMENT naming the metadata key; the service never sees the call.
  */
 public class TenantServerInterceptor implements ServerInterceptor {
+
+  /** The gateway's signed identity token, as {@link IdentityTokens#HEADER} carries it over REST. */
+  public static final Metadata.Key<String> IDENTITY =
+      Metadata.Key.of(IdentityTokens.HEADER.toLowerCase(java.util.Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER);
 
   /** The tenant of the call: the same name as the REST header, in gRPC's lower-case form. */
   public static final Metadata.Key<String> TENANT =
@@ -34,8 +40,37 @@ public class TenantServerInterceptor implements ServerInterceptor {
   // the same rule RequestIdFilter applies to the REST header: anything else is not logged
   private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TenantServerInterceptor.class);
+  // probes and tools: no tenant's data behind them
+  private static final java.util.Set<String> OPEN_SERVICES = java.util.Set.of("grpc.health.v1.Health",
+      "grpc.reflection.v1alpha.ServerReflection", "grpc.reflection.v1.ServerReflection");
+
+  private final IdentityPolicy policy;
+
+  public TenantServerInterceptor(IdentityPolicy policy) {
+    this.policy = policy;
+  }
+
+  /** A server that believes the tenant metadata: for test doubles of other services only. */
+  public TenantServerInterceptor() {
+    this(IdentityPolicy.trustHeaders());
+  }
+
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    if (policy.verifiesCalls() && !OPEN_SERVICES.contains(call.getMethodDescriptor().getServiceName())) {
+      CallerIdentity caller;
+      try {
+        caller = policy.tokens().orElseThrow().verify(headers.get(IDENTITY));
+      } catch (InvalidIdentityException e) {
+        log.warn("rejected {}: {}", call.getMethodDescriptor().getFullMethodName(), e.getMessage());
+        call.close(io.grpc.Status.UNAUTHENTICATED.withDescription(e.getMessage()
+            + ": services answer only calls the gateway forwards (metadata " + IDENTITY.name() + ")"), new Metadata());
+        return new ServerCall.Listener<>() {};
+      }
+      return bound(call, headers, next, new Bound(caller.tenant(), caller, saneOrNull(headers.get(REQUEST_ID)),
+          saneOrNull(headers.get(CALLER))));
+    }
     String sentTenant = headers.get(TENANT);
     if (sentTenant != null && !TenantContext.isValid(sentTenant)) {
       StatusRuntimeException rejected = GrpcStatusMapper.toStatus(new InvalidArgumentException(
@@ -46,7 +81,11 @@ public class TenantServerInterceptor implements ServerInterceptor {
     String tenant = sentTenant == null ? TenantContext.DEFAULT_TENANT : sentTenant;
     String requestId = saneOrNull(headers.get(REQUEST_ID));
     String caller = saneOrNull(headers.get(CALLER));
-    Bound bound = new Bound(tenant, requestId, caller);
+    return bound(call, headers, next, new Bound(tenant, null, requestId, caller));
+  }
+
+  private static <Q, R> ServerCall.Listener<Q> bound(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next,
+      Bound bound) {
     ServerCall.Listener<Q> delegate = bound.call(() -> next.startCall(call, headers));
     return new SimpleForwardingServerCallListener<>(delegate) {
       @Override
@@ -80,7 +119,7 @@ public class TenantServerInterceptor implements ServerInterceptor {
     return value != null && SANE.matcher(value).matches() ? value : null;
   }
 
-  private record Bound(String tenant, String requestId, String caller) {
+  private record Bound(String tenant, CallerIdentity identity, String requestId, String caller) {
 
     void run(Runnable step) {
       call(() -> {
@@ -90,7 +129,11 @@ public class TenantServerInterceptor implements ServerInterceptor {
     }
 
     <T> T call(java.util.function.Supplier<T> step) {
-      TenantContext.set(tenant);
+      if (identity == null) {
+        TenantContext.set(tenant);
+      } else {
+        TenantContext.bind(identity);
+      }
       putOrRemove(RequestIdFilter.MDC_KEY, requestId);
       putOrRemove(CALLER_MDC_KEY, caller);
       try {

@@ -2,6 +2,7 @@ package dev.divergence.local.cli;
 
 import dev.divergence.local.Component;
 import dev.divergence.local.LocalPlatformConfig;
+import dev.divergence.local.secrets.LocalSecrets;
 import dev.divergence.local.state.PlatformState;
 import dev.divergence.local.state.StateFile;
 import java.io.IOException;
@@ -70,6 +71,7 @@ final class DemoCommand {
                     + "\",\"spec\":" + job.spec() + "}";
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(gateway + "/api/v1/training/jobs"))
                     .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
+                    .header("X-Api-Key", LocalSecrets.bootstrapAdminKey(config.dataDir()))
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() / 100 != 2) {
                 err.println("platform: the training service refused the demo job '" + job.title() + "' ("
@@ -143,7 +145,8 @@ final class DemoCommand {
     }
 
     private String get(String url) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build(),
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                .header("X-Api-Key", LocalSecrets.bootstrapAdminKey(config.dataDir())).GET().build(),
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 }

@@ -51,7 +51,8 @@ final class StatusCommand {
         int expected = state.get().components().size();
         out.println(healthy + "/" + expected + " healthy.");
         if ("healthy".equals(health.get(Component.INFERENCE))) {
-            out.println(BuiltInModelsProbe.ask(running.httpUrl(Component.INFERENCE), java.time.Duration.ofSeconds(8))
+            out.println(BuiltInModelsProbe.ask(running.httpUrl(Component.INFERENCE), java.time.Duration.ofSeconds(8),
+                dev.divergence.local.secrets.LauncherIdentity.token(running.dataDir()))
                     .map(a -> "Built-in models " + (a.allServable() ? "servable" : "not all servable yet") + ": " + a.summary())
                     .orElse("Built-in models: the inference service did not say"));
         }

@@ -1,10 +1,11 @@
 package dev.divergence.local.cli;
 
+
 import dev.divergence.local.Component;
 import dev.divergence.local.LocalPlatform;
 import dev.divergence.local.LocalPlatformConfig;
 import dev.divergence.local.PlatformStartException;
-
+import dev.divergence.local.secrets.LocalSecrets;
 import dev.divergence.local.service.BuiltInModelsProbe;
 
 import java.io.PrintStream;
@@ -50,6 +51,12 @@ final class UpCommand {
         for (Component c : config.components()) {
             console.line("  " + ConsoleReporter.label(c) + " " + ConsoleReporter.describe(c, config));
         }
+        if (config.components().contains(Component.GATEWAY)) {
+            // the first admin: every call through the gateway needs a key (docs/security.md)
+            console.line("Admin API key (default tenant): " + LocalSecrets.bootstrapAdminKey(config.dataDir()));
+            console.line("  kept in " + LocalSecrets.bootstrapAdminKeyFile(config.dataDir())
+                    + "; send it as X-Api-Key, make other keys with POST /api/v1/admin/api-keys");
+        }
         console.line("Logs: ./platform logs <name>   Status: ./platform status   Stop: Ctrl-C here or ./platform down");
         if (config.components().contains(Component.INFERENCE)) {
             Thread.ofVirtual().name("built-in-models-watch").start(() -> reportBuiltInModels(console, platform, begin));
@@ -67,7 +74,8 @@ final class UpCommand {
         boolean announced = false;
         long deadline = System.nanoTime() + BUILT_IN_MODELS_WATCH.toNanos();
         while (System.nanoTime() < deadline && !platform.isStopping()) {
-            Optional<BuiltInModelsProbe.Answer> answer = BuiltInModelsProbe.ask(url, Duration.ofSeconds(5));
+            Optional<BuiltInModelsProbe.Answer> answer = BuiltInModelsProbe.ask(url, Duration.ofSeconds(5),
+                    dev.divergence.local.secrets.LauncherIdentity.token(config.dataDir()));
             if (answer.isPresent()) {
                 BuiltInModelsProbe.Answer a = answer.get();
                 if (!a.failed().isEmpty()) {

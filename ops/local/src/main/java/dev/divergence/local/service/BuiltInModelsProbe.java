@@ -49,8 +49,17 @@ public final class BuiltInModelsProbe {
 
     /** The service's answer, or empty when it does not answer (yet) or answers something else. */
     public static Optional<Answer> ask(String inferenceBaseUrl, Duration timeout) {
+        return ask(inferenceBaseUrl, timeout, null);
+    }
+
+    /** As above, proving the launcher's identity with {@code identityToken} (the service verifies identities). */
+    public static Optional<Answer> ask(String inferenceBaseUrl, Duration timeout, String identityToken) {
         try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(inferenceBaseUrl + PATH)).timeout(timeout).GET().build();
+            HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(inferenceBaseUrl + PATH)).timeout(timeout).GET();
+            if (identityToken != null) {
+                builder.header(dev.divergence.local.secrets.LauncherIdentity.HEADER, identityToken);
+            }
+            HttpRequest request = builder.build();
             HttpResponse<String> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
             return response.statusCode() == 200 ? parse(response.body()) : Optional.empty();
         } catch (InterruptedException e) {

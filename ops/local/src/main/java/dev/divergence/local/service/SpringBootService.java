@@ -5,6 +5,7 @@ import dev.divergence.local.LocalPlatformConfig;
 import dev.divergence.local.process.ChildComponent;
 import dev.divergence.local.process.ComponentStartException;
 import dev.divergence.local.process.JavaCommand;
+import dev.divergence.local.secrets.LocalSecrets;
 
 import java.nio.file.Files;
 import java.time.Duration;
@@ -80,12 +81,19 @@ public final class SpringBootService extends ChildComponent {
             Map<String, String> env = new LinkedHashMap<>();
             env.put("SERVER_PORT", Integer.toString(config.ports().http(component)));
             env.put("DIVERGENCE_DATA_DIR", config.dataDir().toString());
+            // the gateway signs each caller's identity with it; the services believe only what verifies
+            env.put("DIVERGENCE_SECURITY_IDENTITY_SECRET", LocalSecrets.identitySecret(config.dataDir()));
             if (component == Component.GATEWAY) {
                 for (Component service : Component.services()) {
                     if (service != Component.GATEWAY) {
                         env.put("DIVERGENCE_GATEWAY_SERVICES_" + service.name() + "_URI", config.httpUrl(service));
                     }
                 }
+                // API keys live in the gateway's schema; the first admin's key is made once per data folder
+                env.put("SPRING_DATASOURCE_URL", config.jdbcUrl());
+                env.put("SPRING_DATASOURCE_USERNAME", config.databaseUser());
+                env.put("SPRING_DATASOURCE_PASSWORD", config.databasePassword());
+                env.put("DIVERGENCE_GATEWAY_AUTH_BOOTSTRAP_ADMIN_KEY", LocalSecrets.bootstrapAdminKey(config.dataDir()));
                 return env;
             }
             env.put("DIVERGENCE_GRPC_PORT", Integer.toString(config.ports().grpc(component)));

@@ -1,5 +1,7 @@
 package dev.divergence.platform.grpc.client;
 
+import dev.divergence.platform.tenancy.CallerIdentity;
+import dev.divergence.platform.tenancy.IdentityTokens;
 import dev.divergence.platform.tenancy.TenantContext;
 import dev.divergence.platform.tenancy.TenantServerInterceptor;
 import dev.divergence.platform.web.RequestIdFilter;
@@ -28,10 +30,13 @@ class CallContextClientInterceptor implements ClientInterceptor {
 
   private final Duration deadline;
   private final String caller;
+  private final IdentityTokens tokens;
 
-  CallContextClientInterceptor(Duration deadline, String caller) {
+  /** @param tokens signs the call's identity; null where the called services trust headers (tests) */
+  CallContextClientInterceptor(Duration deadline, String caller, IdentityTokens tokens) {
     this.deadline = deadline;
     this.caller = caller == null || caller.isBlank() ? null : caller;
+    this.tokens = tokens;
   }
 
   @Override
@@ -41,10 +46,16 @@ class CallContextClientInterceptor implements ClientInterceptor {
         : options;
     String tenant = TenantContext.current();
     String requestId = MDC.get(RequestIdFilter.MDC_KEY);
+    // the user's identity while serving the user's call; the service's own for its background work
+    String identity = tokens == null ? null
+        : tokens.sign(TenantContext.caller().orElseGet(() -> CallerIdentity.service(caller, tenant)));
     return new SimpleForwardingClientCall<>(next.newCall(method, withDeadline)) {
       @Override
       public void start(Listener<R> listener, Metadata headers) {
         headers.put(TenantServerInterceptor.TENANT, tenant);
+        if (identity != null) {
+          headers.put(TenantServerInterceptor.IDENTITY, identity);
+        }
         if (requestId != null) {
           headers.put(TenantServerInterceptor.REQUEST_ID, requestId);
         }

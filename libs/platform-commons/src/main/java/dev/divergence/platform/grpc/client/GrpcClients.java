@@ -1,6 +1,7 @@
 package dev.divergence.platform.grpc.client;
 
 import io.grpc.Channel;
+import dev.divergence.platform.tenancy.IdentityPolicy;
 import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
@@ -28,6 +29,7 @@ public class GrpcClients implements AutoCloseable {
   private final Map<String, GrpcClientProperties> settings;
   private final String caller;
   private final List<ClientInterceptor> extraInterceptors;
+  private final IdentityPolicy identity;
   private final Map<String, Channel> channels = new ConcurrentHashMap<>();
   private final Map<String, ManagedChannel> managed = new ConcurrentHashMap<>();
   private volatile boolean closed;
@@ -39,9 +41,19 @@ public class GrpcClients implements AutoCloseable {
    *     interceptor, which opens a client span and sends the trace context)
    */
   public GrpcClients(Map<String, GrpcClientProperties> settings, String caller, List<ClientInterceptor> extraInterceptors) {
+    this(settings, caller, extraInterceptors, IdentityPolicy.trustHeaders());
+  }
+
+  /**
+   * As above, signing each call's identity with {@code identity}'s secret (when it has one), so the
+   * called service, which verifies identities, believes the tenant.
+   */
+  public GrpcClients(Map<String, GrpcClientProperties> settings, String caller, List<ClientInterceptor> extraInterceptors,
+      IdentityPolicy identity) {
     this.settings = Map.copyOf(settings);
     this.caller = caller;
     this.extraInterceptors = List.copyOf(extraInterceptors);
+    this.identity = identity;
   }
 
   /**
@@ -79,7 +91,7 @@ public class GrpcClients implements AutoCloseable {
     // ClientInterceptors.intercept calls the last interceptor first: the observation interceptor
     // (if any) opens its span, then the call context is added and the deadline set
     List<ClientInterceptor> interceptors = new ArrayList<>();
-    interceptors.add(new CallContextClientInterceptor(client.deadline(), caller));
+    interceptors.add(new CallContextClientInterceptor(client.deadline(), caller, identity.tokens().orElse(null)));
     interceptors.addAll(extraInterceptors);
     return ClientInterceptors.intercept(channel, interceptors);
   }

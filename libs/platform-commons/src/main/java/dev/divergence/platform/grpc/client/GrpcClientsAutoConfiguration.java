@@ -1,5 +1,6 @@
 package dev.divergence.platform.grpc.client;
 
+import dev.divergence.platform.tenancy.IdentityPolicy;
 import io.grpc.ClientInterceptor;
 import io.micrometer.core.instrument.binder.grpc.ObservationGrpcClientInterceptor;
 import io.micrometer.observation.ObservationRegistry;
@@ -16,7 +17,7 @@ import org.springframework.context.annotation.Bean;
  * {@link GrpcClients} for every service, whether or not it runs a gRPC server itself. Channels open
  * on first use, so a service pays nothing for clients it does not call.
  */
-@AutoConfiguration
+@AutoConfiguration(after = dev.divergence.platform.autoconfigure.PlatformIdentityAutoConfiguration.class)
 @EnableConfigurationProperties(GrpcClientsProperties.class)
 public class GrpcClientsAutoConfiguration {
 
@@ -25,9 +26,10 @@ public class GrpcClientsAutoConfiguration {
   GrpcClients grpcClients(
       GrpcClientsProperties properties,
       @Value("${spring.application.name:}") String applicationName,
-      ObjectProvider<ObservationRegistry> observations) {
+      ObjectProvider<ObservationRegistry> observations,
+      IdentityPolicy identity) {
     List<ClientInterceptor> interceptors = new ArrayList<>();
     observations.ifAvailable(registry -> interceptors.add(new ObservationGrpcClientInterceptor(registry)));
-    return new GrpcClients(properties.clients(), applicationName, interceptors);
+    return new GrpcClients(properties.clients(), applicationName, interceptors, identity);
   }
 }

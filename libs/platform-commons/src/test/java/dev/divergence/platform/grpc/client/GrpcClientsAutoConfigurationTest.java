@@ -14,7 +14,9 @@ import org.springframework.context.annotation.Configuration;
 class GrpcClientsAutoConfigurationTest {
 
   private final ApplicationContextRunner context = new ApplicationContextRunner()
-      .withConfiguration(AutoConfigurations.of(GrpcClientsAutoConfiguration.class));
+      .withConfiguration(AutoConfigurations.of(dev.divergence.platform.autoconfigure.PlatformIdentityAutoConfiguration.class,
+          GrpcClientsAutoConfiguration.class))
+      .withPropertyValues("divergence.security.identity.mode=trust-headers");
 
   /** A service component that needs the inference client, as evaluation's adapter does. */
   @Configuration(proxyBeanMethods = false)

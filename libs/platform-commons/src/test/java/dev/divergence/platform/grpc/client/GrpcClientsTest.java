@@ -7,6 +7,8 @@ import dev.divergence.platform.grpc.ExceptionMappingInterceptor;
 import dev.divergence.platform.grpc.GrpcServerLifecycle;
 import dev.divergence.platform.grpc.GrpcServerProperties;
 import dev.divergence.platform.grpc.TextRulesInterceptor;
+import dev.divergence.platform.tenancy.IdentityPolicy;
+import dev.divergence.platform.tenancy.IdentityProperties;
 import dev.divergence.platform.tenancy.TenantContext;
 import dev.divergence.platform.tenancy.TenantScope;
 import dev.divergence.platform.tenancy.TenantServerInterceptor;
@@ -241,5 +243,44 @@ class GrpcClientsTest {
     clients.close();
 
     assertThatThrownBy(() -> clients.channel("training")).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void aVerifyingServerBelievesOnlyTheTenantOfASignedIdentity() {
+    String secret = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+    IdentityPolicy verifying = IdentityPolicy.from(new IdentityProperties(IdentityProperties.Mode.VERIFY, secret, null),
+        "training", java.time.Clock.systemUTC());
+    server.stop();
+    server = new GrpcServerLifecycle(new GrpcServerProperties(0, null, 1), List.of(new TrainingServiceGrpc.TrainingServiceImplBase() {
+      @Override
+      public void getJobMetrics(GetJobMetricsRequest request, StreamObserver<JobMetrics> response) {
+        seen = new Seen(TenantContext.current(), TenantContext.caller().map(c -> c.subject()).orElse(null), null, null);
+        response.onNext(JobMetrics.newBuilder().setJobId(request.getJobId()).build());
+        response.onCompleted();
+      }
+    }), List.of(new ExceptionMappingInterceptor(), new TenantServerInterceptor(verifying)));
+    server.start();
+
+    // a caller going around the gateway: a plain tenant header proves nothing
+    ManagedChannel direct = ManagedChannelBuilder.forTarget(target()).usePlaintext().build();
+    try {
+      Metadata claimsAcme = new Metadata();
+      claimsAcme.put(TenantServerInterceptor.TENANT, "acme");
+      var unsigned = TrainingServiceGrpc.newBlockingStub(direct).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(claimsAcme));
+      assertThatThrownBy(() -> unsigned.getJobMetrics(job("direct")))
+          .isInstanceOfSatisfying(StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+    } finally {
+      direct.shutdownNow();
+    }
+
+    // another service holding the secret: its background work goes out signed as itself, for the tenant
+    clients = new GrpcClients(Map.of("training", GrpcClientProperties.forTarget(target())), "evaluation", List.of(),
+        IdentityPolicy.from(new IdentityProperties(IdentityProperties.Mode.VERIFY, secret, null), "evaluation",
+            java.time.Clock.systemUTC()));
+    var training = TrainingServiceGrpc.newBlockingStub(clients.channel("training"));
+    TenantContext.runAs("acme", () -> training.getJobMetrics(job("signed")));
+    assertThat(seen.tenant()).isEqualTo("acme");
+    assertThat(seen.requestId()).as("the caller's subject").isEqualTo("service:evaluation");
   }
 }

@@ -82,18 +82,33 @@ else
     if ! kill -0 "$platform_pid" 2> /dev/null; then break; fi
     sleep 2
   done
+  # credentials (docs/security.md): the bootstrap admin key for the gateway, and for the service's own port
+  # an identity token signed with the platform's identity secret, as the gateway would send
+  api_key=$(cat "$platform_dir/secrets/admin-api-key" 2> /dev/null || true)
+  identity=$("$PYTHON" - "$platform_dir/secrets/identity-secret" <<'PY' 2> /dev/null || true
+import base64, hashlib, hmac, json, sys, time
+secret = base64.b64decode(open(sys.argv[1]).read().strip())
+b64 = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+now = int(time.time())
+head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+claims = b64(json.dumps({"iss": "bench", "sub": "service:bench", "tenant": "default", "roles": ["submitter"],
+                         "iat": now, "exp": now + 3600}).encode())
+print(head + "." + claims + "." + b64(hmac.new(secret, (head + "." + claims).encode(), hashlib.sha256).digest()))
+PY
+)
   # the built-in models become servable on a background thread after start-up (made on the first start)
   state=""
   if [[ "$ready" == "1" ]]; then
     for _ in $(seq 1 $(( ${MODEL_WAIT:-600} / 5 ))); do
-      state=$(curl -s "$service/api/v1/inference/models/$model" | sed -n 's/.*"state":"\([A-Z]*\)".*/\1/p' || true)
+      state=$(curl -s -H "X-Divergence-Identity: $identity" "$service/api/v1/inference/models/$model" | sed -n 's/.*"state":"\([A-Z]*\)".*/\1/p' || true)
       if [[ "$state" == "READY" || "$state" == "FAILED" ]] || ! kill -0 "$platform_pid" 2> /dev/null; then break; fi
       sleep 5
     done
     echo "== $model is ${state:-unknown} in the inference service"
   fi
   probe='{"model":"'"$model"'","prompt":"12+7=","maxTokens":4,"strategy":{"name":"greedy"}}'
-  status=$(curl -s -o "$work/probe.json" -w '%{http_code}' -H 'Content-Type: application/json' -d "$probe" \
+  status=$(curl -s -o "$work/probe.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+    -H "X-Divergence-Identity: $identity" -d "$probe" \
     "$service/api/v1/inference/generate" || echo 000)
   if [[ "$ready" != "1" ]]; then
     echo "the platform did not become ready; see $work/platform.log" | tee "$work/skipped.txt"
@@ -109,9 +124,9 @@ else
       echo "== round $round: the platform's model server over gRPC ($grpc, ${model}__decode)"
       load grpc "$work/platform_grpc_$round.json" "$grpc" platform-grpc 1 "${model}__decode"
       echo "== round $round: inference service ($service)"
-      load http "$work/service_$round.json" "$service" service 1 "$model"
+      BENCH_IDENTITY="$identity" load http "$work/service_$round.json" "$service" service 1 "$model"
       echo "== round $round: gateway ($gateway)"
-      load http "$work/gateway_$round.json" "$gateway" gateway 1 "$model"
+      BENCH_API_KEY="$api_key" load http "$work/gateway_$round.json" "$gateway" gateway 1 "$model"
     done
   fi
   stop_platform

@@ -166,6 +166,11 @@ public final class InferenceBenchmark {
                 .input("input_ids", Tensor.int64(new long[] {1, ids.length}, ids)).output("logits")).output("logits").toFloats();
     }
 
+    private static java.util.Optional<String> credential(String variable) {
+        String value = System.getenv(variable);
+        return value == null || value.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(value);
+    }
+
     private static List<LoadRun.Outcome> http(String base, String label, int rounds, String model) throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
         ObjectMapper json = new ObjectMapper();
@@ -173,9 +178,12 @@ public final class InferenceBenchmark {
         LoadRun.Generation generation = (c, i) -> {
             String body = json.writeValueAsString(java.util.Map.of("model", model, "prompt", PROMPTS.get((c + i) % PROMPTS.size()),
                     "maxTokens", MAX_TOKENS, "ignoreEos", true, "strategy", java.util.Map.of("name", "greedy")));
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(120))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(120))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+            // credentials: an API key for the gateway, the platform's signed identity for a service port
+            credential("BENCH_API_KEY").ifPresent(key -> request.header("X-Api-Key", key));
+            credential("BENCH_IDENTITY").ifPresent(token -> request.header("X-Divergence-Identity", token));
+            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 throw new IllegalStateException(uri + " answered " + response.statusCode() + ": " + response.body());
             }

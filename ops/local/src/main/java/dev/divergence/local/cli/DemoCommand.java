@@ -67,6 +67,9 @@ final class DemoCommand {
         Map<String, DemoJob> jobs = new LinkedHashMap<>();
         String run = UUID.randomUUID().toString().substring(0, 8);
         for (DemoJob job : DemoJob.ALL) {
+            if (job.dataset() != null && !upload(gateway, job.dataset())) {
+                return PlatformCli.FAILED;
+            }
             String body = "{\"displayName\":\"demo: " + job.title() + "\",\"idempotencyKey\":\"demo-" + run + "-" + jobs.size()
                     + "\",\"spec\":" + job.spec() + "}";
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(gateway + "/api/v1/training/jobs"))
@@ -118,6 +121,21 @@ final class DemoCommand {
         boolean allSucceeded = finalStates.values().stream().allMatch("SUCCEEDED"::equals);
         out.println(allSucceeded ? "All demo jobs SUCCEEDED in " + seconds + " s." : "Some demo jobs did not succeed; see ./platform logs training");
         return allSucceeded ? PlatformCli.OK : PlatformCli.FAILED;
+    }
+
+    /** Uploads a demo job's dataset; one already there (409: an earlier demo uploaded it, datasets are immutable) is used as it is. */
+    private boolean upload(String gateway, DemoJob.DemoDataset dataset) throws IOException, InterruptedException {
+        URI uri = URI.create(gateway + "/api/v1/training/datasets?name=" + dataset.name() + "&kind=" + dataset.kind());
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/x-ndjson")
+                .header("X-Api-Key", LocalSecrets.bootstrapAdminKey(config.dataDir()))
+                .POST(HttpRequest.BodyPublishers.ofString(dataset.jsonl())).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 == 2 || response.statusCode() == 409) {
+            return true;
+        }
+        err.println("platform: the training service refused the demo dataset '" + dataset.name() + "' (" + response.statusCode() + "): "
+                + response.body());
+        return false;
     }
 
     private String progressLine(JsonNode job, String gateway, String id) throws IOException, InterruptedException {

@@ -4,6 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.divergence.model.DjlRuntime;
+import dev.divergence.model.lm.LlamaModel;
+import dev.divergence.model.lm.LogProbs;
+import dev.divergence.model.tokenizer.TextTokenizer;
+import dev.divergence.model.tokenizer.Tokenizers;
+import dev.divergence.training.trainer.data.LmEncoding;
+import dev.divergence.training.trainer.data.PreferenceExample;
+import dev.divergence.training.trainer.data.SequenceBatch;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import dev.divergence.training.JsonLines;
 import dev.divergence.training.job.DivergenceChoice;
 import dev.divergence.training.job.FDpoSpec;
@@ -90,5 +106,93 @@ class FDpoTrainerTest {
       }
     }
     assertThat(whole.reported.getFirst().get("loss")).isNotEqualTo(whole.reported.getLast().get("loss"));
+  }
+
+  /** The demo's f-DPO job (ops/local DemoJob): its spec and its pairs are resources of ops/local, read from there. */
+  static final Path DEMO = Path.of("..", "..", "ops", "local", "src", "main", "resources", "demo");
+
+  /**
+   * The f-DPO job the demo submits (./platform demo), run through the trainer exactly as specified: it must
+   * learn to rank its pairs. Before training the policy is the reference, every implicit reward is 0 and no
+   * pair counts as ranked (accuracy 0 by ties). Afterwards, each of the n training pairs is ranked by the
+   * trained policy's log-ratio margin [log pi/pi_ref](chosen) - [log pi/pi_ref](rejected) > 0, computed here from
+   * the saved model and the reference's forward passes (libs/model), not from the trainer's metrics. A policy
+   * no better than chance ranks each pair right with probability 1/2, so the number right is Binomial(n, 1/2);
+   * the test asks for the smallest count k whose tail P(X >= k) is below 1 %, computed from n, not fitted.
+   */
+  @Test
+  void theDemoJobLearnsToRankItsPreferencePairs(@TempDir Path dir) throws Exception {
+    JsonMapper json = JsonMapper.builder().build();
+    JobSpec spec = json.readValue(Files.readString(DEMO.resolve("f-dpo-job.json")), JobSpec.class).withDefaults();
+    Path pairsFile = DEMO.resolve("f-dpo-arithmetic-preferences.jsonl").toAbsolutePath();
+    List<PreferenceExample> pairs = new ArrayList<>();
+    for (String line : Files.readAllLines(pairsFile)) {
+      JsonNode record = json.readTree(line);
+      pairs.add(new PreferenceExample(record.get("prompt").asString(), record.get("chosen").asString(), record.get("rejected").asString()));
+    }
+    RegisteredDataset uploaded = new RegisteredDataset(spec.dataset(), DatasetKind.PREFERENCE, pairsFile.toUri().toString(),
+        (long) pairs.size(), false, "test", null);
+    TestRun run = new TestRun(spec, dir.resolve("checkpoints"), uploaded);
+    TrainingOutcome outcome = trainer.train(run);
+    List<PreferenceExample> train = TrainingData.preference(uploaded).train();
+    int n = train.size();
+    int right = 0;
+    Path referenceDir = TestRun.builtIns().ensure(spec.fDpo().referenceModel());
+    try (NDManager root = NDManager.newBaseManager(Device.cpu(), DjlRuntime.ENGINE);
+         TextTokenizer tokenizer = Tokenizers.load(referenceDir);
+         LlamaModel policy = LlamaModel.load(root, outcome.modelDir());
+         LlamaModel reference = LlamaModel.load(root, referenceDir)) {
+      LmEncoding encoding = new LmEncoding(tokenizer, policy.config());
+      for (PreferenceExample pair : train) {
+        double margin = answerLogProb(policy, encoding, pair.prompt(), pair.chosen(), root)
+            - answerLogProb(reference, encoding, pair.prompt(), pair.chosen(), root)
+            - answerLogProb(policy, encoding, pair.prompt(), pair.rejected(), root)
+            + answerLogProb(reference, encoding, pair.prompt(), pair.rejected(), root);
+        right += margin > 0 ? 1 : 0;
+        System.out.printf("demo pair %s %s > %s: margin %.4f%n", pair.prompt(), pair.chosen(), pair.rejected(), margin);
+      }
+    }
+    int k = binomialHalfQuantile(n, 0.01);
+    System.out.printf("demo f-DPO job: %d of %d training pairs ranked right (chance threshold at 1 %%: %d); rewards/accuracies by logged step %s%n",
+        right, n, k, run.reported.stream().map(m -> m.get("rewards/accuracies")).toList());
+    assertThat(n).isGreaterThanOrEqualTo(10);
+    assertThat(right).isGreaterThanOrEqualTo(k);
+    assertThat(outcome.finalMetrics().get("eval/rewards/accuracies_initial")).isZero();
+  }
+
+  /** The smallest k with P(X >= k) <= alpha for X ~ Binomial(n, 1/2). */
+  static int binomialHalfQuantile(int n, double alpha) {
+    double tail = 0;
+    double choose = 1; // C(n, j), j from n down
+    for (int j = n; j >= 0; j--) {
+      if (tail + choose / Math.pow(2, n) > alpha) {
+        return j + 1;
+      }
+      tail += choose / Math.pow(2, n);
+      choose = choose * j / (n - j + 1);
+    }
+    return 0;
+  }
+
+  @Test
+  void binomialQuantilesMatchHandComputedTails() {
+    // n = 17: P(X >= 14) = (680 + 136 + 17 + 1) / 2^17 = 0.0064, P(X >= 13) = (2380 + 834) / 2^17 = 0.0245
+    assertThat(binomialHalfQuantile(17, 0.01)).isEqualTo(14);
+    // n = 10: P(X >= 9) = 11 / 1024 = 0.0107 > 0.01, P(X = 10) = 1 / 1024
+    assertThat(binomialHalfQuantile(10, 0.01)).isEqualTo(10);
+  }
+
+  /** log pi(answer + EOS | BOS + prompt): the answer's tokens' log-probs under {@code model}, one sequence. */
+  private static double answerLogProb(LlamaModel model, LmEncoding encoding, String prompt, String answer, NDManager root) {
+    try (NDManager m = root.newSubManager()) {
+      SequenceBatch batch = SequenceBatch.of(List.of(encoding.full(prompt, answer)), new int[] {encoding.prompt(prompt).length},
+          model.config().maxPositionEmbeddings());
+      float[] tokens = LogProbs.tokenLogProbs(model, batch.idsArray(m), batch.maskArray(m)).toFloatArray();
+      double sum = 0;
+      for (int t = 0; t < tokens.length; t++) {
+        sum += batch.targetMask()[t] ? tokens[t] : 0;
+      }
+      return sum;
+    }
   }
 }

@@ -50,7 +50,7 @@ class FDpgTrainerTest {
   /**
    * "contains 7" is a hard constraint (E_p[b] = 1) that about 3 in 10 of tiny-lm's samples meet.
    * The first step samples the base itself; 30 steps of JS f-DPG (seed 42) raise the on-policy
-   * satisfaction to about 0.8. Each step's estimate is a fraction of 32 samples (standard error at
+   * satisfaction to about 0.7. Each step's estimate is a fraction of 32 samples (standard error at
    * most 0.5/sqrt(32) = 0.088), a mean of 5 steps at most 0.04, the difference of two such means
    * at most 0.056: a rise of more than 0.15 (2.7 standard errors) is not sampling noise.
    */

@@ -1,0 +1,176 @@
+package dev.divergence.gateway.grpc;
+
+import dev.divergence.platform.tenancy.CallerIdentity;
+import dev.divergence.platform.tenancy.IdentityTokens;
+import dev.divergence.platform.tenancy.Roles;
+import dev.divergence.platform.tenancy.TenantServerInterceptor;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every call the gateway forwards: authenticate the caller (UNAUTHENTICATED), check its role against
+ * the method (PERMISSION_DENIED), find the service that owns the call's proto package
+ * (UNIMPLEMENTED naming the service when none does), and relay the call with the caller's identity
+ * signed for the service in place of its credentials. The caller's deadline goes along (gRPC
+ * propagates the server call's deadline and cancellation to a client call started in its context);
+ * a unary call without one gets the configured default.
+ */
+final class ForwardingHandler implements ServerCallHandler<byte[], byte[]> {
+
+  /** A service behind the entry point: its name (training, ...), its target and the channel to it. */
+  record Route(String service, String target, Channel channel) {}
+
+  private static final Logger log = LoggerFactory.getLogger(ForwardingHandler.class);
+  private static final Logger audit = LoggerFactory.getLogger("divergence.audit");
+  // the same rule the services apply to the request id; anything else is replaced by a fresh one
+  private static final Pattern SANE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+  // what a caller may not hand to a service: its credentials, and anything that claims an identity,
+  // a tenant or a caller the gateway did not establish itself
+  private static final Set<String> DROPPED = Set.of(
+      GrpcCallerAuthenticator.API_KEY.name(), GrpcCallerAuthenticator.AUTHORIZATION.name(),
+      TenantServerInterceptor.IDENTITY.name(), TenantServerInterceptor.TENANT.name(),
+      TenantServerInterceptor.CALLER.name(), TenantServerInterceptor.REQUEST_ID.name());
+
+  private final GrpcCallerAuthenticator authenticator;
+  private final MethodAccess access;
+  private final IdentityTokens tokens;
+  private final Map<String, Route> routesByPackage;
+  private final Duration defaultDeadline;
+
+  ForwardingHandler(GrpcCallerAuthenticator authenticator, MethodAccess access, IdentityTokens tokens,
+      Map<String, Route> routesByPackage, Duration defaultDeadline) {
+    this.authenticator = authenticator;
+    this.access = access;
+    this.tokens = tokens;
+    this.routesByPackage = Map.copyOf(routesByPackage);
+    this.defaultDeadline = defaultDeadline;
+  }
+
+  @Override
+  public ServerCall.Listener<byte[]> startCall(ServerCall<byte[], byte[]> call, Metadata headers) {
+    String method = call.getMethodDescriptor().getFullMethodName();
+    String sentRequestId = headers.get(TenantServerInterceptor.REQUEST_ID);
+    String requestId = sentRequestId != null && SANE_REQUEST_ID.matcher(sentRequestId).matches()
+        ? sentRequestId : UUID.randomUUID().toString();
+    Metadata echoed = new Metadata();
+    echoed.put(TenantServerInterceptor.REQUEST_ID, requestId);
+    String required = access.requiredRole(method);
+
+    CallerIdentity caller;
+    try {
+      caller = authenticator.authenticate(headers);
+    } catch (GrpcCallerAuthenticator.Unauthenticated e) {
+      return refuse(call, echoed, null, required, GatewayStatus.of(Status.Code.UNAUTHENTICATED, "UNAUTHENTICATED",
+          e.getMessage(), Map.of("method", method)));
+    } catch (RuntimeException e) {
+      log.error("could not check the credentials of a call to {}", method, e);
+      return refuse(call, echoed, null, required, GatewayStatus.of(Status.Code.UNAVAILABLE, "CREDENTIALS_UNCHECKED",
+          "the gateway cannot check credentials at the moment; retry later", Map.of("method", method)));
+    }
+    if (!Roles.includes(caller.roles(), required)) {
+      return refuse(call, echoed, caller, required, GatewayStatus.of(Status.Code.PERMISSION_DENIED, "ROLE_TOO_WEAK",
+          method + " needs the role " + required + " (or a stronger one); the caller has " + caller.roles().stream().sorted().toList(),
+          Map.of("method", method, "requiredRole", required)));
+    }
+    String service = MethodDescriptor.extractFullServiceName(method);
+    int dot = service == null ? -1 : service.lastIndexOf('.');
+    Route route = dot <= 0 ? null : routesByPackage.get(service.substring(0, dot));
+    if (route == null) {
+      String named = service == null ? method : service;
+      return refuse(call, echoed, caller, required, GatewayStatus.of(Status.Code.UNIMPLEMENTED, "UNKNOWN_SERVICE",
+          "the gateway routes no service " + named + "; it routes the packages " + routesByPackage.keySet().stream().sorted().toList(),
+          Map.of("service", named)));
+    }
+
+    CallOptions options = CallOptions.DEFAULT;
+    Deadline callers = Context.current().getDeadline();
+    MethodDescriptor.MethodType type = call.getMethodDescriptor().getType();
+    boolean streamsBack = type == MethodDescriptor.MethodType.SERVER_STREAMING || type == MethodDescriptor.MethodType.BIDI_STREAMING;
+    if (callers != null) {
+      options = options.withDeadline(callers);
+    } else if (!streamsBack) {
+      options = options.withDeadlineAfter(defaultDeadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+    ClientCall<byte[], byte[]> toService = route.channel().newCall(call.getMethodDescriptor(), options);
+    ProxyCall proxy = new ProxyCall(call, toService, echoed,
+        (status, trailers, answered) -> unreached(route, status, trailers, answered),
+        status -> audit(caller, method, required, status));
+    return proxy.start(forwarded(headers, caller, requestId));
+  }
+
+  /** What the service receives: the caller's own metadata less credentials and claims, plus the gateway's proof. */
+  private Metadata forwarded(Metadata headers, CallerIdentity caller, String requestId) {
+    Metadata forwarded = new Metadata();
+    forwarded.merge(headers);
+    for (String key : List.copyOf(headers.keys())) {
+      // grpc-* belongs to the transport (grpc-timeout, grpc-accept-encoding, ...): the gateway's own call sets it
+      if (DROPPED.contains(key) || key.startsWith("grpc-")) {
+        if (key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+          forwarded.discardAll(Metadata.Key.of(key, Metadata.BINARY_BYTE_MARSHALLER));
+        } else {
+          forwarded.discardAll(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER));
+        }
+      }
+    }
+    forwarded.put(TenantServerInterceptor.IDENTITY, tokens.sign(caller));
+    // for the service's logs only: a verifying service believes the signed identity, not this
+    forwarded.put(TenantServerInterceptor.TENANT, caller.tenant());
+    forwarded.put(TenantServerInterceptor.REQUEST_ID, requestId);
+    forwarded.put(TenantServerInterceptor.CALLER, "gateway");
+    return forwarded;
+  }
+
+  /** A service that could not be reached is named in the status, as REST names it in its 503. */
+  private static Status unreached(Route route, Status status, Metadata trailers, boolean answered) {
+    if (answered || status.getCode() != Status.Code.UNAVAILABLE) {
+      return status;
+    }
+    StatusException named = GatewayStatus.of(Status.Code.UNAVAILABLE, "SERVICE_UNAVAILABLE",
+        "the " + route.service() + " service is unavailable: " + status.getDescription(),
+        Map.of("service", route.service()));
+    trailers.merge(named.getTrailers());
+    return named.getStatus().withCause(status.getCause());
+  }
+
+  private static ServerCall.Listener<byte[]> refuse(ServerCall<byte[], byte[]> call, Metadata echoed, CallerIdentity caller,
+      String required, StatusException refusal) {
+    Metadata trailers = refusal.getTrailers();
+    trailers.merge(echoed);
+    call.close(refusal.getStatus(), trailers);
+    audit(caller, call.getMethodDescriptor().getFullMethodName(), required, refusal.getStatus());
+    return new ServerCall.Listener<>() {};
+  }
+
+  /** Changes (methods that need more than viewer) are audited like REST's non-GET calls, refused ones included. */
+  private static void audit(CallerIdentity caller, String method, String required, Status status) {
+    if (Roles.VIEWER.equals(required)) {
+      return;
+    }
+    String subject = caller == null ? "anonymous" : caller.subject();
+    audit.atInfo()
+        .addKeyValue("audit.subject", subject)
+        .addKeyValue("audit.tenant", caller == null ? "" : caller.tenant())
+        .addKeyValue("audit.method", "grpc")
+        .addKeyValue("audit.path", method)
+        .addKeyValue("audit.status", status.getCode().name())
+        .log("grpc {} by {} -> {}", method, subject, status.getCode());
+  }
+}

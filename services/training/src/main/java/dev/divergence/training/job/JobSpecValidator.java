@@ -290,7 +290,7 @@ public class JobSpecValidator {
       if (!RlvrSpec.CHECKERS.contains(spec.checker())) {
         violations.add(new FieldViolation(field + ".checker", "unknown checker '" + spec.checker() + "'; one of " + RlvrSpec.CHECKERS));
       } else if (!RlvrSpec.TASK_DATASET.equals(spec.task()) && !RlvrSpec.CHECKER_INTEGER.equals(spec.checker())) {
-        violations.add(new FieldViolation(field + ".checker", "the arithmetic task checks integers: checker 'integer' or none"));
+        violations.add(new FieldViolation(field + ".checker", "the built-in tasks check integers: checker 'integer' or none"));
       }
     }
     validateAnswerFields(violations, spec, dataset);

@@ -20,7 +20,8 @@ import java.util.List;
  * @param updatesPerBatch optimiser steps on each batch of rollouts (default 1: on-policy); one
  *     optimiser step is one step of the budget
  * @param task {@code arithmetic} (default: built-in prompts "a+b=" with a, b in [0, 50), the
- *     checker reads the first integer of the answer) or {@code dataset} (the job's dataset: of a
+ *     checker reads the first integer of the answer), {@code tiny-addition} (built-in "a+b=" with
+ *     a, b in {0, 1, 2}, checked likewise) or {@code dataset} (the job's dataset: of a
  *     text record the {@code prompt} is the prompt and the {@code completion} the answer; of a
  *     verifiable record the {@code promptField} and the {@code answerField})
  * @param checker for {@code dataset}: {@code exact} (default: the answer's text, trimmed, equals
@@ -63,8 +64,13 @@ public record RlvrSpec(
   public static final double DEFAULT_CLIP_LOW = 0.2;
   public static final double DEFAULT_CLIP_HIGH = 0.28;
   public static final String TASK_ARITHMETIC = "arithmetic";
+  /**
+   * Built-in "a+b=" with a, b in {0, 1, 2} (9 prompts, one-digit answers 0..4): a task the tiny LM
+   * can learn, where it does not learn the arithmetic task (docs/rlvr.md).
+   */
+  public static final String TASK_TINY_ADDITION = "tiny-addition";
   public static final String TASK_DATASET = "dataset";
-  public static final List<String> TASKS = List.of(TASK_ARITHMETIC, TASK_DATASET);
+  public static final List<String> TASKS = List.of(TASK_ARITHMETIC, TASK_TINY_ADDITION, TASK_DATASET);
   public static final String CHECKER_EXACT = "exact";
   public static final String CHECKER_INTEGER = "integer";
   public static final List<String> CHECKERS = List.of(CHECKER_EXACT, CHECKER_INTEGER);

@@ -243,6 +243,13 @@ class JobsApiIT {
         Map.of()), 400, "spec.rlvr.regulariser.estimator");
     assertProblem(post("{\"spec\":" + rlvr.replace("@M@", "{\"evaluation\":{\"samples\":4,\"k\":8}}") + "}", Map.of()), 400,
         "spec.rlvr.evaluation.k");
+    // the built-in tasks check integers
+    assertProblem(post("{\"spec\":" + rlvr.replace("@M@", "{\"task\":\"tiny-addition\",\"checker\":\"exact\"}") + "}", Map.of()),
+        400, "spec.rlvr.checker");
+    HttpResponse<String> tinyAddition = post("{\"spec\":" + rlvr.replace("@M@", "{\"task\":\"tiny-addition\",\"maxNewTokens\":1}") + "}",
+        Map.of());
+    assertThat(tinyAddition.statusCode()).as(tinyAddition.body()).isBetween(200, 202);
+    assertThat(json.readTree(tinyAddition.body()).at("/spec/rlvr/checker").asString()).isEqualTo("integer");
     HttpResponse<String> accepted = post("{\"spec\":" + rlvr.replace("@M@",
         "{\"regulariser\":{\"kind\":\"rehearsal\",\"divergence\":\"js\"}}") + "}", Map.of());
     assertThat(accepted.statusCode()).as(accepted.body()).isBetween(200, 202);

@@ -86,6 +86,8 @@ public class RlvrTrainer implements Trainer {
   private static final long SCHEDULE_SALT = 0x51a7e5L;
   /** Operand range of the built-in arithmetic task: the tiny LM's corpus's (libs/model SyntheticCorpus). */
   static final int ARITHMETIC_RANGE = 50;
+  /** Operand range of the built-in tiny-addition task: a, b in [0, 3), answers 0..4. */
+  static final int TINY_ADDITION_RANGE = 3;
 
   @Override
   public Algorithm algorithm() {
@@ -248,7 +250,8 @@ public class RlvrTrainer implements Trainer {
   /**
    * The training prompts in schedule order (a seeded shuffle) and the held-out prompts. Arithmetic:
    * every "a+b=" with a, b in [0, {@value #ARITHMETIC_RANGE}), the first {@code evaluation.prompts}
-   * of the shuffle held out. Dataset: each training record's generation prompt (its prompt, or a
+   * of the shuffle held out (at most half); tiny-addition: likewise every "a+b=" with a, b in
+   * [0, {@value #TINY_ADDITION_RANGE}) (9 prompts: at most 4 held out). Dataset: each training record's generation prompt (its prompt, or a
    * whole text up to its first '=' or ' ') with the rest of the record as the answer; the held-out
    * part's first {@code evaluation.prompts} records are the evaluation prompts.
    */
@@ -260,6 +263,17 @@ public class RlvrTrainer implements Trainer {
       List<Problem> all = new ArrayList<>();
       for (int a = 0; a < ARITHMETIC_RANGE; a++) {
         for (int b = 0; b < ARITHMETIC_RANGE; b++) {
+          all.add(new Problem(a + "+" + b + "=", Integer.toString(a + b)));
+        }
+      }
+      shuffle(all, random);
+      int cut = Math.min(heldOutCount, all.size() / 2);
+      return new List[] {new ArrayList<>(all.subList(cut, all.size())), new ArrayList<>(all.subList(0, cut))};
+    }
+    if (RlvrSpec.TASK_TINY_ADDITION.equals(method.task())) {
+      List<Problem> all = new ArrayList<>();
+      for (int a = 0; a < TINY_ADDITION_RANGE; a++) {
+        for (int b = 0; b < TINY_ADDITION_RANGE; b++) {
           all.add(new Problem(a + "+" + b + "=", Integer.toString(a + b)));
         }
       }

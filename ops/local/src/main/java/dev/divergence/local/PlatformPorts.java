@@ -49,6 +49,8 @@ public record PlatformPorts(int kafka, int kafkaController, int postgres,
                 i++;
             }
         }
+        // the gateway's gRPC entry point, where gRPC clients expect it next to the services' 908x
+        grpc.put(Component.GATEWAY, 9090 + offset);
         return new PlatformPorts(19092 + offset, 19093 + offset, 15432 + offset, http, grpc, TritonPorts.withOffset(offset));
     }
 
@@ -56,7 +58,7 @@ public record PlatformPorts(int kafka, int kafkaController, int postgres,
         return http.get(c);
     }
 
-    /** The gRPC port of a service; 0 for the gateway (its gRPC proxy comes later) and infrastructure. */
+    /** The gRPC port of a service or of the gateway's entry point; 0 for infrastructure (and a gateway without one). */
     public int grpc(Component c) {
         return grpc.getOrDefault(c, 0);
     }

@@ -67,6 +67,12 @@ class ContractTest {
                 .containsEntry("DIVERGENCE_GATEWAY_SERVICES_INFERENCE_URI", "http://localhost:8082")
                 .containsEntry("DIVERGENCE_GATEWAY_SERVICES_EVALUATION_URI", "http://localhost:8083")
                 .containsEntry("DIVERGENCE_GATEWAY_SERVICES_MERGING_URI", "http://localhost:8084")
+                // the gRPC entry point on 9090 and each service's gRPC port behind it
+                .containsEntry("DIVERGENCE_GATEWAY_GRPC_PORT", "9090")
+                .containsEntry("DIVERGENCE_GATEWAY_GRPC_SERVICES_TRAINING_TARGET", "localhost:9081")
+                .containsEntry("DIVERGENCE_GATEWAY_GRPC_SERVICES_INFERENCE_TARGET", "localhost:9082")
+                .containsEntry("DIVERGENCE_GATEWAY_GRPC_SERVICES_EVALUATION_TARGET", "localhost:9083")
+                .containsEntry("DIVERGENCE_GATEWAY_GRPC_SERVICES_MERGING_TARGET", "localhost:9084")
                 // API keys live in the gateway's schema; the first admin's key and the identity secret are the data folder's
                 .containsEntry("SPRING_DATASOURCE_URL", config.jdbcUrl())
                 .containsKeys("DIVERGENCE_GATEWAY_AUTH_BOOTSTRAP_ADMIN_KEY", "DIVERGENCE_SECURITY_IDENTITY_SECRET")
@@ -75,6 +81,16 @@ class ContractTest {
         assertThat(ServiceEnvironment.of(Component.TRAINING, config).get("DIVERGENCE_SECURITY_IDENTITY_SECRET"))
                 .as("every service verifies with the secret the gateway signs with")
                 .isEqualTo(env.get("DIVERGENCE_SECURITY_IDENTITY_SECRET"));
+    }
+
+    @Test
+    void aGatewayWithoutAReservedGrpcPortStartsWithItsEntryPointOff() {
+        java.util.Properties state = new java.util.Properties();
+        config.ports().writeTo(state);
+        state.remove("port.gateway-grpc");
+        LocalPlatformConfig older = config.toBuilder().ports(PlatformPorts.readFrom(state)).build();
+        // not 0 (a random port nobody can find) and not the default 9090 (another platform may hold it)
+        assertThat(ServiceEnvironment.of(Component.GATEWAY, older)).containsEntry("DIVERGENCE_GATEWAY_GRPC_PORT", "-1");
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 class PlatformPortsTest {
 
@@ -24,7 +25,7 @@ class PlatformPortsTest {
         assertThat(p.grpc(Component.EVALUATION)).isEqualTo(9083);
         assertThat(p.http(Component.MERGING)).isEqualTo(8084);
         assertThat(p.grpc(Component.MERGING)).isEqualTo(9084);
-        assertThat(p.grpc(Component.GATEWAY)).isZero();
+        assertThat(p.grpc(Component.GATEWAY)).isEqualTo(9090);
         // the inference service's embedded model server listens where Triton would
         assertThat(p.triton()).isEqualTo(new PlatformPorts.TritonPorts(8000, 8001, 8002));
     }
@@ -36,6 +37,7 @@ class PlatformPortsTest {
         assertThat(p.postgres()).isEqualTo(16432);
         assertThat(p.http(Component.GATEWAY)).isEqualTo(9080);
         assertThat(p.grpc(Component.MERGING)).isEqualTo(10084);
+        assertThat(p.grpc(Component.GATEWAY)).isEqualTo(10090);
         assertThat(p.triton()).isEqualTo(new PlatformPorts.TritonPorts(9000, 9001, 9002));
     }
 
@@ -64,9 +66,19 @@ class PlatformPortsTest {
         PlatformPorts p = PlatformPorts.defaults();
         assertThat(p.bindings(Component.KAFKA)).containsEntry("kafka", 19092).containsEntry("kafka controller", 19093);
         assertThat(p.bindings(Component.TRAINING)).containsEntry("training HTTP", 8081).containsEntry("training gRPC", 9081);
-        assertThat(p.bindings(Component.GATEWAY)).containsOnlyKeys("gateway HTTP");
+        assertThat(p.bindings(Component.GATEWAY)).containsOnly(entry("gateway HTTP", 8080), entry("gateway gRPC", 9090));
         assertThat(p.bindings(Component.INFERENCE)).containsEntry("inference HTTP", 8082).containsEntry("inference gRPC", 9082)
                 .containsEntry("triton http", 8000).containsEntry("triton grpc", 8001).containsEntry("triton metrics", 8002);
+    }
+
+    @Test
+    void aStateFileWithoutTheGatewaysGrpcPortReadsAsNone() {
+        Properties props = new Properties();
+        PlatformPorts.defaults().writeTo(props);
+        props.remove("port.gateway-grpc");
+        PlatformPorts read = PlatformPorts.readFrom(props);
+        // written before the gateway had a gRPC entry point; ContractTest: then the gateway starts with it off
+        assertThat(read.grpc(Component.GATEWAY)).isZero();
     }
 
     @Test

@@ -28,7 +28,7 @@ public final class FreePorts {
             Map<Component, Integer> grpc = new EnumMap<>(Component.class);
             for (Component c : Component.services()) {
                 http.put(c, take(held));
-                if (c.kind() == Component.Kind.SERVICE) {
+                if (c.kind() == Component.Kind.SERVICE || c.kind() == Component.Kind.GATEWAY) {
                     grpc.put(c, take(held));
                 }
             }

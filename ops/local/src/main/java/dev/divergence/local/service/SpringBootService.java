@@ -87,8 +87,15 @@ public final class SpringBootService extends ChildComponent {
                 for (Component service : Component.services()) {
                     if (service != Component.GATEWAY) {
                         env.put("DIVERGENCE_GATEWAY_SERVICES_" + service.name() + "_URI", config.httpUrl(service));
+                        // the gRPC entry point forwards each service's proto package to its gRPC port
+                        env.put("DIVERGENCE_GATEWAY_GRPC_SERVICES_" + service.name() + "_TARGET",
+                                "localhost:" + config.ports().grpc(service));
                     }
                 }
+                // a state file written before the gateway had a gRPC port names none: then the entry point stays
+                // off rather than taking 9090, which another platform may hold
+                int grpcPort = config.ports().grpc(Component.GATEWAY);
+                env.put("DIVERGENCE_GATEWAY_GRPC_PORT", Integer.toString(grpcPort > 0 ? grpcPort : -1));
                 // API keys live in the gateway's schema; the first admin's key is made once per data folder
                 env.put("SPRING_DATASOURCE_URL", config.jdbcUrl());
                 env.put("SPRING_DATASOURCE_USERNAME", config.databaseUser());

@@ -25,7 +25,8 @@ class FreePortsAndPortCheckTest {
             }
         }
         all.addAll(List.of(p.triton().http(), p.triton().grpc(), p.triton().metrics()));
-        assertThat(all).hasSize(3 + 5 + 4 + 3);
+        // kafka, controller, postgres; HTTP of 4 services and the gateway; gRPC of the same; Triton's 3
+        assertThat(all).hasSize(3 + 5 + 5 + 3);
         assertThat(all).allMatch(PortCheck::isFree);
     }
 

@@ -41,10 +41,19 @@ public class TrackedTrainingJobController {
     return jobs.find(TenantContext.current(), parse(jobId)).orElseThrow(() -> new NotFoundException("tracked training job", jobId));
   }
 
-  /** The evaluation runs of the model a job produced (its automatic evaluation first among them), newest first. */
+  /**
+   * The evaluation runs of the model a job produced (its automatic evaluation first among them), newest
+   * first; 404 for a job this tenant has neither tracked nor evaluated (another tenant's job included).
+   */
   @GetMapping("/{jobId}/evaluations")
   public List<RunResponse> evaluations(@PathVariable String jobId) {
-    return runs.ofProducingJob(TenantContext.current(), parse(jobId).toString()).stream().map(RunResponse::of).toList();
+    String tenant = TenantContext.current();
+    UUID id = parse(jobId);
+    List<RunResponse> found = runs.ofProducingJob(tenant, id.toString()).stream().map(RunResponse::of).toList();
+    if (found.isEmpty() && jobs.find(tenant, id).isEmpty()) {
+      throw new NotFoundException("tracked training job", jobId);
+    }
+    return found;
   }
 
   private static UUID parse(String jobId) {

@@ -1,5 +1,6 @@
 package dev.divergence.inference.events;
 
+import dev.divergence.inference.models.BuiltInPreparation;
 import dev.divergence.inference.models.ModelLifecycle;
 import dev.divergence.inference.store.Lineage;
 import dev.divergence.platform.events.IdempotentConsumer;
@@ -29,10 +30,12 @@ public class ModelRegistryListener {
 
   private final IdempotentConsumer consumer;
   private final ModelLifecycle lifecycle;
+  private final BuiltInPreparation preparation;
 
-  public ModelRegistryListener(IdempotentConsumer consumer, ModelLifecycle lifecycle) {
+  public ModelRegistryListener(IdempotentConsumer consumer, ModelLifecycle lifecycle, BuiltInPreparation preparation) {
     this.consumer = consumer;
     this.lifecycle = lifecycle;
+    this.preparation = preparation;
   }
 
   @KafkaListener(topics = Topics.MODELS_REGISTRY)
@@ -50,11 +53,20 @@ public class ModelRegistryListener {
             model.getVersion());
         return;
       }
-      toLoad.set(lifecycle.register(model.getName(), model.getVersion(), model.getUri(), false, lineageOf(model)));
+      toLoad.set(lifecycle.register(model.getName(), model.getVersion(), model.getUri(), false, lineageOf(model), ownerOf(e, model)));
     });
     if (toLoad.get()) {
       lifecycle.load(model.getName());
     }
+  }
+
+  /**
+   * The tenant of the event owns the model; a built-in's name (the registry announces a built-in when it is
+   * first used, in the tenant of whoever used it) stays every tenant's.
+   */
+  private String ownerOf(ReceivedEvent event, Model model) {
+    String tenant = event.envelope().getTenant();
+    return tenant.isBlank() || preparation.builtInModels().contains(model.getName()) ? null : tenant;
   }
 
   private static Lineage lineageOf(Model model) {

@@ -52,6 +52,14 @@ public class ModelLifecycle {
    * @return false when the catalog already serves (or is loading) this version or a newer one, so nothing changed
    */
   public boolean register(String name, int version, String sourceUri, boolean builtIn, Lineage lineage) {
+    return register(name, version, sourceUri, builtIn, lineage, null);
+  }
+
+  /**
+   * As {@link #register(String, int, String, boolean, Lineage)}, for a model of {@code tenant}'s: only that
+   * tenant sees and uses it (null: every tenant).
+   */
+  public boolean register(String name, int version, String sourceUri, boolean builtIn, Lineage lineage, String tenant) {
     Optional<CatalogEntry> current = store.find(name);
     if (current.isPresent()) {
       CatalogEntry entry = current.get();
@@ -76,7 +84,7 @@ public class ModelLifecycle {
         folder == null ? "" : folder.architecture(), folder == null ? 0 : folder.vocabSize(),
         folder == null ? 0 : folder.contextLength(), folder == null ? List.of() : folder.classNames(),
         sourceUri, builtIn, lineage, problem == null ? ServingState.LOADING : ServingState.FAILED,
-        problem, 0, null));
+        problem, 0, null), tenant);
     if (problem != null) {
       failed(name, problem);
     }
@@ -89,7 +97,7 @@ public class ModelLifecycle {
       CatalogEntry entry = store.find(name).orElseThrow(() -> new NotFoundException("model", name));
       if (entry.kind() == null) {
         // its files could not be read when it was registered; they may be readable now
-        if (!register(name, entry.version(), entry.sourceUri(), entry.builtIn(), entry.lineage())) {
+        if (!register(name, entry.version(), entry.sourceUri(), entry.builtIn(), entry.lineage(), store.tenantOf(name).orElse(null))) {
           return store.find(name).orElseThrow();
         }
         entry = store.find(name).orElseThrow();

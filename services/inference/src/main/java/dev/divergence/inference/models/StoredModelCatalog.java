@@ -7,6 +7,7 @@ import dev.divergence.model.tokenizer.Tokenizers;
 import dev.divergence.platform.errors.ConflictException;
 import dev.divergence.platform.errors.InvalidArgumentException;
 import dev.divergence.platform.errors.NotFoundException;
+import dev.divergence.platform.tenancy.TenantContext;
 import dev.divergence.inference.store.Lineage;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -21,7 +22,8 @@ import org.springframework.stereotype.Service;
 /**
  * The catalog as the servable_model table holds it, with the built-in models still being prepared
  * at start-up shown as PREPARING (also before their row exists); tokenizers are loaded once per
- * model version.
+ * model version. A tenant sees the built-ins and its own models only: another tenant's model is
+ * unknown to it (404), in every list and every use.
  */
 @Service
 public class StoredModelCatalog implements ModelCatalog, DisposableBean {
@@ -44,7 +46,7 @@ public class StoredModelCatalog implements ModelCatalog, DisposableBean {
   public List<CatalogEntry> entries() {
     List<CatalogEntry> entries = new ArrayList<>();
     Set<String> listed = new HashSet<>();
-    for (CatalogEntry entry : store.list()) {
+    for (CatalogEntry entry : store.list(TenantContext.current())) {
       entries.add(preparation.isPreparing(entry.name()) ? preparing(entry) : entry);
       listed.add(entry.name());
     }
@@ -82,7 +84,7 @@ public class StoredModelCatalog implements ModelCatalog, DisposableBean {
     if (name == null || name.isBlank()) {
       throw new InvalidArgumentException("model", "is required");
     }
-    Optional<CatalogEntry> row = store.find(name);
+    Optional<CatalogEntry> row = store.find(name, TenantContext.current());
     if (preparation.isPreparing(name)) {
       return row.map(StoredModelCatalog::preparing).orElseGet(() -> preparingWithoutRow(name));
     }

@@ -34,28 +34,53 @@ public class ServableModelStore {
     return jdbc.query("SELECT * FROM servable_model ORDER BY name", this::map);
   }
 
+  /** The rows {@code tenant} may see: its own and those of no tenant (built-ins). */
+  public List<CatalogEntry> list(String tenant) {
+    return jdbc.query("SELECT * FROM servable_model WHERE tenant IS NULL OR tenant = ? ORDER BY name", this::map, tenant);
+  }
+
   public Optional<CatalogEntry> find(String name) {
     return jdbc.query("SELECT * FROM servable_model WHERE name = ?", this::map, name).stream().findFirst();
   }
 
-  /** Inserts the row, or replaces what it says about the model (version, files, lineage) keeping its load count. */
+  /** The row if {@code tenant} may see it (its own or no tenant's); another tenant's model is not there for it. */
+  public Optional<CatalogEntry> find(String name, String tenant) {
+    return jdbc.query("SELECT * FROM servable_model WHERE name = ? AND (tenant IS NULL OR tenant = ?)", this::map, name, tenant)
+        .stream().findFirst();
+  }
+
+  /** The tenant that owns the row; empty for a model of every tenant's (or no row). */
+  public Optional<String> tenantOf(String name) {
+    return jdbc.query("SELECT tenant FROM servable_model WHERE name = ?", (rs, row) -> rs.getString(1), name).stream()
+        .filter(java.util.Objects::nonNull).findFirst();
+  }
+
   public void save(CatalogEntry entry) {
+    save(entry, null);
+  }
+
+  /**
+   * Inserts the row, or replaces what it says about the model (version, files, lineage, owner) keeping its load count.
+   *
+   * @param tenant the owner; null for a model every tenant sees (built-ins)
+   */
+  public void save(CatalogEntry entry, String tenant) {
     Lineage lineage = entry.lineage();
     jdbc.update("""
         INSERT INTO servable_model (name, version, kind, architecture, vocab_size, context_length, class_names, source_uri,
-            built_in, base_model, teacher_model, reference_model, producing_job, state, message, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            built_in, base_model, teacher_model, reference_model, producing_job, state, message, updated_at, tenant)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, kind = EXCLUDED.kind,
             architecture = EXCLUDED.architecture, vocab_size = EXCLUDED.vocab_size,
             context_length = EXCLUDED.context_length, class_names = EXCLUDED.class_names,
             source_uri = EXCLUDED.source_uri, built_in = EXCLUDED.built_in, base_model = EXCLUDED.base_model,
             teacher_model = EXCLUDED.teacher_model, reference_model = EXCLUDED.reference_model,
             producing_job = EXCLUDED.producing_job, state = EXCLUDED.state, message = EXCLUDED.message,
-            updated_at = EXCLUDED.updated_at
+            updated_at = EXCLUDED.updated_at, tenant = EXCLUDED.tenant
         """,
         entry.name(), entry.version(), entry.kind() == null ? null : entry.kind().name(), entry.architecture(), entry.vocabSize(), entry.contextLength(),
         json.writeValueAsString(entry.classNames()), entry.sourceUri(), entry.builtIn(), lineage.baseModel(),
-        lineage.teacherModel(), lineage.referenceModel(), lineage.producingJob(), entry.state().name(), entry.message(), now());
+        lineage.teacherModel(), lineage.referenceModel(), lineage.producingJob(), entry.state().name(), entry.message(), now(), tenant);
   }
 
   /** Sets the state of {@code name} if it still serves {@code version} (a newer registration wins). */

@@ -2,6 +2,7 @@ package dev.divergence.training.events;
 
 import dev.divergence.platform.events.OutboxEventPublisher;
 import dev.divergence.platform.events.Topics;
+import dev.divergence.platform.tenancy.TenantContext;
 import dev.divergence.proto.training.v1.JobStateChanged;
 import dev.divergence.proto.training.v1.JobSubmitted;
 import dev.divergence.proto.training.v1.StepMetrics;
@@ -14,7 +15,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Job lifecycle events on training.job-events.v1 and step metrics on training.metrics.v1, keyed by
- * job id, through the outbox (callers are inside the transaction of the change).
+ * job id, through the outbox (callers are inside the transaction of the change). A job's events carry
+ * the job's tenant, also when a worker or the reaper announces them outside any request.
  */
 @Component
 public class JobEventPublisher {
@@ -26,13 +28,13 @@ public class JobEventPublisher {
   }
 
   public void submitted(Job job) {
-    outbox.publish(Topics.TRAINING_JOB_EVENTS, job.id().toString(),
-        JobSubmitted.newBuilder().setJob(JobMessages.toProto(job)).build());
+    TenantContext.runAs(job.tenant(), () -> outbox.publish(Topics.TRAINING_JOB_EVENTS, job.id().toString(),
+        JobSubmitted.newBuilder().setJob(JobMessages.toProto(job)).build()));
   }
 
   public void stateChanged(Job job, JobState previous) {
-    outbox.publish(Topics.TRAINING_JOB_EVENTS, job.id().toString(), JobStateChanged.newBuilder()
-        .setJob(JobMessages.toProto(job)).setPrevious(JobMessages.toProto(previous)).build());
+    TenantContext.runAs(job.tenant(), () -> outbox.publish(Topics.TRAINING_JOB_EVENTS, job.id().toString(),
+        JobStateChanged.newBuilder().setJob(JobMessages.toProto(job)).setPrevious(JobMessages.toProto(previous)).build()));
   }
 
   public void stepMetrics(UUID jobId, int attempt, long step, Map<String, Double> values, Instant time) {

@@ -4,6 +4,7 @@ import dev.divergence.platform.errors.InvalidArgumentException;
 import dev.divergence.platform.errors.NotFoundException;
 import dev.divergence.platform.events.OutboxEventPublisher;
 import dev.divergence.platform.events.Topics;
+import dev.divergence.platform.tenancy.TenantContext;
 import dev.divergence.proto.training.v1.MergedFrom;
 import dev.divergence.proto.training.v1.Model;
 import dev.divergence.proto.training.v1.ModelRegistered;
@@ -35,7 +36,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Models by name and version, in the Hugging Face layout under {@code <data>/models/<name>/<version>/}.
  * Built-in tiny models are made on first use and registered as version 1. Every registration is
- * announced on models.registry.v1 through the outbox.
+ * announced on models.registry.v1 through the outbox. A registered version belongs to the tenant that
+ * registered it (a produced model: its job's tenant) and only that tenant finds or lists it; built-in
+ * models belong to no tenant and every tenant sees them.
  */
 @Component
 public class ModelRegistry {
@@ -71,11 +74,17 @@ public class ModelRegistry {
     return find(ref).isPresent() || (builtIns.isBuiltIn(ref.name()) && (ref.version() == null || ref.version() == 1));
   }
 
+  /** The version (latest when none is named) the current tenant may see: its own or a built-in. */
   public Optional<RegisteredModel> find(ModelReference ref) {
-    String sql = "SELECT * FROM model WHERE name = ?" + (ref.version() == null ? " ORDER BY version DESC LIMIT 1" : " AND version = ?");
-    Object[] args = ref.version() == null ? new Object[] {ref.name()} : new Object[] {ref.name(), ref.version()};
+    String sql = "SELECT * FROM model WHERE name = ? AND " + VISIBLE
+        + (ref.version() == null ? " ORDER BY version DESC LIMIT 1" : " AND version = ?");
+    Object[] args = ref.version() == null ? new Object[] {ref.name(), TenantContext.current()}
+        : new Object[] {ref.name(), TenantContext.current(), ref.version()};
     return jdbc.query(sql, this::map, args).stream().findFirst();
   }
+
+  /** Rows of the current tenant (the one parameter) and those of no tenant (built-ins). */
+  private static final String VISIBLE = "(tenant IS NULL OR tenant = ?)";
 
   /** The model's registry entry, making and registering a built-in model on first use. */
   @Transactional
@@ -87,7 +96,8 @@ public class ModelRegistry {
     }
     if (builtIns.isBuiltIn(ref.name()) && (ref.version() == null || ref.version() == 1)) {
       Path dir = builtIns.ensure(ref.name());
-      return insert(ref.name(), 1, dir, null, null, null, null, Map.of());
+      return insert(new RegisteredModel(ref.name(), 1, architectureOf(dir), dir.toUri().toString(), null, null, null, null,
+          Map.of(), now(), null, Map.of()), null, null);
     }
     throw new NotFoundException("model", ref.toString());
   }
@@ -115,7 +125,7 @@ public class ModelRegistry {
   }
 
   public List<RegisteredModel> list() {
-    return jdbc.query("SELECT * FROM model ORDER BY name, version", this::map);
+    return jdbc.query("SELECT * FROM model WHERE " + VISIBLE + " ORDER BY name, version", this::map, TenantContext.current());
   }
 
   public List<String> builtInNames() {
@@ -184,7 +194,8 @@ public class ModelRegistry {
     if (key != null) {
       // two registrations with one key never both pass this point: the second waits, then finds the first
       jdbc.queryForObject("SELECT pg_advisory_xact_lock(hashtext(?))", Object.class, "model-key:" + key);
-      Optional<RegisteredModel> earlier = jdbc.query("SELECT * FROM model WHERE idempotency_key = ?", this::map, key).stream().findFirst();
+      Optional<RegisteredModel> earlier = jdbc.query("SELECT * FROM model WHERE idempotency_key = ? AND tenant = ?", this::map, key,
+          TenantContext.current()).stream().findFirst();
       if (earlier.isPresent()) {
         if (!earlier.get().name().equals(name)) {
           throw new InvalidArgumentException("idempotency_key", "was used to register " + earlier.get().reference()
@@ -203,7 +214,7 @@ public class ModelRegistry {
     Lineage lineage = registration.lineage();
     return insert(new RegisteredModel(name, version, architectureOf(target), target.toUri().toString(), lineage.base(), lineage.teacher(),
         lineage.reference(), null, Map.copyOf(registration.metrics()), now(), registration.mergedFrom(),
-        Map.copyOf(registration.metadata())), key);
+        Map.copyOf(registration.metadata())), key, TenantContext.current());
   }
 
   private int nextVersion(String name) {
@@ -227,26 +238,28 @@ public class ModelRegistry {
   private RegisteredModel insert(String name, int version, Path dir, String base, String teacher, String reference,
       UUID producingJob, Map<String, Double> metrics) {
     return insert(new RegisteredModel(name, version, architectureOf(dir), dir.toUri().toString(), base, teacher, reference, producingJob,
-        Map.copyOf(metrics), now(), null, Map.of()), null);
+        Map.copyOf(metrics), now(), null, Map.of()), null, TenantContext.current());
   }
 
   private Instant now() {
     return clock.instant().truncatedTo(ChronoUnit.MICROS);
   }
 
-  private RegisteredModel insert(RegisteredModel model, String idempotencyKey) {
+  /** @param tenant the owner; null for a built-in model, which every tenant sees */
+  private RegisteredModel insert(RegisteredModel model, String idempotencyKey, String tenant) {
     RegisteredModel.MergedFrom parents = model.mergedFrom();
     int inserted = jdbc.update(
         "INSERT INTO model (name, version, architecture, uri, base_model, teacher_model, reference_model, producing_job,"
-            + " metrics, created_at, merged_from_generalist, merged_from_expert, metadata, idempotency_key)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?::jsonb, ?) ON CONFLICT (name, version) DO NOTHING",
+            + " metrics, created_at, merged_from_generalist, merged_from_expert, metadata, idempotency_key, tenant)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?::jsonb, ?, ?) ON CONFLICT (name, version) DO NOTHING",
         model.name(), model.version(), model.architecture(), model.uri(), model.baseModel(), model.teacherModel(), model.referenceModel(),
         model.producingJob(), json.writeValueAsString(model.metrics()), Timestamp.from(model.createdAt()),
         parents == null ? null : parents.generalist(), parents == null ? null : parents.expert(),
-        json.writeValueAsString(model.metadata()), idempotencyKey);
+        json.writeValueAsString(model.metadata()), idempotencyKey, tenant);
     if (inserted == 0) {
       return find(new ModelReference(model.name(), model.version())).orElseThrow();
     }
+    // the envelope carries the current tenant, the owner's: consumers (inference, evaluation) act for it
     outbox.publish(Topics.MODELS_REGISTRY, model.name(), ModelRegistered.newBuilder().setModel(toProto(model)).build());
     return model;
   }

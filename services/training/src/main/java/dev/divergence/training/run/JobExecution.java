@@ -1,5 +1,6 @@
 package dev.divergence.training.run;
 
+import dev.divergence.platform.tenancy.TenantContext;
 import dev.divergence.training.checkpoint.CheckpointStore;
 import dev.divergence.training.config.TrainingProperties;
 import dev.divergence.training.job.Algorithm;
@@ -78,8 +79,16 @@ public final class JobExecution implements TrainingRun {
     ownershipLost = true;
   }
 
-  /** Runs the attempt to its end and records the outcome; never throws. */
+  /**
+   * Runs the attempt to its end and records the outcome; never throws. It runs as the job's tenant:
+   * the datasets and models it reads are that tenant's, the model it registers and the events it
+   * announces belong to that tenant.
+   */
   public void run(int maxAttempts) {
+    TenantContext.runAs(job.tenant(), () -> attempt(maxAttempts));
+  }
+
+  private void attempt(int maxAttempts) {
     MDC.put("jobId", job.id().toString());
     try {
       Algorithm algorithm = Algorithm.byApiName(spec.algorithm()).orElseThrow();

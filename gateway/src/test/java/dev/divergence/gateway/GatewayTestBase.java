@@ -37,6 +37,8 @@ abstract class GatewayTestBase {
   static final String ADMIN_KEY = ApiKeySecret.generate().text();
   /** An OIDC issuer's JWK set, served by the test itself: the gateway fetches keys from it. */
   static final TestJwtIssuer ISSUER = TestJwtIssuer.start();
+  static final int MAX_REQUEST_BYTES = 4096;
+  static final String ALLOWED_ORIGIN = "https://dashboard.example.com";
 
   static final FakeService TRAINING = FakeService.start("training");
   static final FakeService INFERENCE = FakeService.start("inference");
@@ -69,6 +71,8 @@ abstract class GatewayTestBase {
     registry.add("divergence.security.identity.secret", () -> IDENTITY_SECRET);
     registry.add("divergence.gateway.auth.bootstrap-admin-key", () -> ADMIN_KEY);
     registry.add("spring.security.oauth2.resourceserver.jwt.jwk-set-uri", ISSUER::jwkSetUri);
+    registry.add("divergence.gateway.edge.max-request-size", () -> MAX_REQUEST_BYTES + "B");
+    registry.add("divergence.gateway.edge.cors-allowed-origins", () -> ALLOWED_ORIGIN);
   }
 
   /** A request as the bootstrap admin. */

@@ -1,6 +1,10 @@
 package dev.divergence.gateway.auth;
 
+import dev.divergence.gateway.ratelimit.RateLimitFilter;
+import dev.divergence.gateway.ratelimit.RateLimitProperties;
+import dev.divergence.gateway.ratelimit.RateLimiter;
 import dev.divergence.platform.tenancy.Roles;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -13,6 +17,7 @@ import org.springframework.security.oauth2.server.resource.web.DefaultBearerToke
 import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.intercept.AuthorizationFilter;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
 
 /**
@@ -22,7 +27,7 @@ import org.springframework.security.web.authentication.AnonymousAuthenticationFi
  * the weaker ones (see {@link Roles}).
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(AuthProperties.class)
+@EnableConfigurationProperties({AuthProperties.class, RateLimitProperties.class, EdgeProperties.class})
 public class SecurityConfiguration {
 
   private static final String[] VIEWER_AND_UP = {Roles.VIEWER, Roles.SUBMITTER, Roles.TENANT_ADMIN, Roles.ADMIN};
@@ -31,7 +36,8 @@ public class SecurityConfiguration {
 
   @Bean
   SecurityFilterChain edge(HttpSecurity http, ApiKeyService keys, AuthProperties properties,
-      ObjectProvider<JwtDecoder> jwtDecoder) throws Exception {
+      ObjectProvider<JwtDecoder> jwtDecoder, RateLimiter rateLimiter, RateLimitProperties rateLimits,
+      MeterRegistry meters, EdgeProperties edge) throws Exception {
     AuthenticationEntryPoint unauthenticated = ProblemResponses.unauthenticated();
     http
         // an API for programs: no cookies, no sessions, hence no CSRF to defend against
@@ -44,6 +50,16 @@ public class SecurityConfiguration {
         .addFilterBefore(new ApiKeyAuthenticationFilter(keys, unauthenticated), AnonymousAuthenticationFilter.class)
         // first in the chain, so refused calls (401, 403) are audited too
         .addFilterBefore(new AuditLogFilter(), org.springframework.security.web.context.SecurityContextHolderFilter.class)
+        .addFilterBefore(new RequestSizeLimitFilter(edge.maxRequestSize().toBytes()),
+            org.springframework.security.web.context.SecurityContextHolderFilter.class)
+        // Spring Security's defaults (nosniff, frame DENY, no-store, HSTS over HTTPS) plus no referrer leaks
+        .headers(headers -> headers
+            .referrerPolicy(referrer -> referrer.policy(
+                org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy.NO_REFERRER))
+            .contentSecurityPolicy(csp -> csp.policyDirectives("frame-ancestors 'none'")))
+        .cors(cors -> cors.configurationSource(corsConfiguration(edge)))
+        // after authorisation: a caller's refused calls cost nothing, its allowed ones draw on its buckets
+        .addFilterAfter(new RateLimitFilter(rateLimiter, rateLimits, meters), AuthorizationFilter.class)
         .exceptionHandling(errors -> errors.authenticationEntryPoint(unauthenticated)
             .accessDeniedHandler(ProblemResponses.forbidden()))
         .authorizeHttpRequests(requests -> requests
@@ -66,5 +82,21 @@ public class SecurityConfiguration {
           .jwt(decoder -> decoder.jwtAuthenticationConverter(new JwtCallerConverter(properties.jwt()))));
     }
     return http.build();
+  }
+
+  /** Browsers from the configured origins may call the API with credentials in headers (no cookies). */
+  private static org.springframework.web.cors.CorsConfigurationSource corsConfiguration(EdgeProperties edge) {
+    org.springframework.web.cors.CorsConfiguration cors = new org.springframework.web.cors.CorsConfiguration();
+    cors.setAllowedOrigins(edge.corsAllowedOrigins());
+    cors.setAllowedMethods(java.util.List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"));
+    cors.setAllowedHeaders(java.util.List.of("Authorization", "X-Api-Key", "Content-Type", "Idempotency-Key", "X-Request-Id",
+        "traceparent"));
+    cors.setExposedHeaders(java.util.List.of("Location", "X-Request-Id", "Retry-After", "RateLimit-Limit",
+        "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"));
+    cors.setAllowCredentials(false);
+    cors.setMaxAge(java.time.Duration.ofHours(1));
+    org.springframework.web.cors.UrlBasedCorsConfigurationSource source = new org.springframework.web.cors.UrlBasedCorsConfigurationSource();
+    source.registerCorsConfiguration("/api/**", cors);
+    return source;
   }
 }

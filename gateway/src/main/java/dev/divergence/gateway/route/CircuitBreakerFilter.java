@@ -1,7 +1,9 @@
 package dev.divergence.gateway.route;
 
 import dev.divergence.gateway.GatewayProperties;
+import dev.divergence.gateway.auth.RequestBodyTooLargeException;
 import dev.divergence.gateway.error.ServiceUnavailableException;
+import dev.divergence.platform.errors.PayloadTooLargeException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.slf4j.Logger;
@@ -42,6 +44,10 @@ final class CircuitBreakerFilter implements HandlerFilterFunction<ServerResponse
           "its circuit breaker is open after repeated failures; retry in "
               + properties.circuitBreaker().waitInOpenState().toSeconds() + " s", open);
     } catch (ResourceAccessException failure) {
+      var tooLarge = RequestBodyTooLargeException.causedBy(failure);
+      if (tooLarge.isPresent()) {
+        throw new PayloadTooLargeException(tooLarge.get().getMessage());
+      }
       String reason = TransportFailure.of(failure)
           .describe(failure, properties.connectTimeout(), properties.readTimeout());
       log.warn("{} unavailable for {} {}: {}", service, request.method(), request.path(), reason);

@@ -54,7 +54,9 @@ public class ServiceResilience {
         .waitDurationInOpenState(settings.waitInOpenState())
         .permittedNumberOfCallsInHalfOpenState(settings.permittedCallsInHalfOpenState())
         // only "no answer" is the service being down; an error status is still an answer
-        .recordException(failure -> failure instanceof ResourceAccessException)
+        .recordException(failure -> failure instanceof ResourceAccessException
+            // the caller's oversize body, not the service's failure
+            && dev.divergence.gateway.auth.RequestBodyTooLargeException.causedBy(failure).isEmpty())
         .build();
   }
 }

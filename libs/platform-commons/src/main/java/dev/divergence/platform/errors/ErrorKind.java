@@ -7,6 +7,7 @@ public enum ErrorKind {
   INVALID_ARGUMENT(400, Status.Code.INVALID_ARGUMENT, "invalid-argument", "Invalid argument"),
   UNAUTHENTICATED(401, Status.Code.UNAUTHENTICATED, "unauthenticated", "Unauthenticated"),
   PERMISSION_DENIED(403, Status.Code.PERMISSION_DENIED, "permission-denied", "Permission denied"),
+  PAYLOAD_TOO_LARGE(413, Status.Code.RESOURCE_EXHAUSTED, "payload-too-large", "Payload too large"),
   TOO_MANY_REQUESTS(429, Status.Code.RESOURCE_EXHAUSTED, "too-many-requests", "Too many requests"),
   NOT_FOUND(404, Status.Code.NOT_FOUND, "not-found", "Not found"),
   CONFLICT(409, Status.Code.FAILED_PRECONDITION, "conflict", "Conflict"),

@@ -60,10 +60,6 @@ public record GrpcGatewayProperties(
     }
   }
 
-  public boolean enabled() {
-    return port >= 0;
-  }
-
   /** The service that owns each proto package; a package claimed by two services is a configuration error. */
   public Map<String, String> packageOwners() {
     return ownerOf(services);

@@ -127,6 +127,16 @@ class GrpcEntryPointTest {
   }
 
   @Test
+  void aRefusalCarriesARequestIdTheGatewayMadeWhenTheCallersWasNotSane() {
+    Metadata sent = new Metadata();
+    sent.put(TenantServerInterceptor.REQUEST_ID, "spaces and ; are not sane");
+    assertThatThrownBy(() -> training(sent).getJob(GetJobRequest.newBuilder().setJobId("j").build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, error ->
+            assertThat(error.getTrailers().get(TenantServerInterceptor.REQUEST_ID))
+                .matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"));
+  }
+
+  @Test
   void anUnknownKeyAMalformedAuthorizationAndAForeignJwtAreUnauthenticated() {
     List<Metadata> refused = List.of(
         apiKey(ApiKeySecret.generate().text()),
@@ -168,7 +178,11 @@ class GrpcEntryPointTest {
     sent.put(TenantServerInterceptor.REQUEST_ID, "req-42");
     sent.put(CUSTOM, "passes through");
 
-    Job job = training(sent).getJob(GetJobRequest.newBuilder().setJobId("j-1").build());
+    java.util.concurrent.atomic.AtomicReference<Metadata> responseHeaders = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<Metadata> trailers = new java.util.concurrent.atomic.AtomicReference<>();
+    Job job = training(sent).withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(responseHeaders, trailers))
+        .getJob(GetJobRequest.newBuilder().setJobId("j-1").build());
+    assertThat(responseHeaders.get().getAll(TenantServerInterceptor.REQUEST_ID)).as("the request id comes back").containsExactly("req-42");
 
     assertThat(job.getDisplayName()).isEqualTo("job of default");
     StandInTrainingService.Seen seen = TRAINING.last;

@@ -81,8 +81,10 @@ def main(work, out_file, command, threads, rounds_run="2"):
                                  "update. Both on tiny-lm's trained weights (TinyAssets, standard budget) with its end token "
                                  "removed so every sample has exactly max-new-tokens tokens; the PyTorch script first checks its "
                                  "log-probs equal ours within the float32 bound. Tokens per step = generated + scored: "
-                                 "rlvr 4*8*8 + (2+2)*4*8*15 = 2176, fdpg 16*32 + 2*16*33 = 1568. Timing: 15 s warm-up on both "
-                                 "sides (C2 still compiles the sampling loop after 5 s), then best of 5 windows of >= 0.6 s",
+                                 "rlvr 4*8*8 + (2+2)*4*8*15 = 2176, fdpg 16*32 + 2*16*33 = 1568. Timing: warm-up until the process "
+                                 "has used 15 s of CPU, both sides (C2 still compiles the sampling loop after 5 s, and a "
+                                 "loaded machine leaves it little CPU in a wall-clock warm-up), then best of 5 windows of "
+                                 ">= 0.6 s",
                      "main_thread_cpu": "RL steps: CPU ms of the main thread per step and phase after the warm-up (libtorch and "
                                         "PyTorch compute on it with 1 intra-op thread; the JVM's JIT and GC threads excluded), the "
                                         "least disturbed round; main_thread_cpu_speedup = baseline / ours"}}

@@ -74,7 +74,8 @@ import java.util.SplittableRandom;
  *
  * <p>Before timing, the reference's token log-probs of a fixed batch are written to
  * {@code OUT_DIR/rl_parity.json}: the PyTorch script checks it computes the same model.
- * Timing as {@link TrainingStepBenchmark#throughput}, with {@value #WARM_UP_NANOS} ns of warm-up.
+ * Timing: warm-up until the process has used {@value #WARM_UP_CPU_NANOS} ns of CPU, then
+ * {@link TrainingStepBenchmark#throughput}'s windows (best window, least process CPU per step).
  * usage: RlStepBenchmark OUT_DIR DJL_CACHE TAG DATA_DIR
  */
 public final class RlStepBenchmark {
@@ -89,11 +90,14 @@ public final class RlStepBenchmark {
   static final String[][] PROBLEMS = {{"12+34=", "46"}, {"27+45=", "72"}, {"38+19=", "57"}, {"41+26=", "67"}};
   static final String MODEL_FOLDER = "rl-bench-model";
   /**
-   * Warm-up before the windows, both sides: a step runs far more distinct Java code than the other
-   * training steps (sampling loop, sampler, checker, metrics), and C2 was measured still compiling it
-   * after 5 s (its thread took ~3.5 s of CPU in a 25 s run on a loaded 2-core machine).
+   * Warm-up before the windows, both sides, in process CPU time rather than wall time: a step runs far
+   * more distinct Java code than the other training steps (sampling loop, sampler, checker, metrics);
+   * C2 was measured still compiling it after 5 s (its thread took ~3.5 s of CPU in a 25 s run), and on
+   * a machine loaded 10x over a wall-clock warm-up leaves the compiler too little CPU (main-thread CPU
+   * per sampling phase doubled at load 20 with 15 s of wall-clock warm-up). The PyTorch side warms up
+   * for the same process CPU time.
    */
-  static final long WARM_UP_NANOS = 15_000_000_000L;
+  static final long WARM_UP_CPU_NANOS = 15_000_000_000L;
   private static final double LOG_T_CAP = 80.0;
 
   public static void main(String[] args) throws IOException {
@@ -181,7 +185,7 @@ public final class RlStepBenchmark {
           }
           phases.lap(2);
         };
-        double[] measured = TrainingStepBenchmark.throughput(step, WARM_UP_NANOS);
+        double[] measured = throughput(step, phases);
         int length = 1 + PROBLEMS[0][0].length() + RLVR_NEW_TOKENS;
         long tokens = (long) PROMPTS * GROUP * RLVR_NEW_TOKENS + (2L + UPDATES) * PROMPTS * GROUP * length;
         entries.put("rlvr_grpo_tiny/ours", measured[0] * tokens);
@@ -275,7 +279,7 @@ public final class RlStepBenchmark {
           optimisation.step(0);
           phases.lap(2);
         };
-        double[] measured = TrainingStepBenchmark.throughput(step, WARM_UP_NANOS);
+        double[] measured = throughput(step, phases);
         long tokens = (long) n * FDPG_NEW_TOKENS + 2L * n * (bos.length + FDPG_NEW_TOKENS);
         entries.put("fdpg_tiny/ours", measured[0] * tokens);
         cpuMs.put("fdpg_tiny/ours", measured[1]);
@@ -295,14 +299,13 @@ public final class RlStepBenchmark {
 
   /**
    * Where a step's time goes: main-thread CPU time (libtorch runs its single intra-op thread on the
-   * caller) per phase, counted only for the steps that start after the timing loop's warm-up, so that
-   * the split describes the measured windows (the PyTorch script splits its step the same way).
+   * caller) per phase, counted only for the steps after the warm-up, so that the split describes the
+   * measured windows (the PyTorch script splits its step the same way).
    */
   static final class Phases {
     private final String[] names;
     private final long[] nanos;
     private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-    private long first = -1;
     private long steps;
     private long last;
     private boolean counting;
@@ -312,12 +315,12 @@ public final class RlStepBenchmark {
       this.nanos = new long[names.length];
     }
 
+    /** From now on the steps count (called when the warm-up ends). */
+    void startCounting() {
+      counting = true;
+    }
+
     void stepStarts() {
-      long now = System.nanoTime();
-      if (first < 0) {
-        first = now;
-      }
-      counting = now - first >= WARM_UP_NANOS;
       steps += counting ? 1 : 0;
       last = threads.getCurrentThreadCpuTime();
     }
@@ -337,6 +340,23 @@ public final class RlStepBenchmark {
       }
       return out;
     }
+  }
+
+  /** {@link TrainingStepBenchmark#throughput}'s windows after {@value #WARM_UP_CPU_NANOS} ns of process CPU time of warm-up. */
+  static double[] throughput(Runnable step, Phases phases) {
+    long cpuStart = processCpuNanos();
+    int warm = 0;
+    while (warm < 2 || processCpuNanos() - cpuStart < WARM_UP_CPU_NANOS) {
+      step.run();
+      warm++;
+    }
+    phases.startCounting();
+    return TrainingStepBenchmark.throughput(step, 0);
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   /** tiny-lm (standard budget, made once under {@code data}) copied with no end token. */

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,9 @@ import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -78,6 +82,42 @@ class ProtoArtifactIT {
       Map<String, FileDescriptor> linked = link(set);
       assertThat(linked.keySet()).containsAll(sourceTexts.keySet());
     }
+  }
+
+  /**
+   * What docs/integration.md tells another team to do: take the protos jar alone and generate code with
+   * protoc, reading the descriptor set instead of .proto files, so no include path (not even protoc's own
+   * well-known types) is needed. One Python module per .proto source and the Java classes must come out.
+   */
+  @Test
+  void protocGeneratesClientsFromTheProtosJarAlone(@TempDir Path work) throws Exception {
+    Path protoc = Path.of(System.getProperty("shared-proto.protoc"));
+    Assumptions.assumeTrue(Files.isRegularFile(protoc), "protoc resolved by the build at " + protoc);
+    Path executable = Files.copy(protoc, work.resolve("protoc"));
+    executable.toFile().setExecutable(true);
+    Path descriptorSet = work.resolve("divergence-apis.binpb");
+    try (JarFile jar = new JarFile(System.getProperty("shared-proto.protos-jar"));
+        InputStream in = jar.getInputStream(jar.getJarEntry(DESCRIPTOR_SET))) {
+      Files.copy(in, descriptorSet);
+    }
+    Set<String> sources = new TreeSet<>(protoSources(Path.of(System.getProperty("shared-proto.sources"))).keySet());
+    Path python = Files.createDirectories(work.resolve("python"));
+    Path java = Files.createDirectories(work.resolve("java"));
+    List<String> command = new ArrayList<>(List.of(executable.toString(), "--descriptor_set_in=" + descriptorSet,
+        "--python_out=" + python, "--java_out=" + java));
+    command.addAll(sources);
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor()).as(output).isZero();
+
+    Set<String> pythonModules = new TreeSet<>();
+    try (Stream<Path> files = Files.walk(python)) {
+      files.filter(f -> f.toString().endsWith("_pb2.py")).forEach(f -> pythonModules.add(python.relativize(f).toString()));
+    }
+    Set<String> expectedModules = new TreeSet<>();
+    sources.forEach(s -> expectedModules.add(s.replace(".proto", "_pb2.py")));
+    assertThat(pythonModules).isEqualTo(expectedModules);
+    assertThat(java.resolve("dev/divergence/proto/training/v1/SubmitJobRequest.java")).isRegularFile();
   }
 
   private static Map<String, String> protoSources(Path root) throws IOException {

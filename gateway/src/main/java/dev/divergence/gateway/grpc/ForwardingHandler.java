@@ -154,8 +154,8 @@ final class ForwardingHandler implements ServerCallHandler<byte[], byte[]> {
       String required, StatusException refusal) {
     Metadata trailers = refusal.getTrailers();
     trailers.merge(echoed);
-    call.close(refusal.getStatus(), trailers);
     audit(caller, call.getMethodDescriptor().getFullMethodName(), required, refusal.getStatus());
+    call.close(refusal.getStatus(), trailers);
     return new ServerCall.Listener<>() {};
   }
 

@@ -116,12 +116,12 @@ final class ProxyCall {
         trailers.merge(responseHeaderExtras);
       }
       Status shown = closing.close(status, trailers, headersSent);
+      // recorded before the caller hears of it, so whoever sees the answer finds the record
+      onClosed.accept(shown);
       try {
         serverCall.close(shown, trailers);
       } catch (IllegalStateException alreadyClosed) {
         // the caller's call was cancelled first; nobody is listening any more
-      } finally {
-        onClosed.accept(shown);
       }
     }
 

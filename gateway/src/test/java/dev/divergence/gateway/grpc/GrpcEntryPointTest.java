@@ -222,6 +222,34 @@ class GrpcEntryPointTest {
         .satisfies(error -> assertThat(codeOf(error)).isEqualTo(Status.Code.PERMISSION_DENIED));
   }
 
+  @Test
+  void changesAreAuditedRefusedOnesTooAndReadsAreNot() {
+    ch.qos.logback.classic.Logger auditLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("divergence.audit");
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> events = new ch.qos.logback.core.read.ListAppender<>();
+    events.start();
+    auditLog.addAppender(events);
+    try {
+      String viewerKey = key("acme", Roles.VIEWER);
+      training(apiKey(ADMIN_KEY)).submitJob(SubmitJobRequest.newBuilder().setDisplayName("audited").build());
+      training(apiKey(viewerKey)).getJob(GetJobRequest.newBuilder().setJobId("j").build());
+      assertThatThrownBy(() -> training(apiKey(viewerKey)).submitJob(SubmitJobRequest.newBuilder().setDisplayName("x").build()))
+          .satisfies(error -> assertThat(codeOf(error)).isEqualTo(Status.Code.PERMISSION_DENIED));
+    } finally {
+      auditLog.detachAppender(events);
+    }
+    List<Map<String, Object>> audited = events.list.stream().map(event -> {
+      Map<String, Object> fields = new java.util.HashMap<>();
+      event.getKeyValuePairs().forEach(pair -> fields.put(pair.key, pair.value));
+      return fields;
+    }).filter(fields -> "grpc".equals(fields.get("audit.method"))).toList();
+    String submit = "dev.divergence.training.v1.TrainingService/SubmitJob";
+    assertThat(audited).hasSize(2);
+    assertThat(audited.get(0)).containsEntry("audit.path", submit).containsEntry("audit.tenant", "default")
+        .containsEntry("audit.status", "OK");
+    assertThat(audited.get(1)).containsEntry("audit.path", submit).containsEntry("audit.tenant", "acme")
+        .containsEntry("audit.status", "PERMISSION_DENIED");
+  }
+
   // --- streaming, cancellation, deadlines, the service's own errors ---
 
   @Test

@@ -137,12 +137,15 @@ class GrpcEntryPointTest {
   }
 
   @Test
-  void anUnknownKeyAMalformedAuthorizationAndAForeignJwtAreUnauthenticated() {
+  void unknownRevokedOrDoubledKeysMalformedAuthorizationAndForeignOrRolelessJwtsAreUnauthenticated() {
     List<Metadata> refused = List.of(
         apiKey(ApiKeySecret.generate().text()),
         header(GrpcCallerAuthenticator.AUTHORIZATION, "Basic YWRtaW46YWRtaW4="),
         bearer("not-a-jwt"),
-        bearer(ISSUER.tokenOfAnotherIssuer("mallory", Map.of("tenant", "acme", "roles", List.of("admin")))));
+        bearer(ISSUER.tokenOfAnotherIssuer("mallory", Map.of("tenant", "acme", "roles", List.of("admin")))),
+        bearer(ISSUER.token("nobody", Map.of("tenant", "acme", "roles", List.of("owner")))),
+        bearer(revokedKey()),
+        both(ADMIN_KEY));
     for (Metadata credentials : refused) {
       assertThatThrownBy(() -> training(credentials).getJob(GetJobRequest.newBuilder().setJobId("j").build()))
           .satisfies(error -> assertThat(codeOf(error)).isEqualTo(Status.Code.UNAUTHENTICATED));
@@ -436,6 +439,19 @@ class GrpcEntryPointTest {
   private String key(String tenant, String role) {
     CallerIdentity admin = new CallerIdentity("test", "default", Set.of(Roles.ADMIN));
     return keys.create(admin, role + " of " + tenant, tenant, List.of(role), null).text();
+  }
+
+  private String revokedKey() {
+    String text = key("acme", Roles.SUBMITTER);
+    keys.revoke(new CallerIdentity("test", "default", Set.of(Roles.ADMIN)), ApiKeySecret.parse(text).orElseThrow().keyId());
+    return text;
+  }
+
+  /** Two credentials at once: which one counts would be a guess, so neither does. */
+  private static Metadata both(String key) {
+    Metadata metadata = apiKey(key);
+    metadata.put(GrpcCallerAuthenticator.AUTHORIZATION, "Bearer " + key);
+    return metadata;
   }
 
   private static Metadata apiKey(String key) {

@@ -231,8 +231,50 @@ class TenantIsolationIT {
     assertThat(leaks).isEmpty();
   }
 
+  /**
+   * Resources named in a request's body rather than its path: tenant B naming tenant A's model, dataset or
+   * merge gets exactly the answer it gets for a name that was never made (never a success).
+   */
   @Test
   @Order(4)
+  void tenantAsResourcesNamedInABodyAreUnknownToTenantB() throws Exception {
+    String unknownName = "never-made-" + Long.toString(System.nanoTime(), 36);
+    String unknownId = java.util.UUID.randomUUID().toString();
+    String modelName = ownedIds.get("inference.name");
+    Map<String, String> probes = new LinkedHashMap<>();
+    String job = """
+        {"displayName":"probe","spec":{"algorithm":"distillation","model":"%s","dataset":"%s","budget":{"maxSteps":1},
+         "distillation":{"teacherModel":"breast-cancer-mlp-teacher","divergence":{"name":"kl"}}}}""";
+    probes.put("POST /api/v1/training/jobs spec.dataset", job.formatted("breast-cancer-mlp-student", "@"));
+    probes.put("POST /api/v1/training/jobs spec.model", job.formatted("@", "breast-cancer"));
+    probes.put("POST /api/v1/inference/score/classify model", "{\"model\":\"@\",\"features\":[" + zeros(30) + "]}");
+    probes.put("POST /api/v1/evaluation/runs spec.model",
+        "{\"spec\":{\"model\":\"@\",\"suites\":[\"classifier\"],\"prompts\":{\"dataset\":\"breast-cancer\"}}}");
+    probes.put("POST /api/v1/evaluation/runs spec.prompts.dataset",
+        "{\"spec\":{\"model\":\"breast-cancer-mlp-teacher\",\"suites\":[\"classifier\"],\"prompts\":{\"dataset\":\"@\"}}}");
+    probes.put("POST /api/v1/merging/experiments spec.mergeId", "{\"spec\":{\"mergeId\":\"@\",\"seeds\":1}}");
+    Map<String, String[]> values = Map.of(
+        "spec.dataset", new String[] {ownedIds.get("training.name"), unknownName},
+        "spec.prompts.dataset", new String[] {ownedIds.get("training.name"), unknownName},
+        "spec.model", new String[] {modelName, unknownName},
+        "model", new String[] {modelName, unknownName},
+        "spec.mergeId", new String[] {ownedIds.get("merging.mergeId"), unknownId});
+    List<String> leaks = new ArrayList<>();
+    for (Map.Entry<String, String> probe : probes.entrySet()) {
+      String[] words = probe.getKey().split(" ");
+      String[] ids = values.get(words[2]);
+      HttpResponse<String> withAs = call(submitterB, words[0], words[1], probe.getValue().replace("@", ids[0]));
+      HttpResponse<String> withUnknown = call(submitterB, words[0], words[1], probe.getValue().replace("@", ids[1]));
+      if (withAs.statusCode() / 100 == 2 || withAs.statusCode() != withUnknown.statusCode()) {
+        leaks.add(probe.getKey() + " as " + TENANT_B + ": " + withAs.statusCode() + " " + withAs.body() + " (an unknown one: "
+            + withUnknown.statusCode() + ")");
+      }
+    }
+    assertThat(leaks).as("tenant A's resources that tenant B could use or tell from unknown ones").isEmpty();
+  }
+
+  @Test
+  @Order(5)
   void tenantAReachesItsOwnResourcesOnTheSameRoutes() throws Exception {
     List<String> notFound = new ArrayList<>();
     for (Operation operation : withTenantResource()) {
@@ -246,7 +288,7 @@ class TenantIsolationIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void tenantAsListsShowItsResources() throws Exception {
     Map<String, String> shows = Map.of(
         "/api/v1/training/jobs", ownedIds.get("training.jobId"),

@@ -77,7 +77,7 @@ def main(work, out_file, command, threads, rounds_run="2"):
                                  "per prompt, temperature 1), integer rewards, group advantages, pi_old and pi_ref log-probs, "
                                  "2 updates of the clipped objective (0.2 / 0.28) + 0.04 k3 KL, clip 1.0, AdamW; fdpg_tiny: 16 "
                                  "samples of 32 tokens from BOS on-policy, constraint 'contains 7', base and policy sequence "
-                                 "log-probs, Z and baseline moving averages, js pseudo-rewards, importance-sampled metrics, "
+                                 "log-probs, Z moving average, js pseudo-rewards less the leave-one-out baseline, importance-sampled metrics, "
                                  "update. Both on tiny-lm's trained weights (TinyAssets, standard budget) with its end token "
                                  "removed so every sample has exactly max-new-tokens tokens; the PyTorch script first checks its "
                                  "log-probs equal ours within the float32 bound. Tokens per step = generated + scored: "

@@ -59,8 +59,8 @@ import java.util.SplittableRandom;
  *   <li>fdpg_tiny: {@value #FDPG_SAMPLES} samples of {@value #FDPG_NEW_TOKENS} tokens from BOS by
  *       {@link BatchSampler} (on-policy, temperature 1); the constraint "contains 7"
  *       ({@link SampleFeature}); sequence log-probs of the frozen base (no gradient) and of the policy
- *       (with gradient); Z and baseline by {@link MovingAverage} (window 1024); js pseudo-rewards
- *       ({@link DpgDivergence}); the step's importance-sampled metrics
+ *       (with gradient); Z by {@link MovingAverage} (window 1024); js pseudo-rewards
+ *       ({@link DpgDivergence}) less the step's leave-one-out baseline ({@link FDpgLoss#advantages}); the step's importance-sampled metrics
  *       ({@link ImportanceSampledDivergences}: KL / TV / JS (target || policy), KL (policy || base),
  *       entropy, distinct-1/2); {@link FDpgLoss}, backward, clip, AdamW.</li>
  * </ul>
@@ -251,13 +251,14 @@ public final class RlStepBenchmark {
                 rewards[i] = divergence.pseudoReward(logT, 0.5);
                 batchMean += rewards[i] / n;
               }
-              double b = baseline.mean(batchMean);
-              double[] advantages = new double[n];
-              for (int i = 0; i < n; i++) {
-                advantages[i] = rewards[i] - b;
-              }
-              baseline.addAll(rewards);
               double[] importance = FDpgLoss.importance(logPolicy, logProposal);
+              // the job's baseline: the step's other samples' importance-weighted mean reward (leave-one-out)
+              double[] advantages = FDpgLoss.advantages(rewards, importance, baseline);
+              double meanBaseline = 0;
+              for (int i = 0; i < n; i++) {
+                meanBaseline += (rewards[i] - advantages[i]) / n;
+              }
+              stepMetrics[6] = meanBaseline + batchMean;
               boolean[] holds = new boolean[n];
               for (int i = 0; i < n; i++) {
                 holds[i] = logTarget[i] != Double.NEGATIVE_INFINITY;

@@ -84,6 +84,22 @@ public class SecurityConfiguration {
     return http.build();
   }
 
+  /**
+   * The JWT decoder for a configured JWK set, with timeouts an identity provider under load can meet
+   * (the library's default read timeout is a fraction of a second); keys are cached after the first read.
+   */
+  @Bean
+  @org.springframework.boot.autoconfigure.condition.ConditionalOnProperty("spring.security.oauth2.resourceserver.jwt.jwk-set-uri")
+  JwtDecoder jwtDecoder(
+      @org.springframework.beans.factory.annotation.Value("${spring.security.oauth2.resourceserver.jwt.jwk-set-uri}") String jwkSetUri) {
+    org.springframework.http.client.SimpleClientHttpRequestFactory requests =
+        new org.springframework.http.client.SimpleClientHttpRequestFactory();
+    requests.setConnectTimeout(java.time.Duration.ofSeconds(5));
+    requests.setReadTimeout(java.time.Duration.ofSeconds(10));
+    return org.springframework.security.oauth2.jwt.NimbusJwtDecoder.withJwkSetUri(jwkSetUri)
+        .restOperations(new org.springframework.web.client.RestTemplate(requests)).build();
+  }
+
   /** Browsers from the configured origins may call the API with credentials in headers (no cookies). */
   private static org.springframework.web.cors.CorsConfigurationSource corsConfiguration(EdgeProperties edge) {
     org.springframework.web.cors.CorsConfiguration cors = new org.springframework.web.cors.CorsConfiguration();

@@ -26,7 +26,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * {@code kubernetes}. A process in worker mode (it runs one given job, see {@link WorkerMode}) runs neither.
  */
 @Configuration
-@EnableConfigurationProperties(TrainingProperties.class)
+@EnableConfigurationProperties({TrainingProperties.class, dev.divergence.training.job.JobQuotaProperties.class})
 public class RunnerConfiguration {
 
   @Bean

@@ -3,6 +3,7 @@ package dev.divergence.training.job;
 import dev.divergence.platform.errors.ConflictException;
 import dev.divergence.platform.errors.InvalidArgumentException;
 import dev.divergence.platform.errors.NotFoundException;
+import dev.divergence.platform.errors.QuotaExceededException;
 import dev.divergence.platform.tenancy.TenantContext;
 import dev.divergence.training.events.JobEventPublisher;
 import dev.divergence.training.store.JobHistoryRepository;
@@ -16,6 +17,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -32,9 +34,11 @@ public class JobService {
   private final JobSpecValidator validator;
   private final JobWakeUp wakeUp;
   private final Clock clock;
+  private final JobQuotaProperties quotas;
 
   public JobService(JobRepository jobs, JobHistoryRepository history, JobEventPublisher events,
-      JobSpecValidator validator, JobWakeUp wakeUp, Clock clock) {
+      JobSpecValidator validator, JobWakeUp wakeUp, Clock clock, JobQuotaProperties quotas) {
+    this.quotas = quotas;
     this.jobs = jobs;
     this.history = history;
     this.events = events;
@@ -56,6 +60,18 @@ public class JobService {
     String name = displayName == null || displayName.isBlank()
         ? complete.algorithm() + (complete.divergenceName().isEmpty() ? "" : "-" + complete.divergenceName())
         : displayName;
+    if (idempotencyKey != null) {
+      Optional<Job> earlier = jobs.findByIdempotencyKey(tenant, idempotencyKey);
+      if (earlier.isPresent()) {
+        return new Submission(earlier.get(), false);
+      }
+    }
+    // one submission of a tenant at a time past this point, so two cannot both take the last free place
+    long active = jobs.lockTenantAndCountActive(tenant);
+    if (active >= quotas.maxActiveJobs(tenant)) {
+      throw new QuotaExceededException("tenant " + tenant + " has " + active + " queued or running jobs, its quota is "
+          + quotas.maxActiveJobs(tenant) + "; submit again when one has ended");
+    }
     Job job = new Job(UUID.randomUUID(), tenant, idempotencyKey, name, complete, JobState.QUEUED, 1,
         Progress.notStarted(complete.budget().maxSteps()), "submitted", null, now, null, null, now, null, false);
     if (!jobs.insert(job)) {

@@ -43,6 +43,16 @@ public class JobRepository {
         job.progress().totalSteps(), job.reason(), ts(job.createdAt()), ts(job.updatedAt())) == 1;
   }
 
+  /**
+   * The tenant's QUEUED and RUNNING jobs, counted under a transaction-scoped advisory lock of the
+   * tenant, so concurrent submissions of one tenant count one after the other.
+   */
+  public long lockTenantAndCountActive(String tenant) {
+    jdbc.queryForObject("SELECT pg_advisory_xact_lock(hashtext('training_job_quota:' || ?))", Object.class, tenant);
+    return jdbc.queryForObject("SELECT count(*) FROM training_job WHERE tenant = ? AND state IN ('QUEUED', 'RUNNING')",
+        Long.class, tenant);
+  }
+
   public Optional<Job> find(String tenant, UUID jobId) {
     return jdbc.query("SELECT * FROM training_job WHERE tenant = ? AND job_id = ?", this::map, tenant, jobId).stream().findFirst();
   }

@@ -253,19 +253,30 @@ class TenantIsolationIT {
     probes.put("POST /api/v1/evaluation/runs spec.prompts.dataset",
         "{\"spec\":{\"model\":\"breast-cancer-mlp-teacher\",\"suites\":[\"classifier\"],\"prompts\":{\"dataset\":\"@\"}}}");
     probes.put("POST /api/v1/merging/experiments spec.mergeId", "{\"spec\":{\"mergeId\":\"@\",\"seeds\":1}}");
+    // run ids in a query: the analyses of runs (GET, so their answers are compared whole)
+    probes.put("GET /api/v1/evaluation/frontier?runId=@ runId", null);
+    probes.put("GET /api/v1/evaluation/comparison?a=@&b=@ runId", null);
+    probes.put("GET /api/v1/merging/experiments?mergeId=@ spec.mergeId", null);
     Map<String, String[]> values = Map.of(
         "spec.dataset", new String[] {ownedIds.get("training.name"), unknownName},
         "spec.prompts.dataset", new String[] {ownedIds.get("training.name"), unknownName},
         "spec.model", new String[] {modelName, unknownName},
         "model", new String[] {modelName, unknownName},
-        "spec.mergeId", new String[] {ownedIds.get("merging.mergeId"), unknownId});
+        "spec.mergeId", new String[] {ownedIds.get("merging.mergeId"), unknownId},
+        "runId", new String[] {ownedIds.get("evaluation.runId"), unknownId});
     List<String> leaks = new ArrayList<>();
     for (Map.Entry<String, String> probe : probes.entrySet()) {
       String[] words = probe.getKey().split(" ");
       String[] ids = values.get(words[2]);
-      HttpResponse<String> withAs = call(submitterB, words[0], words[1], probe.getValue().replace("@", ids[0]));
-      HttpResponse<String> withUnknown = call(submitterB, words[0], words[1], probe.getValue().replace("@", ids[1]));
-      if (withAs.statusCode() / 100 == 2 || withAs.statusCode() != withUnknown.statusCode()) {
+      String body = probe.getValue();
+      HttpResponse<String> withAs = call(submitterB, words[0], words[1].replace("@", ids[0]),
+          body == null ? null : body.replace("@", ids[0]));
+      HttpResponse<String> withUnknown = call(submitterB, words[0], words[1].replace("@", ids[1]),
+          body == null ? null : body.replace("@", ids[1]));
+      // a change must fail as for an unknown name; a read may succeed, with what an unknown id shows (nothing)
+      boolean sameAnswer = withAs.statusCode() == withUnknown.statusCode()
+          && (withAs.statusCode() / 100 != 2 || (words[0].equals("GET") && withAs.body().replace(ids[0], ids[1]).equals(withUnknown.body())));
+      if (!sameAnswer) {
         leaks.add(probe.getKey() + " as " + TENANT_B + ": " + withAs.statusCode() + " " + withAs.body() + " (an unknown one: "
             + withUnknown.statusCode() + ")");
       }

@@ -1,6 +1,12 @@
 package dev.divergence.gateway.grpc;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.RetryInfo;
+import dev.divergence.gateway.ratelimit.RateLimitProperties;
+import dev.divergence.gateway.ratelimit.RateLimiter;
+import dev.divergence.gateway.ratelimit.RequestClass;
 import dev.divergence.platform.tenancy.CallerIdentity;
+import dev.divergence.proto.inference.v1.GenerateRequest;
 import dev.divergence.platform.tenancy.IdentityTokens;
 import dev.divergence.platform.tenancy.Roles;
 import dev.divergence.platform.tenancy.TenantServerInterceptor;
@@ -21,6 +27,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * (UNIMPLEMENTED naming the service when none does), and relay the call with the caller's identity
  * signed for the service in place of its credentials. The caller's deadline goes along (gRPC
  * propagates the server call's deadline and cancellation to a client call started in its context);
- * a unary call without one gets the configured default.
+ * a unary call without one gets the configured default. Calls draw from the caller's rate limit
+ * buckets, the same ones its REST calls draw from (RESOURCE_EXHAUSTED with RetryInfo once empty).
  */
 final class ForwardingHandler implements ServerCallHandler<byte[], byte[]> {
 
@@ -49,14 +57,30 @@ final class ForwardingHandler implements ServerCallHandler<byte[], byte[]> {
       TenantServerInterceptor.IDENTITY.name(), TenantServerInterceptor.TENANT.name(),
       TenantServerInterceptor.CALLER.name(), TenantServerInterceptor.REQUEST_ID.name());
 
+  /** Generation is limited by the tokens it asks for, as over REST. */
+  static final Set<String> GENERATION_METHODS = Set.of(
+      "dev.divergence.inference.v1.GenerationService/Generate", "dev.divergence.inference.v1.GenerationService/GenerateStream");
+  // the inference service's max_tokens when a request sets none
+  static final int DEFAULT_MAX_TOKENS = 64;
+  static final Metadata.Key<String> RATE_LIMIT_LIMIT = Metadata.Key.of("ratelimit-limit", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> RATE_LIMIT_REMAINING = Metadata.Key.of("ratelimit-remaining", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> RATE_LIMIT_RESET = Metadata.Key.of("ratelimit-reset", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> RATE_LIMIT_POLICY = Metadata.Key.of("ratelimit-policy", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> RETRY_AFTER = Metadata.Key.of("retry-after", Metadata.ASCII_STRING_MARSHALLER);
+
   private final GrpcCallerAuthenticator authenticator;
   private final MethodAccess access;
   private final IdentityTokens tokens;
   private final Map<String, Route> routesByPackage;
   private final Duration defaultDeadline;
+  private final RateLimiter limiter;
+  private final RateLimitProperties limits;
 
+  /** {@code limiter} null: no rate limits (nor when {@code limits} turns them off). */
   ForwardingHandler(GrpcCallerAuthenticator authenticator, MethodAccess access, IdentityTokens tokens,
-      Map<String, Route> routesByPackage, Duration defaultDeadline) {
+      Map<String, Route> routesByPackage, Duration defaultDeadline, RateLimiter limiter, RateLimitProperties limits) {
+    this.limiter = limits == null || !limits.enabled() ? null : limiter;
+    this.limits = limits;
     this.authenticator = authenticator;
     this.access = access;
     this.tokens = tokens;
@@ -100,6 +124,20 @@ final class ForwardingHandler implements ServerCallHandler<byte[], byte[]> {
           Map.of("service", named)));
     }
 
+    Supplier<ServerCall.Listener<byte[]>> forward = () -> forward(call, headers, caller, requestId, echoed, required, route);
+    if (limiter == null) {
+      return forward.get();
+    }
+    if (GENERATION_METHODS.contains(method)) {
+      return chargedOnFirstMessage(call, echoed, caller, required, forward);
+    }
+    StatusException limited = charge(caller, Roles.VIEWER.equals(required) ? RequestClass.READ : RequestClass.SUBMISSION, 1, echoed);
+    return limited == null ? forward.get() : refuse(call, echoed, caller, required, limited);
+  }
+
+  private ServerCall.Listener<byte[]> forward(ServerCall<byte[], byte[]> call, Metadata headers, CallerIdentity caller,
+      String requestId, Metadata echoed, String required, Route route) {
+    String method = call.getMethodDescriptor().getFullMethodName();
     CallOptions options = CallOptions.DEFAULT;
     Deadline callers = Context.current().getDeadline();
     MethodDescriptor.MethodType type = call.getMethodDescriptor().getType();
@@ -114,6 +152,107 @@ final class ForwardingHandler implements ServerCallHandler<byte[], byte[]> {
         (status, trailers, answered) -> unreached(route, status, trailers, answered),
         status -> audit(caller, method, required, status));
     return proxy.start(forwarded(headers, caller, requestId));
+  }
+
+  /**
+   * A generation costs the tokens it asks for, which only its request says: the call to the service
+   * starts once the request has arrived and been charged. gRPC runs the listener in the caller's call
+   * context, so the service's call still gets the caller's deadline and cancellation.
+   */
+  private ServerCall.Listener<byte[]> chargedOnFirstMessage(ServerCall<byte[], byte[]> call, Metadata echoed,
+      CallerIdentity caller, String required, Supplier<ServerCall.Listener<byte[]>> forward) {
+    call.request(1);
+    return new ServerCall.Listener<>() {
+      private ServerCall.Listener<byte[]> forwarding;
+      private boolean refused;
+
+      private boolean charged(long tokens) {
+        StatusException limited = charge(caller, RequestClass.GENERATION, tokens, echoed);
+        if (limited != null) {
+          refused = true;
+          refuse(call, echoed, caller, required, limited);
+          return false;
+        }
+        forwarding = forward.get();
+        return true;
+      }
+
+      @Override
+      public void onMessage(byte[] message) {
+        if (forwarding != null) {
+          forwarding.onMessage(message);
+        } else if (!refused && charged(requestedTokens(message))) {
+          forwarding.onMessage(message);
+        }
+      }
+
+      @Override
+      public void onHalfClose() {
+        // no request at all: the service says what is wrong with that; the call costs the default
+        if (forwarding != null || (!refused && charged(DEFAULT_MAX_TOKENS))) {
+          forwarding.onHalfClose();
+        }
+      }
+
+      @Override
+      public void onCancel() {
+        if (forwarding != null) {
+          forwarding.onCancel();
+        }
+      }
+
+      @Override
+      public void onReady() {
+        if (forwarding != null) {
+          forwarding.onReady();
+        }
+      }
+    };
+  }
+
+  /** The tokens a generation asks for: its max_tokens, or the service's default when unset or unreadable. */
+  static long requestedTokens(byte[] request) {
+    try {
+      GenerateRequest generate = GenerateRequest.parseFrom(request);
+      return generate.hasMaxTokens() && generate.getMaxTokens() > 0 ? generate.getMaxTokens() : DEFAULT_MAX_TOKENS;
+    } catch (InvalidProtocolBufferException e) {
+      // the service answers the malformed request with INVALID_ARGUMENT; the call still costs the default
+      return DEFAULT_MAX_TOKENS;
+    }
+  }
+
+  /**
+   * Takes {@code cost} from the caller's bucket of the class, and tells the caller how full it is as
+   * REST's RateLimit-* headers do; a refusal when the bucket cannot pay, null when it could.
+   */
+  private StatusException charge(CallerIdentity caller, RequestClass requestClass, long cost, Metadata echoed) {
+    RateLimiter.Decision decision;
+    try {
+      decision = limiter.tryConsume(caller.subject(), requestClass, cost);
+    } catch (RuntimeException e) {
+      log.error("could not read the rate limit bucket of {}", caller.subject(), e);
+      return GatewayStatus.of(Status.Code.UNAVAILABLE, "RATE_LIMIT_UNCHECKED",
+          "the gateway cannot check rate limits at the moment; retry later", Map.of("limit", requestClass.apiName()));
+    }
+    RateLimitProperties.Limit limit = limits.limitOf(requestClass);
+    echoed.put(RATE_LIMIT_LIMIT, Long.toString(decision.limit()));
+    echoed.put(RATE_LIMIT_REMAINING, Long.toString(Math.max(0, decision.remaining())));
+    echoed.put(RATE_LIMIT_RESET, Long.toString(ceilSeconds(decision.resetAfter())));
+    echoed.put(RATE_LIMIT_POLICY, decision.limit() + ";w=" + limit.period().toSeconds() + ";name=\"" + requestClass.apiName() + "\"");
+    if (decision.allowed()) {
+      return null;
+    }
+    long retryAfter = Math.max(1, ceilSeconds(decision.retryAfter()));
+    echoed.put(RETRY_AFTER, Long.toString(retryAfter));
+    return GatewayStatus.of(Status.Code.RESOURCE_EXHAUSTED, "RATE_LIMITED",
+        "rate limit of " + requestClass.apiName() + " reached (" + decision.limit() + " per " + limit.period()
+            + "); retry after " + retryAfter + " s",
+        Map.of("limit", requestClass.apiName(), "retryAfterSeconds", Long.toString(retryAfter)),
+        RetryInfo.newBuilder().setRetryDelay(com.google.protobuf.Duration.newBuilder().setSeconds(retryAfter)).build());
+  }
+
+  private static long ceilSeconds(Duration duration) {
+    return (duration.toMillis() + 999) / 1000;
   }
 
   /** What the service receives: the caller's own metadata less credentials and claims, plus the gateway's proof. */

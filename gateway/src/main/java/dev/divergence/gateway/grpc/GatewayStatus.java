@@ -21,12 +21,15 @@ final class GatewayStatus {
 
   private GatewayStatus() {}
 
-  static StatusException of(Status.Code code, String reason, String description, Map<String, String> metadata) {
-    com.google.rpc.Status details = com.google.rpc.Status.newBuilder()
+  static StatusException of(Status.Code code, String reason, String description, Map<String, String> metadata,
+      com.google.protobuf.Message... moreDetails) {
+    com.google.rpc.Status.Builder details = com.google.rpc.Status.newBuilder()
         .setCode(code.value())
         .setMessage(description)
-        .addDetails(Any.pack(ErrorInfo.newBuilder().setReason(reason).setDomain(DOMAIN).putAllMetadata(metadata).build()))
-        .build();
-    return StatusProto.toStatusException(details, new Metadata());
+        .addDetails(Any.pack(ErrorInfo.newBuilder().setReason(reason).setDomain(DOMAIN).putAllMetadata(metadata).build()));
+    for (com.google.protobuf.Message detail : moreDetails) {
+      details.addDetails(Any.pack(detail));
+    }
+    return StatusProto.toStatusException(details.build(), new Metadata());
   }
 }

@@ -2,6 +2,8 @@ package dev.divergence.gateway.grpc;
 
 import dev.divergence.gateway.auth.ApiKeyService;
 import dev.divergence.gateway.auth.AuthProperties;
+import dev.divergence.gateway.ratelimit.RateLimitProperties;
+import dev.divergence.gateway.ratelimit.RateLimiter;
 import dev.divergence.platform.tenancy.IdentityPolicy;
 import dev.divergence.platform.tenancy.IdentityTokens;
 import org.springframework.beans.factory.ObjectProvider;
@@ -19,12 +21,14 @@ public class GrpcEntryPointConfiguration {
 
   @Bean
   GrpcEntryPoint grpcEntryPoint(GrpcGatewayProperties properties, ApiKeyService keys, AuthProperties auth,
-      ObjectProvider<JwtDecoder> jwtDecoder, IdentityPolicy identity) {
+      ObjectProvider<JwtDecoder> jwtDecoder, IdentityPolicy identity, ObjectProvider<RateLimiter> rateLimiter,
+      ObjectProvider<RateLimitProperties> rateLimits) {
     IdentityTokens tokens = identity.tokens().orElseThrow(() -> new IllegalStateException(
         "the gateway signs callers' identities: set divergence.security.identity.secret"));
     GrpcCallerAuthenticator authenticator = new GrpcCallerAuthenticator(keys, jwtDecoder.getIfAvailable(), auth);
     MethodAccess access = new MethodAccess(properties.readMethods());
     return new GrpcEntryPoint(properties,
-        routes -> new ForwardingHandler(authenticator, access, tokens, routes, properties.defaultDeadline()));
+        routes -> new ForwardingHandler(authenticator, access, tokens, routes, properties.defaultDeadline(),
+            rateLimiter.getIfAvailable(), rateLimits.getIfAvailable()));
   }
 }

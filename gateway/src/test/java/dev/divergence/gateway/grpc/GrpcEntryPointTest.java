@@ -75,6 +75,9 @@ class GrpcEntryPointTest {
   static final StandInTrainingService TRAINING = StandInTrainingService.start(IDENTITY_SECRET);
   static final int CLOSED_PORT = closedPort();
   static final long DEFAULT_DEADLINE_MILLIS = 42_000;
+  // small buckets, so a test empties one; each test that does uses a key of its own (buckets are per caller)
+  static final int SUBMISSIONS = 5;
+  static final int GENERATION_TOKENS = 100;
   static final Metadata.Key<String> CUSTOM = Metadata.Key.of("x-custom", Metadata.ASCII_STRING_MARSHALLER);
 
   @DynamicPropertySource
@@ -85,11 +88,21 @@ class GrpcEntryPointTest {
     registry.add("divergence.gateway.grpc.port", () -> 0);
     registry.add("divergence.gateway.grpc.default-deadline", () -> DEFAULT_DEADLINE_MILLIS + "ms");
     registry.add("divergence.gateway.grpc.services.training.target", TRAINING::target);
+    registry.add("divergence.gateway.rate-limits.submissions.capacity", () -> SUBMISSIONS);
+    registry.add("divergence.gateway.rate-limits.submissions.period", () -> "1h");
+    registry.add("divergence.gateway.rate-limits.generation-tokens.capacity", () -> GENERATION_TOKENS);
+    registry.add("divergence.gateway.rate-limits.generation-tokens.period", () -> "1h");
     for (String down : List.of("inference", "evaluation", "merging")) {
       registry.add("divergence.gateway.grpc.services." + down + ".target", () -> "127.0.0.1:" + CLOSED_PORT);
     }
+    // REST calls in these tests only draw on rate limits; no service answers them
+    for (String service : List.of("training", "inference", "evaluation", "merging")) {
+      registry.add("divergence.gateway.services." + service + ".uri", () -> "http://127.0.0.1:" + CLOSED_PORT);
+    }
   }
 
+  @org.springframework.boot.test.web.server.LocalServerPort
+  int restPort;
   @Autowired
   GrpcEntryPoint entryPoint;
   @Autowired
@@ -251,6 +264,62 @@ class GrpcEntryPointTest {
         .containsEntry("audit.status", "OK");
     assertThat(audited.get(1)).containsEntry("audit.path", submit).containsEntry("audit.tenant", "acme")
         .containsEntry("audit.status", "PERMISSION_DENIED");
+  }
+
+  // --- rate limits: the caller's REST buckets ---
+
+  @Test
+  void submissionsBeyondTheCallersLimitAreResourceExhaustedWithRetryInfoAndRestCallsDrawOnTheSameBucket() throws Exception {
+    String submitter = key("acme", Roles.SUBMITTER);
+    // REST and gRPC share the caller's bucket: two REST submissions (503, no service; charged all the same) ...
+    for (int i = 0; i < 2; i++) {
+      var rest = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://127.0.0.1:" + restPort + "/api/v1/training/jobs"))
+          .header("X-Api-Key", submitter).header("Content-Type", "application/json")
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(rest.headers().firstValue("RateLimit-Remaining")).hasValue(Integer.toString(SUBMISSIONS - i - 1));
+    }
+    // ... leave three for gRPC, each answer saying how many are left
+    for (int left = SUBMISSIONS - 3; left >= 0; left--) {
+      java.util.concurrent.atomic.AtomicReference<Metadata> headers = new java.util.concurrent.atomic.AtomicReference<>();
+      training(apiKey(submitter)).withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(headers, new java.util.concurrent.atomic.AtomicReference<>()))
+          .submitJob(SubmitJobRequest.newBuilder().setDisplayName("within the limit").build());
+      assertThat(headers.get().get(ForwardingHandler.RATE_LIMIT_REMAINING)).isEqualTo(Integer.toString(left));
+      assertThat(headers.get().get(ForwardingHandler.RATE_LIMIT_LIMIT)).isEqualTo(Integer.toString(SUBMISSIONS));
+    }
+
+    TRAINING.last = null;
+    assertThatThrownBy(() -> training(apiKey(submitter)).submitJob(SubmitJobRequest.newBuilder().setDisplayName("one too many").build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, error -> {
+          assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+          assertThat(errorInfo(error).getReason()).isEqualTo("RATE_LIMITED");
+          assertThat(errorInfo(error).getMetadataMap()).containsEntry("limit", "submissions");
+          assertThat(retryInfo(error).getRetryDelay().getSeconds()).isPositive();
+          assertThat(error.getTrailers().get(ForwardingHandler.RETRY_AFTER)).isEqualTo(Long.toString(retryInfo(error).getRetryDelay().getSeconds()));
+        });
+    assertThat(TRAINING.last).as("a limited call never reaches the service").isNull();
+    // reads have a bucket of their own
+    assertThat(training(apiKey(submitter)).getJob(GetJobRequest.newBuilder().setJobId("j").build()).getJobId()).isEqualTo("j");
+  }
+
+  @Test
+  void aGenerationCostsTheTokensItAsksFor() {
+    var generation = dev.divergence.proto.inference.v1.GenerationServiceGrpc.newBlockingStub(gateway)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(apiKey(key("acme", Roles.SUBMITTER))));
+    java.util.function.IntFunction<Status.Code> generate = maxTokens -> {
+      try {
+        generation.generate(dev.divergence.proto.inference.v1.GenerateRequest.newBuilder()
+            .setModel("tiny-lm").setPrompt("1+1=").setMaxTokens(maxTokens).build());
+        return Status.Code.OK;
+      } catch (StatusRuntimeException e) {
+        return e.getStatus().getCode();
+      }
+    };
+    // 100 tokens (refilled at 100 per hour, so less than one more during the test): 80 pass the limit and
+    // find the inference service down; 30 more than the 20 left do not pass; the 20 left do
+    assertThat(generate.apply(80)).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(generate.apply(30)).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(generate.apply(20)).isEqualTo(Status.Code.UNAVAILABLE);
   }
 
   // --- streaming, cancellation, deadlines, the service's own errors ---
@@ -478,6 +547,15 @@ class GrpcEntryPointTest {
     try {
       return details.getDetailsList().stream().filter(any -> any.is(ErrorInfo.class)).findFirst().orElseThrow()
           .unpack(ErrorInfo.class);
+    } catch (InvalidProtocolBufferException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static com.google.rpc.RetryInfo retryInfo(Throwable error) {
+    try {
+      return StatusProto.fromThrowable(error).getDetailsList().stream().filter(any -> any.is(com.google.rpc.RetryInfo.class))
+          .findFirst().orElseThrow().unpack(com.google.rpc.RetryInfo.class);
     } catch (InvalidProtocolBufferException e) {
       throw new AssertionError(e);
     }

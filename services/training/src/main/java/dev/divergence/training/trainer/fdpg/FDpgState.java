@@ -11,7 +11,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * What an f-DPG checkpoint keeps besides weights and optimiser ({@code fdpg_state.json}): the
- * windows of the baseline's and Z's moving averages (so a resumed job continues the same averages),
+ * windows of the rewards' and Z's moving averages (so a resumed job continues the same averages),
  * the fitted lambda of distributional constraints (not refitted on resume), and how often the
  * offline proposal was replaced (its weights, once replaced, are the checkpoint's {@code proposal/}).
  */

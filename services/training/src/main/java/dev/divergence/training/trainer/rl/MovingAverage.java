@@ -5,8 +5,8 @@ import java.util.Deque;
 
 /**
  * The mean of the last {@code window} values added (all of them until the window fills). f-DPG
- * uses one for its baseline (window ~1024 rewards) and one for the partition function Z (the mean
- * of P(x)/q(x) over proposal samples). The running sum is recomputed from the window every
+ * uses one for the partition function Z (the mean of P(x)/q(x) over proposal samples) and one of
+ * its rewards (the baseline only with one sample per step: {@link FDpgLoss#advantages}). The running sum is recomputed from the window every
  * {@code window} additions so that float error does not accumulate over a long job.
  */
 public final class MovingAverage {

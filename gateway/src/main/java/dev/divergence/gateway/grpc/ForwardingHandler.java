@@ -75,10 +75,13 @@ final class ForwardingHandler implements ServerCallHandler<byte[], byte[]> {
   private final Duration defaultDeadline;
   private final RateLimiter limiter;
   private final RateLimitProperties limits;
+  private final io.micrometer.core.instrument.MeterRegistry meters;
 
   /** {@code limiter} null: no rate limits (nor when {@code limits} turns them off). */
   ForwardingHandler(GrpcCallerAuthenticator authenticator, MethodAccess access, IdentityTokens tokens,
-      Map<String, Route> routesByPackage, Duration defaultDeadline, RateLimiter limiter, RateLimitProperties limits) {
+      Map<String, Route> routesByPackage, Duration defaultDeadline, RateLimiter limiter, RateLimitProperties limits,
+      io.micrometer.core.instrument.MeterRegistry meters) {
+    this.meters = meters;
     this.limiter = limits == null || !limits.enabled() ? null : limiter;
     this.limits = limits;
     this.authenticator = authenticator;
@@ -243,6 +246,8 @@ final class ForwardingHandler implements ServerCallHandler<byte[], byte[]> {
       return null;
     }
     long retryAfter = Math.max(1, ceilSeconds(decision.retryAfter()));
+    // the counter REST's 429s increment: one figure of refused calls whichever way they came
+    meters.counter("divergence.gateway.rate_limited", "class", requestClass.apiName()).increment();
     echoed.put(RETRY_AFTER, Long.toString(retryAfter));
     return GatewayStatus.of(Status.Code.RESOURCE_EXHAUSTED, "RATE_LIMITED",
         "rate limit of " + requestClass.apiName() + " reached (" + decision.limit() + " per " + limit.period()

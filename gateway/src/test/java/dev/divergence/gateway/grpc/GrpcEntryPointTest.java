@@ -107,6 +107,8 @@ class GrpcEntryPointTest {
   GrpcEntryPoint entryPoint;
   @Autowired
   ApiKeyService keys;
+  @Autowired
+  io.micrometer.core.instrument.MeterRegistry meters;
 
   ManagedChannel gateway;
 
@@ -298,6 +300,7 @@ class GrpcEntryPointTest {
           assertThat(error.getTrailers().get(ForwardingHandler.RETRY_AFTER)).isEqualTo(Long.toString(retryInfo(error).getRetryDelay().getSeconds()));
         });
     assertThat(TRAINING.last).as("a limited call never reaches the service").isNull();
+    assertThat(meters.counter("divergence.gateway.rate_limited", "class", "submissions").count()).isPositive();
     // reads have a bucket of their own
     assertThat(training(apiKey(submitter)).getJob(GetJobRequest.newBuilder().setJobId("j").build()).getJobId()).isEqualTo("j");
   }

@@ -8,7 +8,10 @@
 # documents the setup. An accuracy study, not a timing: the load of the machine does not matter.
 # Environment: SEEDS (default 5), STEPS (default 300), DIVERGENCES (default kl,reverse_kl,js,jsd,akl,sinkhorn,pld;
 # kl first), TASKS (default breast-cancer,digits; digits = generalist teacher -> expert student, the only digits pair), RATE (default 3e-3,
-# constant).
+# constant), OUTPUT (default claims-distillation: the files' name under bench/results).
+# TASKS=tiny-lm: the built-in tiny LM (teacher) and tiny-lm-student on the built-in arithmetic text, token-level;
+# pld is for classifiers only, so its tiny-lm row says "not run" (see DistillationClaims). The tiny-LM figures in
+# bench/RESULTS.md come from: SEEDS=3 STEPS=40 RATE=1e-2 TASKS=tiny-lm OUTPUT=claims-distillation-tiny-lm bench/run.sh claims-distillation
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
@@ -22,7 +25,8 @@ steps="${STEPS:-300}"
 divergences="${DIVERGENCES:-kl,reverse_kl,js,jsd,akl,sinkhorn,pld}"
 tasks="${TASKS:-breast-cancer,digits}"
 rate="${RATE:-3e-3}"
-work="$root/bench/results/tmp/claims-distillation"
+output="${OUTPUT:-claims-distillation}"
+work="$root/bench/results/tmp/$output"
 rm -rf "$work"
 mkdir -p "$work" bench/results
 
@@ -37,6 +41,6 @@ echo "== distilling ($tasks; $divergences; $seeds seeds, $steps steps each, rate
 # from the module's folder: the built-in models are made (once) under its target/, as the trainer tests do
 (cd "$module" && "$JAVA" -cp "$classpath" dev.divergence.training.claims.DistillationClaims "$work" "$seeds" "$steps" "$divergences" "$tasks" "$rate") 2>&1 \
   | { grep -vE "\[main\] (INFO|WARN)|^WARNING|LegacyTypeDispatch|^$" || true; }
-cp "$work/claims-distillation.json" bench/results/claims-distillation.json
-cp "$work/claims-distillation.md" bench/results/claims-distillation.md
-echo "== wrote bench/results/claims-distillation.json and bench/results/claims-distillation.md"
+cp "$work/claims-distillation.json" "bench/results/$output.json"
+cp "$work/claims-distillation.md" "bench/results/$output.md"
+echo "== wrote bench/results/$output.json and bench/results/$output.md"

@@ -121,7 +121,10 @@ final class ForwardingHandler implements ServerCallHandler<byte[], byte[]> {
     int dot = service == null ? -1 : service.lastIndexOf('.');
     Route route = dot <= 0 ? null : routesByPackage.get(service.substring(0, dot));
     if (route == null) {
-      String named = service == null ? method : service;
+      String sent = service == null ? method : service;
+      // the name is the caller's and goes back three times (description, status details, ErrorInfo): cut
+      // short, so a long one cannot push the trailers past a client's limit (8 KiB in grpc-java)
+      String named = sent.length() <= 200 ? sent : sent.substring(0, 200) + "...";
       return refuse(call, echoed, caller, required, GatewayStatus.of(Status.Code.UNIMPLEMENTED, "UNKNOWN_SERVICE",
           "the gateway routes no service " + named + "; it routes the packages " + routesByPackage.keySet().stream().sorted().toList(),
           Map.of("service", named)));

@@ -406,6 +406,11 @@ class GrpcEntryPointTest {
           assertThat(error).hasMessageContaining("dev.divergence.nowhere.v1.NowhereService");
           assertThat(errorInfo(error).getMetadataMap()).containsEntry("service", "dev.divergence.nowhere.v1.NowhereService");
         });
+    MethodDescriptor<byte[], byte[]> longName = unknown.toBuilder()
+        .setFullMethodName("dev.divergence.nowhere.v1." + "N".repeat(4000) + "/GetThing").build();
+    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(withAdmin, longName, CallOptions.DEFAULT, new byte[0]))
+        .as("a 4000-character name still gets its own status, not a failure to read the trailers")
+        .satisfies(error -> assertThat(codeOf(error)).isEqualTo(Status.Code.UNIMPLEMENTED));
     assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(gateway, unknown, CallOptions.DEFAULT, new byte[0]))
         .as("unknown or not, nothing but health and reflection answers without credentials")
         .satisfies(error -> assertThat(codeOf(error)).isEqualTo(Status.Code.UNAUTHENTICATED));

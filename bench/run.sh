@@ -6,6 +6,7 @@
 #   bench/run.sh inference    -> bench/results/inference.json
 #   bench/run.sh evaluation   -> bench/results/evaluation.json
 #   bench/run.sh merging      -> bench/results/merging.json
+#   bench/run.sh gateway      -> bench/results/gateway.json
 #   bench/run.sh claims-t3    -> bench/results/claims-t3.json and .md (T³ claims, an accuracy study)
 #   bench/run.sh claims-fdpg  -> bench/results/claims-fdpg.json and .md (f-DPG divergences, an accuracy study)
 #   bench/run.sh claims-dphrl -> bench/results/claims-dphrl.json and .md (DPH-RL pass@k per regulariser, an accuracy study)
@@ -55,6 +56,11 @@ case "$suite" in
     # against PyTorch CPU materialising per-sample merged weights as the reference code does; see bench/merging/run_merging.sh
     exec "$here/merging/run_merging.sh"
     ;;
+  gateway)
+    # gateway (issue 14): p50/p99 of a cheap GET with and without authentication and rate limits, and a
+    # sustained open-loop mix through the gateway with both on; see bench/gateway/run_gateway.sh
+    exec "$here/gateway/run_gateway.sh"
+    ;;
   claims-t3)
     # services/merging (issue 12): the direction of the T³ paper's claims on the shipped protocol (an accuracy
     # study, not a timing); see bench/claims/t3/run.sh
@@ -82,7 +88,7 @@ case "$suite" in
     exec "$here/claims/distillation/run.sh"
     ;;
   *)
-    echo "usage: bench/run.sh divergence|model|training|inference|evaluation|merging|claims-t3|claims-fdpg|claims-dphrl|claims-fdpo|claims-distillation" >&2
+    echo "usage: bench/run.sh divergence|model|training|inference|evaluation|merging|gateway|claims-t3|claims-fdpg|claims-dphrl|claims-fdpo|claims-distillation" >&2
     exit 2
     ;;
 esac

@@ -270,21 +270,32 @@ public final class GatewayBenchmark {
     long generationTokensPerMinute = 50_000;
     GatewayProcess gateway = null;
     try (EmbeddedPostgres postgres = startPostgres(work); TrivialBackend backend = new TrivialBackend()) {
-      System.out.println("== starting the gateway (authentication and rate limits on)");
-      gateway = GatewayProcess.launch("sustained", false, classpath, work.resolve("gateway-sustained.log"), environment,
-          gatewayProperties(postgres, "gw_sustained", backend, true, readsPerMinute, submissionsPerMinute,
-              generationTokensPerMinute)).awaitHealthy();
-      String base = gateway.uri();
+      // the control (-Dbench.sustained.direct=true): the same load to the backend without a gateway, to tell the
+      // gateway's limits from those of the load generator and the backend on the same cores
+      boolean direct = Boolean.getBoolean("bench.sustained.direct");
+      String base;
+      String loadKey;
       HttpClient client = client();
-      // the load's own caller, a submitter key made through the admin API: its buckets are full when the load starts
-      HttpResponse<String> made = client.send(HttpRequest.newBuilder(URI.create(gateway.uri() + "/api/v1/admin/api-keys"))
-          .header("X-Api-Key", adminKey).header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"bench-load\",\"roles\":[\"submitter\"]}")).build(),
-          HttpResponse.BodyHandlers.ofString());
-      if (made.statusCode() != 201) {
-        throw new IllegalStateException("making the load's API key answered " + made.statusCode() + ": " + made.body());
+      if (direct) {
+        System.out.println("== control: the load goes to the backend directly, no gateway");
+        base = backend.uri();
+        loadKey = adminKey;
+      } else {
+        System.out.println("== starting the gateway (authentication and rate limits on)");
+        gateway = GatewayProcess.launch("sustained", false, classpath, work.resolve("gateway-sustained.log"), environment,
+            gatewayProperties(postgres, "gw_sustained", backend, true, readsPerMinute, submissionsPerMinute,
+                generationTokensPerMinute)).awaitHealthy();
+        base = gateway.uri();
+        // the load's own caller, a submitter key made through the admin API: its buckets are full when the load starts
+        HttpResponse<String> made = client.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/admin/api-keys"))
+            .header("X-Api-Key", adminKey).header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"bench-load\",\"roles\":[\"submitter\"]}")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        if (made.statusCode() != 201) {
+          throw new IllegalStateException("making the load's API key answered " + made.statusCode() + ": " + made.body());
+        }
+        loadKey = JSON.readTree(made.body()).get("apiKey").asString();
       }
-      String loadKey = JSON.readTree(made.body()).get("apiKey").asString();
 
       // warm-up with the admin key (its own buckets): every kind of call, so each path is compiled
       System.out.println("== warm-up: 3000 calls of the mix with the admin key, 4 at a time");
@@ -362,6 +373,7 @@ public final class GatewayBenchmark {
       double offeredSeconds = (sentEnd - start) / 1e9;
 
       ObjectNode result = JSON.createObjectNode();
+      result.put("target", direct ? "the backend directly (control, no gateway)" : "the gateway, authentication and rate limits on");
       result.put("rate_per_second", rate);
       result.put("seconds", seconds);
       result.put("calls_scheduled", total);

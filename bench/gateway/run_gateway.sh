@@ -13,7 +13,8 @@
 # ROUNDS (default 3); RATE (default 500), DURATION (seconds, default 60), SUBMISSIONS_PER_MINUTE (the submission
 # bucket's capacity, refilled over a minute, default 1500: about 1500 + 1500 pass of the 4500 offered in 60 s),
 # MAX_IN_FLIGHT (default 512; a call beyond it is not sent and counts as an error); SKIP_OVERHEAD=1 /
-# SKIP_SUSTAINED=1 skip a part; SUSTAINED_DIRECT=true sends (2) to the backend without a gateway (a control).
+# SKIP_SUSTAINED=1 skip a part; SUSTAINED_DIRECT=true sends (2) to the backend without a gateway and
+# SUSTAINED_RATE_LIMITS=false to a gateway without rate limits (controls).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -44,7 +45,8 @@ gateway_classpath="$root/$work/gateway-classes:$(cat "$work/gateway-classpath.tx
 
 machine="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores, Linux $(uname -r), $("$JAVA" -version 2>&1 | head -1)"
 bench_java() {
-  "$JAVA" -Xmx1g -Dbench.machine="$machine" -Dbench.sustained.direct="${SUSTAINED_DIRECT:-0}" -cp "$classpath" dev.divergence.bench.gateway.GatewayBenchmark "$@" 2>&1 \
+  "$JAVA" -Xmx1g -Dbench.machine="$machine" -Dbench.sustained.direct="${SUSTAINED_DIRECT:-0}" \
+    -Dbench.sustained.rate-limits="${SUSTAINED_RATE_LIMITS:-true}" -cp "$classpath" dev.divergence.bench.gateway.GatewayBenchmark "$@" 2>&1 \
     | grep --line-buffered -vE "^\[main\] (INFO|WARN)|^WARNING"
 }
 
@@ -73,7 +75,7 @@ cut -d' ' -f1-3 /proc/loadavg > "$work/load_after.txt"
 
 echo "== results"
 command="bench/run.sh gateway"
-for var in WARMUP PER_ROUND ROUNDS RATE DURATION SUBMISSIONS_PER_MINUTE MAX_IN_FLIGHT SKIP_OVERHEAD SKIP_SUSTAINED SUSTAINED_DIRECT; do
+for var in WARMUP PER_ROUND ROUNDS RATE DURATION SUBMISSIONS_PER_MINUTE MAX_IN_FLIGHT SKIP_OVERHEAD SKIP_SUSTAINED SUSTAINED_DIRECT SUSTAINED_RATE_LIMITS; do
   if [[ -n "${!var:-}" ]]; then command="$var=${!var} $command"; fi
 done
 "$JAVA" -cp "$classpath" dev.divergence.bench.gateway.GatewayBenchmark combine "$work" bench/results/gateway.json "$command" "$machine"

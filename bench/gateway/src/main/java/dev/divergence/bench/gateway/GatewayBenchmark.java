@@ -273,6 +273,8 @@ public final class GatewayBenchmark {
       // the control (-Dbench.sustained.direct=true): the same load to the backend without a gateway, to tell the
       // gateway's limits from those of the load generator and the backend on the same cores
       boolean direct = Boolean.getBoolean("bench.sustained.direct");
+      // a second control (-Dbench.sustained.rate-limits=false): the gateway with authentication only, no buckets
+      boolean rateLimits = !"false".equals(System.getProperty("bench.sustained.rate-limits"));
       String base;
       String loadKey;
       HttpClient client = client();
@@ -281,9 +283,9 @@ public final class GatewayBenchmark {
         base = backend.uri();
         loadKey = adminKey;
       } else {
-        System.out.println("== starting the gateway (authentication and rate limits on)");
+        System.out.println("== starting the gateway (authentication on, rate limits " + (rateLimits ? "on)" : "off)"));
         gateway = GatewayProcess.launch("sustained", false, classpath, work.resolve("gateway-sustained.log"), environment,
-            gatewayProperties(postgres, "gw_sustained", backend, true, readsPerMinute, submissionsPerMinute,
+            gatewayProperties(postgres, "gw_sustained", backend, rateLimits, readsPerMinute, submissionsPerMinute,
                 generationTokensPerMinute)).awaitHealthy();
         base = gateway.uri();
         // the load's own caller, a submitter key made through the admin API: its buckets are full when the load starts
@@ -373,7 +375,8 @@ public final class GatewayBenchmark {
       double offeredSeconds = (sentEnd - start) / 1e9;
 
       ObjectNode result = JSON.createObjectNode();
-      result.put("target", direct ? "the backend directly (control, no gateway)" : "the gateway, authentication and rate limits on");
+      result.put("target", direct ? "the backend directly (control, no gateway)"
+          : rateLimits ? "the gateway, authentication and rate limits on" : "the gateway, authentication on, rate limits off (control)");
       result.put("rate_per_second", rate);
       result.put("seconds", seconds);
       result.put("calls_scheduled", total);

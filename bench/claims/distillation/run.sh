@@ -11,7 +11,8 @@
 # constant), OUTPUT (default claims-distillation: the files' name under bench/results).
 # TASKS=tiny-lm: the built-in tiny LM (teacher) and tiny-lm-student on the built-in arithmetic text, token-level;
 # pld is for classifiers only, so its tiny-lm row says "not run" (see DistillationClaims). The tiny-LM figures in
-# bench/RESULTS.md come from: SEEDS=3 STEPS=40 RATE=1e-2 TASKS=tiny-lm OUTPUT=claims-distillation-tiny-lm bench/run.sh claims-distillation
+# bench/RESULTS.md (first table) come from: SEEDS=3 STEPS=40 RATE=1e-2 TASKS=tiny-lm OUTPUT=claims-distillation-tiny-lm
+# bench/run.sh claims-distillation; the 120- and 300-step runs there name their own commands
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../../.." && pwd)"

@@ -2,7 +2,9 @@ package dev.divergence.gateway.ratelimit;
 
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.distributed.BucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
+import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
 import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
 import io.github.bucket4j.postgresql.PostgreSQLSelectForUpdateBasedProxyManager;
 import jakarta.annotation.PreDestroy;
@@ -34,6 +36,8 @@ public class RateLimiter {
       Thread.ofPlatform().daemon().name("rate-limit-bucket-cleaner").factory());
   private final Map<RequestClass, BucketConfiguration> configurations = new EnumMap<>(RequestClass.class);
   private final RateLimitProperties properties;
+  private final Map<String, BucketProxy> proxies = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int MAX_CACHED_PROXIES = 10_000;
 
   public RateLimiter(DataSource dataSource, RateLimitProperties properties) {
     this.properties = properties;
@@ -68,14 +72,30 @@ public class RateLimiter {
     cleaner.shutdownNow();
   }
 
+  /**
+   * One proxy per bucket, kept while it is used: Bucket4j's batching then sends the concurrent calls of
+   * one caller to the database as one transaction instead of one row lock each. The state stays in
+   * PostgreSQL, so replicas still share it; the map only bounds how many proxies one replica keeps.
+   */
+  private BucketProxy proxyOf(String key, RequestClass requestClass) {
+    BucketProxy proxy = proxies.get(key);
+    if (proxy != null) {
+      return proxy;
+    }
+    if (proxies.size() >= MAX_CACHED_PROXIES) {
+      // many callers at once: start over rather than track recency; a dropped proxy costs one lookup
+      proxies.clear();
+    }
+    return proxies.computeIfAbsent(key, k -> buckets.builder().withOptimization(Optimizations.batching())
+        .build(k, () -> configurations.get(requestClass)));
+  }
+
   /** Takes {@code cost} tokens from {@code caller}'s bucket of {@code requestClass}, if it has them. */
   public Decision tryConsume(String caller, RequestClass requestClass, long cost) {
     long limit = properties.limitOf(requestClass).capacity();
     // a request larger than the whole bucket could never pass: it costs the whole bucket instead
     long charged = Math.max(1, Math.min(cost, limit));
-    ConsumptionProbe probe = buckets.builder()
-        .build(requestClass.apiName() + ":" + caller, () -> configurations.get(requestClass))
-        .tryConsumeAndReturnRemaining(charged);
+    ConsumptionProbe probe = proxyOf(requestClass.apiName() + ":" + caller, requestClass).tryConsumeAndReturnRemaining(charged);
     return new Decision(probe.isConsumed(), limit, probe.getRemainingTokens(),
         Duration.ofNanos(probe.getNanosToWaitForRefill()), Duration.ofNanos(probe.getNanosToWaitForReset()));
   }

@@ -106,7 +106,7 @@ class TrainingResumeIT {
   void killedFDpgJobResumesWithItsBaselineAndPartitionEstimates() throws Exception {
     String job = post("/api/v1/training/jobs", """
         {"displayName":"f-DPG resume after kill","spec":{"algorithm":"f_dpg","model":"tiny-lm","dataset":"arithmetic",
-         "budget":{"maxSteps":40,"batchSize":16,"learningRate":0.003,"schedule":"constant","logEvery":1,"checkpointEvery":%d},
+         "budget":{"maxSteps":12,"batchSize":16,"learningRate":0.003,"schedule":"constant","logEvery":1,"checkpointEvery":%d},
          "fDpg":{"constraint":{"name":"contains","text":"7"},"divergence":{"name":"js"},"maxNewTokens":16}}}""".formatted(CHECKPOINT_EVERY));
     String jobId = field(job, STRING_FIELD, "jobId");
     Map<String, Map<Long, Double>> killed = killAfterACheckpointAndResume(jobId);
@@ -136,7 +136,7 @@ class TrainingResumeIT {
     post("/api/v1/training/datasets?name=answer-four-resume&kind=text", records.toString());
     String job = post("/api/v1/training/jobs", """
         {"displayName":"RLVR resume after kill","spec":{"algorithm":"rlvr","model":"tiny-lm","dataset":"answer-four-resume",
-         "budget":{"maxSteps":40,"learningRate":0.003,"schedule":"constant","logEvery":1,"checkpointEvery":%d},
+         "budget":{"maxSteps":12,"learningRate":0.003,"schedule":"constant","logEvery":1,"checkpointEvery":%d},
          "rlvr":{"groupSize":8,"promptsPerStep":4,"maxNewTokens":1,"task":"dataset","checker":"exact",
           "regulariser":{"kind":"rehearsal","divergence":"js","coefficient":0.1,"referenceSamples":1},
           "evaluation":{"prompts":4,"samples":4,"every":100}}}}""".formatted(CHECKPOINT_EVERY));

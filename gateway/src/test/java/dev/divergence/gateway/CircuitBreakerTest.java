@@ -23,6 +23,7 @@ class CircuitBreakerTest extends GatewayTestBase {
     assertThat(resilience.circuitBreakers().circuitBreaker("merging").getState()).isEqualTo(CircuitBreaker.State.OPEN);
 
     // the service comes back, but the open circuit keeps callers away from it until the wait is over
+    MERGING_DOWN.close();
     try (FakeService merging = FakeService.startOn("merging", MERGING_PORT)) {
       HttpResponse<String> response = get("/api/v1/merging/jobs");
 

@@ -24,6 +24,16 @@ class EdgeHardeningTest extends GatewayTestBase {
   }
 
   @Test
+  void aRequestTheFirewallRejectsKeepsItsOwnStatusForAnAuthenticatedCaller() {
+    // the rejection ends in the container's error page; that dispatch must not be re-judged as anonymous
+    HttpResponse<String> rejected = get("/api/v1/training/jobs;x=1");
+    assertThat(rejected.statusCode()).as(rejected.body()).isEqualTo(400);
+    assertThat(rejected.headers().firstValue("Content-Type")).as(rejected.body())
+        .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+    assertThat(json(rejected).get("detail").asString()).contains("rejected", ";");
+  }
+
+  @Test
   void onlyConfiguredOriginsPassTheCorsPreflight() {
     HttpResponse<String> allowed = send(anonymous("/api/v1/training/jobs").method("OPTIONS", HttpRequest.BodyPublishers.noBody())
         .header("Origin", ALLOWED_ORIGIN).header("Access-Control-Request-Method", "POST")

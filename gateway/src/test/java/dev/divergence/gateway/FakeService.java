@@ -6,7 +6,6 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -55,15 +54,6 @@ final class FakeService implements AutoCloseable {
 
   static FakeService startOn(String name, int port) {
     return new FakeService(name, port);
-  }
-
-  /** A port nothing listens on (free when asked), to play a service that is down. */
-  static int closedPort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   String uri() {

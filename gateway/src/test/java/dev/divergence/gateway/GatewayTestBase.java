@@ -3,6 +3,7 @@ package dev.divergence.gateway;
 import dev.divergence.gateway.auth.ApiKeySecret;
 import dev.divergence.platform.tenancy.IdentityTokens;
 import dev.divergence.platform.test.EmbeddedInfrastructureExtension;
+import dev.divergence.platform.test.net.DownPort;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -42,8 +43,11 @@ abstract class GatewayTestBase {
 
   static final FakeService TRAINING = FakeService.start("training");
   static final FakeService INFERENCE = FakeService.start("inference");
-  static final int EVALUATION_PORT = FakeService.closedPort();
-  static final int MERGING_PORT = FakeService.closedPort();
+  static final DownPort EVALUATION_DOWN = DownPort.reserve();
+  static final int EVALUATION_PORT = EVALUATION_DOWN.port();
+  /** Merging is down until {@link CircuitBreakerTest} brings it back on this port. */
+  static final DownPort MERGING_DOWN = DownPort.reserve();
+  static final int MERGING_PORT = MERGING_DOWN.port();
 
   static final int BREAKER_WINDOW = 4;
   static final Duration READ_TIMEOUT = Duration.ofSeconds(3);

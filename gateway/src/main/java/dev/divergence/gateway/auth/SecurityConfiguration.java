@@ -63,6 +63,9 @@ public class SecurityConfiguration {
         .exceptionHandling(errors -> errors.authenticationEntryPoint(unauthenticated)
             .accessDeniedHandler(ProblemResponses.forbidden()))
         .authorizeHttpRequests(requests -> requests
+            // an error dispatch renders the failure of a request already judged; judged again it would
+            // be anonymous (the API key filter runs once per request) and every error would read as 401
+            .dispatcherTypeMatchers(jakarta.servlet.DispatcherType.ERROR).permitAll()
             .requestMatchers("/actuator/health", "/actuator/health/**").permitAll()
             .requestMatchers("/actuator/**").hasAnyRole(Roles.ADMIN)
             .requestMatchers("/api/v1/admin/**").hasAnyRole(TENANT_ADMIN_AND_UP)
@@ -98,6 +101,16 @@ public class SecurityConfiguration {
     requests.setReadTimeout(java.time.Duration.ofSeconds(10));
     return org.springframework.security.oauth2.jwt.NimbusJwtDecoder.withJwkSetUri(jwkSetUri)
         .restOperations(new org.springframework.web.client.RestTemplate(requests)).build();
+  }
+
+  /**
+   * A request the firewall refuses (path parameters, encoded slashes, odd headers) is a 400
+   * problem+json naming the reason, like every other bad request, not the container's error page.
+   */
+  @Bean
+  org.springframework.security.web.firewall.RequestRejectedHandler requestRejectedHandler() {
+    return (request, response, rejected) -> ProblemResponses.write(response,
+        dev.divergence.platform.errors.ErrorKind.INVALID_ARGUMENT, rejected.getMessage());
   }
 
   /** Browsers from the configured origins may call the API with credentials in headers (no cookies). */

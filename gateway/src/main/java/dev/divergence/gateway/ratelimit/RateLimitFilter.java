@@ -36,6 +36,7 @@ public class RateLimitFilter extends OncePerRequestFilter {
   // a generation request is a prompt and settings; more than this is not one (the service would refuse it too)
   static final int MAX_GENERATION_BODY = 1 << 20;
   private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RateLimitFilter.class);
 
   private final RateLimiter limiter;
   private final RateLimitProperties properties;
@@ -76,7 +77,16 @@ public class RateLimitFilter extends OncePerRequestFilter {
       cost = requestedTokens(body);
       forwarded = new ReplayedBody(request, body);
     }
-    RateLimiter.Decision decision = limiter.tryConsume(caller.get().subject(), requestClass, cost);
+    RateLimiter.Decision decision;
+    try {
+      decision = limiter.tryConsume(caller.get().subject(), requestClass, cost);
+    } catch (RuntimeException e) {
+      // as the gRPC entry point does: unchecked limits are not waved through, and the caller learns why
+      log.error("could not read the rate limit bucket of {}", caller.get().subject(), e);
+      problem(response, ErrorKind.UNAVAILABLE.httpStatus(), "unavailable", ErrorKind.UNAVAILABLE.title(),
+          "the gateway cannot check rate limits at the moment; retry later");
+      return;
+    }
     response.setHeader("RateLimit-Limit", Long.toString(decision.limit()));
     response.setHeader("RateLimit-Remaining", Long.toString(Math.max(0, decision.remaining())));
     response.setHeader("RateLimit-Reset", Long.toString(ceilSeconds(decision.resetAfter())));

@@ -39,7 +39,6 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -73,7 +72,7 @@ class GrpcEntryPointTest {
   static final String ADMIN_KEY = ApiKeySecret.generate().text();
   static final TestJwks ISSUER = TestJwks.start();
   static final StandInTrainingService TRAINING = StandInTrainingService.start(IDENTITY_SECRET);
-  static final int CLOSED_PORT = closedPort();
+  static final int CLOSED_PORT = dev.divergence.platform.test.net.DownPort.reserve().port();
   static final long DEFAULT_DEADLINE_MILLIS = 42_000;
   // small buckets, so a test empties one; each test that does uses a key of its own (buckets are per caller)
   static final int SUBMISSIONS = 5;
@@ -566,14 +565,6 @@ class GrpcEntryPointTest {
           .findFirst().orElseThrow().unpack(com.google.rpc.RetryInfo.class);
     } catch (InvalidProtocolBufferException e) {
       throw new AssertionError(e);
-    }
-  }
-
-  private static int closedPort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
     }
   }
 }

@@ -47,12 +47,13 @@ class TrainingResumeIT {
   /** Checkpoint interval of the f-DPG and RLVR jobs, in steps. */
   private static final int CHECKPOINT_EVERY = 5;
   private static LocalPlatform platform;
+  private static Path dataDir;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @BeforeAll
   static void start() throws Exception {
     Path root = LocalPlatformConfig.findRepoRoot(Path.of(""));
-    Path dataDir = Path.of("target/it-data", "resume-" + System.currentTimeMillis()).toAbsolutePath();
+    dataDir = Path.of("target/it-data", "resume-" + System.currentTimeMillis()).toAbsolutePath();
     Files.createDirectories(dataDir);
     List<String> jvm = new ArrayList<>(LocalPlatformConfig.DEFAULT_SERVICE_JVM_OPTIONS);
     // declare a silent worker lost after 6 s instead of 20 s, so the test does not wait long
@@ -106,7 +107,7 @@ class TrainingResumeIT {
   void killedFDpgJobResumesWithItsBaselineAndPartitionEstimates() throws Exception {
     String job = post("/api/v1/training/jobs", """
         {"displayName":"f-DPG resume after kill","spec":{"algorithm":"f_dpg","model":"tiny-lm","dataset":"arithmetic",
-         "budget":{"maxSteps":12,"batchSize":16,"learningRate":0.003,"schedule":"constant","logEvery":1,"checkpointEvery":%d},
+         "budget":{"maxSteps":16,"batchSize":16,"learningRate":0.003,"schedule":"constant","logEvery":1,"checkpointEvery":%d},
          "fDpg":{"constraint":{"name":"contains","text":"7"},"divergence":{"name":"js"},"maxNewTokens":16}}}""".formatted(CHECKPOINT_EVERY));
     String jobId = field(job, STRING_FIELD, "jobId");
     Map<String, Map<Long, Double>> killed = killAfterACheckpointAndResume(jobId);
@@ -136,7 +137,7 @@ class TrainingResumeIT {
     post("/api/v1/training/datasets?name=answer-four-resume&kind=text", records.toString());
     String job = post("/api/v1/training/jobs", """
         {"displayName":"RLVR resume after kill","spec":{"algorithm":"rlvr","model":"tiny-lm","dataset":"answer-four-resume",
-         "budget":{"maxSteps":12,"learningRate":0.003,"schedule":"constant","logEvery":1,"checkpointEvery":%d},
+         "budget":{"maxSteps":40,"learningRate":0.003,"schedule":"constant","logEvery":1,"checkpointEvery":%d},
          "rlvr":{"groupSize":8,"promptsPerStep":4,"maxNewTokens":1,"task":"dataset","checker":"exact",
           "regulariser":{"kind":"rehearsal","divergence":"js","coefficient":0.1,"referenceSamples":1},
           "evaluation":{"prompts":4,"samples":4,"every":100}}}}""".formatted(CHECKPOINT_EVERY));
@@ -156,23 +157,67 @@ class TrainingResumeIT {
   }
 
   /**
-   * Waits until the job has logged the second step after its first checkpoint, SIGKILLs the training
-   * service, reads what the killed attempt logged (metric name → step → value), restarts the
-   * service and waits for the job to succeed in a later attempt.
+   * Kills the training service at a moment when the killed attempt has logged at least one step after
+   * its latest checkpoint, reads what it logged (metric name → step → value), restarts the service
+   * and waits for the job to succeed in a later attempt. The moment is chosen with the process frozen
+   * (SIGSTOP): a running trainer could log its next step or write its next checkpoint between the
+   * test's looking and its kill, and a kill just after a checkpoint leaves no step to compare.
    */
   private Map<String, Map<Long, Double>> killAfterACheckpointAndResume(String jobId) throws Exception {
-    await("the first attempt logged two steps after its first checkpoint", Duration.ofMinutes(4),
-        () -> uncheckedCount("SELECT coalesce(max(step), 0) FROM training.job_metric WHERE job_id = '" + jobId + "' AND name = 'loss'")
-            >= CHECKPOINT_EVERY + 2);
-    ProcessHandle.of(platform.pid(Component.TRAINING)).orElseThrow().destroyForcibly();
+    long pid = platform.pid(Component.TRAINING);
+    Path checkpoints = dataDir.resolve("checkpoints").resolve(jobId);
+    long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+    long checkpointAtKill;
+    while (true) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no moment with a step logged after the latest checkpoint within 4 minutes");
+      }
+      Thread.sleep(50);
+      if (lastLoggedStep(jobId) < CHECKPOINT_EVERY + 1) {
+        continue;
+      }
+      signal("STOP", pid);
+      // frozen: no step is logged and no checkpoint written between these two reads and the kill
+      long logged = lastLoggedStep(jobId);
+      checkpointAtKill = latestCheckpointStep(checkpoints);
+      if (checkpointAtKill >= CHECKPOINT_EVERY && logged > checkpointAtKill) {
+        break;
+      }
+      signal("CONT", pid);
+      // the service answers again once thawed
+      assertThat(field(getQuietly("/api/v1/training/jobs/" + jobId), STRING_FIELD, "state"))
+          .as("the job must still be running when it is killed").isIn("QUEUED", "RUNNING");
+    }
+    ProcessHandle.of(pid).orElseThrow().destroyForcibly();
     await("the killed worker is gone", Duration.ofSeconds(30), () -> !platform.isRunning(Component.TRAINING));
     Map<String, Map<Long, Double>> killed = metrics(jobId);
     platform.start(Component.TRAINING);
     await("the job succeeded", Duration.ofMinutes(4), () -> "SUCCEEDED".equals(field(getQuietly("/api/v1/training/jobs/" + jobId), STRING_FIELD, "state")));
     String finished = get("/api/v1/training/jobs/" + jobId);
     assertThat(Integer.parseInt(field(finished, NUMBER_FIELD, "attempt"))).isGreaterThanOrEqualTo(2);
-    assertThat(get("/api/v1/training/jobs/" + jobId + "/logs")).contains("worker-lost");
+    String logs = get("/api/v1/training/jobs/" + jobId + "/logs");
+    assertThat(logs).contains("worker-lost");
+    assertThat(resumedFrom(logs)).as("resumed from the checkpoint that was the latest at the kill").isEqualTo(checkpointAtKill);
     return killed;
+  }
+
+  private static long lastLoggedStep(String jobId) {
+    return uncheckedCount("SELECT coalesce(max(step), 0) FROM training.job_metric WHERE job_id = '" + jobId + "' AND name = 'loss'");
+  }
+
+  /** The step of the checkpoint the job would resume from, as the training service finds it (0 when none). */
+  private static long latestCheckpointStep(Path checkpoints) throws Exception {
+    Path pointer = checkpoints.resolve("latest");
+    if (!Files.isRegularFile(pointer)) {
+      return 0;
+    }
+    String dir = Files.readString(pointer).trim();
+    return Files.isDirectory(checkpoints.resolve(dir)) ? Long.parseLong(dir.substring("step-".length())) : 0;
+  }
+
+  private static void signal(String signal, long pid) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+    assertThat(kill.waitFor()).as("kill -%s %d", signal, pid).isZero();
   }
 
   private static long resumedFrom(String logs) {

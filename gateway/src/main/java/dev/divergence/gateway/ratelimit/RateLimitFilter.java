@@ -3,19 +3,13 @@ package dev.divergence.gateway.ratelimit;
 import dev.divergence.gateway.auth.CallerAuthentication;
 import dev.divergence.platform.errors.ErrorKind;
 import dev.divergence.platform.tenancy.CallerIdentity;
+import dev.divergence.platform.web.BufferedBodyRequest;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.FilterChain;
-import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.BufferedReader;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -75,7 +69,7 @@ public class RateLimitFilter extends OncePerRequestFilter {
         return;
       }
       cost = requestedTokens(body);
-      forwarded = new ReplayedBody(request, body);
+      forwarded = new BufferedBodyRequest(request, body);
     }
     RateLimiter.Decision decision;
     try {
@@ -129,62 +123,5 @@ public class RateLimitFilter extends OncePerRequestFilter {
     problem.put("status", status);
     problem.put("detail", detail);
     JSON.writeValue(response.getOutputStream(), problem);
-  }
-
-  /** The request with a body already read, for the proxy to read again. */
-  private static final class ReplayedBody extends HttpServletRequestWrapper {
-
-    private final byte[] body;
-
-    ReplayedBody(HttpServletRequest request, byte[] body) {
-      super(request);
-      this.body = body;
-    }
-
-    @Override
-    public ServletInputStream getInputStream() {
-      ByteArrayInputStream in = new ByteArrayInputStream(body);
-      return new ServletInputStream() {
-        @Override
-        public int read() {
-          return in.read();
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-          return in.read(b, off, len);
-        }
-
-        @Override
-        public boolean isFinished() {
-          return in.available() == 0;
-        }
-
-        @Override
-        public boolean isReady() {
-          return true;
-        }
-
-        @Override
-        public void setReadListener(ReadListener listener) {
-          throw new UnsupportedOperationException("the replayed body is read synchronously");
-        }
-      };
-    }
-
-    @Override
-    public BufferedReader getReader() {
-      return new BufferedReader(new InputStreamReader(getInputStream(), StandardCharsets.UTF_8));
-    }
-
-    @Override
-    public int getContentLength() {
-      return body.length;
-    }
-
-    @Override
-    public long getContentLengthLong() {
-      return body.length;
-    }
   }
 }

@@ -1,15 +1,12 @@
 package dev.divergence.evaluation.api.metrics;
 
 import dev.divergence.platform.errors.ErrorKind;
+import dev.divergence.platform.web.BufferedBodyRequest;
 import dev.divergence.platform.web.RequestIdFilter;
 import jakarta.servlet.FilterChain;
-import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -76,56 +73,5 @@ public class RequestSizeLimitFilter extends OncePerRequestFilter {
     response.setContentType("application/problem+json");
     response.setHeader("Connection", "close");
     response.getOutputStream().write(json.getBytes(StandardCharsets.UTF_8));
-  }
-
-  /** A request whose body was already read into memory. */
-  private static final class BufferedBodyRequest extends HttpServletRequestWrapper {
-    private final byte[] body;
-
-    BufferedBodyRequest(HttpServletRequest request, byte[] body) {
-      super(request);
-      this.body = body;
-    }
-
-    @Override
-    public ServletInputStream getInputStream() {
-      ByteArrayInputStream in = new ByteArrayInputStream(body);
-      return new ServletInputStream() {
-        @Override
-        public int read() {
-          return in.read();
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-          return in.read(b, off, len);
-        }
-
-        @Override
-        public boolean isFinished() {
-          return in.available() == 0;
-        }
-
-        @Override
-        public boolean isReady() {
-          return true;
-        }
-
-        @Override
-        public void setReadListener(ReadListener listener) {
-          throw new UnsupportedOperationException("synchronous reads only");
-        }
-      };
-    }
-
-    @Override
-    public int getContentLength() {
-      return body.length;
-    }
-
-    @Override
-    public long getContentLengthLong() {
-      return body.length;
-    }
   }
 }

@@ -24,9 +24,9 @@ import java.util.Map;
 /**
  * An OIDC issuer for tests: an RSA key pair whose public half it serves as a JWK set over HTTP, and
  * which signs tokens with whatever claims a test wants. Another key pair, never published, signs the
- * tokens that must be refused.
+ * tokens that must be refused. The REST tests' and the gRPC entry point's tests share it.
  */
-final class TestJwtIssuer {
+public final class TestJwtIssuer {
 
   private final RSAKey published;
   private final RSAKey unpublished;
@@ -38,7 +38,7 @@ final class TestJwtIssuer {
     this.server = server;
   }
 
-  static TestJwtIssuer start() {
+  public static TestJwtIssuer start() {
     try {
       RSAKey published = rsa("published");
       RSAKey unpublished = rsa("unpublished");
@@ -57,15 +57,15 @@ final class TestJwtIssuer {
     }
   }
 
-  String jwkSetUri() {
+  public String jwkSetUri() {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/jwks";
   }
 
-  String token(String subject, Map<String, Object> claims, Instant expires) {
+  public String token(String subject, Map<String, Object> claims, Instant expires) {
     return sign(published, subject, claims, expires);
   }
 
-  String tokenFromAnotherIssuer(String subject, Map<String, Object> claims, Instant expires) {
+  public String tokenFromAnotherIssuer(String subject, Map<String, Object> claims, Instant expires) {
     return sign(unpublished, subject, claims, expires);
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
+import dev.divergence.gateway.TestJwtIssuer;
 import dev.divergence.gateway.auth.ApiKeySecret;
 import dev.divergence.gateway.auth.ApiKeyService;
 import dev.divergence.platform.tenancy.CallerIdentity;
@@ -70,7 +71,7 @@ class GrpcEntryPointTest {
   static final String IDENTITY_SECRET = java.util.Base64.getEncoder().encodeToString(
       "gateway-test-identity-secret-32b".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
   static final String ADMIN_KEY = ApiKeySecret.generate().text();
-  static final TestJwks ISSUER = TestJwks.start();
+  static final TestJwtIssuer ISSUER = TestJwtIssuer.start();
   static final StandInTrainingService TRAINING = StandInTrainingService.start(IDENTITY_SECRET);
   static final int CLOSED_PORT = dev.divergence.platform.test.net.DownPort.reserve().port();
   static final long DEFAULT_DEADLINE_MILLIS = 42_000;
@@ -156,8 +157,8 @@ class GrpcEntryPointTest {
         apiKey(ApiKeySecret.generate().text()),
         header(GrpcCallerAuthenticator.AUTHORIZATION, "Basic YWRtaW46YWRtaW4="),
         bearer("not-a-jwt"),
-        bearer(ISSUER.tokenOfAnotherIssuer("mallory", Map.of("tenant", "acme", "roles", List.of("admin")))),
-        bearer(ISSUER.token("nobody", Map.of("tenant", "acme", "roles", List.of("owner")))),
+        bearer(ISSUER.tokenFromAnotherIssuer("mallory", Map.of("tenant", "acme", "roles", List.of("admin")), inTenMinutes())),
+        bearer(ISSUER.token("nobody", Map.of("tenant", "acme", "roles", List.of("owner")), inTenMinutes())),
         bearer(revokedKey()),
         both(ADMIN_KEY));
     for (Metadata credentials : refused) {
@@ -228,7 +229,7 @@ class GrpcEntryPointTest {
 
   @Test
   void aJwtOfTheConfiguredIssuerIsACallerOfItsTenantAndRoles() {
-    Metadata alice = bearer(ISSUER.token("alice", Map.of("tenant", "globex", "roles", List.of("viewer", "unknown-role"))));
+    Metadata alice = bearer(ISSUER.token("alice", Map.of("tenant", "globex", "roles", List.of("viewer", "unknown-role")), inTenMinutes()));
 
     training(alice).getJob(GetJobRequest.newBuilder().setJobId("j").build());
     assertThat(TRAINING.last.tenant()).isEqualTo("globex");
@@ -566,5 +567,9 @@ class GrpcEntryPointTest {
     } catch (InvalidProtocolBufferException e) {
       throw new AssertionError(e);
     }
+  }
+
+  private static java.time.Instant inTenMinutes() {
+    return java.time.Instant.now().plusSeconds(600);
   }
 }

@@ -13,35 +13,9 @@
 # pld is for classifiers only, so its tiny-lm row says "not run" (see DistillationClaims). The tiny-LM figures in
 # bench/RESULTS.md (first table) come from: SEEDS=3 STEPS=40 RATE=1e-2 TASKS=tiny-lm OUTPUT=claims-distillation-tiny-lm
 # bench/run.sh claims-distillation; the 120- and 300-step runs there name their own commands
-set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
 
-root="$(cd "$(dirname "$0")/../../.." && pwd)"
-cd "$root"
-if [[ -d /usr/lib/jvm/temurin-25-jdk-amd64 ]]; then
-  export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
-fi
-JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-seeds="${SEEDS:-5}"
-steps="${STEPS:-300}"
-divergences="${DIVERGENCES:-kl,reverse_kl,js,jsd,akl,sinkhorn,pld}"
-tasks="${TASKS:-breast-cancer,digits}"
-rate="${RATE:-3e-3}"
 output="${OUTPUT:-claims-distillation}"
-work="$root/bench/results/tmp/$output"
-rm -rf "$work"
-mkdir -p "$work" bench/results
-
-echo "== building services/training (the claims main lives in its test classes)"
-build=(-q -pl services/training test-compile dependency:build-classpath "-Dmdep.outputFile=$work/classpath.txt"
-       -Dmdep.includeScope=test)
-./mvnw -o "${build[@]}" || ./mvnw "${build[@]}"
-module="$root/services/training"
-classpath="$module/target/test-classes:$module/target/classes:$(cat "$work/classpath.txt")"
-
-echo "== distilling ($tasks; $divergences; $seeds seeds, $steps steps each, rate $rate)"
-# from the module's folder: the built-in models are made (once) under its target/, as the trainer tests do
-(cd "$module" && "$JAVA" -cp "$classpath" dev.divergence.training.claims.DistillationClaims "$work" "$seeds" "$steps" "$divergences" "$tasks" "$rate") 2>&1 \
-  | { grep -vE "\[main\] (INFO|WARN)|^WARNING|LegacyTypeDispatch|^$" || true; }
-cp "$work/claims-distillation.json" "bench/results/$output.json"
-cp "$work/claims-distillation.md" "bench/results/$output.md"
-echo "== wrote bench/results/$output.json and bench/results/$output.md"
+run_claims services/training dev.divergence.training.claims.DistillationClaims claims-distillation "$output" \
+  "${SEEDS:-5}" "${STEPS:-300}" "${DIVERGENCES:-kl,reverse_kl,js,jsd,akl,sinkhorn,pld}" "${TASKS:-breast-cancer,digits}" \
+  "${RATE:-3e-3}"

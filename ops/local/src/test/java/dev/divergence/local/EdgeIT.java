@@ -17,8 +17,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -37,12 +35,8 @@ class EdgeIT {
 
   @BeforeAll
   static void start() throws Exception {
-    Path root = LocalPlatformConfig.findRepoRoot(Path.of(""));
-    Path dataDir = Path.of("target/it-data", "edge-" + System.currentTimeMillis()).toAbsolutePath();
-    Files.createDirectories(dataDir);
-    platform = LocalPlatform.start(LocalPlatformConfig.builder().repoRoot(root).dataDir(dataDir).randomFreePorts()
-        .components(Component.KAFKA, Component.POSTGRES, Component.TRAINING, Component.GATEWAY)
-        .startTimeout(Duration.ofMinutes(5)).build());
+    platform = LocalPlatform.start(TestPlatforms.builder("edge", Component.KAFKA, Component.POSTGRES, Component.TRAINING,
+        Component.GATEWAY).build());
   }
 
   @AfterAll

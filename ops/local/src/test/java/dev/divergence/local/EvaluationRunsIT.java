@@ -12,14 +12,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,17 +60,11 @@ class EvaluationRunsIT {
 
   @BeforeAll
   static void startPlatform() throws Exception {
-    Path root = LocalPlatformConfig.findRepoRoot(Path.of(""));
-    Path dataDir = Path.of("target/it-data", "evaluation-" + System.currentTimeMillis()).toAbsolutePath();
-    Files.createDirectories(dataDir);
-    List<String> jvm = new ArrayList<>(LocalPlatformConfig.DEFAULT_SERVICE_JVM_OPTIONS);
     // small built-in models: made in seconds, enough to exercise every path
-    jvm.add("-Ddivergence.inference.built-in-budget=small");
-    jvm.add("-Ddivergence.training.built-in-budget=small");
-    platform = LocalPlatform.start(LocalPlatformConfig.builder().repoRoot(root).dataDir(dataDir).randomFreePorts()
-        .components(Component.KAFKA, Component.POSTGRES, Component.TRAINING, Component.INFERENCE, Component.EVALUATION,
-            Component.GATEWAY)
-        .serviceJvmOptions(jvm).startTimeout(Duration.ofMinutes(5)).build());
+    platform = LocalPlatform.start(TestPlatforms.builder("evaluation", Component.KAFKA, Component.POSTGRES,
+            Component.TRAINING, Component.INFERENCE, Component.EVALUATION, Component.GATEWAY)
+        .serviceJvmOptions(TestPlatforms.serviceJvm("-Ddivergence.inference.built-in-budget=small",
+            "-Ddivergence.training.built-in-budget=small")).build());
   }
 
   @AfterAll

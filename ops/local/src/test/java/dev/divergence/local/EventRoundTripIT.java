@@ -6,8 +6,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -56,14 +54,9 @@ class EventRoundTripIT {
 
   @BeforeAll
   static void startPlatform() throws Exception {
-    Path root = LocalPlatformConfig.findRepoRoot(Path.of(""));
-    Path dataDir = Path.of("target/it-data", "round-trip-" + System.currentTimeMillis()).toAbsolutePath();
-    Files.createDirectories(dataDir);
     // inference and merging take no part in this flow; PlatformScriptIT checks that they start
-    platform = LocalPlatform.start(LocalPlatformConfig.builder().repoRoot(root).dataDir(dataDir).randomFreePorts()
-        .components(Component.KAFKA, Component.POSTGRES, Component.TRAINING, Component.EVALUATION, Component.GATEWAY)
-        // generous: on a loaded 2-core CI machine five Spring Boot services start side by side
-        .startTimeout(Duration.ofMinutes(5)).build());
+    platform = LocalPlatform.start(TestPlatforms.builder("round-trip", Component.KAFKA, Component.POSTGRES,
+        Component.TRAINING, Component.EVALUATION, Component.GATEWAY).build());
   }
 
   @AfterAll

@@ -52,15 +52,11 @@ class IntegrationExamplesIT {
 
   @BeforeAll
   static void startPlatform() throws Exception {
-    repoRoot = LocalPlatformConfig.findRepoRoot(Path.of(""));
-    Path dataDir = Path.of("target/it-data", "integration-" + System.currentTimeMillis()).toAbsolutePath();
-    Files.createDirectories(dataDir);
-    List<String> jvm = new ArrayList<>(LocalPlatformConfig.DEFAULT_SERVICE_JVM_OPTIONS);
+    repoRoot = TestPlatforms.repoRoot();
     // the built-in breast-cancer teacher and student the examples distil, made with the tests' small budget
-    jvm.add("-Ddivergence.training.built-in-budget=small");
-    platform = LocalPlatform.start(LocalPlatformConfig.builder().repoRoot(repoRoot).dataDir(dataDir).randomFreePorts()
-        .components(Component.KAFKA, Component.POSTGRES, Component.TRAINING, Component.GATEWAY)
-        .serviceJvmOptions(jvm).startTimeout(Duration.ofMinutes(5)).build());
+    platform = LocalPlatform.start(TestPlatforms.builder("integration", Component.KAFKA, Component.POSTGRES,
+            Component.TRAINING, Component.GATEWAY)
+        .serviceJvmOptions(TestPlatforms.serviceJvm("-Ddivergence.training.built-in-budget=small")).build());
   }
 
   @AfterAll

@@ -78,17 +78,13 @@ class MergingIT {
 
   @BeforeAll
   static void startPlatform() throws Exception {
-    repoRoot = LocalPlatformConfig.findRepoRoot(Path.of(""));
-    Path dataDir = Path.of("target/it-data", "merging-" + System.currentTimeMillis()).toAbsolutePath();
-    Files.createDirectories(dataDir);
-    List<String> jvm = new ArrayList<>(LocalPlatformConfig.DEFAULT_SERVICE_JVM_OPTIONS);
+    repoRoot = TestPlatforms.repoRoot();
     // the merging service prepares its built-in pairs in the background from start-up (a request for one still
     // being made is 503 with Retry-After); 40 training steps (as its own tests) instead of the demo's 300 make them
     // in seconds, and the test waits for them through the gateway's listing before its first merge
-    jvm.add("-Ddivergence.merging.built-in-classifier-steps=40");
-    platform = LocalPlatform.start(LocalPlatformConfig.builder().repoRoot(repoRoot).dataDir(dataDir).randomFreePorts()
-        .components(Component.KAFKA, Component.POSTGRES, Component.MERGING, Component.GATEWAY)
-        .serviceJvmOptions(jvm).startTimeout(Duration.ofMinutes(5)).build());
+    platform = LocalPlatform.start(TestPlatforms.builder("merging", Component.KAFKA, Component.POSTGRES,
+            Component.MERGING, Component.GATEWAY)
+        .serviceJvmOptions(TestPlatforms.serviceJvm("-Ddivergence.merging.built-in-classifier-steps=40")).build());
     HttpClient client = HttpClient.newHttpClient();
     long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
     while (true) {

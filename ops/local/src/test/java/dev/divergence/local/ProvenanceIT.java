@@ -17,8 +17,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -60,15 +58,10 @@ class ProvenanceIT {
 
   @BeforeAll
   static void startPlatform() throws Exception {
-    Path root = LocalPlatformConfig.findRepoRoot(Path.of(""));
-    Path dataDir = Path.of("target/it-data", "provenance-" + System.currentTimeMillis()).toAbsolutePath();
-    Files.createDirectories(dataDir);
-    List<String> jvm = new ArrayList<>(LocalPlatformConfig.DEFAULT_SERVICE_JVM_OPTIONS);
-    jvm.add("-Ddivergence.inference.built-in-budget=small");
-    jvm.add("-Ddivergence.training.built-in-budget=small");
-    platform = LocalPlatform.start(LocalPlatformConfig.builder().repoRoot(root).dataDir(dataDir).randomFreePorts()
-        .components(Component.KAFKA, Component.POSTGRES, Component.TRAINING, Component.INFERENCE, Component.EVALUATION)
-        .serviceJvmOptions(jvm).startTimeout(Duration.ofMinutes(5)).build());
+    platform = LocalPlatform.start(TestPlatforms.builder("provenance", Component.KAFKA, Component.POSTGRES,
+            Component.TRAINING, Component.INFERENCE, Component.EVALUATION)
+        .serviceJvmOptions(TestPlatforms.serviceJvm("-Ddivergence.inference.built-in-budget=small",
+            "-Ddivergence.training.built-in-budget=small")).build());
     await(MODEL + " is READY", () -> "READY".equals(get(Component.INFERENCE, "/api/v1/inference/models/" + MODEL)
         .get("state").asString()));
     vocabularySize = get(Component.INFERENCE, "/api/v1/inference/models/" + MODEL).get("vocabSize").asInt();

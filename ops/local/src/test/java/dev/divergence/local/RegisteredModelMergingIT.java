@@ -55,15 +55,13 @@ class RegisteredModelMergingIT {
 
   @BeforeAll
   static void startPlatform() throws Exception {
-    repoRoot = LocalPlatformConfig.findRepoRoot(Path.of(""));
-    Path dataDir = Path.of("target/it-data", "registered-merging-" + System.currentTimeMillis()).toAbsolutePath();
-    Files.createDirectories(dataDir);
-    List<String> jvm = new ArrayList<>(LocalPlatformConfig.DEFAULT_SERVICE_JVM_OPTIONS);
+    repoRoot = TestPlatforms.repoRoot();
     // the merging service's built-ins with 40 steps (as MergingIT), made in seconds
-    jvm.add("-Ddivergence.merging.built-in-classifier-steps=40");
-    platform = LocalPlatform.start(LocalPlatformConfig.builder().repoRoot(repoRoot).dataDir(dataDir).randomFreePorts()
-        .components(Component.KAFKA, Component.POSTGRES, Component.TRAINING, Component.INFERENCE, Component.MERGING, Component.GATEWAY)
-        .serviceJvmOptions(jvm).startTimeout(Duration.ofMinutes(6)).build());
+    platform = LocalPlatform.start(TestPlatforms.builder("registered-merging", Component.KAFKA, Component.POSTGRES,
+            Component.TRAINING, Component.INFERENCE, Component.MERGING, Component.GATEWAY)
+        .serviceJvmOptions(TestPlatforms.serviceJvm("-Ddivergence.merging.built-in-classifier-steps=40"))
+        // six services side by side
+        .startTimeout(Duration.ofMinutes(6)).build());
   }
 
   @AfterAll

@@ -9,7 +9,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -92,18 +91,11 @@ class TenantIsolationIT {
 
   @BeforeAll
   static void startPlatformAndMakeTenantAsResources() throws Exception {
-    Path root = LocalPlatformConfig.findRepoRoot(Path.of(""));
-    Path dataDir = Path.of("target/it-data", "tenant-isolation-" + System.currentTimeMillis()).toAbsolutePath();
-    Files.createDirectories(dataDir);
-    List<String> jvm = new ArrayList<>(LocalPlatformConfig.DEFAULT_SERVICE_JVM_OPTIONS);
     // small built-in models and few steps for merging's built-in pair: made in seconds (as EvaluationRunsIT, MergingIT)
-    jvm.add("-Ddivergence.inference.built-in-budget=small");
-    jvm.add("-Ddivergence.training.built-in-budget=small");
-    jvm.add("-Ddivergence.merging.built-in-classifier-steps=40");
-    platform = LocalPlatform.start(LocalPlatformConfig.builder().repoRoot(root).dataDir(dataDir).randomFreePorts()
-        .components(Component.KAFKA, Component.POSTGRES, Component.TRAINING, Component.INFERENCE, Component.EVALUATION,
-            Component.MERGING, Component.GATEWAY)
-        .serviceJvmOptions(jvm).startTimeout(Duration.ofMinutes(5)).build());
+    platform = LocalPlatform.start(TestPlatforms.builder("tenant-isolation", Component.KAFKA, Component.POSTGRES,
+            Component.TRAINING, Component.INFERENCE, Component.EVALUATION, Component.MERGING, Component.GATEWAY)
+        .serviceJvmOptions(TestPlatforms.serviceJvm("-Ddivergence.inference.built-in-budget=small",
+            "-Ddivergence.training.built-in-budget=small", "-Ddivergence.merging.built-in-classifier-steps=40")).build());
     String admin = Credentials.adminKey(platform);
     submitterA = createKey(admin, TENANT_A, "submitter").apiKey;
     submitterB = createKey(admin, TENANT_B, "submitter").apiKey;

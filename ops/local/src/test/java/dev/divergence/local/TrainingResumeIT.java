@@ -14,7 +14,6 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -52,18 +51,15 @@ class TrainingResumeIT {
 
   @BeforeAll
   static void start() throws Exception {
-    Path root = LocalPlatformConfig.findRepoRoot(Path.of(""));
-    dataDir = Path.of("target/it-data", "resume-" + System.currentTimeMillis()).toAbsolutePath();
-    Files.createDirectories(dataDir);
-    List<String> jvm = new ArrayList<>(LocalPlatformConfig.DEFAULT_SERVICE_JVM_OPTIONS);
-    // declare a silent worker lost after 6 s instead of 20 s, so the test does not wait long
-    jvm.add("-Ddivergence.training.worker-lost-after=6s");
-    jvm.add("-Ddivergence.training.heartbeat-interval=1s");
-    // the tiny LM of the f-DPG and RLVR jobs trained with the tests' small budget (seconds, not minutes)
-    jvm.add("-Ddivergence.training.built-in-budget=small");
-    platform = LocalPlatform.start(LocalPlatformConfig.builder().repoRoot(root).dataDir(dataDir).randomFreePorts()
-        .components(Component.KAFKA, Component.POSTGRES, Component.TRAINING).serviceJvmOptions(jvm)
-        .startTimeout(Duration.ofMinutes(5)).build());
+    LocalPlatformConfig config = TestPlatforms.builder("resume", Component.KAFKA, Component.POSTGRES, Component.TRAINING)
+        .serviceJvmOptions(TestPlatforms.serviceJvm(
+            // declare a silent worker lost after 6 s instead of 20 s, so the test does not wait long
+            "-Ddivergence.training.worker-lost-after=6s", "-Ddivergence.training.heartbeat-interval=1s",
+            // the tiny LM of the f-DPG and RLVR jobs trained with the tests' small budget (seconds, not minutes)
+            "-Ddivergence.training.built-in-budget=small"))
+        .build();
+    dataDir = config.dataDir();
+    platform = LocalPlatform.start(config);
   }
 
   @AfterAll

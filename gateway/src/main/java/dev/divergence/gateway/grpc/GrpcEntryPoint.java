@@ -1,5 +1,6 @@
 package dev.divergence.gateway.grpc;
 
+import dev.divergence.platform.grpc.GrpcServerLifecycle;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServiceDescriptor;
@@ -13,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,15 +75,8 @@ public class GrpcEntryPoint implements SmartLifecycle {
     if (running == null) {
       return;
     }
-    health.enterTerminalState();
-    running.shutdown();
     try {
-      if (!running.awaitTermination(properties.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
-        running.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      running.shutdownNow();
-      Thread.currentThread().interrupt();
+      GrpcServerLifecycle.shutdownGracefully(running, health, properties.shutdownGrace());
     } finally {
       channels.forEach(ManagedChannel::shutdownNow);
       channels = List.of();

@@ -1,5 +1,6 @@
 package dev.divergence.modelserver;
 
+import dev.divergence.platform.test.grpc.RawBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -15,10 +16,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,23 +34,6 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GrpcBadInputTest {
-
-    /** Sends bytes as they are, so that the server, not the client, meets what does not parse. */
-    private static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
 
     private ModelServer server;
     private ManagedChannel channel;
@@ -73,7 +54,7 @@ class GrpcBadInputTest {
     }
 
     private Status sendRaw(MethodDescriptor<?, ?> method, byte[] bytes) {
-        MethodDescriptor<byte[], byte[]> raw = method.toBuilder(RAW, RAW).build();
+        MethodDescriptor<byte[], byte[]> raw = method.toBuilder(RawBytes.MARSHALLER, RawBytes.MARSHALLER).build();
         StatusRuntimeException failure = catchThrowableOfType(StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(
                 channel, raw, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), bytes));
         assertThat(failure).as("the server accepted bytes that are not a request message").isNotNull();

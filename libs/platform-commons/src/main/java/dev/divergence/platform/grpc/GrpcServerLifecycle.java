@@ -68,17 +68,25 @@ public class GrpcServerLifecycle implements SmartLifecycle {
     if (running == null) {
       return;
     }
+    shutdownGracefully(running, health, java.time.Duration.ofSeconds(properties.shutdownGraceSeconds()));
+    server = null;
+  }
+
+  /**
+   * Tells health checkers the server is going, lets calls in flight finish within {@code grace}, then
+   * cancels what is left. Shared with the gateway's gRPC entry point.
+   */
+  public static void shutdownGracefully(Server running, HealthStatusManager health, java.time.Duration grace) {
     health.enterTerminalState();
     running.shutdown();
     try {
-      if (!running.awaitTermination(properties.shutdownGraceSeconds(), TimeUnit.SECONDS)) {
+      if (!running.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
         running.shutdownNow();
       }
     } catch (InterruptedException e) {
       running.shutdownNow();
       Thread.currentThread().interrupt();
     }
-    server = null;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.divergence.platform.grpc;
 
+import dev.divergence.platform.test.grpc.RawBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -21,10 +22,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -140,7 +137,7 @@ class TextRulesInterceptorTest {
   @Test
   void bytesThatAreNotTheRequestTypeAreInvalidArgumentNotInternal() {
     MethodDescriptor<byte[], byte[]> raw = TrainingServiceGrpc.getGetJobMetricsMethod()
-        .toBuilder(new RawBytes(), new RawBytes()).build();
+        .toBuilder(RawBytes.MARSHALLER, RawBytes.MARSHALLER).build();
     // field 1 (job_id, a proto3 string) holding the bytes C3 28: not UTF-8
     byte[] invalidUtf8 = {0x0a, 0x02, (byte) 0xc3, 0x28};
     // field 1 announcing 10 bytes of which 1 arrives
@@ -151,21 +148,5 @@ class TextRulesInterceptorTest {
               error -> assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
     }
     assertThat(reached).hasValue(0);
-  }
-
-  private static final class RawBytes implements MethodDescriptor.Marshaller<byte[]> {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.divergence.platform.grpc;
 
+import dev.divergence.platform.test.grpc.RawBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -16,10 +17,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -34,21 +31,6 @@ class UnparseableRequestsTest {
       .setResponseMarshaller(ProtoUtils.marshaller(StringValue.getDefaultInstance()))
       .build();
 
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  };
 
   @Test
   void areInvalidArgumentWithTheTrailerNamingTheRequest() throws Exception {
@@ -65,7 +47,7 @@ class UnparseableRequestsTest {
       // field 1 (the string value) holding the bytes C3 28, which are not UTF-8
       byte[] notUtf8 = {0x0a, 0x02, (byte) 0xc3, 0x28};
       StatusRuntimeException rejected = catchThrowableOfType(StatusRuntimeException.class,
-          () -> ClientCalls.blockingUnaryCall(channel, ECHO.toBuilder(BYTES, BYTES).build(),
+          () -> ClientCalls.blockingUnaryCall(channel, ECHO.toBuilder(RawBytes.MARSHALLER, RawBytes.MARSHALLER).build(),
               CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), notUtf8));
       assertThat(rejected.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
       assertThat(rejected.getStatus().getDescription()).startsWith("request: is not a valid message");

@@ -1,5 +1,6 @@
 package dev.divergence.platform.test.fuzz;
 
+import dev.divergence.platform.test.grpc.RawBytes;
 import com.google.protobuf.Message;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -11,10 +12,6 @@ import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -46,21 +43,6 @@ public final class GrpcApiFuzzer {
 
   private static final Set<Status.Code> SERVER_FAULTS =
       Set.of(Status.Code.INTERNAL, Status.Code.UNKNOWN, Status.Code.DATA_LOSS, Status.Code.UNIMPLEMENTED);
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  };
 
   private final Channel channel;
   private final List<ServiceDescriptor> services;
@@ -249,7 +231,7 @@ public final class GrpcApiFuzzer {
   }
 
   private Outcome call(MethodDescriptor<?, ?> method, byte[] request) {
-    MethodDescriptor<byte[], byte[]> raw = method.toBuilder(BYTES, BYTES).build();
+    MethodDescriptor<byte[], byte[]> raw = method.toBuilder(RawBytes.MARSHALLER, RawBytes.MARSHALLER).build();
     CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS);
     try {
       if (method.getType() == MethodDescriptor.MethodType.UNARY) {

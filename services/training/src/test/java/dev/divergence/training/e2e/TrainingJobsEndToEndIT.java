@@ -10,9 +10,7 @@ import dev.divergence.proto.common.v1.EventEnvelope;
 import dev.divergence.proto.training.v1.ModelRegistered;
 import dev.divergence.training.JsonLines;
 import dev.divergence.training.trainer.data.TrainingData;
-import java.net.URI;
 import java.nio.file.Path;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -20,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -31,11 +28,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * REST → PostgreSQL → Kafka → local worker → trainer → registry, with the tiny built-in models
@@ -48,7 +43,7 @@ import tools.jackson.databind.json.JsonMapper;
 @EmbeddedInfrastructure
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "divergence.grpc.port=0", "divergence.training.workers=1", "divergence.training.built-in-budget=small"})
-class TrainingJobsEndToEndIT {
+class TrainingJobsEndToEndIT extends JobEndToEndSupport {
 
   private static final String DISTILLATION = """
       {"algorithm":"distillation","model":"breast-cancer-mlp-student","dataset":"breast-cancer",
@@ -60,10 +55,6 @@ class TrainingJobsEndToEndIT {
        "fDpo":{"referenceModel":"tiny-lm","divergence":{"name":"js"},"beta":0.5}}""";
 
   private static KafkaConsumer<String, byte[]> consumer;
-  private final HttpClient http = HttpClient.newHttpClient();
-  private final JsonMapper json = JsonMapper.builder().build();
-
-  @LocalServerPort int port;
 
   /**
    * A fresh data folder per run: the embedded database starts empty each time, so model folders
@@ -204,37 +195,6 @@ class TrainingJobsEndToEndIT {
     return name;
   }
 
-  private String submit(String spec) throws Exception {
-    HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri("/api/v1/training/jobs"))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"spec\":" + spec + "}")).build(),
-        HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-    return json.readTree(response.body()).get("jobId").asString();
-  }
-
-  private void awaitSucceeded(String jobId) {
-    await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).until(() -> {
-      JsonNode job = json.readTree(get("/api/v1/training/jobs/" + jobId).body());
-      String state = job.get("state").asString();
-      if (state.equals("FAILED") || state.equals("CANCELLED")) {
-        throw new AssertionError("job " + jobId + " ended " + state + ": " + job);
-      }
-      return state.equals("SUCCEEDED");
-    });
-  }
-
-  /** Every metric series the job logged, by name, in step order. */
-  private Map<String, List<Double>> allSeries(String jobId) throws Exception {
-    JsonNode body = json.readTree(get("/api/v1/training/jobs/" + jobId + "/metrics").body());
-    Map<String, List<Double>> out = new TreeMap<>();
-    body.get("series").properties().forEach(entry -> {
-      List<Double> values = new ArrayList<>();
-      entry.getValue().get("values").forEach(v -> values.add(v.asDouble()));
-      out.put(entry.getKey(), values);
-    });
-    return out;
-  }
-
   private static JsonNode producedBy(JsonNode models, String jobId) {
     for (JsonNode m : models) {
       if (m.hasNonNull("producingJob") && m.get("producingJob").asString().equals(jobId)) {
@@ -242,17 +202,5 @@ class TrainingJobsEndToEndIT {
       }
     }
     throw new AssertionError("no model of job " + jobId);
-  }
-
-  private static double mean(List<Double> values) {
-    return values.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-  }
-
-  private HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private URI uri(String path) {
-    return URI.create("http://localhost:" + port + path);
   }
 }

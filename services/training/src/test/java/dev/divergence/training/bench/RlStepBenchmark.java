@@ -33,12 +33,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -239,7 +237,7 @@ public final class RlStepBenchmark {
                 partition.add(Math.exp(Math.min(logTarget[i] - logProposal[i], LOG_T_CAP)));
               }
               double z = partition.mean(0);
-              stepMetrics[7] = distinct(samples, 1) + distinct(samples, 2);
+              stepMetrics[7] = samples.distinct(1) + samples.distinct(2);
               if (!(z > 0)) {
                 return logPolicyArray.mul(0f).mean();
               }
@@ -417,24 +415,6 @@ public final class RlStepBenchmark {
   /** The mean over answers of the mean over each answer's tokens (RlvrTrainer.perAnswerMean). */
   private static NDArray perAnswerMean(NDArray perToken, NDArray mask) {
     return perToken.mul(mask).sum(new int[] {1}).div(mask.sum(new int[] {1}).maximum(1f)).mean();
-  }
-
-  /** distinct-n over the samples (FDpgTrainer.addDistinct). */
-  private static double distinct(BatchSampler.Samples samples, int order) {
-    Set<List<Long>> distinct = new HashSet<>();
-    int total = 0;
-    for (int i = 0; i < samples.size(); i++) {
-      long[] t = samples.tokens().get(i);
-      for (int j = 0; j + order <= samples.lengths()[i]; j++) {
-        List<Long> gram = new ArrayList<>(order);
-        for (int k = 0; k < order; k++) {
-          gram.add(t[j + k]);
-        }
-        distinct.add(gram);
-        total++;
-      }
-    }
-    return total == 0 ? 0 : (double) distinct.size() / total;
   }
 
   private static long[] seeds(SplittableRandom random, int n) {

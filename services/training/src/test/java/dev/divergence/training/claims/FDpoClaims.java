@@ -1,6 +1,5 @@
 package dev.divergence.training.claims;
 
-import static dev.divergence.training.claims.ClaimStatistics.distinct;
 import static dev.divergence.training.claims.ClaimStatistics.summary;
 
 import ai.djl.Device;
@@ -29,12 +28,10 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -197,8 +194,8 @@ public final class FDpoClaims {
         }
         try (NDManager m = root.newSubManager()) {
           BatchSampler.Samples samples = BatchSampler.sample(model, m, encoding.prompt(prompt), seeds, MAX_NEW_TOKENS, 1.0);
-          distinct1.add(distinct(samples, 1));
-          distinct2.add(distinct(samples, 2));
+          distinct1.add(samples.distinct(1));
+          distinct2.add(samples.distinct(2));
         }
       }
     }

@@ -37,6 +37,24 @@ public final class BatchSampler {
     public int size() {
       return tokens.size();
     }
+
+    /** distinct-n: distinct n-grams over all n-grams of the samples (end token excluded); 0 when there are none. */
+    public double distinct(int order) {
+      Set<List<Long>> seen = new HashSet<>();
+      int total = 0;
+      for (int i = 0; i < size(); i++) {
+        long[] t = tokens.get(i);
+        for (int j = 0; j + order <= lengths[i]; j++) {
+          List<Long> gram = new ArrayList<>(order);
+          for (int k = 0; k < order; k++) {
+            gram.add(t[j + k]);
+          }
+          seen.add(gram);
+          total++;
+        }
+      }
+      return total == 0 ? 0 : (double) seen.size() / total;
+    }
   }
 
   /**

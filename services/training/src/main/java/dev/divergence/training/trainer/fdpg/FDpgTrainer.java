@@ -34,12 +34,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.SplittableRandom;
 import org.springframework.stereotype.Component;
 
@@ -408,23 +406,10 @@ public class FDpgTrainer implements Trainer {
     return tokenLogProbs.mul(m.create(mask, new Shape(batch.batch(), batch.length() - 1))).sum(new int[] {1});
   }
 
-  /** distinct-n: distinct n-grams over all n-grams of the step's samples (end token excluded). */
+  /** distinct-1 and distinct-2 of the step's samples. */
   static void addDistinct(StepMetrics metrics, BatchSampler.Samples samples, int weight) {
     for (int order = 1; order <= 2; order++) {
-      Set<List<Long>> distinct = new HashSet<>();
-      int total = 0;
-      for (int i = 0; i < samples.size(); i++) {
-        long[] t = samples.tokens().get(i);
-        for (int j = 0; j + order <= samples.lengths()[i]; j++) {
-          List<Long> gram = new ArrayList<>(order);
-          for (int k = 0; k < order; k++) {
-            gram.add(t[j + k]);
-          }
-          distinct.add(gram);
-          total++;
-        }
-      }
-      metrics.add("distinct_" + order, total == 0 ? 0 : (double) distinct.size() / total, weight);
+      metrics.add("distinct_" + order, samples.distinct(order), weight);
     }
   }
 

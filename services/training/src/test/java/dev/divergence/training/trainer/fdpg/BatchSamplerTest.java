@@ -27,6 +27,18 @@ import org.junit.jupiter.api.Test;
 class BatchSamplerTest {
 
   @Test
+  void distinctCountsTheNgramsOfEachSampleUpToItsLength() {
+    // the third row's last token lies past its length (an end token): it is not counted
+    BatchSampler.Samples samples = new BatchSampler.Samples(
+        List.of(new long[] {1, 2, 1, 2}, new long[] {3}, new long[] {5, 5, 9}), new int[] {4, 1, 2}, new double[3]);
+    // 1-grams 1 2 1 2 | 3 | 5 5: {1, 2, 3, 5} of 7; 2-grams 12 21 12 | - | 55: {12, 21, 55} of 4
+    assertThat(samples.distinct(1)).isEqualTo(4.0 / 7);
+    assertThat(samples.distinct(2)).isEqualTo(3.0 / 4);
+    assertThat(new BatchSampler.Samples(List.of(new long[] {7}), new int[] {1}, new double[1]).distinct(2))
+        .as("no 2-gram at all").isZero();
+  }
+
+  @Test
   void rowsDrawWhatTheOneSequenceGeneratorDrawsWithTheSameSeeds() {
     Path dir = TestRun.builtIns().ensure("tiny-lm");
     try (NDManager root = Djl.manager(); TextTokenizer tokenizer = Tokenizers.load(dir); LlamaModel model = LlamaModel.load(root, dir)) {

@@ -1,5 +1,7 @@
 package dev.divergence.training.claims;
 
+import static dev.divergence.training.claims.ClaimStatistics.cell;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -359,15 +361,5 @@ public final class DistillationClaims {
       }
     }
     return md.toString();
-  }
-
-  @SuppressWarnings("unchecked")
-  private static String cell(Object summary, int digits) {
-    Map<String, Object> s = (Map<String, Object>) summary;
-    String f = "%." + digits + "f";
-    if (!Double.isFinite((Double) s.get("mean"))) {
-      return "—";
-    }
-    return String.format(Locale.ROOT, f + " [" + f + ", " + f + "]", s.get("mean"), s.get("lower"), s.get("upper"));
   }
 }

@@ -1,5 +1,7 @@
 package dev.divergence.training.claims;
 
+import static dev.divergence.training.claims.ClaimStatistics.cell;
+import static dev.divergence.training.claims.ClaimStatistics.divergenceLabel;
 import static dev.divergence.training.claims.ClaimStatistics.summary;
 
 import ai.djl.Device;
@@ -231,7 +233,7 @@ public final class FDpgClaims {
     List<Map<String, Object>> rows = (List<Map<String, Object>>) report.get("divergences");
     for (Map<String, Object> row : rows) {
       Map<String, Object> l = (Map<String, Object>) row.get("last_steps");
-      md.append("| ").append(label(row)).append(" | ").append(cell(row.get("first_steps_satisfaction"), 3));
+      md.append("| ").append(divergenceLabel(row)).append(" | ").append(cell(row.get("first_steps_satisfaction"), 3));
       for (String m : List.of("constraint_satisfaction", "kl_policy_base", "distinct_1", "distinct_2", "entropy", "kl_target_policy",
           "js_target_policy")) {
         md.append(" | ").append(cell(l.get(m), m.equals("entropy") ? 2 : 3));
@@ -243,23 +245,12 @@ public final class FDpgClaims {
     md.append("|---|---:|---:|---:|---:|---:|\n");
     for (Map<String, Object> row : rows) {
       Map<String, Object> f = (Map<String, Object>) row.get("fresh");
-      md.append("| ").append(label(row));
+      md.append("| ").append(divergenceLabel(row));
       for (String m : List.of("satisfaction", "kl_policy_base", "distinct_1", "distinct_2", "entropy")) {
         md.append(" | ").append(cell(f.get(m), m.equals("entropy") ? 2 : 3));
       }
       md.append(" |\n");
     }
     return md.toString();
-  }
-
-  private static String label(Map<String, Object> row) {
-    return "alpha".equals(row.get("divergence")) ? "alpha (0.5)" : (String) row.get("divergence");
-  }
-
-  @SuppressWarnings("unchecked")
-  private static String cell(Object summary, int digits) {
-    Map<String, Object> s = (Map<String, Object>) summary;
-    String f = "%." + digits + "f";
-    return String.format(Locale.ROOT, f + " [" + f + ", " + f + "]", s.get("mean"), s.get("lower"), s.get("upper"));
   }
 }

@@ -1,5 +1,7 @@
 package dev.divergence.training.claims;
 
+import static dev.divergence.training.claims.ClaimStatistics.cell;
+import static dev.divergence.training.claims.ClaimStatistics.divergenceLabel;
 import static dev.divergence.training.claims.ClaimStatistics.summary;
 
 import ai.djl.Device;
@@ -228,7 +230,7 @@ public final class FDpoClaims {
     for (Map<String, Object> row : (List<Map<String, Object>>) report.get("rows")) {
       Map<String, Object> f = (Map<String, Object>) row.get("first_steps");
       Map<String, Object> l = (Map<String, Object>) row.get("last_steps");
-      md.append("| ").append(row.get("dataset")).append(" | ").append(label(row));
+      md.append("| ").append(row.get("dataset")).append(" | ").append(divergenceLabel(row));
       for (String m : List.of("rewards/accuracies", "f_scores/accuracies", "rewards/margins")) {
         md.append(" | ").append(cell(f.get(m), 3)).append(" | ").append(cell(l.get(m), 3));
       }
@@ -238,16 +240,5 @@ public final class FDpoClaims {
       md.append(" |\n");
     }
     return md.toString();
-  }
-
-  private static String label(Map<String, Object> row) {
-    return "alpha".equals(row.get("divergence")) ? "alpha (0.5)" : (String) row.get("divergence");
-  }
-
-  @SuppressWarnings("unchecked")
-  private static String cell(Object summary, int digits) {
-    Map<String, Object> s = (Map<String, Object>) summary;
-    String f = "%." + digits + "f";
-    return String.format(Locale.ROOT, f + " [" + f + ", " + f + "]", s.get("mean"), s.get("lower"), s.get("upper"));
   }
 }

@@ -104,8 +104,12 @@ while :; do
 done
 sleep 15 # one more relay round and Kafka consumer metrics refresh
 
+# the gateway's own actuator needs the admin role: Prometheus presents an admin API key as a bearer token
+# (ops/prometheus/prometheus.yml), and so does this script
 for service in gateway training inference evaluation merging; do
-  curl -sf "http://127.0.0.1:${PORT[$service]}/actuator/prometheus" > "$SCRAPES/$service.prom" \
+  auth=()
+  [[ "$service" == gateway ]] && auth=(-H "Authorization: Bearer $KEY")
+  curl -sf "${auth[@]}" "http://127.0.0.1:${PORT[$service]}/actuator/prometheus" > "$SCRAPES/$service.prom" \
     || fail "$service did not answer /actuator/prometheus"
 done
 curl -sf "http://127.0.0.1:${PORT[triton-metrics]}/metrics" > "$SCRAPES/model-server.prom" \

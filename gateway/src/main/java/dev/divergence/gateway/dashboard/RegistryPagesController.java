@@ -1,0 +1,73 @@
+package dev.divergence.gateway.dashboard;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.multipart.MultipartFile;
+import tools.jackson.databind.JsonNode;
+
+/** The model and dataset registries, and JSONL dataset uploads with the service's record-by-record report. */
+@Controller
+class RegistryPagesController {
+
+  static final List<String> DATASET_KINDS = List.of("text", "preference", "classification", "verifiable");
+
+  private final ServiceClient services;
+
+  RegistryPagesController(ServiceClient services) {
+    this.services = services;
+  }
+
+  @GetMapping("/ui/models")
+  String models(Model page) {
+    ServiceClient.Answer answer = services.get("training", "/api/v1/training/models");
+    List<JsonNode> models = new ArrayList<>();
+    answer.body().path("models").forEach(models::add);
+    List<String> builtIn = new ArrayList<>();
+    answer.body().path("builtIn").forEach(name -> builtIn.add(name.asString()));
+    page.addAttribute("models", models);
+    page.addAttribute("builtIn", builtIn);
+    return "models";
+  }
+
+  @GetMapping("/ui/datasets")
+  String datasets(Model page) {
+    fillDatasets(page);
+    return "datasets";
+  }
+
+  @PostMapping("/ui/datasets")
+  String upload(@RequestParam(defaultValue = "") String name, @RequestParam(defaultValue = "") String kind,
+      @RequestParam(required = false) MultipartFile file, Model page) throws IOException {
+    page.addAttribute("uploadName", name);
+    page.addAttribute("uploadKind", kind);
+    if (file == null || file.isEmpty()) {
+      page.addAttribute("uploadError", "Choose a JSON Lines file to upload.");
+    } else {
+      ServiceClient.Answer answer = services.post("training", "/api/v1/training/datasets?name="
+          + JobPagesController.encode(name.strip()) + "&kind=" + JobPagesController.encode(kind), "application/x-ndjson", file.getBytes());
+      if (answer.ok()) {
+        page.addAttribute("uploaded", answer.body().path("name").asString() + " (" + answer.body().path("records").asLong()
+            + " records)");
+      } else {
+        page.addAttribute("uploadError", Problems.detail(answer));
+        page.addAttribute("uploadReport", Problems.fieldMessages(answer));
+      }
+    }
+    fillDatasets(page);
+    return "datasets";
+  }
+
+  private void fillDatasets(Model page) {
+    ServiceClient.Answer answer = services.get("training", "/api/v1/training/datasets");
+    List<JsonNode> datasets = new ArrayList<>();
+    answer.body().forEach(datasets::add);
+    page.addAttribute("datasets", datasets);
+    page.addAttribute("kinds", DATASET_KINDS);
+  }
+}

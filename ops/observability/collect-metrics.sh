@@ -16,6 +16,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="$ROOT/ops/observability/src/test/resources/exported-metrics.txt"
 DATA="$ROOT/ops/observability/target/collect-metrics/data-$(date +%s)"
 SCRAPES="$DATA/scrapes"
+mkdir -p "$(dirname "$OUT")"
 mkdir -p "$SCRAPES"
 
 fail() { echo "collect-metrics: $*" >&2; exit 1; }
@@ -40,6 +41,7 @@ for i in "${!PORT_NAMES[@]}"; do
 done
 
 UP_LOG="$DATA/up.out"
+: > "$UP_LOG"
 echo "collect-metrics: ./platform up --data-dir $DATA (log: $UP_LOG)"
 # the small budget keeps the built-in models' first training short (as the platform's own tests do)
 DIVERGENCE_BUILT_IN_BUDGET=small "$ROOT/platform" up --data-dir "$DATA" --no-startup-cache "${PORT_OPTIONS[@]}" \

@@ -1,0 +1,252 @@
+package dev.divergence.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.NoAlertPresentException;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The web dashboard in a real browser (headless Chromium) against the real platform: sign in, submit
+ * a distillation job through the wizard after correcting a field the training service refused, watch
+ * it succeed with its chart holding every streamed point, cancel and retry a job with an edited
+ * budget, compare runs, upload a dataset with a bad record, and see a service that is down named on
+ * the system page. A job named like a script renders as text. Screenshots of the pages go to
+ * {@code target/dashboard-screenshots} (or the folder named by {@code -Ddashboard.screenshots}).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DashboardIT {
+
+  private static final String SCRIPT_NAME = "<script>alert(1)</script>";
+  private static final Duration JOB_LIMIT = Duration.ofMinutes(4);
+  private static LocalPlatform platform;
+  private static ChromeDriver browser;
+  private static Path screenshots;
+  private static String succeededJob;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final JsonMapper json = JsonMapper.builder().build();
+
+  @BeforeAll
+  static void start() throws Exception {
+    HeadlessChromium.ensureInstalled();
+    // inference and merging stay down: the system page must name them
+    platform = LocalPlatform.start(TestPlatforms.builder("dashboard", Component.KAFKA, Component.POSTGRES,
+            Component.TRAINING, Component.EVALUATION, Component.GATEWAY)
+        .serviceJvmOptions(TestPlatforms.serviceJvm("-Ddivergence.training.built-in-budget=small")).build());
+    browser = HeadlessChromium.start(platform.config().dataDir().resolve("chromium-profile"));
+    screenshots = Path.of(System.getProperty("dashboard.screenshots", "target/dashboard-screenshots")).toAbsolutePath();
+    Files.createDirectories(screenshots);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (browser != null) {
+      browser.quit();
+    }
+    if (platform != null) {
+      platform.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void signInRefusesAWrongKeyAndAcceptsTheAdminKey() throws Exception {
+    browser.get(url("/ui/jobs"));
+    waitFor(ExpectedConditions.urlContains("/ui/sign-in"));
+    screenshot("sign-in");
+    browser.findElement(By.id("apiKey")).sendKeys("dvg_0000000000000000_notakeynotakeynotakeynotakeynotakeynotakey0");
+    browser.findElement(By.id("signIn")).click();
+    assertThat(waitFor(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[role=alert]"))).getText())
+        .contains("unknown, revoked or expired");
+
+    browser.findElement(By.id("apiKey")).sendKeys(Credentials.adminKey(platform));
+    browser.findElement(By.id("signIn")).click();
+    waitFor(ExpectedConditions.urlContains("/ui/jobs"));
+    assertThat(browser.findElement(By.id("tenant")).getText()).isEqualTo("default");
+  }
+
+  @Test
+  @Order(2)
+  void aDistillationJobSubmittedThroughTheWizardSucceedsWithItsChartHoldingTheStreamedPoints() throws Exception {
+    browser.get(url("/ui/jobs/new?algorithm=distillation"));
+    screenshot("new-job");
+    type("displayName", SCRIPT_NAME);
+    new Select(browser.findElement(By.id("divergence"))).selectByValue("js");
+    type("maxSteps", "0");
+    browser.findElement(By.id("submit-job")).click();
+
+    // the training service refused the budget; its own message stands next to the field, and the form keeps the input
+    WebElement stepsError = waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("error-maxSteps")));
+    assertThat(stepsError.getText()).isNotBlank();
+    assertThat(browser.findElement(By.id("problem")).getText()).contains("budget.maxSteps");
+    assertThat(browser.findElement(By.id("displayName")).getAttribute("value")).isEqualTo(SCRIPT_NAME);
+
+    type("maxSteps", "40");
+    browser.findElement(By.id("submit-job")).click();
+    waitFor(ExpectedConditions.urlMatches("/ui/jobs/[0-9a-f-]{36}$"));
+    succeededJob = browser.getCurrentUrl().replaceAll(".*/ui/jobs/", "");
+    assertThat(browser.findElement(By.id("job-name")).getText()).as("the name renders as text").isEqualTo(SCRIPT_NAME);
+    assertThatThrownBy(() -> browser.switchTo().alert()).isInstanceOf(NoAlertPresentException.class);
+
+    new WebDriverWait(browser, JOB_LIMIT).until(ExpectedConditions.textToBe(By.id("job-state"), "SUCCEEDED"));
+    JsonNode series = api("/api/v1/training/jobs/" + succeededJob + "/metrics").path("series");
+    int logged = 0;
+    for (var entry : series.properties()) {
+      logged += entry.getValue().path("values").size();
+    }
+    int expected = logged;
+    assertThat(expected).as("the job logged metric points").isPositive();
+    new WebDriverWait(browser, Duration.ofSeconds(30)).until(driver ->
+        Integer.parseInt(driver.findElement(By.id("chart")).getAttribute("data-points")) == expected);
+    assertThat(api("/api/v1/training/jobs/" + succeededJob).path("spec").path("distillation").path("divergence").path("name").asString())
+        .isEqualTo("js");
+    screenshot("job");
+  }
+
+  @Test
+  @Order(3)
+  void aCancelledJobIsRetriedWithAnEditedBudget() throws Exception {
+    String jobId = submitByApi("long distillation", 5000);
+    browser.get(url("/ui/jobs/" + jobId));
+    waitFor(ExpectedConditions.elementToBeClickable(By.id("cancel"))).click();
+    new WebDriverWait(browser, Duration.ofMinutes(2)).until(driver -> {
+      driver.navigate().refresh();
+      return driver.findElement(By.id("job-state")).getText().equals("CANCELLED");
+    });
+
+    WebElement maxSteps = waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("retry-max-steps")));
+    maxSteps.clear();
+    maxSteps.sendKeys("not a number");
+    browser.findElement(By.id("retry")).click();
+    assertThat(waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("retry-error"))).getText()).contains("maxSteps");
+
+    maxSteps = browser.findElement(By.id("retry-max-steps"));
+    maxSteps.clear();
+    maxSteps.sendKeys("30");
+    browser.findElement(By.id("retry")).click();
+    assertThat(waitFor(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[role=status]"))).getText())
+        .contains("Retried as attempt 2");
+    JsonNode retried = api("/api/v1/training/jobs/" + jobId);
+    assertThat(retried.path("attempt").asInt()).isEqualTo(2);
+    assertThat(retried.path("spec").path("budget").path("maxSteps").asLong()).isEqualTo(30);
+  }
+
+  @Test
+  @Order(4)
+  void twoRunsAreComparedOnOneChart() throws Exception {
+    String other = submitByApi("kl for comparison", 30);
+    awaitSucceeded(other);
+    browser.get(url("/ui/jobs"));
+    waitFor(ExpectedConditions.elementToBeClickable(By.id("compare-" + succeededJob))).click();
+    browser.findElement(By.id("compare-" + other)).click();
+    browser.findElement(By.id("compare")).click();
+    waitFor(ExpectedConditions.urlContains("/ui/jobs/compare"));
+    new WebDriverWait(browser, Duration.ofSeconds(20)).until(driver ->
+        "2".equals(driver.findElement(By.id("compare-chart")).getAttribute("data-series")));
+    assertThat(browser.findElements(By.cssSelector("#compare-table thead th"))).hasSize(3);
+    assertThat(browser.findElement(By.id("compare-table")).getText()).contains("loss");
+    screenshot("compare");
+  }
+
+  @Test
+  @Order(5)
+  void aDatasetWithOneBadRecordIsRefusedWithTheRecordNamed() throws Exception {
+    Path file = platform.config().dataDir().resolve("upload.jsonl");
+    Files.writeString(file, "{\"text\":\"1+1=2\"}\n{\"txet\":\"typo\"}\n{\"text\":\"2+2=4\"}\n");
+    browser.get(url("/ui/datasets"));
+    type("dataset-name", "dashboard-upload");
+    new Select(browser.findElement(By.id("dataset-kind"))).selectByValue("text");
+    browser.findElement(By.id("dataset-file")).sendKeys(file.toString());
+    browser.findElement(By.id("upload")).click();
+    String report = waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("upload-report"))).getText();
+    assertThat(report).contains("line 2");
+    screenshot("datasets");
+
+    Files.writeString(file, "{\"text\":\"1+1=2\"}\n{\"text\":\"2+2=4\"}\n");
+    browser.findElement(By.id("dataset-file")).sendKeys(file.toString());
+    browser.findElement(By.id("upload")).click();
+    assertThat(waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("upload-done"))).getText())
+        .contains("dashboard-upload", "2 records");
+  }
+
+  @Test
+  @Order(6)
+  void theSystemPageNamesTheServicesThatAreDown() throws Exception {
+    browser.get(url("/ui/system"));
+    String page = waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("health"))).getText();
+    assertThat(page).contains("training", "evaluation");
+    List<String> banners = browser.findElements(By.cssSelector("[role=alert]")).stream().map(WebElement::getText).toList();
+    assertThat(banners).anySatisfy(banner -> assertThat(banner).contains("inference"));
+    assertThat(banners).anySatisfy(banner -> assertThat(banner).contains("merging"));
+    assertThat(banners).noneSatisfy(banner -> assertThat(banner).contains("The training service"));
+    screenshot("system");
+  }
+
+  private String submitByApi(String name, int maxSteps) throws Exception {
+    String body = """
+        {"displayName":"%s","spec":{"algorithm":"distillation","model":"breast-cancer-mlp-student","dataset":"breast-cancer",
+         "budget":{"maxSteps":%d,"logEvery":5},
+         "distillation":{"teacherModel":"breast-cancer-mlp-teacher","divergence":{"name":"kl"},"temperature":2.0}}}""".formatted(name, maxSteps);
+    HttpResponse<String> response = http.send(Credentials.as(platform, Component.GATEWAY,
+            HttpRequest.newBuilder(URI.create(platform.httpUrl(Component.GATEWAY) + "/api/v1/training/jobs")))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    return json.readTree(response.body()).path("jobId").asString();
+  }
+
+  private void awaitSucceeded(String jobId) throws Exception {
+    long deadline = System.nanoTime() + JOB_LIMIT.toNanos();
+    while (!"SUCCEEDED".equals(api("/api/v1/training/jobs/" + jobId).path("state").asString())) {
+      assertThat(System.nanoTime()).as("job " + jobId + " succeeded in time").isLessThan(deadline);
+      Thread.sleep(1000);
+    }
+  }
+
+  private JsonNode api(String path) throws Exception {
+    HttpResponse<String> response = http.send(Credentials.as(platform, Component.GATEWAY,
+        HttpRequest.newBuilder(URI.create(platform.httpUrl(Component.GATEWAY) + path))).GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return json.readTree(response.body());
+  }
+
+  private void type(String id, String text) {
+    WebElement field = browser.findElement(By.id(id));
+    field.clear();
+    field.sendKeys(text);
+  }
+
+  private static <T> T waitFor(java.util.function.Function<? super org.openqa.selenium.WebDriver, T> condition) {
+    return new WebDriverWait(browser, Duration.ofSeconds(30)).until(condition);
+  }
+
+  private static String url(String path) {
+    return platform.httpUrl(Component.GATEWAY) + path;
+  }
+
+  private static void screenshot(String name) throws Exception {
+    Files.write(screenshots.resolve("dashboard-" + name + ".png"), browser.getScreenshotAs(OutputType.BYTES));
+  }
+}

@@ -27,10 +27,11 @@ final class Promtool {
       return PROMTOOL;
     }
     StringBuilder log = new StringBuilder();
-    // an install from the cached package lists first; with stale lists, refresh them once and retry
-    boolean installed = run(log, "apt-get", "install", "-y", "--no-install-recommends", "prometheus").exitCode() == 0
-        || (run(log, "apt-get", "update").exitCode() == 0
-            && run(log, "apt-get", "install", "-y", "--no-install-recommends", "prometheus").exitCode() == 0);
+    // an install from the cached package lists first; with stale lists, refresh them once and retry.
+    // Another apt run on the machine holds dpkg's lock for a while: wait for it rather than fail.
+    String[] install = {"apt-get", "-o", "DPkg::Lock::Timeout=300", "install", "-y", "--no-install-recommends", "prometheus"};
+    boolean installed = run(log, install).exitCode() == 0
+        || (run(log, "apt-get", "-o", "DPkg::Lock::Timeout=300", "update").exitCode() == 0 && run(log, install).exitCode() == 0);
     // the package's maintainer script may start the server; these tests only need promtool
     if (Files.isExecutable(INIT_SCRIPT)) {
       run(log, INIT_SCRIPT.toString(), "stop");

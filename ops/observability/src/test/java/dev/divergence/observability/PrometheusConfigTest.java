@@ -73,7 +73,8 @@ class PrometheusConfigTest {
     JsonNode gateway = config.path("scrape_configs").get(0);
     assertThat(gateway.path("job_name").asString()).isEqualTo("gateway");
     assertThat(gateway.path("authorization").path("type").asString()).isEqualTo("Bearer");
-    assertThat(gateway.path("authorization").path("credentials_file").asString()).isNotBlank();
+    // a compose secret (or a Kubernetes Secret volume) lands in /run/secrets; /etc/prometheus is the read-only config
+    assertThat(gateway.path("authorization").path("credentials_file").asString()).isEqualTo("/run/secrets/gateway-api-key");
   }
 
   @Test
@@ -90,8 +91,8 @@ class PrometheusConfigTest {
 
   @Test
   void promtoolCheckConfigAcceptsTheConfigWithItsRuleFiles(@TempDir Path dir) throws IOException {
-    // the config names the container's paths (/etc/prometheus/...): check a copy that points into dir,
-    // with the rule files and a stand-in key file where the mounts put them
+    // the config names the container's paths (/etc/prometheus/..., the secret in /run/secrets): check a copy
+    // that points into dir, with the rule files and a stand-in key file where the mounts put them
     Path rules = Files.createDirectories(dir.resolve("rules"));
     for (Path file : Repo.files(Repo.RULES, ".yml")) {
       Files.copy(file, rules.resolve(file.getFileName()));
@@ -99,7 +100,7 @@ class PrometheusConfigTest {
     Path secrets = Files.createDirectories(dir.resolve("secrets"));
     Files.writeString(secrets.resolve("gateway-api-key"), "dvg_stand-in");
     Path copy = dir.resolve("prometheus.yml");
-    Files.writeString(copy, Files.readString(CONFIG).replace("/etc/prometheus/", dir + "/"));
+    Files.writeString(copy, Files.readString(CONFIG).replace("/etc/prometheus/", dir + "/").replace("/run/secrets/", secrets + "/"));
     Promtool.Result result = Promtool.run("check", "config", copy.toString());
     assertThat(result.exitCode()).as("promtool check config:\n%s", result.output()).isZero();
     // every rule file is loaded by the config's rule_files glob

@@ -2,6 +2,8 @@ package dev.divergence.observability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -11,12 +13,13 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
  * The Grafana dashboards of ops/grafana/dashboards and their provisioning: each dashboard's JSON loads,
- * has unique panel ids, queries the provisioned Prometheus data source, and every metric name in its
- * PromQL (panels and template variables) is one the platform exports.
+ * has unique panel ids, queries the provisioned Prometheus data source with PromQL that promtool parses,
+ * and every metric name in its PromQL (panels and template variables) is one the platform exports.
  */
 class DashboardsTest {
 
@@ -126,6 +129,32 @@ class DashboardsTest {
         unknown.removeAll(known);
         assertThat(unknown).as(ExportedMetrics.unknownMessage(Repo.relative(file) + " " + place, unknown)).isEmpty();
       });
+    }
+  }
+
+  /**
+   * promtool parses every panel's PromQL: each query becomes a recording rule of a scratch rule file, with
+   * Grafana's variables replaced by what Grafana sends (a range for $__rate_interval, a regex for "All").
+   */
+  @Test
+  void everyDashboardQueryIsValidPromQl(@TempDir Path dir) throws IOException {
+    for (Path file : dashboards()) {
+      StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard-queries\n    rules:\n");
+      for (JsonNode panel : panels(Repo.json(file))) {
+        for (JsonNode target : panel.path("targets")) {
+          String expr = target.path("expr").asString()
+              .replace("$__rate_interval", "1m").replace("$__interval", "1m").replace("$__range", "1h")
+              .replaceAll("\\$\\{?[a-zA-Z_]+}?", ".*");
+          rules.append("      - record: dashboard:panel_").append(panel.path("id").asInt()).append('_')
+              .append(target.path("refId").asString()).append("\n        expr: '")
+              .append(expr.replace("'", "''")).append("'\n");
+        }
+      }
+      Path scratch = dir.resolve(file.getFileName() + ".rules.yml");
+      Files.writeString(scratch, rules);
+      Promtool.Result result = Promtool.run("check", "rules", scratch.toString());
+      assertThat(result.exitCode()).as("promtool parses the queries of %s:\n%s\n%s", Repo.relative(file), result.output(), rules)
+          .isZero();
     }
   }
 

@@ -122,6 +122,18 @@ class RenderedManifestsTest {
       expected.put(PREFIX + service, keda && Set.of("inference", "evaluation").contains(service) ? "KEDA" : "HPA");
     }
     assertThat(scaledBy).isEqualTo(expected);
+    // with requestRate on, the HPAs also scale on their per-pod custom metric
+    boolean requestRate = variant.equals("everything");
+    for (HorizontalPodAutoscaler hpa : rendered.all(HorizontalPodAutoscaler.class)) {
+      assertThat(hpa.getSpec().getMetrics().stream().filter(m -> "Pods".equals(m.getType()))
+          .map(m -> m.getPods().getMetric().getName()).toList()).as(hpa.getMetadata().getName() + " custom metric")
+          .hasSize(requestRate ? 1 : 0);
+    }
+    if (requestRate) {
+      assertThat(rendered.one(HorizontalPodAutoscaler.class, PREFIX + "gateway").getSpec().getMetrics())
+          .anyMatch(m -> m.getPods() != null && m.getPods().getMetric().getName().equals("http_server_requests_per_second")
+              && m.getPods().getTarget().getAverageValue().equals(new Quantity("50")));
+    }
     // a scaled Deployment leaves its replica count to the autoscaler
     scaledBy.keySet().forEach(name -> assertThat(deployments.get(name).getSpec().getReplicas()).as(name).isNull());
   }

@@ -205,8 +205,8 @@ class JobPagesController {
   }
 
   /** The list's filters as the user set them (null when unset). */
-  record Filter(String state, String algorithm, String model, String divergence) {
-    String query() {
+  public record Filter(String state, String algorithm, String model, String divergence) {
+    public String query() {
       StringBuilder q = new StringBuilder();
       append(q, "state", state);
       append(q, "algorithm", algorithm);

@@ -3,7 +3,7 @@ package dev.divergence.gateway.dashboard;
 import tools.jackson.databind.JsonNode;
 
 /** What the pages show of a training job, read from the training API's job. */
-record JobView(String id, String name, String state, int attempt, String algorithm, String model, String dataset,
+public record JobView(String id, String name, String state, int attempt, String algorithm, String model, String dataset,
     String divergence, long step, long totalSteps, double percent, String eta, String outputModel, String reason,
     String message, String createdAt, String finishedAt, Long maxSteps, String specJson) {
 
@@ -22,11 +22,11 @@ record JobView(String id, String name, String state, int attempt, String algorit
         text(job, "finishedAt"), maxSteps.isNumber() ? maxSteps.asLong() : null, spec.toPrettyString());
   }
 
-  boolean finished() {
+  public boolean finished() {
     return FINISHED.contains(state);
   }
 
-  boolean retryable() {
+  public boolean retryable() {
     return "FAILED".equals(state) || "CANCELLED".equals(state);
   }
 

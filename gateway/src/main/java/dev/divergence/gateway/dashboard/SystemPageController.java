@@ -10,8 +10,8 @@ import org.springframework.web.bind.annotation.GetMapping;
 @Controller
 class SystemPageController {
 
-  record ServiceHealth(String name, String status, String detail) {
-    boolean up() {
+  public record ServiceHealth(String name, String status, String detail) {
+    public boolean up() {
       return "UP".equals(status);
     }
   }

@@ -55,7 +55,7 @@ class BadValuesTest {
   @Test
   void goodValuesInstallAndPrintTheNotes() throws Exception {
     Release release = install("ingress: {enabled: true}");
-    assertThat(release.getOutput()).contains("Divergence", "https://divergence.example.com/".replace("https", "http"),
+    assertThat(release.getOutput()).contains("Divergence", "REST API and dashboard: http://divergence.example.com/",
         "grpc.divergence.example.com:443");
   }
 

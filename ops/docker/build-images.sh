@@ -2,7 +2,7 @@
 # Builds the five service images (gateway, training — also the Kubernetes worker image —, inference,
 # evaluation, merging) from their Spring Boot jars, tagged with the project version:
 #   divergence/<service>:<version>   (and :latest unless NO_LATEST=1)
-# The jars are built first (./mvnw -q -DskipTests package) when one is missing.
+# The jars are built first (./mvnw -q -DskipTests package) when one is missing or older than its sources.
 #   usage: ops/docker/build-images.sh [service ...]      (default: all five)
 # Environment: IMAGE_PREFIX (default divergence/), IMAGE_TAG (default: the project version),
 # JRE_IMAGE (default eclipse-temurin:25-jre), NO_LATEST=1 (no :latest tag).
@@ -23,11 +23,21 @@ ports_of() {
   esac
 }
 
-missing=false
-for s in "${services[@]}"; do ports_of "$s" >/dev/null; [[ -f "$(jar_of "$s")" ]] || missing=true; done
-if $missing; then
-  echo "building the jars (./mvnw -q -DskipTests package)"
-  ./mvnw -q -DskipTests package
+# a jar is rebuilt when it is missing or older than any main source or pom it is made from (its module,
+# the libraries, the protos): an image of a stale jar would not be the code of this checkout
+module_of() { if [[ "$1" == gateway ]]; then echo gateway; else echo "services/$1"; fi; }
+stale=()
+for s in "${services[@]}"; do
+  ports_of "$s" >/dev/null
+  jar="$(jar_of "$s")"
+  if [[ ! -f "$jar" ]] || [[ -n "$(find "$(module_of "$s")" libs shared-proto pom.xml \( -path '*/src/main/*' -o -name pom.xml \) -type f -newer "$jar" -print -quit)" ]]; then
+    stale+=("$(module_of "$s")")
+  fi
+done
+if [[ ${#stale[@]} -gt 0 ]]; then
+  echo "building the jars of ${stale[*]} (./mvnw -q -DskipTests package)"
+  modules="$(IFS=,; echo "${stale[*]}")"
+  ./mvnw -q -DskipTests package -pl "$modules" -am
 fi
 
 version="${IMAGE_TAG:-}"
@@ -35,6 +45,8 @@ version="${IMAGE_TAG:-}"
 [[ -n "$version" ]] || { echo "cannot read the project version from pom.xml" >&2; exit 1; }
 revision="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 created="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+source_url="$(git remote get-url origin 2>/dev/null || true)"
+[[ "$source_url" == http* ]] || source_url=""
 # a small build context: only the jar travels to the daemon
 ctx="$(mktemp -d)"
 trap 'rm -rf "$ctx"' EXIT
@@ -46,7 +58,7 @@ for s in "${services[@]}"; do
   echo "building ${prefix}${s}:${version}"
   docker build -q -f ops/docker/Dockerfile "${tags[@]}" \
     --build-arg JRE_IMAGE="$jre" --build-arg JAR=app.jar --build-arg SERVICE="$s" \
-    --build-arg VERSION="$version" --build-arg REVISION="$revision" --build-arg CREATED="$created" \
+    --build-arg VERSION="$version" --build-arg REVISION="$revision" --build-arg CREATED="$created" --build-arg SOURCE="$source_url" \
     --build-arg HTTP_PORT="$http" --build-arg GRPC_PORT="$grpc" "$ctx" 2> >(grep -v -e DEPRECATED -e 'legacy builder' -e buildx -e 'docs.docker.com/go/buildx' -e '^ *$' >&2)
   rm -f "$ctx/app.jar"
 done

@@ -57,6 +57,23 @@ class DashboardSecurityTest extends GatewayTestBase {
     assertThat(forged.statusCode()).isEqualTo(403);
   }
 
+  @Test
+  void aMultipartFormCarriesItsCsrfTokenAndFieldsToTheController() throws Exception {
+    String token = csrfToken();
+    assertThat(browse(form("/ui/sign-in", "apiKey", ADMIN_KEY, "_csrf", token)).statusCode()).isEqualTo(302);
+    String boundary = "----dashboard-test";
+    String body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n" + token + "\r\n"
+        + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nuploaded\r\n"
+        + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\ntext\r\n"
+        + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.jsonl\"\r\n"
+        + "Content-Type: application/x-ndjson\r\n\r\n{\"text\":\"a\"}\n\r\n--" + boundary + "--\r\n";
+    int before = TRAINING.receivedCount();
+    HttpResponse<String> upload = browse(page("/ui/datasets").header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(HttpRequest.BodyPublishers.ofString(body)));
+    assertThat(upload.statusCode()).as(upload.body()).isEqualTo(200);
+    assertThat(TRAINING.receivedCount()).as("the file went to the training service").isGreaterThan(before);
+  }
+
   private String csrfToken() throws Exception {
     HttpResponse<String> signIn = browse(page("/ui/sign-in").GET());
     Matcher token = CSRF.matcher(signIn.body());

@@ -71,7 +71,15 @@
     if (progress) {
       progress.value = job.percent;
     }
+    if (job.outputModel) {
+      text('job-output', job.outputModel);
+    }
     finished = ['SUCCEEDED', 'FAILED', 'CANCELLED'].indexOf(job.state) >= 0;
+    var cancel = document.getElementById('cancel');
+    if (finished && cancel) {
+      // nothing left to cancel; a page reload offers retry where the job can be retried
+      cancel.closest('form').hidden = true;
+    }
   });
   source.addEventListener('problem', function (event) {
     text('chart', event.data);

@@ -95,6 +95,7 @@ class JobStreams {
     state.put("totalSteps", view.totalSteps());
     state.put("percent", view.percent());
     state.put("eta", view.eta());
+    state.put("outputModel", view.outputModel());
     emitter.send(SseEmitter.event().name("job").data(state.toString()));
     ServiceClient.Answer metrics = services.get("training", path + "/metrics");
     ObjectNode fresh = JSON.createObjectNode();

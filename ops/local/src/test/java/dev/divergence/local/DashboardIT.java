@@ -32,8 +32,8 @@ import tools.jackson.databind.json.JsonMapper;
  * The web dashboard in a real browser (headless Chromium) against the real platform: sign in, submit
  * a distillation job through the wizard after correcting a field the training service refused, watch
  * it succeed with its chart holding every streamed point, cancel and retry a job with an edited
- * budget, compare runs, upload a dataset with a bad record, and see a service that is down named on
- * the system page. A job named like a script renders as text. Screenshots of the pages go to
+ * budget, compare runs, upload a dataset with a bad record, see a service that is down named on
+ * the system page, and generate with AdaCAD in the playground with alpha_t on every token. A job named like a script renders as text. Screenshots of the pages go to
  * {@code target/dashboard-screenshots} (or the folder named by {@code -Ddashboard.screenshots}).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -51,10 +51,11 @@ class DashboardIT {
   @BeforeAll
   static void start() throws Exception {
     HeadlessChromium.ensureInstalled();
-    // inference and merging stay down: the system page must name them
+    // merging stays down: the system page must name it
     platform = LocalPlatform.start(TestPlatforms.builder("dashboard", Component.KAFKA, Component.POSTGRES,
-            Component.TRAINING, Component.EVALUATION, Component.GATEWAY)
-        .serviceJvmOptions(TestPlatforms.serviceJvm("-Ddivergence.training.built-in-budget=small")).build());
+            Component.TRAINING, Component.INFERENCE, Component.EVALUATION, Component.GATEWAY)
+        .serviceJvmOptions(TestPlatforms.serviceJvm("-Ddivergence.training.built-in-budget=small",
+            "-Ddivergence.inference.built-in-budget=small")).build());
     browser = HeadlessChromium.start(platform.config().dataDir().resolve("chromium-profile"));
     screenshots = Path.of(System.getProperty("dashboard.screenshots", "target/dashboard-screenshots")).toAbsolutePath();
     Files.createDirectories(screenshots);
@@ -198,10 +199,45 @@ class DashboardIT {
     String page = waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("health"))).getText();
     assertThat(page).contains("training", "evaluation");
     List<String> banners = browser.findElements(By.cssSelector("[role=alert]")).stream().map(WebElement::getText).toList();
-    assertThat(banners).anySatisfy(banner -> assertThat(banner).contains("inference"));
-    assertThat(banners).anySatisfy(banner -> assertThat(banner).contains("merging"));
+    assertThat(banners).anySatisfy(banner -> assertThat(banner).contains("The merging service"));
+    assertThat(banners).noneSatisfy(banner -> assertThat(banner).contains("The inference service"));
     assertThat(banners).noneSatisfy(banner -> assertThat(banner).contains("The training service"));
     screenshot("system");
+  }
+
+  @Test
+  @Order(7)
+  void thePlaygroundShowsAdaCadsAlphaOnEveryGeneratedToken() throws Exception {
+    long deadline = System.nanoTime() + JOB_LIMIT.toNanos();
+    while (!tinyLmReady()) {
+      assertThat(System.nanoTime()).as("tiny-lm became servable in time").isLessThan(deadline);
+      Thread.sleep(2000);
+    }
+    browser.get(url("/ui/playground"));
+    new Select(waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("model")))).selectByValue("tiny-lm");
+    new Select(browser.findElement(By.id("strategy"))).selectByValue("adacad");
+    type("prompt", "12+7=");
+    type("context", "12+7=19 ");
+    type("maxTokens", "6");
+    browser.findElement(By.id("generate")).click();
+    waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("generated")));
+    List<WebElement> tokens = browser.findElements(By.cssSelector("#generated .token"));
+    assertThat(tokens).isNotEmpty();
+    for (WebElement token : tokens) {
+      double alpha = Double.parseDouble(token.getAttribute("data-alpha"));
+      assertThat(alpha).as("AdaCAD's alpha_t is a weight in [0, 1]").isBetween(0.0, 1.0);
+    }
+    assertThat(browser.findElements(By.cssSelector("#generated sub.alpha"))).hasSameSizeAs(tokens);
+    screenshot("playground");
+  }
+
+  private boolean tinyLmReady() throws Exception {
+    for (JsonNode model : api("/api/v1/inference/models")) {
+      if ("tiny-lm".equals(model.path("name").asString()) && "READY".equals(model.path("state").asString())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private String submitByApi(String name, int maxSteps) throws Exception {

@@ -6,6 +6,7 @@ import dev.divergence.platform.errors.NotFoundException;
 import dev.divergence.platform.errors.QuotaExceededException;
 import dev.divergence.platform.tenancy.TenantContext;
 import dev.divergence.training.events.JobEventPublisher;
+import dev.divergence.training.metrics.TrainingMetrics;
 import dev.divergence.training.store.JobHistoryRepository;
 import dev.divergence.training.store.JobRepository;
 import dev.divergence.training.store.JobRepository.JobFilter;
@@ -35,10 +36,12 @@ public class JobService {
   private final JobWakeUp wakeUp;
   private final Clock clock;
   private final JobQuotaProperties quotas;
+  private final TrainingMetrics metrics;
 
   public JobService(JobRepository jobs, JobHistoryRepository history, JobEventPublisher events,
-      JobSpecValidator validator, JobWakeUp wakeUp, Clock clock, JobQuotaProperties quotas) {
+      JobSpecValidator validator, JobWakeUp wakeUp, Clock clock, JobQuotaProperties quotas, TrainingMetrics metrics) {
     this.quotas = quotas;
+    this.metrics = metrics;
     this.jobs = jobs;
     this.history = history;
     this.events = events;
@@ -119,6 +122,7 @@ public class JobService {
         Job cancelled = jobs.find(job.id()).orElseThrow();
         events.stateChanged(cancelled, JobState.QUEUED);
         history.log(job.id(), job.attempt(), "INFO", "cancelled before it started", now);
+        metrics.jobEnded(job, JobState.CANCELLED);
         return cancelled;
       }
       case RUNNING -> {

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.UUID;
@@ -49,6 +50,7 @@ public final class JobExecution implements TrainingRun {
   private volatile boolean ownershipLost;
   private final long startedNanos = System.nanoTime();
   private long firstStep = -1;
+  private long lastStepReportedNanos = -1;
 
   public JobExecution(Job job, JobLifecycle lifecycle, TrainerRegistry trainers, ModelRegistry models, DatasetRegistry datasets,
       TrainingProperties properties) {
@@ -186,6 +188,12 @@ public final class JobExecution implements TrainingRun {
       firstStep = step - 1;
     }
     lastReportedStep = step;
+    long reportedNanos = System.nanoTime();
+    // the first report of an attempt also covers loading models and data: only later intervals are steps
+    if (lastStepReportedNanos >= 0) {
+      lifecycle.stepTook(job, Duration.ofNanos(reportedNanos - lastStepReportedNanos));
+    }
+    lastStepReportedNanos = reportedNanos;
     long total = spec.budget().maxSteps();
     double elapsed = (System.nanoTime() - startedNanos) / 1e9;
     long done = step - firstStep;

@@ -4,12 +4,14 @@ import dev.divergence.training.events.JobEventPublisher;
 import dev.divergence.training.job.Job;
 import dev.divergence.training.job.JobState;
 import dev.divergence.training.job.Progress;
+import dev.divergence.training.metrics.TrainingMetrics;
 import dev.divergence.training.registry.ModelRegistry;
 import dev.divergence.training.registry.RegisteredModel;
 import dev.divergence.training.store.JobHistoryRepository;
 import dev.divergence.training.store.JobRepository;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -31,9 +33,11 @@ public class JobLifecycle {
   private final JobEventPublisher events;
   private final ModelRegistry models;
   private final Clock clock;
+  private final TrainingMetrics metrics;
 
   public JobLifecycle(JobRepository jobs, JobHistoryRepository history, JobEventPublisher events, ModelRegistry models,
-      Clock clock) {
+      Clock clock, TrainingMetrics metrics) {
+    this.metrics = metrics;
     this.jobs = jobs;
     this.history = history;
     this.events = events;
@@ -86,6 +90,7 @@ public class JobLifecycle {
     history.attemptEnded(job.id(), job.attempt(), "SUCCEEDED", "completed", null, now);
     history.log(job.id(), job.attempt(), "INFO", "succeeded; registered model " + model.reference(), now);
     events.stateChanged(jobs.find(job.id()).orElseThrow(), JobState.RUNNING);
+    metrics.jobEnded(job, JobState.SUCCEEDED);
     return model;
   }
 
@@ -97,7 +102,13 @@ public class JobLifecycle {
       history.log(job.id(), job.attempt(), state == JobState.FAILED ? "ERROR" : "INFO",
           state.name().toLowerCase() + ": " + reason + (message == null ? "" : " — " + message), now);
       events.stateChanged(jobs.find(job.id()).orElseThrow(), JobState.RUNNING);
+      metrics.jobEnded(job, state);
     }
+  }
+
+  /** One step of {@code job}'s attempt took {@code duration} (a meter only; nothing is stored). */
+  public void stepTook(Job job, Duration duration) {
+    metrics.stepTook(job.spec().algorithm(), duration);
   }
 
   /**
@@ -108,6 +119,7 @@ public class JobLifecycle {
   public void abandon(Job job, String reason, int maxAttempts) {
     Instant now = now();
     history.attemptEnded(job.id(), job.attempt(), "ABANDONED", reason, null, now);
+    metrics.attemptAbandoned(reason);
     if (job.attempt() >= maxAttempts) {
       end(job, JobState.FAILED, reason, "gave up after " + job.attempt() + " attempts");
       return;

@@ -12,7 +12,8 @@ import org.springframework.web.bind.annotation.ModelAttribute;
  * service that does not answer becomes a banner naming it instead of an error page.
  */
 @ControllerAdvice(assignableTypes = {JobPagesController.class, SubmitJobController.class, SystemPageController.class,
-    RegistryPagesController.class, PlaygroundController.class})
+    RegistryPagesController.class, PlaygroundController.class,
+    ResultPagesController.class})
 class DashboardModelAdvice {
 
   @ModelAttribute

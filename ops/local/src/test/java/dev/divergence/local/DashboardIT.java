@@ -231,6 +231,33 @@ class DashboardIT {
     screenshot("playground");
   }
 
+  @Test
+  @Order(8)
+  void theAutomaticEvaluationOfTheSucceededJobOpensWithItsMetricsAndTheMergesPageNamesTheDownService() throws Exception {
+    String model = api("/api/v1/training/jobs/" + succeededJob).path("outputModel").asString();
+    assertThat(model).as("the wizard's job registered a model").isNotBlank();
+    long deadline = System.nanoTime() + JOB_LIMIT.toNanos();
+    while (true) {
+      browser.get(url("/ui/evaluations"));
+      List<WebElement> runs = browser.findElements(By.cssSelector("#runs tr"));
+      if (runs.stream().anyMatch(row -> row.getText().contains(model.replaceAll(":.*", "")) && row.getText().contains("SUCCEEDED"))) {
+        runs.stream().filter(row -> row.getText().contains("SUCCEEDED")).findFirst().orElseThrow()
+            .findElement(By.cssSelector("a.run-link")).click();
+        break;
+      }
+      assertThat(System.nanoTime()).as("the automatic evaluation of " + model + " succeeded in time").isLessThan(deadline);
+      Thread.sleep(2000);
+    }
+    waitFor(ExpectedConditions.textToBe(By.id("run-state"), "SUCCEEDED"));
+    String metrics = browser.findElement(By.cssSelector("table.metrics")).getText();
+    assertThat(metrics).contains("accuracy", "ece");
+    screenshot("evaluation");
+
+    browser.get(url("/ui/merges"));
+    assertThat(waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("service-down"))).getText())
+        .contains("merging", "unavailable");
+  }
+
   private boolean tinyLmReady() throws Exception {
     for (JsonNode model : api("/api/v1/inference/models")) {
       if ("tiny-lm".equals(model.path("name").asString()) && "READY".equals(model.path("state").asString())) {

@@ -38,17 +38,28 @@ compose() { docker-compose -p "$project" --env-file "$work/env" -f "$repo/docker
 cleanup() {
   local rc=$?
   phase "cleanup"
-  if [[ -f "$work/env" ]] && docker info >/dev/null 2>&1; then
-    if [[ $rc -ne 0 ]]; then
-      compose ps || true
-      compose logs --no-color > "${TMPDIR:-/tmp}/$project.log" 2>&1 || true
-      echo "the containers' logs: ${TMPDIR:-/tmp}/$project.log" >&2
+  if docker info >/dev/null 2>&1; then
+    if [[ -f "$work/volumes-before" ]]; then
+      if [[ $rc -ne 0 ]]; then
+        compose ps || true
+        compose logs --no-color > "${TMPDIR:-/tmp}/$project.log" 2>&1 || true
+        echo "the containers' logs: ${TMPDIR:-/tmp}/$project.log" >&2
+      fi
+      compose down -v --remove-orphans --timeout 30 >/dev/null 2>&1 || true
+      # every volume the run made is gone (an anonymous volume of a container that down removed is not)
+      local leftover
+      leftover="$(comm -13 <(sort "$work/volumes-before") <(docker volume ls -q | sort))"
+      if [[ -n "$leftover" ]]; then
+        echo "FAILED: volumes left behind: $leftover" >&2
+        docker volume rm $leftover >/dev/null 2>&1 || true
+        rc=1
+      fi
     fi
-    compose down -v --remove-orphans --timeout 30 >/dev/null 2>&1 || true
     for s in gateway training inference evaluation merging; do docker rmi "${prefix}${s}:${tag}" >/dev/null 2>&1 || true; done
     docker image prune -f --filter label=dev.divergence.build-stage=layers >/dev/null 2>&1 || true
     if ! $keep_stand_ins; then
-      for image in "${made_stand_ins[@]}"; do docker rmi "$image" >/dev/null 2>&1 || true; done
+      # the last made first: the Kafka stand-in is built on the JRE one, the JRE on the Debian one
+      for (( i=${#made_stand_ins[@]}-1; i>=0; i-- )); do docker rmi "${made_stand_ins[i]}" >/dev/null 2>&1 || true; done
     fi
   fi
   if [[ -n "$started_dockerd" ]]; then
@@ -117,6 +128,7 @@ await_healthy() {
     sleep 5
   done
 }
+docker volume ls -q > "$work/volumes-before"
 phase "up, every container healthy"
 compose up -d >/dev/null 2>&1 || { compose up -d; fail "docker-compose up"; }
 await_healthy 900

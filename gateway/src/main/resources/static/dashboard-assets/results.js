@@ -35,6 +35,16 @@
     } else {
       curves.hidden = true;
     }
+    var reliability = document.getElementById('reliability');
+    var splits = Object.keys(data.reliability);
+    if (splits.length > 0) {
+      var diagonal = {name: 'perfect calibration', type: 'line', showSymbol: false, lineStyle: {type: 'dashed'}, data: [[0, 0], [1, 1]]};
+      line(reliability, 'reliability', [diagonal].concat(splits.map(function (split) {
+        return {name: split, type: 'line', data: data.reliability[split]};
+      })), 'confidence');
+    } else {
+      reliability.hidden = true;
+    }
   }
 
   var lambda = document.getElementById('lambda-chart');

@@ -78,11 +78,21 @@ class ResultPagesController {
     ObjectNode charts = JSON.createObjectNode();
     ArrayNode passAtK = charts.putArray("passAtK");
     ObjectNode curves = charts.putObject("curves");
+    ObjectNode reliability = charts.putObject("reliability");
     for (JsonNode suite : results) {
       suite.path("metrics").properties().forEach(metric -> {
         if (metric.getKey().matches("pass@[0-9]{1,6}")) {
           passAtK.addArray().add(Integer.parseInt(metric.getKey().substring(5))).add(metric.getValue().path("mean").asDouble());
         }
+      });
+      // per split: (mean confidence, accuracy) of every non-empty bin
+      suite.path("details").path("reliability").properties().forEach(split -> {
+        ArrayNode points = reliability.putArray(split.getKey());
+        split.getValue().forEach(bin -> {
+          if (bin.path("count").asLong() > 0) {
+            points.addArray().add(bin.path("meanConfidence").asDouble()).add(bin.path("accuracy").asDouble());
+          }
+        });
       });
       suite.path("details").path("curves").properties().forEach(source ->
           source.getValue().properties().forEach(divergence -> {

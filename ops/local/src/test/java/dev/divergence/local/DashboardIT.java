@@ -251,6 +251,8 @@ class DashboardIT {
     waitFor(ExpectedConditions.textToBe(By.id("run-state"), "SUCCEEDED"));
     String metrics = browser.findElement(By.cssSelector("table.metrics")).getText();
     assertThat(metrics).contains("accuracy", "ece");
+    assertThat(browser.findElement(By.id("reliability")).getAttribute("data-series")).as("a reliability diagram of the test split")
+        .isEqualTo("2");
     screenshot("evaluation");
 
     browser.get(url("/ui/merges"));

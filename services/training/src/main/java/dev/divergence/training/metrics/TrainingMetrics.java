@@ -29,8 +29,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  *       from the database when scraped (every replica reports the same shared number: aggregate with max).</li>
  *   <li>{@code divergence.training.step.duration} ({@code algorithm}): time between two consecutive steps of
  *       one attempt (the first step of an attempt is not timed: it includes loading models and data).</li>
- *   <li>{@code divergence.training.attempts.abandoned} ({@code reason}: worker-lost, worker-stopped): attempts
- *       that ended without ending their job and were requeued, or failed the job after the last attempt.</li>
+ *   <li>{@code divergence.training.attempts.abandoned} ({@code reason}: worker-lost, worker-stopped, and the
+ *       Kubernetes runner's kubernetes:&lt;why&gt;): attempts whose worker went away; the job is requeued, or
+ *       fails after its last attempt (and is then counted as a failed job end too).</li>
  * </ul>
  * The counters move only once the transaction that changed the job commits, so a rolled back change is
  * not counted.
@@ -79,7 +80,7 @@ public class TrainingMetrics {
     afterCommit(counter::increment);
   }
 
-  /** An attempt ended without ending its job ({@code reason}: worker-lost, worker-stopped). */
+  /** An attempt's worker went away ({@code reason}: worker-lost, worker-stopped, kubernetes:&lt;why&gt;). */
   public void attemptAbandoned(String reason) {
     Counter counter = abandoned(reason);
     afterCommit(counter::increment);

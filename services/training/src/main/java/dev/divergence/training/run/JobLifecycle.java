@@ -96,6 +96,11 @@ public class JobLifecycle {
 
   @Transactional
   public void end(Job job, JobState state, String reason, String message) {
+    endIfRunning(job, state, reason, message);
+  }
+
+  /** @return whether the job was still RUNNING and now ended (another worker or reaper may have been first) */
+  private boolean endIfRunning(Job job, JobState state, String reason, String message) {
     Instant now = now();
     if (jobs.transition(job.id(), JobState.RUNNING, state, reason, message, now)) {
       history.attemptEnded(job.id(), job.attempt(), state.name(), reason, message, now);
@@ -103,7 +108,9 @@ public class JobLifecycle {
           state.name().toLowerCase() + ": " + reason + (message == null ? "" : " — " + message), now);
       events.stateChanged(jobs.find(job.id()).orElseThrow(), JobState.RUNNING);
       metrics.jobEnded(job, state);
+      return true;
     }
+    return false;
   }
 
   /** One step of {@code job}'s attempt took {@code duration} (a meter only; nothing is stored). */
@@ -119,12 +126,15 @@ public class JobLifecycle {
   public void abandon(Job job, String reason, int maxAttempts) {
     Instant now = now();
     history.attemptEnded(job.id(), job.attempt(), "ABANDONED", reason, null, now);
-    metrics.attemptAbandoned(reason);
+    // counted only by whoever moves the job on: two replicas' reapers may abandon the same attempt
     if (job.attempt() >= maxAttempts) {
-      end(job, JobState.FAILED, reason, "gave up after " + job.attempt() + " attempts");
+      if (endIfRunning(job, JobState.FAILED, reason, "gave up after " + job.attempt() + " attempts")) {
+        metrics.attemptAbandoned(reason);
+      }
       return;
     }
     if (jobs.requeue(job.id(), JobState.RUNNING, job.spec(), reason, "resumes from its last checkpoint", now)) {
+      metrics.attemptAbandoned(reason);
       Job requeued = jobs.find(job.id()).orElseThrow();
       history.log(job.id(), requeued.attempt(), "WARN", "attempt " + job.attempt() + " ended (" + reason
           + "); attempt " + requeued.attempt() + " will resume from the last checkpoint", now);

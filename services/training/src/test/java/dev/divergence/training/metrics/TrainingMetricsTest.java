@@ -33,7 +33,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The job meters move with real jobs run by the local worker on the embedded database: a job that
  * succeeds and one that fails are each counted once, with their state and algorithm; the steps of
- * the succeeded job are timed; a job cancelled while queued is counted as cancelled; the queued
+ * the succeeded job are timed; an attempt whose worker vanished is counted once and its job, run again,
+ * ends once; a job cancelled while queued is counted as cancelled; the queued
  * gauge reads the database; the names reach /actuator/prometheus as the alert rules spell them.
  */
 @EmbeddedInfrastructure
@@ -109,6 +110,29 @@ class TrainingMetricsTest {
     http.send(HttpRequest.newBuilder(uri("/api/v1/training/jobs/" + queued.id() + "/cancel"))
         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(ended("cancelled") - cancelledBefore).isEqualTo(1.0);
+  }
+
+  @Test
+  void anAttemptWhoseWorkerVanishedIsCountedOnceAndItsJobEndsOnce() {
+    double lostBefore = abandoned("worker-lost");
+    double succeededBefore = ended("succeeded");
+    // a RUNNING attempt of a worker that stopped heartbeating an hour ago: the local pool's reaper requeues it
+    Job orphan = tx.execute(status -> {
+      Job job = insertQueued("breast-cancer-mlp-student");
+      jdbc.update("UPDATE training_job SET state = 'RUNNING', worker = 'vanished-worker', heartbeat_at = now() - interval '1 hour'"
+          + " WHERE job_id = ?", job.id());
+      return job;
+    });
+
+    awaitEnded(orphan, JobState.SUCCEEDED);
+    assertThat(jobs.find(orphan.id()).orElseThrow().attempt()).as("the second attempt ran it").isEqualTo(2);
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(ended("succeeded") - succeededBefore).as("one job end for two attempts").isEqualTo(1.0));
+    assertThat(abandoned("worker-lost") - lostBefore).isEqualTo(1.0);
+  }
+
+  private double abandoned(String reason) {
+    return registry.get(TrainingMetrics.ATTEMPTS_ABANDONED).tag("reason", reason).counter().count();
   }
 
   private double ended(String state) {

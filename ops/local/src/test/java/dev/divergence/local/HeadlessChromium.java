@@ -27,10 +27,11 @@ final class HeadlessChromium {
     if (Files.isExecutable(BROWSER) && Files.isExecutable(DRIVER)) {
       return;
     }
-    if (install(List.of("apt-get", "install", "-y", "--no-install-recommends", "chromium", "chromium-driver")) != 0) {
-      // a fresh machine may have no package lists yet
+    List<String> installChromium = List.of("apt-get", "install", "-y", "--no-install-recommends", "chromium", "chromium-driver");
+    for (int attempt = 1; attempt <= 3 && install(installChromium) != 0; attempt++) {
+      // another apt run may hold the dpkg lock for a while, and a fresh machine may have no package lists yet
+      Thread.sleep(10_000L * attempt);
       install(List.of("apt-get", "update"));
-      install(List.of("apt-get", "install", "-y", "--no-install-recommends", "chromium", "chromium-driver"));
     }
     if (!Files.isExecutable(BROWSER) || !Files.isExecutable(DRIVER)) {
       throw new IllegalStateException("browser tests need Debian's chromium and chromium-driver (" + BROWSER + ", " + DRIVER

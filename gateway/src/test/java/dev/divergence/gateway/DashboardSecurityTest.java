@@ -47,6 +47,8 @@ class DashboardSecurityTest extends GatewayTestBase {
 
     HttpResponse<String> right = browse(form("/ui/sign-in", "apiKey", ADMIN_KEY, "_csrf", token));
     assertThat(right.statusCode()).as(right.body()).isEqualTo(302);
+    assertThat(right.headers().allValues("Set-Cookie")).anySatisfy(cookie ->
+        assertThat(cookie).startsWith("JSESSIONID=").containsIgnoringCase("HttpOnly").containsIgnoringCase("SameSite=Lax"));
     assertThat(right.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/ui/jobs"));
   }
 

@@ -39,6 +39,8 @@
     }
   }
 
+  var stateAtLoad = (document.getElementById('job-state') || {}).textContent;
+  var finishedAtLoad = ['SUCCEEDED', 'FAILED', 'CANCELLED'].indexOf(stateAtLoad) >= 0;
   var source = new EventSource(element.getAttribute('data-stream'));
   source.addEventListener('points', function (event) {
     var fresh = JSON.parse(event.data);
@@ -77,8 +79,12 @@
     finished = ['SUCCEEDED', 'FAILED', 'CANCELLED'].indexOf(job.state) >= 0;
     var cancel = document.getElementById('cancel');
     if (finished && cancel) {
-      // nothing left to cancel; a page reload offers retry where the job can be retried
       cancel.closest('form').hidden = true;
+    }
+    if (!finishedAtLoad && (job.state === 'FAILED' || job.state === 'CANCELLED')) {
+      // the page was rendered while the job ran: render it again to offer retry with its budget
+      source.close();
+      window.location.reload();
     }
   });
   source.addEventListener('problem', function (event) {

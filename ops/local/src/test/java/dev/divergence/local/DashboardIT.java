@@ -136,6 +136,8 @@ class DashboardIT {
       driver.navigate().refresh();
       return driver.findElement(By.id("job-state")).getText().equals("CANCELLED");
     });
+    // the state shown may be the live feed's; the retry form comes with a page rendered once the job is cancelled
+    browser.navigate().refresh();
 
     WebElement maxSteps = waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("retry-max-steps")));
     maxSteps.clear();

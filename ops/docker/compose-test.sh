@@ -27,7 +27,7 @@ phase() {
 }
 fail() { echo "FAILED: $*" >&2; exit 1; }
 
-work="$(mktemp -d /tmp/compose-test.XXXXXX)"
+work="$(mktemp -d)"
 project="dvgcomposetest$$"
 tag="compose-test-$$"
 prefix="divergence/"

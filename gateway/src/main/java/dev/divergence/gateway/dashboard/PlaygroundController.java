@@ -45,9 +45,7 @@ class PlaygroundController {
 
   @PostMapping("/ui/playground")
   String generate(@RequestParam MultiValueMap<String, String> form, Model page) {
-    Map<String, String> values = new LinkedHashMap<>();
-    form.forEach((name, list) -> values.put(name, list.isEmpty() ? "" : list.get(0)));
-    values.remove("_csrf");
+    Map<String, String> values = FormValues.of(form);
     Map<String, String> errors = new LinkedHashMap<>();
     ObjectNode request = JSON.createObjectNode();
     putText(request, "model", values.get("model"));

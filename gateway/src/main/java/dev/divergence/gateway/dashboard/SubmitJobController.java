@@ -62,9 +62,7 @@ class SubmitJobController {
 
   @PostMapping("/ui/jobs/new")
   String submit(@RequestParam MultiValueMap<String, String> form, Model page) {
-    Map<String, String> values = new LinkedHashMap<>();
-    form.forEach((name, list) -> values.put(name, list.isEmpty() ? "" : list.get(0)));
-    values.remove("_csrf");
+    Map<String, String> values = FormValues.of(form);
     Map<String, String> errors = new LinkedHashMap<>();
     ObjectNode request = JSON.createObjectNode();
     String displayName = values.getOrDefault("displayName", "").strip();

@@ -63,7 +63,9 @@ class PlaygroundController {
       }
     }
     request.put("diagnostics", true);
-    if (errors.isEmpty()) {
+    if (!errors.isEmpty()) {
+      page.addAttribute("problem", "Some fields are not valid; nothing was generated.");
+    } else {
       ServiceClient.Answer answer = services.post("inference", "/api/v1/inference/generate", request.toString());
       if (answer.ok()) {
         page.addAttribute("result", answer.body());

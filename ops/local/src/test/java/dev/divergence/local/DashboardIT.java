@@ -220,6 +220,9 @@ class DashboardIT {
     new Select(browser.findElement(By.id("strategy"))).selectByValue("adacad");
     type("prompt", "12+7=");
     type("context", "12+7=19 ");
+    type("maxTokens", "six");
+    browser.findElement(By.id("generate")).click();
+    assertThat(waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("problem"))).getText()).contains("maxTokens");
     type("maxTokens", "6");
     browser.findElement(By.id("generate")).click();
     waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("generated")));

@@ -2,6 +2,7 @@ package dev.divergence.training.api;
 
 import dev.divergence.platform.errors.InvalidArgumentException;
 import dev.divergence.training.job.JobService;
+import dev.divergence.training.job.JobSpec;
 import dev.divergence.training.job.JobState;
 import dev.divergence.training.store.JobHistoryRepository;
 import java.net.URI;
@@ -34,13 +35,20 @@ public class JobController {
 
   /**
    * Submits a job (201), or returns the earlier job with the same idempotency key (200). The key
-   * may come as the {@code Idempotency-Key} header or in the body.
+   * may come as the {@code Idempotency-Key} header or in the body. With {@code dryRun=true} nothing
+   * is stored: the answer is 200 with the spec as it would be stored, or the same 400 problem a
+   * submission would get, so a form can validate as the user types.
    */
   @PostMapping
-  public ResponseEntity<JobResponse> submit(
+  public ResponseEntity<?> submit(
       @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyHeader,
+      @RequestParam(name = "dryRun", required = false) String dryRun,
       @RequestBody SubmitJobRequest request) {
     String key = request.idempotencyKey() != null ? request.idempotencyKey() : idempotencyHeader;
+    if (parseDryRun(dryRun)) {
+      JobService.Validated validated = jobs.validate(key, request.displayName(), request.spec());
+      return ResponseEntity.ok(new DryRunResponse(true, validated.displayName(), validated.spec()));
+    }
     JobService.Submission submission = jobs.submit(key, request.displayName(), request.spec());
     JobResponse body = JobResponse.of(submission.job());
     return submission.created()
@@ -103,6 +111,19 @@ public class JobController {
     } catch (IllegalArgumentException e) {
       throw new InvalidArgumentException("state", "must be one of " + Arrays.toString(JobState.values()));
     }
+  }
+
+  /** The answer to a dry run: always valid, since an invalid submission is a 400 problem. */
+  public record DryRunResponse(boolean valid, String displayName, JobSpec spec) {}
+
+  private static boolean parseDryRun(String dryRun) {
+    if (dryRun == null || dryRun.equalsIgnoreCase("false")) {
+      return false;
+    }
+    if (dryRun.equalsIgnoreCase("true")) {
+      return true;
+    }
+    throw new InvalidArgumentException("dryRun", "must be true or false");
   }
 
   public record JobPage(List<JobResponse> jobs, String nextPageToken) {}

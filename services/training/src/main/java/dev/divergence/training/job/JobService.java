@@ -50,19 +50,32 @@ public class JobService {
     this.clock = clock;
   }
 
-  /** Submits a job, or returns the tenant's earlier job with the same idempotency key. */
-  @Transactional
-  public Submission submit(String idempotencyKey, String displayName, JobSpec spec) {
+  /**
+   * What {@link #submit} would accept and store, without storing anything: the same validation
+   * (registries included) and the spec with its defaults filled in. Quotas are not checked, since
+   * they depend on the moment of the real submission.
+   */
+  @Transactional(readOnly = true)
+  public Validated validate(String idempotencyKey, String displayName, JobSpec spec) {
     validator.validate(displayName, spec);
     if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 200)) {
       throw new InvalidArgumentException("idempotencyKey", "must be 1 to 200 characters when given");
     }
-    String tenant = TenantContext.current();
     JobSpec complete = spec.withDefaults();
-    Instant now = now();
     String name = displayName == null || displayName.isBlank()
         ? complete.algorithm() + (complete.divergenceName().isEmpty() ? "" : "-" + complete.divergenceName())
         : displayName;
+    return new Validated(name, complete);
+  }
+
+  /** Submits a job, or returns the tenant's earlier job with the same idempotency key. */
+  @Transactional
+  public Submission submit(String idempotencyKey, String displayName, JobSpec spec) {
+    Validated validated = validate(idempotencyKey, displayName, spec);
+    String tenant = TenantContext.current();
+    JobSpec complete = validated.spec();
+    Instant now = now();
+    String name = validated.displayName();
     if (idempotencyKey != null) {
       Optional<Job> earlier = jobs.findByIdempotencyKey(tenant, idempotencyKey);
       if (earlier.isPresent()) {
@@ -211,6 +224,9 @@ public class JobService {
 
   /** @param created false when an earlier submission with the same idempotency key was returned */
   public record Submission(Job job, boolean created) {}
+
+  /** A submission as it would be stored: its display name and its spec with defaults. */
+  public record Validated(String displayName, JobSpec spec) {}
 
   /** @param nextPageToken null on the last page */
   public record Page(List<Job> jobs, String nextPageToken) {}

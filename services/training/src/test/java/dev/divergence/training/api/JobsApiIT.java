@@ -124,6 +124,29 @@ class JobsApiIT {
   }
 
   @Test
+  void dryRunValidatesAndCompletesTheSpecWithoutStoringAnything() throws Exception {
+    Long jobsBefore = jdbc.queryForObject("SELECT count(*) FROM training_job", Long.class);
+    Long eventsBefore = jdbc.queryForObject("SELECT count(*) FROM outbox_event", Long.class);
+
+    HttpResponse<String> valid = post("{\"displayName\":\"kd try\",\"spec\":" + VALID_SPEC + "}", Map.of(), "?dryRun=true");
+    assertThat(valid.statusCode()).as(valid.body()).isEqualTo(200);
+    JsonNode body = json.readTree(valid.body());
+    assertThat(body.path("valid").asBoolean()).isTrue();
+    assertThat(body.path("displayName").asText()).isEqualTo("kd try");
+    // the defaults a submission would store are filled in, so a form can show them before submitting
+    assertThat(body.path("spec").path("budget").path("maxSteps").asLong()).isEqualTo(100);
+    assertThat(body.path("spec").path("budget").path("batchSize").isNumber()).as(valid.body()).isTrue();
+    assertThat(body.path("spec").path("budget").path("seed").isNumber()).as(valid.body()).isTrue();
+
+    assertProblem(post("{\"spec\":" + VALID_SPEC.replace("\"maxSteps\":100", "\"maxSteps\":0") + "}", Map.of(), "?dryRun=true"),
+        400, "spec.budget.maxSteps");
+    assertProblem(post("{\"spec\":" + VALID_SPEC + "}", Map.of(), "?dryRun=maybe"), 400, "dryRun");
+
+    assertThat(jdbc.queryForObject("SELECT count(*) FROM training_job", Long.class)).as("no job stored").isEqualTo(jobsBefore);
+    assertThat(jdbc.queryForObject("SELECT count(*) FROM outbox_event", Long.class)).as("no event").isEqualTo(eventsBefore);
+  }
+
+  @Test
   void malformedJsonIs400NamingTheBody() throws Exception {
     assertProblem(post("{\"spec\": {", Map.of()), 400, "body");
   }
@@ -370,7 +393,11 @@ class JobsApiIT {
   }
 
   private HttpResponse<String> post(String body, Map<String, String> headers) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/v1/training/jobs"))
+    return post(body, headers, "");
+  }
+
+  private HttpResponse<String> post(String body, Map<String, String> headers, String query) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/v1/training/jobs" + query))
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body));
     headers.forEach(request::header);

@@ -19,8 +19,9 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * The submission wizard: algorithm, then models and dataset from the training registry, then the
  * divergence with its parameters from the platform's divergence registry (description and valid range
- * on each field, checked by the browser as you type), then the budget. The training service has the
- * last word: its problem+json field errors come back next to the fields they name.
+ * on each field), then the budget. As the user types, the form is sent to the training service as a
+ * dry run, so its problem+json field errors appear next to the fields they name before anything is
+ * submitted; on submission the service has the last word again.
  */
 @Controller
 class SubmitJobController {
@@ -81,6 +82,81 @@ class SubmitJobController {
     }
     fill(page, values, errors, "Some fields are not valid; nothing was submitted.");
     return "job-new";
+  }
+
+  /**
+   * Validation as the user types: the form as a dry run of the training service. The answer is the
+   * status line, and every error slot of the form's fields swapped out of band (emptied where the
+   * field is now fine), so messages appear and disappear next to their fields.
+   */
+  @PostMapping("/ui/jobs/new/validation")
+  String validate(@RequestParam MultiValueMap<String, String> form, Model page) {
+    Map<String, String> values = FormValues.of(form);
+    Map<String, String> errors = new LinkedHashMap<>();
+    ObjectNode request = JSON.createObjectNode();
+    String displayName = values.getOrDefault("displayName", "").strip();
+    if (!displayName.isEmpty()) {
+      request.put("displayName", displayName);
+    }
+    request.set("spec", spec(values, errors));
+    ServiceClient.Answer answer = services.post("training", "/api/v1/training/jobs?dryRun=true", request.toString());
+    String summary = null;
+    if (!answer.ok()) {
+      // what the dashboard could not even parse stays the message of its field
+      Problems.fieldMessages(answer).forEach(errors::putIfAbsent);
+      summary = Problems.detail(answer);
+    } else if (errors.isEmpty()) {
+      JsonNode budget = answer.body().path("spec").path("budget");
+      summary = "Valid: " + budget.path("maxSteps").asString() + " steps, batch " + budget.path("batchSize").asString()
+          + ", learning rate " + budget.path("learningRate").asString() + ", seed " + budget.path("seed").asString() + ".";
+    }
+    Map<String, String> byField = new LinkedHashMap<>();
+    errors.forEach((field, message) -> byField.merge(formField(field), message, (a, b) -> a + "; " + b));
+    Map<String, String> slots = new LinkedHashMap<>();
+    for (String field : formFields(values)) {
+      slots.put(errorSlot(field), byField.getOrDefault(field, ""));
+    }
+    Map<String, String> elsewhere = new LinkedHashMap<>();
+    byField.forEach((field, message) -> {
+      if (!slots.containsKey(errorSlot(field))) {
+        elsewhere.put(field, message);
+      }
+    });
+    page.addAttribute("valid", errors.isEmpty() && answer.ok());
+    page.addAttribute("summary", summary);
+    page.addAttribute("slots", slots);
+    page.addAttribute("elsewhere", elsewhere);
+    return "job-new :: validation";
+  }
+
+  /** The form's fields (in the error vocabulary of {@link #formField}) that have an error slot on the page. */
+  private List<String> formFields(Map<String, String> values) {
+    String algorithm = values.getOrDefault("algorithm", "");
+    List<String> fields = new ArrayList<>(List.of("displayName", "model", "dataset", "budget.maxSteps", "budget.batchSize",
+        "budget.learningRate"));
+    switch (algorithm) {
+      case "distillation" -> fields.addAll(List.of("method.teacherModel", "method.divergence", "method.temperature"));
+      case "f_dpo" -> fields.addAll(List.of("method.referenceModel", "method.divergence", "method.beta"));
+      default -> fields.add("method");
+    }
+    if (GUIDED.contains(algorithm)) {
+      JsonNode chosen = divergences().get(values.getOrDefault("divergence", ""));
+      if (chosen != null) {
+        chosen.path("parameters").forEach(p -> fields.add("method.divergence." + p.path("name").asString()));
+      }
+    }
+    return fields;
+  }
+
+  /**
+   * The id of a field's error slot on the page: the form field's name after its last dot, the
+   * divergence's parameters as {@code divergence-<name>} (no dots, so the id works as a selector).
+   */
+  static String errorSlot(String field) {
+    if (field.startsWith("method.divergence.")) {
+      return "error-divergence-" + field.substring("method.divergence.".length());
+    }
+    return "error-" + field.substring(field.lastIndexOf('.') + 1);
   }
 
   /** The job spec the form describes; fields the dashboard cannot even turn into JSON land in {@code errors}. */

@@ -95,16 +95,33 @@ class DashboardIT {
     screenshot("new-job");
     type("displayName", SCRIPT_NAME);
     new Select(browser.findElement(By.id("divergence"))).selectByValue("js");
+    long jobsBefore = api("/api/v1/training/jobs?pageSize=200").path("jobs").size();
     type("maxSteps", "0");
+
+    // as you type: the training service's dry run refuses the budget, its message appears at the field, nothing is stored
+    WebElement typedError = waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("error-maxSteps")));
+    assertThat(typedError.getText()).isNotBlank();
+    assertThat(browser.findElement(By.id("validation-status")).getText()).isNotBlank();
+    assertThat(browser.getCurrentUrl()).endsWith("/ui/jobs/new?algorithm=distillation");
+    assertThat(api("/api/v1/training/jobs?pageSize=200").path("jobs").size()).as("a dry run stores no job").isEqualTo(jobsBefore);
+    // an unknown teacher is named at its field by the registry check, then cleared when corrected
+    type("teacherModel", "no-such-teacher");
+    assertThat(waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("error-teacherModel"))).getText()).isNotBlank();
+    type("teacherModel", "breast-cancer-mlp-teacher");
+    waitFor(ExpectedConditions.invisibilityOfElementLocated(By.id("error-teacherModel")));
+
     browser.findElement(By.id("submit-job")).click();
 
-    // the training service refused the budget; its own message stands next to the field, and the form keeps the input
+    // submitted anyway: the training service refused the budget; its own message stands next to the field, and the form keeps the input
     WebElement stepsError = waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("error-maxSteps")));
     assertThat(stepsError.getText()).isNotBlank();
     assertThat(browser.findElement(By.id("problem")).getText()).contains("budget.maxSteps");
     assertThat(browser.findElement(By.id("displayName")).getAttribute("value")).isEqualTo(SCRIPT_NAME);
 
     type("maxSteps", "40");
+    // the dry run accepts the corrected budget: the message goes and the status says what would run
+    waitFor(ExpectedConditions.invisibilityOfElementLocated(By.id("error-maxSteps")));
+    assertThat(waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("validation-status"))).getText()).startsWith("Valid: 40 steps");
     browser.findElement(By.id("submit-job")).click();
     waitFor(ExpectedConditions.urlMatches("/ui/jobs/[0-9a-f-]{36}$"));
     succeededJob = browser.getCurrentUrl().replaceAll(".*/ui/jobs/", "");

@@ -29,6 +29,7 @@ class BadValuesTest {
       zero replicas ceiling          | merging: {autoscaling: {maxReplicas: 0}}                         | merging.autoscaling.maxReplicas
       unknown runner                 | training: {runner: slurm}                                       | training.runner
       worker GPU count negative      | training: {worker: {resources: {cpu: '1', memory: 4Gi, gpu: -1}}} | training.worker.resources.gpu
+      worker toleration effect typo  | training: {worker: {tolerations: [{key: gpu, effect: NoSchedul}]}} | training.worker.tolerations.0.effect
       """)
   void schemaRefusesTheValues(String what, String values, String named) throws Exception {
     assertThatThrownBy(() -> install(values)).as(what).isInstanceOf(IllegalStateException.class)

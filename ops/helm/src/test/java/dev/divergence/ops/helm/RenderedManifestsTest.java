@@ -248,6 +248,8 @@ class RenderedManifestsTest {
     assertThat(at(springConfig(rendered, "training"), "divergence.training.kubernetes.resources-by-algorithm.distillation.gpu")).isEqualTo(1);
     assertThat(at(springConfig(rendered, "training"), "divergence.training.kubernetes.node-selector"))
         .isEqualTo(Map.of("[nvidia.com/gpu.present]", "true"));
+    assertThat(at(springConfig(rendered, "training"), "divergence.training.kubernetes.tolerations"))
+        .isEqualTo(List.of(Map.of("key", "nvidia.com/gpu", "operator", "Exists", "effect", "NoSchedule")));
   }
 
   @ParameterizedTest

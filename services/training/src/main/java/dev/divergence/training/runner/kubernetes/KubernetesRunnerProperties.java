@@ -27,6 +27,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param resources what every worker requests
  * @param resourcesByAlgorithm per algorithm ("distillation", "f_dpo", "f_dpg", "rlvr", "supervised") overrides of {@code resources}
  * @param nodeSelector labels a worker's node must have (e.g. a GPU node pool)
+ * @param tolerations taints a worker tolerates (e.g. the GPU pool's), as in a pod spec
  */
 @ConfigurationProperties("divergence.training.kubernetes")
 public record KubernetesRunnerProperties(
@@ -46,7 +47,8 @@ public record KubernetesRunnerProperties(
     Long fsGroup,
     Resources resources,
     Map<String, Resources> resourcesByAlgorithm,
-    Map<String, String> nodeSelector) {
+    Map<String, String> nodeSelector,
+    List<Toleration> tolerations) {
 
   /**
    * Database and Kafka addresses the worker needs to reach the same job store and broker, and the
@@ -74,6 +76,7 @@ public record KubernetesRunnerProperties(
     resources = Resources.DEFAULT.overriddenBy(resources);
     resourcesByAlgorithm = resourcesByAlgorithm == null ? Map.of() : Map.copyOf(resourcesByAlgorithm);
     nodeSelector = nodeSelector == null ? Map.of() : Map.copyOf(nodeSelector);
+    tolerations = tolerations == null ? List.of() : List.copyOf(tolerations);
   }
 
   /** What a worker of this algorithm requests: the defaults with the algorithm's overrides. */
@@ -84,6 +87,17 @@ public record KubernetesRunnerProperties(
   private static String blankToNull(String value) {
     return value == null || value.isBlank() ? null : value;
   }
+
+  /**
+   * A taint a worker tolerates, with the fields and meaning of a pod's toleration.
+   *
+   * @param key the taint's key (empty with Exists: every taint)
+   * @param operator Exists or Equal (Kubernetes' default: Equal)
+   * @param value the taint's value, with Equal
+   * @param effect NoSchedule, PreferNoSchedule or NoExecute (empty: every effect)
+   * @param tolerationSeconds with NoExecute, how long the worker stays after the taint appears
+   */
+  public record Toleration(String key, String operator, String value, String effect, Long tolerationSeconds) {}
 
   /**
    * Requests of one worker container. Memory is also its limit (a trainer over it is OOM-killed,

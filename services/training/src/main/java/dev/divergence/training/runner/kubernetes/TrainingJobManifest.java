@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.EnvFromSourceBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -63,6 +64,7 @@ final class TrainingJobManifest {
               // the worker talks to the database and Kafka only, never to the Kubernetes API
               .withAutomountServiceAccountToken(false)
               .withNodeSelector(properties.nodeSelector().isEmpty() ? null : properties.nodeSelector())
+              .withTolerations(tolerations())
               .withNewSecurityContext()
                 .withRunAsNonRoot(true)
                 .withRunAsUser(properties.runAsUser())
@@ -145,5 +147,12 @@ final class TrainingJobManifest {
   /** {@code spring.datasource.url} → {@code SPRING_DATASOURCE_URL}, as Spring's relaxed binding reads it back. */
   static String environmentName(String property) {
     return property.replace('.', '_').replace('-', '_').toUpperCase(Locale.ROOT);
+  }
+
+  private List<io.fabric8.kubernetes.api.model.Toleration> tolerations() {
+    return properties.tolerations().stream()
+        .map(t -> new TolerationBuilder().withKey(t.key()).withOperator(t.operator()).withValue(t.value())
+            .withEffect(t.effect()).withTolerationSeconds(t.tolerationSeconds()).build())
+        .toList();
   }
 }

@@ -47,7 +47,7 @@ class KubernetesJobRunnerTest {
     KubernetesRunnerProperties properties = new KubernetesRunnerProperties(namespace, IMAGE, "Always", "training-worker",
         Duration.ofHours(1), 600, "divergence-data", "/data", null, List.of("training-db"), List.of("training-config"),
         Map.of("JAVA_TOOL_OPTIONS", "-Xmx3g", TrainingJobManifest.WORKER_JOB_ID_ENV, "not-this-one"), null, null,
-        new Resources("2", "8Gi", null), Map.of("distillation", new Resources(null, "16Gi", 1)), Map.of());
+        new Resources("2", "8Gi", null), Map.of("distillation", new Resources(null, "16Gi", 1)), Map.of(), List.of());
     TrainingJobManifest manifest = new TrainingJobManifest(properties, Map.of(
         "spring.datasource.url", "jdbc:postgresql://postgres:5432/divergence",
         "spring.kafka.bootstrap-servers", "kafka:9092"));

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.divergence.training.job.JobState;
 import dev.divergence.training.runner.kubernetes.KubernetesRunnerProperties.Resources;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -33,9 +35,28 @@ class TrainingJobManifestTest {
   void anAlgorithmsOverrideKeepsTheDefaultsItDoesNotSet() {
     KubernetesRunnerProperties properties = new KubernetesRunnerProperties(null, "img", null, null, null, null, null,
         null, null, null, null, null, null, null, new Resources("4", null, null),
-        Map.of("distillation", new Resources(null, null, 2)), null);
+        Map.of("distillation", new Resources(null, null, 2)), null, null);
     assertThat(properties.resourcesFor("distillation")).isEqualTo(new Resources("4", "4Gi", 2));
     assertThat(properties.resourcesFor("f_dpo")).isEqualTo(new Resources("4", "4Gi", 0));
+  }
+
+  @Test
+  void workersToleratePoolTaintsFromTheSettings() {
+    // a GPU pool is usually tainted; without the toleration a worker that needs a GPU stays Pending
+    KubernetesRunnerProperties properties = new KubernetesRunnerProperties(null, "img", null, null, null, null, null,
+        null, null, null, null, null, null, null, null, null, Map.of("pool", "gpu"),
+        List.of(new KubernetesRunnerProperties.Toleration("nvidia.com/gpu", "Exists", null, "NoSchedule", null),
+            new KubernetesRunnerProperties.Toleration("spot", "Equal", "true", "NoExecute", 300L)));
+    var pod = new TrainingJobManifest(properties, Map.of()).build(InMemoryJobAttempts.job("distillation", JobState.QUEUED, 1))
+        .getSpec().getTemplate().getSpec();
+    assertThat(pod.getTolerations()).containsExactly(
+        new TolerationBuilder().withKey("nvidia.com/gpu").withOperator("Exists").withEffect("NoSchedule").build(),
+        new TolerationBuilder().withKey("spot").withOperator("Equal").withValue("true").withEffect("NoExecute")
+            .withTolerationSeconds(300L).build());
+    assertThat(pod.getNodeSelector()).containsEntry("pool", "gpu");
+    assertThat(new TrainingJobManifest(properties(Map.of("image", "img")), Map.of())
+        .build(InMemoryJobAttempts.job("distillation", JobState.QUEUED, 1)).getSpec().getTemplate().getSpec().getTolerations())
+        .as("no tolerations unless set").isEmpty();
   }
 
   @Test
@@ -51,6 +72,6 @@ class TrainingJobManifestTest {
 
   private static KubernetesRunnerProperties properties(Map<String, String> values) {
     return new KubernetesRunnerProperties(null, values.get("image"), null, null, null, null, null, null, null, null,
-        null, null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null);
   }
 }

@@ -76,7 +76,10 @@ trap cleanup EXIT
 # ---- 1. engine ------------------------------------------------------------------------------------
 phase "docker engine"
 if ! command -v dockerd >/dev/null || ! command -v docker-compose >/dev/null; then
-  apt-get install -y docker.io docker-compose >/dev/null
+  # a fresh machine may have no package lists yet; another test may hold the dpkg lock for a while
+  apt_install() { apt-get -o DPkg::Lock::Timeout=300 install -y -qq "$@" >/dev/null 2>&1 \
+    || { apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null && apt-get -o DPkg::Lock::Timeout=300 install -y -qq "$@" >/dev/null; }; }
+  apt_install docker.io docker-compose
 fi
 if ! docker info >/dev/null 2>&1; then
   dockerd > "$work/dockerd.log" 2>&1 &

@@ -22,7 +22,8 @@ quiet_build() { docker build -q "$@" 2> >(grep -v -e DEPRECATED -e 'legacy build
 present() { ! $rebuild && docker image inspect "$1" >/dev/null 2>&1; }
 
 if ! present local/debian:bookworm; then
-  command -v mmdebstrap >/dev/null || apt-get install -y mmdebstrap
+  command -v mmdebstrap >/dev/null || apt-get -o DPkg::Lock::Timeout=300 install -y mmdebstrap \
+    || { apt-get -o DPkg::Lock::Timeout=300 update && apt-get -o DPkg::Lock::Timeout=300 install -y mmdebstrap; }
   mmdebstrap --quiet --variant=apt --include=ca-certificates bookworm "$work/rootfs.tar"
   docker import "$work/rootfs.tar" local/debian:bookworm
   rm -f "$work/rootfs.tar"

@@ -65,12 +65,7 @@ class SubmitJobController {
   String submit(@RequestParam MultiValueMap<String, String> form, Model page) {
     Map<String, String> values = FormValues.of(form);
     Map<String, String> errors = new LinkedHashMap<>();
-    ObjectNode request = JSON.createObjectNode();
-    String displayName = values.getOrDefault("displayName", "").strip();
-    if (!displayName.isEmpty()) {
-      request.put("displayName", displayName);
-    }
-    request.set("spec", spec(values, errors));
+    ObjectNode request = submission(values, errors);
     if (errors.isEmpty()) {
       ServiceClient.Answer answer = services.post("training", "/api/v1/training/jobs", request.toString());
       if (answer.ok()) {
@@ -93,12 +88,7 @@ class SubmitJobController {
   String validate(@RequestParam MultiValueMap<String, String> form, Model page) {
     Map<String, String> values = FormValues.of(form);
     Map<String, String> errors = new LinkedHashMap<>();
-    ObjectNode request = JSON.createObjectNode();
-    String displayName = values.getOrDefault("displayName", "").strip();
-    if (!displayName.isEmpty()) {
-      request.put("displayName", displayName);
-    }
-    request.set("spec", spec(values, errors));
+    ObjectNode request = submission(values, errors);
     ServiceClient.Answer answer = services.post("training", "/api/v1/training/jobs?dryRun=true", request.toString());
     String summary = null;
     if (!answer.ok()) {
@@ -157,6 +147,17 @@ class SubmitJobController {
       return "error-divergence-" + field.substring("method.divergence.".length());
     }
     return "error-" + field.substring(field.lastIndexOf('.') + 1);
+  }
+
+  /** The submission body the form describes: its display name, if any, and the spec. */
+  private ObjectNode submission(Map<String, String> values, Map<String, String> errors) {
+    ObjectNode request = JSON.createObjectNode();
+    String displayName = values.getOrDefault("displayName", "").strip();
+    if (!displayName.isEmpty()) {
+      request.put("displayName", displayName);
+    }
+    request.set("spec", spec(values, errors));
+    return request;
   }
 
   /** The job spec the form describes; fields the dashboard cannot even turn into JSON land in {@code errors}. */

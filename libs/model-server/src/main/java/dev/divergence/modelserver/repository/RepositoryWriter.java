@@ -110,7 +110,60 @@ public final class RepositoryWriter {
                 .build();
     }
 
+    /** The embedded server's own backend: libs/model in the JVM. A real Triton cannot load it. */
+    public static final String EMBEDDED_BACKEND = "divergence";
+    /** Triton's Python backend running {@value #PYTHON_MODEL_FILE} (PyTorch), for a real NVIDIA Triton. */
+    public static final String PYTHON_BACKEND = "python";
+    /** The Python backend's model file, copied into every version folder of a Python-backend entry. */
+    public static final String PYTHON_MODEL_FILE = "model.py";
+    /** Control inputs of a Python-backend decoding entry: sequence start / end flags (INT32 0 or 1) and the sequence id. */
+    public static final String SEQUENCE_START_INPUT = "START";
+    public static final String SEQUENCE_END_INPUT = "END";
+    public static final String SEQUENCE_ID_INPUT = "CORRID";
+    private static final String PYTHON_MODEL_RESOURCE = "/dev/divergence/modelserver/triton/python/" + PYTHON_MODEL_FILE;
+
+    /**
+     * {@code config} for Triton's Python backend: backend "python" and, for a decoding entry, the
+     * sequence batcher's control inputs START, END (INT32, 1 = set) and CORRID (STRING: the clients'
+     * sequence ids are strings), which Triton hands the model as input tensors so that model.py keeps
+     * one KV cache per sequence. Inputs, outputs and batching stay as they are.
+     */
+    public static ModelConfig forPythonBackend(ModelConfig config) {
+        ModelConfig.Builder python = config.toBuilder().setBackend(PYTHON_BACKEND);
+        if (config.hasSequenceBatching()) {
+            python.setSequenceBatching(config.getSequenceBatching().toBuilder().clearControlInput()
+                    .addControlInput(flag(SEQUENCE_START_INPUT, ModelSequenceBatching.Control.Kind.CONTROL_SEQUENCE_START))
+                    .addControlInput(flag(SEQUENCE_END_INPUT, ModelSequenceBatching.Control.Kind.CONTROL_SEQUENCE_END))
+                    .addControlInput(ModelSequenceBatching.ControlInput.newBuilder().setName(SEQUENCE_ID_INPUT)
+                            .addControl(ModelSequenceBatching.Control.newBuilder()
+                                    .setKind(ModelSequenceBatching.Control.Kind.CONTROL_SEQUENCE_CORRID)
+                                    .setDataType(DataType.TYPE_STRING))));
+        }
+        return python.build();
+    }
+
+    private static ModelSequenceBatching.ControlInput flag(String name, ModelSequenceBatching.Control.Kind kind) {
+        return ModelSequenceBatching.ControlInput.newBuilder().setName(name)
+                .addControl(ModelSequenceBatching.Control.newBuilder().setKind(kind).addInt32FalseTrue(0).addInt32FalseTrue(1))
+                .build();
+    }
+
+    /** Writes the Python backend's {@value #PYTHON_MODEL_FILE} into {@code versionDir} (replacing an older one). */
+    public static Path writePythonModel(Path versionDir) {
+        Path target = versionDir.resolve(PYTHON_MODEL_FILE);
+        try (var in = RepositoryWriter.class.getResourceAsStream(PYTHON_MODEL_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + PYTHON_MODEL_RESOURCE + " is missing from the build");
+            }
+            Files.createDirectories(versionDir);
+            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + target, e);
+        }
+    }
+
     private static ModelConfig.Builder base(String name, int maxBatchSize) {
-        return ModelConfig.newBuilder().setName(name).setBackend("divergence").setMaxBatchSize(maxBatchSize);
+        return ModelConfig.newBuilder().setName(name).setBackend(EMBEDDED_BACKEND).setMaxBatchSize(maxBatchSize);
     }
 }

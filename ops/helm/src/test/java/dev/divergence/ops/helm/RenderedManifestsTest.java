@@ -240,6 +240,9 @@ class RenderedManifestsTest {
     assertThat(at(inference, "divergence.inference.repository-dir")).isEqualTo("/data/inference/model-repository");
     assertThat(at(inference, "divergence.inference.embedded-server.enabled")).isEqualTo(false);
     assertThat(at(inference, "divergence.inference.triton.target")).isEqualTo(PREFIX + "triton:8001");
+    // a real Triton cannot run the embedded server's backend: entries for its Python backend (model.py per version folder)
+    assertThat(at(inference, "divergence.inference.triton-backend")).isEqualTo("python");
+    assertThat(server.getImage()).contains("-pyt-python-py3");
     assertThat(rendered.one(Service.class, PREFIX + "triton").getSpec().getPorts()).anyMatch(p -> p.getPort() == 8001);
     String tritonClaim = claimOf(triton);
     assertThat(claimOf(rendered.one(Deployment.class, PREFIX + "inference"))).isEqualTo(tritonClaim);

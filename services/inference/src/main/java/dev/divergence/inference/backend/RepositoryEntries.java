@@ -21,7 +21,9 @@ import org.springframework.stereotype.Component;
  * entry (dynamic batching) and the decoding entry (sequence batching with the oldest strategy, so
  * concurrent generations' steps run as one batch), for a classifier one entry.
  * Version folders hold hard links to the registry's files where the file system allows, so the
- * weights are not stored three times; otherwise copies.
+ * weights are not stored three times; otherwise copies. For NVIDIA Triton's Python backend
+ * ({@link InferenceProperties#entryBackend()} "python") the configs name that backend, the decoding
+ * entry declares the sequence control inputs, and each version folder also gets model.py.
  */
 @Component
 public class RepositoryEntries {
@@ -83,7 +85,9 @@ public class RepositoryEntries {
         .build();
   }
 
-  private void writeEntry(ModelConfig config, int version, Path source) {
+  private void writeEntry(ModelConfig entry, int version, Path source) {
+    boolean python = RepositoryWriter.PYTHON_BACKEND.equals(properties.entryBackend());
+    ModelConfig config = python ? RepositoryWriter.forPythonBackend(entry) : entry;
     Path versionDir = properties.repositoryDir().resolve(config.getName()).resolve(Integer.toString(version));
     try {
       Files.createDirectories(versionDir);
@@ -91,6 +95,9 @@ public class RepositoryEntries {
         for (Path file : files.filter(Files::isRegularFile).toList()) {
           linkOrCopy(file, versionDir.resolve(file.getFileName()));
         }
+      }
+      if (python) {
+        RepositoryWriter.writePythonModel(versionDir);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write repository entry " + versionDir, e);

@@ -22,6 +22,11 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param classifierBatch max_batch_size of classifier entries
  * @param embeddedServer the in-process Triton-compatible server
  * @param triton the Triton endpoint every call goes to
+ * @param tritonBackend the backend of the entries written for an external Triton (embedded server
+ *     off): "divergence" (default; a Triton-protocol server that runs libs/model, as the embedded
+ *     one) or "python" (NVIDIA Triton's Python backend: each version folder gets the PyTorch
+ *     model.py of libs/model-server, decoding entries get sequence control inputs). Entries for the
+ *     embedded server always use its own backend.
  */
 @ConfigurationProperties("divergence.inference")
 public record InferenceProperties(
@@ -34,7 +39,8 @@ public record InferenceProperties(
     Integer languageModelBatch,
     Integer classifierBatch,
     EmbeddedServer embeddedServer,
-    Triton triton) {
+    Triton triton,
+    String tritonBackend) {
 
   public InferenceProperties {
     dataDir = (dataDir == null ? Path.of(".data") : dataDir).toAbsolutePath().normalize();
@@ -49,6 +55,16 @@ public record InferenceProperties(
     classifierBatch = classifierBatch == null ? 64 : classifierBatch;
     embeddedServer = embeddedServer == null ? new EmbeddedServer(null, null, null, null, null) : embeddedServer;
     triton = triton == null ? new Triton(null, null) : triton;
+    tritonBackend = tritonBackend == null || tritonBackend.isBlank() ? RepositoryWriter.EMBEDDED_BACKEND : tritonBackend.strip();
+    if (!tritonBackend.equals(RepositoryWriter.EMBEDDED_BACKEND) && !tritonBackend.equals(RepositoryWriter.PYTHON_BACKEND)) {
+      throw new IllegalArgumentException("divergence.inference.triton-backend must be '" + RepositoryWriter.EMBEDDED_BACKEND
+          + "' or '" + RepositoryWriter.PYTHON_BACKEND + "', got '" + tritonBackend + "'");
+    }
+  }
+
+  /** The backend the written entries name: the embedded server's own while it runs, else {@link #tritonBackend}. */
+  public String entryBackend() {
+    return embeddedServer.enabled() ? RepositoryWriter.EMBEDDED_BACKEND : tritonBackend;
   }
 
   public TinyAssets.Budget budget() {

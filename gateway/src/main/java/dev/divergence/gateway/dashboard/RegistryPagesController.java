@@ -6,12 +6,17 @@ import java.util.List;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.multipart.MultipartFile;
+import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 import tools.jackson.databind.JsonNode;
 
-/** The model and dataset registries, and JSONL dataset uploads with the service's record-by-record report. */
+/**
+ * The model and dataset registries (the models' lineage drawn as a graph), the inference service's
+ * serving state with load / unload, and JSONL dataset uploads with the service's record-by-record report.
+ */
 @Controller
 class RegistryPagesController {
 
@@ -32,7 +37,51 @@ class RegistryPagesController {
     answer.body().path("builtIn").forEach(name -> builtIn.add(name.asString()));
     page.addAttribute("models", models);
     page.addAttribute("builtIn", builtIn);
+    LineageGraph lineage = LineageGraph.of(models);
+    page.addAttribute("lineageJson", lineage.toJson());
+    page.addAttribute("lineageEdges", lineage.edges().size());
+    fillServing(page);
     return "models";
+  }
+
+  /** The inference service's models and their serving state; the registry stays readable while inference is down. */
+  private void fillServing(Model page) {
+    List<JsonNode> served = new ArrayList<>();
+    try {
+      ServiceClient.Answer answer = services.get("inference", "/api/v1/inference/models");
+      if (answer.ok() && answer.body().isArray()) {
+        answer.body().forEach(served::add);
+      } else {
+        page.addAttribute("servingError", Problems.detail(answer));
+      }
+    } catch (ServiceClient.ServiceDownException down) {
+      page.addAttribute("servingDown", down.service());
+    }
+    page.addAttribute("served", served);
+  }
+
+  @PostMapping("/ui/models/{name}/load")
+  String load(@PathVariable String name, RedirectAttributes flash) {
+    return changeServing(name, "load", flash);
+  }
+
+  @PostMapping("/ui/models/{name}/unload")
+  String unload(@PathVariable String name, RedirectAttributes flash) {
+    return changeServing(name, "unload", flash);
+  }
+
+  /** Asks the inference service, as the signed-in user, to load or unload; its refusal is shown in its own words. */
+  private String changeServing(String name, String action, RedirectAttributes flash) {
+    ServiceClient.Answer answer = services.post("inference",
+        "/api/v1/inference/models/" + JobPagesController.encode(name) + "/" + action, "");
+    if (!answer.ok()) {
+      flash.addFlashAttribute("error", Problems.detail(answer));
+    } else if ("FAILED".equals(answer.body().path("state").asString())) {
+      flash.addFlashAttribute("error", name + " could not be loaded: " + answer.body().path("message").asString("no reason given"));
+    } else {
+      flash.addFlashAttribute("notice", name + " is " + answer.body().path("state").asString() + ".");
+    }
+    return "redirect:/ui/models#serving";
   }
 
   @GetMapping("/ui/datasets")

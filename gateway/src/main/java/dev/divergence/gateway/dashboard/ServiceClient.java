@@ -99,6 +99,18 @@ public class ServiceClient {
         .timeout(Duration.ofSeconds(5)).GET());
   }
 
+  /**
+   * One of the service's actuator metrics ({@code /actuator/metrics/{name}}), narrowed to the meters with
+   * every given tag ({@code "key:value"}); 404 when the service has no such meter (yet).
+   */
+  public Answer metric(String service, String name, String... tags) {
+    StringBuilder path = new StringBuilder("/actuator/metrics/").append(name);
+    for (int i = 0; i < tags.length; i++) {
+      path.append(i == 0 ? '?' : '&').append("tag=").append(java.net.URLEncoder.encode(tags[i], java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return send(service, HttpRequest.newBuilder(base(service).resolve(path.toString())).timeout(Duration.ofSeconds(5)).GET());
+  }
+
   public java.util.Set<String> services() {
     return properties.services().keySet();
   }

@@ -282,6 +282,81 @@ class DashboardIT {
         .contains("merging", "unavailable");
   }
 
+  @Test
+  @Order(9)
+  void theModelsPageDrawsTheWizardModelsLineageWithItsTeacherEdge() throws Exception {
+    String model = api("/api/v1/training/jobs/" + succeededJob).path("outputModel").asString();
+    String teacher = api("/api/v1/training/models/" + model).path("teacherModel").asString();
+    assertThat(teacher).as("the registry names the wizard model's teacher").isNotBlank();
+    browser.get(url("/ui/models"));
+    new WebDriverWait(browser, Duration.ofSeconds(30)).until(driver ->
+        driver.findElement(By.id("lineage")).getAttribute("data-edges") != null);
+    String links = (String) browser.executeScript("var chart = echarts.getInstanceByDom(document.getElementById('lineage'));"
+        + " return chart ? JSON.stringify(chart.getOption().series[0].links) : null;");
+    assertThat(links).as("the lineage chart was drawn").isNotNull();
+    List<JsonNode> edges = new java.util.ArrayList<>();
+    json.readTree(links).forEach(edges::add);
+    assertThat(edges).as(links).anySatisfy(edge -> {
+      assertThat(edge.path("type").asString()).isEqualTo("teacher");
+      assertThat(edge.path("target").asString()).isEqualTo(model);
+      assertThat(edge.path("source").asString()).startsWith(teacher);
+    });
+    assertThat(edges).as(links).anySatisfy(edge -> {
+      assertThat(edge.path("type").asString()).isEqualTo("produced");
+      assertThat(edge.path("source").asString()).isEqualTo("job " + succeededJob);
+      assertThat(edge.path("target").asString()).isEqualTo(model);
+    });
+    screenshot("models");
+  }
+
+  @Test
+  @Order(10)
+  void unloadingAndLoadingTheWizardModelChangesItsServingStateAndTheInferenceApiAgrees() throws Exception {
+    String name = api("/api/v1/training/jobs/" + succeededJob).path("outputModel").asString().replaceAll(":.*", "");
+    long deadline = System.nanoTime() + JOB_LIMIT.toNanos();
+    while (!"READY".equals(api("/api/v1/inference/models/" + name).path("state").asString())) {
+      assertThat(System.nanoTime()).as(name + " became servable in time").isLessThan(deadline);
+      Thread.sleep(1000);
+    }
+    browser.get(url("/ui/models"));
+    waitFor(ExpectedConditions.elementToBeClickable(By.id("unload-" + name))).click();
+    assertThat(waitFor(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[role=status]"))).getText())
+        .contains(name, "UNLOADED");
+    assertThat(browser.findElement(By.id("serving-" + name)).findElement(By.cssSelector(".serving-state")).getText())
+        .isEqualTo("UNLOADED");
+    assertThat(api("/api/v1/inference/models/" + name).path("state").asString()).isEqualTo("UNLOADED");
+
+    waitFor(ExpectedConditions.elementToBeClickable(By.id("load-" + name))).click();
+    assertThat(waitFor(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[role=status]"))).getText())
+        .contains(name, "READY");
+    assertThat(browser.findElement(By.id("serving-" + name)).findElement(By.cssSelector(".serving-state")).getText())
+        .isEqualTo("READY");
+    assertThat(api("/api/v1/inference/models/" + name).path("state").asString()).isEqualTo("READY");
+  }
+
+  @Test
+  @Order(11)
+  void theSystemPageShowsConsumerLagQueueLengthsAndTheModelServerAsMeasuredNumbers() throws Exception {
+    browser.get(url("/ui/system"));
+    List<WebElement> lags = waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("consumer-lag")))
+        .findElements(By.cssSelector("td.figure"));
+    assertThat(lags).as("the services' Kafka consumers report their lag").isNotEmpty();
+    assertThat(lags).as("a consumer's lag is a measured number")
+        .anySatisfy(lag -> assertThat(lag.getAttribute("data-value")).matches("[0-9]+(\\.[0-9]+)?"));
+    List<WebElement> outboxes = browser.findElements(By.cssSelector("#queues tr[data-metric='divergence.outbox.pending'] td.figure"));
+    assertThat(outboxes).as("the services' outbox backlogs").isNotEmpty();
+    for (WebElement outbox : outboxes) {
+      assertThat(Double.parseDouble(outbox.getAttribute("data-value"))).isNotNegative();
+    }
+    WebElement queued = browser.findElement(By.cssSelector("#queues tr[data-metric='divergence.training.jobs.active{state=queued}'] td.figure"));
+    assertThat(Double.parseDouble(queued.getAttribute("data-value"))).isNotNegative();
+    WebElement waiting = browser.findElement(By.cssSelector("#queues tr[data-metric='executor.queued{name=generation.streams}'] td.figure"));
+    assertThat(Double.parseDouble(waiting.getAttribute("data-value"))).isNotNegative();
+    assertThat(browser.findElement(By.id("model-server-kind")).getText()).isEqualTo("embedded");
+    assertThat(browser.findElement(By.id("model-server-loaded")).getText()).contains("tiny-lm");
+    screenshot("system");
+  }
+
   private boolean tinyLmReady() throws Exception {
     for (JsonNode model : api("/api/v1/inference/models")) {
       if ("tiny-lm".equals(model.path("name").asString()) && "READY".equals(model.path("state").asString())) {

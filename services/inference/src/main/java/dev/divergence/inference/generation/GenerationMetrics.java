@@ -19,10 +19,19 @@ public class GenerationMetrics {
     static final String TIME_TO_FIRST_TOKEN = "divergence.generation.time.to.first.token";
     static final String TOKEN_LATENCY = "divergence.generation.token.latency";
 
+    /** The {@code name} tag of the streaming pool's executor meters ({@code executor.queued}, {@code executor.active}, ...). */
+    static final String STREAMS_EXECUTOR = "generation.streams";
+
     private final MeterRegistry registry;
 
     public GenerationMetrics(MeterRegistry registry) {
         this.registry = registry;
+    }
+
+    /** Exposes the streaming pool's size, active streams and queue length (streams waiting for a slot). */
+    void watchStreams(java.util.concurrent.ExecutorService streams) {
+        new io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics(streams, STREAMS_EXECUTOR, java.util.List.of())
+                .bindTo(registry);
     }
 
     /** A listener that records one generation's tokens, timed from now. */

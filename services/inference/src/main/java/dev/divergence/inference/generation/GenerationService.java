@@ -36,6 +36,7 @@ public class GenerationService implements DisposableBean {
         this.metrics = metrics;
         this.streams = new ThreadPoolExecutor(properties.maxConcurrentStreams(), properties.maxConcurrentStreams(), 0, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(properties.queuedStreams()), Thread.ofVirtual().name("generation-", 0).factory());
+        metrics.watchStreams(streams);
     }
 
     /** Checks the request (problems name their field) and resolves its model; nothing runs yet. */

@@ -50,7 +50,7 @@ import org.springframework.web.servlet.DispatcherServlet;
 
 /**
  * A real OIDC provider for tests, the outer edge of the platform: Spring Authorization Server on an
- * embedded Tomcat, with one confidential client (authorization code, PKCE checked when sent), users
+ * embedded Tomcat, with one confidential client (authorization code; the provider requires PKCE), users
  * signing in on its own login form ({@code /login}: username, password), and ID and access tokens
  * carrying each user's extra claims (tenant, tenants, roles). It serves discovery, a JWK set, the
  * token and user-info endpoints like any provider. Its issuer is {@code http://localhost:<port>}: a

@@ -181,6 +181,48 @@ class AuthenticationTest extends GatewayTestBase {
   }
 
   @Test
+  void aCallerOfSeveralTenantsChoosesOneWithTheTenantHeaderAndNoOther() {
+    Instant inAnHour = Instant.now().plusSeconds(3600);
+    String token = ISSUER.token("erin@acme", Map.of("tenant", "acme", "tenants", List.of("acme", "globex"),
+        "roles", List.of("viewer")), inAnHour);
+    // no choice: the tenant claim's tenant
+    assertThat(send(anonymous("/api/v1/training/jobs").header("Authorization", "Bearer " + token).GET().build()).statusCode())
+        .isEqualTo(200);
+    assertThat(SERVICE_SIDE.verify(TRAINING.lastReceived().headers().getFirst("X-Divergence-Identity")).tenant()).isEqualTo("acme");
+    // one of the listed tenants: the call is made for it
+    HttpResponse<String> globex = send(anonymous("/api/v1/training/jobs").header("Authorization", "Bearer " + token)
+        .header("X-Divergence-Tenant", "globex").GET().build());
+    assertThat(globex.statusCode()).as(globex.body()).isEqualTo(200);
+    CallerIdentity seen = SERVICE_SIDE.verify(TRAINING.lastReceived().headers().getFirst("X-Divergence-Identity"));
+    assertThat(seen).isEqualTo(new CallerIdentity("jwt:erin@acme", "globex", java.util.Set.of("viewer")));
+    assertThat(TRAINING.lastReceived().headers().getFirst("X-Tenant-Id")).isEqualTo("globex");
+
+    // a tenant the token does not list, or an API key's other tenant: refused before any service sees it
+    int before = TRAINING.receivedCount();
+    HttpResponse<String> umbrella = send(anonymous("/api/v1/training/jobs").header("Authorization", "Bearer " + token)
+        .header("X-Divergence-Tenant", "umbrella").GET().build());
+    assertProblem(umbrella, 403, "permission-denied");
+    assertThat(json(umbrella).get("detail").asString()).contains("X-Divergence-Tenant", "umbrella", "acme, globex");
+    assertProblem(send(request("/api/v1/training/jobs").header("X-Divergence-Tenant", "acme").GET().build()),
+        403, "permission-denied");
+    assertThat(TRAINING.receivedCount()).isEqualTo(before);
+    // an API key's own tenant may be named
+    assertThat(send(request("/api/v1/training/jobs").header("X-Divergence-Tenant", "default").GET().build()).statusCode())
+        .isEqualTo(200);
+
+    // a tenants claim listing something that is no tenant id makes the token invalid
+    String malformed = ISSUER.token("erin@acme", Map.of("tenant", "acme", "tenants", List.of("acme", "Not A Tenant"),
+        "roles", List.of("viewer")), inAnHour);
+    assertProblem(send(anonymous("/api/v1/training/jobs").header("Authorization", "Bearer " + malformed).GET().build()),
+        401, "unauthenticated");
+    // without a tenant claim the first listed tenant is the active one
+    String listedOnly = ISSUER.token("frank", Map.of("tenants", "globex acme", "roles", "viewer"), inAnHour);
+    assertThat(send(anonymous("/api/v1/training/jobs").header("Authorization", "Bearer " + listedOnly).GET().build()).statusCode())
+        .isEqualTo(200);
+    assertThat(SERVICE_SIDE.verify(TRAINING.lastReceived().headers().getFirst("X-Divergence-Identity")).tenant()).isEqualTo("globex");
+  }
+
+  @Test
   void expiredForeignMalformedOrRolelessJwtsAre401() {
     Map<String, Object> claims = Map.of("tenant", "acme", "roles", List.of("viewer"));
     List<String> refused = List.of(

@@ -4,6 +4,7 @@ import dev.divergence.gateway.auth.ApiKeySecret;
 import dev.divergence.platform.tenancy.IdentityTokens;
 import dev.divergence.platform.test.EmbeddedInfrastructureExtension;
 import dev.divergence.platform.test.net.DownPort;
+import dev.divergence.platform.test.oidc.TestOidcProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -38,6 +39,16 @@ abstract class GatewayTestBase {
   static final String ADMIN_KEY = ApiKeySecret.generate().text();
   /** An OIDC issuer's JWK set, served by the test itself: the gateway fetches keys from it. */
   static final TestJwtIssuer ISSUER = TestJwtIssuer.start();
+  /**
+   * The dashboard's OIDC provider, a real one (Spring Authorization Server) and the outer edge of
+   * these tests: alice belongs to acme and globex, bob's account grants no platform role.
+   */
+  static final TestOidcProvider OIDC_PROVIDER = TestOidcProvider.start("divergence-dashboard", "dashboard-test-secret",
+      java.util.List.of("/ui/oauth2/code/oidc"), java.util.List.of(
+          new TestOidcProvider.Account("alice", "alice-password", java.util.Map.of(
+              "tenant", "acme", "tenants", java.util.List.of("acme", "globex"), "roles", java.util.List.of("submitter"))),
+          new TestOidcProvider.Account("bob", "bob-password", java.util.Map.of("tenant", "acme"))));
+  static final String OIDC_PROVIDER_NAME = "Test IdP";
   static final int MAX_REQUEST_BYTES = 4096;
   static final String ALLOWED_ORIGIN = "https://dashboard.example.com";
 
@@ -75,6 +86,10 @@ abstract class GatewayTestBase {
     registry.add("divergence.security.identity.secret", () -> IDENTITY_SECRET);
     registry.add("divergence.gateway.auth.bootstrap-admin-key", () -> ADMIN_KEY);
     registry.add("spring.security.oauth2.resourceserver.jwt.jwk-set-uri", ISSUER::jwkSetUri);
+    registry.add("divergence.gateway.dashboard.oidc.issuer-uri", OIDC_PROVIDER::issuer);
+    registry.add("divergence.gateway.dashboard.oidc.client-id", OIDC_PROVIDER::clientId);
+    registry.add("divergence.gateway.dashboard.oidc.client-secret", OIDC_PROVIDER::clientSecret);
+    registry.add("divergence.gateway.dashboard.oidc.name", () -> OIDC_PROVIDER_NAME);
     registry.add("divergence.gateway.edge.max-request-size", () -> MAX_REQUEST_BYTES + "B");
     registry.add("divergence.gateway.edge.cors-allowed-origins", () -> ALLOWED_ORIGIN);
   }

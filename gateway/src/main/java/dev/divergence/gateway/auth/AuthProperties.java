@@ -17,13 +17,16 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 public record AuthProperties(String bootstrapAdminKey, Duration keyCacheTtl, Jwt jwt) {
 
   /**
-   * @param tenantClaim the claim holding the caller's tenant
+   * @param tenantClaim the claim holding the caller's tenant (the active one unless a request chooses another)
    * @param rolesClaim the claim holding the caller's roles (a list, or a space-separated string)
    * @param defaultTenant the tenant of a token without the tenant claim; empty: such a token is refused
+   * @param tenantsClaim the claim listing every tenant the caller may act for (a list, or a
+   *     space-separated string); a request chooses one with {@code X-Divergence-Tenant}
    */
-  public record Jwt(String tenantClaim, String rolesClaim, String defaultTenant) {
+  public record Jwt(String tenantClaim, String rolesClaim, String defaultTenant, String tenantsClaim) {
     public Jwt {
       tenantClaim = tenantClaim == null || tenantClaim.isBlank() ? "tenant" : tenantClaim;
+      tenantsClaim = tenantsClaim == null || tenantsClaim.isBlank() ? "tenants" : tenantsClaim;
       rolesClaim = rolesClaim == null || rolesClaim.isBlank() ? "roles" : rolesClaim;
       defaultTenant = defaultTenant == null || defaultTenant.isBlank() ? null : defaultTenant;
     }
@@ -31,7 +34,7 @@ public record AuthProperties(String bootstrapAdminKey, Duration keyCacheTtl, Jwt
 
   public AuthProperties {
     keyCacheTtl = keyCacheTtl == null ? Duration.ofSeconds(5) : keyCacheTtl;
-    jwt = jwt == null ? new Jwt(null, null, null) : jwt;
+    jwt = jwt == null ? new Jwt(null, null, null, null) : jwt;
     bootstrapAdminKey = bootstrapAdminKey == null || bootstrapAdminKey.isBlank() ? null : bootstrapAdminKey.strip();
   }
 }

@@ -58,6 +58,8 @@ public class SecurityConfiguration {
                 org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter.ReferrerPolicy.NO_REFERRER))
             .contentSecurityPolicy(csp -> csp.policyDirectives("frame-ancestors 'none'")))
         .cors(cors -> cors.configurationSource(corsConfiguration(edge)))
+        // after authentication (API key or JWT), before the roles are judged and the buckets drawn on
+        .addFilterBefore(new TenantSelectionFilter(), AuthorizationFilter.class)
         // after authorisation: a caller's refused calls cost nothing, its allowed ones draw on its buckets
         .addFilterAfter(new RateLimitFilter(rateLimiter, rateLimits, meters), AuthorizationFilter.class)
         .exceptionHandling(errors -> errors.authenticationEntryPoint(unauthenticated)
@@ -118,7 +120,7 @@ public class SecurityConfiguration {
     org.springframework.web.cors.CorsConfiguration cors = new org.springframework.web.cors.CorsConfiguration();
     cors.setAllowedOrigins(edge.corsAllowedOrigins());
     cors.setAllowedMethods(java.util.List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"));
-    cors.setAllowedHeaders(java.util.List.of("Authorization", "X-Api-Key", "Content-Type", "Idempotency-Key", "X-Request-Id",
+    cors.setAllowedHeaders(java.util.List.of("Authorization", "X-Api-Key", TenantSelectionFilter.HEADER, "Content-Type", "Idempotency-Key", "X-Request-Id",
         "traceparent"));
     cors.setExposedHeaders(java.util.List.of("Location", "X-Request-Id", "Retry-After", "RateLimit-Limit",
         "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"));

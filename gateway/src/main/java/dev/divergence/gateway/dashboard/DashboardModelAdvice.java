@@ -13,7 +13,7 @@ import org.springframework.web.bind.annotation.ModelAttribute;
  */
 @ControllerAdvice(assignableTypes = {JobPagesController.class, SubmitJobController.class, SystemPageController.class,
     RegistryPagesController.class, PlaygroundController.class,
-    ResultPagesController.class})
+    ResultPagesController.class, TenantController.class})
 class DashboardModelAdvice {
 
   @ModelAttribute
@@ -22,6 +22,8 @@ class DashboardModelAdvice {
       model.addAttribute("caller", caller);
       model.addAttribute("maySubmit", Roles.includes(caller.roles(), Roles.SUBMITTER));
     });
+    // a user of several tenants gets the header's tenant selector
+    CallerAuthentication.currentAuthentication().ifPresent(caller -> model.addAttribute("callerTenants", caller.tenants()));
   }
 
   @ExceptionHandler(ServiceClient.ServiceDownException.class)

@@ -21,6 +21,7 @@ import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWrite
  * inline script). Reading needs {@code viewer}, changing anything {@code submitter}, as on the API.
  */
 @Configuration(proxyBeanMethods = false)
+@org.springframework.boot.context.properties.EnableConfigurationProperties(DashboardOidcProperties.class)
 public class DashboardSecurityConfiguration {
 
   static final String SIGN_IN = "/ui/sign-in";
@@ -34,9 +35,18 @@ public class DashboardSecurityConfiguration {
     return new HttpSessionSecurityContextRepository();
   }
 
+  /** Sign-in through the OIDC provider, when one is configured. */
+  @Bean
+  @org.springframework.boot.autoconfigure.condition.ConditionalOnExpression(
+      "'${divergence.gateway.dashboard.oidc.issuer-uri:}' != '' and '${divergence.gateway.dashboard.oidc.client-id:}' != ''")
+  OidcSignIn oidcSignIn(DashboardOidcProperties properties, dev.divergence.gateway.auth.AuthProperties auth) {
+    return new OidcSignIn(properties, auth);
+  }
+
   @Bean
   @Order(1)
-  SecurityFilterChain dashboard(HttpSecurity http, SecurityContextRepository dashboardSessions) throws Exception {
+  SecurityFilterChain dashboard(HttpSecurity http, SecurityContextRepository dashboardSessions,
+      org.springframework.beans.factory.ObjectProvider<OidcSignIn> oidc) throws Exception {
     http
         .securityMatcher("/", "/ui", "/ui/**", "/webjars/**", "/dashboard-assets/**")
         .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.IF_REQUIRED)
@@ -52,10 +62,58 @@ public class DashboardSecurityConfiguration {
         .exceptionHandling(errors -> errors.authenticationEntryPoint(new LoginUrlAuthenticationEntryPoint(SIGN_IN)))
         .authorizeHttpRequests(requests -> requests
             .dispatcherTypeMatchers(DispatcherType.ERROR).permitAll()
-            .requestMatchers(SIGN_IN, "/webjars/**", "/dashboard-assets/**").permitAll()
+            .requestMatchers(SIGN_IN, SIGN_IN + "/oidc", OidcSignIn.AUTHORIZATION_BASE + "/**", OidcSignIn.CALLBACK_BASE + "/**",
+                "/webjars/**", "/dashboard-assets/**").permitAll()
             .requestMatchers(HttpMethod.GET, "/**").hasAnyRole(VIEWER_AND_UP)
             .requestMatchers("/ui/sign-out").authenticated()
             .anyRequest().hasAnyRole(SUBMITTER_AND_UP));
+    OidcSignIn signIn = oidc.getIfAvailable();
+    if (signIn != null) {
+      signInThroughProvider(http, signIn, dashboardSessions);
+    }
     return http.build();
+  }
+
+  /**
+   * The authorization-code flow with PKCE (also for a confidential client: a stolen code is useless
+   * without the verifier). On success the provider's user becomes the platform caller its ID token's
+   * claims stand for, as the API maps a bearer JWT, and the session holds that caller like an API
+   * key's; any failure (provider down, a refused account, a tampered callback) returns to the sign-in
+   * page with the reason.
+   */
+  private static void signInThroughProvider(HttpSecurity http, OidcSignIn signIn, SecurityContextRepository sessions)
+      throws Exception {
+    var requests = new org.springframework.security.oauth2.client.web.DefaultOAuth2AuthorizationRequestResolver(
+        signIn, OidcSignIn.AUTHORIZATION_BASE);
+    requests.setAuthorizationRequestCustomizer(
+        org.springframework.security.oauth2.client.web.OAuth2AuthorizationRequestCustomizers.withPkce());
+    var failed = new org.springframework.security.web.authentication.SimpleUrlAuthenticationFailureHandler(SIGN_IN + "?failed");
+    http.oauth2Login(login -> login
+        .clientRegistrationRepository(signIn)
+        .authorizedClientRepository(new org.springframework.security.oauth2.client.web.HttpSessionOAuth2AuthorizedClientRepository())
+        .loginPage(SIGN_IN)
+        .loginProcessingUrl(OidcSignIn.CALLBACK_BASE + "/*")
+        .authorizationEndpoint(endpoint -> endpoint.baseUri(OidcSignIn.AUTHORIZATION_BASE).authorizationRequestResolver(requests))
+        .redirectionEndpoint(endpoint -> endpoint.baseUri(OidcSignIn.CALLBACK_BASE + "/*"))
+        .userInfoEndpoint(users -> users.oidcUserService(signIn::loadUser))
+        .securityContextRepository(sessions)
+        .successHandler((request, response, authentication) -> {
+          var user = (OidcSignIn.CallerOidcUser) authentication.getPrincipal();
+          var context = org.springframework.security.core.context.SecurityContextHolder.createEmptyContext();
+          context.setAuthentication(user.caller());
+          org.springframework.security.core.context.SecurityContextHolder.setContext(context);
+          sessions.saveContext(context, request, response);
+          response.sendRedirect(request.getContextPath() + "/ui/jobs");
+        })
+        .failureHandler(failed)
+        // the redirect to the provider fails too when the provider is down: the same page, not a 500
+        .withObjectPostProcessor(new org.springframework.security.config.ObjectPostProcessor<
+            org.springframework.security.oauth2.client.web.OAuth2AuthorizationRequestRedirectFilter>() {
+          @Override
+          public <O extends org.springframework.security.oauth2.client.web.OAuth2AuthorizationRequestRedirectFilter> O postProcess(O filter) {
+            filter.setAuthenticationFailureHandler(failed);
+            return filter;
+          }
+        }));
   }
 }

@@ -107,6 +107,9 @@ final class ForwardingHandler implements ServerCallHandler<byte[], byte[]> {
     } catch (GrpcCallerAuthenticator.Unauthenticated e) {
       return refuse(call, echoed, null, required, GatewayStatus.of(Status.Code.UNAUTHENTICATED, "UNAUTHENTICATED",
           e.getMessage(), Map.of("method", method)));
+    } catch (dev.divergence.gateway.auth.CallerAuthentication.TenantNotAllowedException e) {
+      return refuse(call, echoed, null, required, GatewayStatus.of(Status.Code.PERMISSION_DENIED, "TENANT_NOT_ALLOWED",
+          "x-divergence-tenant: " + e.getMessage(), Map.of("method", method)));
     } catch (RuntimeException e) {
       log.error("could not check the credentials of a call to {}", method, e);
       return refuse(call, echoed, null, required, GatewayStatus.of(Status.Code.UNAVAILABLE, "CREDENTIALS_UNCHECKED",

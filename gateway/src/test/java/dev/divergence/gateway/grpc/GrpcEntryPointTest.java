@@ -241,6 +241,33 @@ class GrpcEntryPointTest {
   }
 
   @Test
+  void aCallerOfSeveralTenantsChoosesOneWithTenantMetadataAndNoOther() {
+    Metadata erin = bearer(ISSUER.token("erin", Map.of("tenant", "acme", "tenants", List.of("acme", "globex"),
+        "roles", List.of("viewer")), inTenMinutes()));
+    training(erin).getJob(GetJobRequest.newBuilder().setJobId("j").build());
+    assertThat(TRAINING.last.tenant()).isEqualTo("acme");
+
+    erin.put(GrpcCallerAuthenticator.TENANT, "globex");
+    training(erin).getJob(GetJobRequest.newBuilder().setJobId("j").build());
+    assertThat(TRAINING.last.tenant()).isEqualTo("globex");
+    assertThat(TRAINING.last.caller().subject()).isEqualTo("jwt:erin");
+
+    Metadata umbrella = bearer(ISSUER.token("erin", Map.of("tenant", "acme", "tenants", List.of("acme", "globex"),
+        "roles", List.of("viewer")), inTenMinutes()));
+    umbrella.put(GrpcCallerAuthenticator.TENANT, "umbrella");
+    assertThatThrownBy(() -> training(umbrella).getJob(GetJobRequest.newBuilder().setJobId("j").build()))
+        .satisfies(error -> {
+          assertThat(codeOf(error)).isEqualTo(Status.Code.PERMISSION_DENIED);
+          assertThat(errorInfo(error).getReason()).isEqualTo("TENANT_NOT_ALLOWED");
+          assertThat(Status.fromThrowable(error).getDescription()).contains("umbrella", "acme, globex");
+        });
+    Metadata keyOfDefault = apiKey(ADMIN_KEY);
+    keyOfDefault.put(GrpcCallerAuthenticator.TENANT, "acme");
+    assertThatThrownBy(() -> training(keyOfDefault).getJob(GetJobRequest.newBuilder().setJobId("j").build()))
+        .satisfies(error -> assertThat(codeOf(error)).isEqualTo(Status.Code.PERMISSION_DENIED));
+  }
+
+  @Test
   void changesAreAuditedRefusedOnesTooAndReadsAreNot() {
     ch.qos.logback.classic.Logger auditLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("divergence.audit");
     ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> events = new ch.qos.logback.core.read.ListAppender<>();

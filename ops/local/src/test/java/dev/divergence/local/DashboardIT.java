@@ -3,6 +3,7 @@ package dev.divergence.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.divergence.platform.test.oidc.TestOidcProvider;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -45,17 +46,30 @@ class DashboardIT {
   private static ChromeDriver browser;
   private static Path screenshots;
   private static String succeededJob;
+  /** The dashboard's OIDC provider: a real one (Spring Authorization Server), the outer edge of this test. */
+  private static TestOidcProvider oidcProvider;
+  private static final String PROVIDER_NAME = "Test IdP";
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final JsonMapper json = JsonMapper.builder().build();
 
   @BeforeAll
   static void start() throws Exception {
     HeadlessChromium.ensureInstalled();
+    // alice belongs to acme and globex; the gateway's dashboard signs in through this provider and its
+    // API takes the same provider's JWTs
+    oidcProvider = TestOidcProvider.start("divergence-dashboard", "dashboard-it-secret", List.of("/ui/oauth2/code/oidc"),
+        List.of(new TestOidcProvider.Account("alice", "alice-password", java.util.Map.of(
+            "tenant", "acme", "tenants", List.of("acme", "globex"), "roles", List.of("submitter")))));
     // merging stays down: the system page must name it
     platform = LocalPlatform.start(TestPlatforms.builder("dashboard", Component.KAFKA, Component.POSTGRES,
             Component.TRAINING, Component.INFERENCE, Component.EVALUATION, Component.GATEWAY)
         .serviceJvmOptions(TestPlatforms.serviceJvm("-Ddivergence.training.built-in-budget=small",
-            "-Ddivergence.inference.built-in-budget=small")).build());
+            "-Ddivergence.inference.built-in-budget=small",
+            "-Ddivergence.gateway.dashboard.oidc.issuer-uri=" + oidcProvider.issuer(),
+            "-Ddivergence.gateway.dashboard.oidc.client-id=" + oidcProvider.clientId(),
+            "-Ddivergence.gateway.dashboard.oidc.client-secret=" + oidcProvider.clientSecret(),
+            "-Ddivergence.gateway.dashboard.oidc.name=" + PROVIDER_NAME,
+            "-Dspring.security.oauth2.resourceserver.jwt.jwk-set-uri=" + oidcProvider.issuer() + "/oauth2/jwks")).build());
     browser = HeadlessChromium.start(platform.config().dataDir().resolve("chromium-profile"));
     screenshots = Path.of(System.getProperty("dashboard.screenshots", "target/dashboard-screenshots")).toAbsolutePath();
     Files.createDirectories(screenshots);
@@ -68,6 +82,9 @@ class DashboardIT {
     }
     if (platform != null) {
       platform.close();
+    }
+    if (oidcProvider != null) {
+      oidcProvider.close();
     }
   }
 
@@ -377,6 +394,80 @@ class DashboardIT {
         HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
     return json.readTree(response.body()).path("jobId").asString();
+  }
+
+  @Test
+  @Order(90)
+  void aUserOfTwoTenantsSignsInThroughTheProviderAndAfterSwitchingSeesOnlyTheOtherTenantsData() throws Exception {
+    // data of tenant acme, made through the API with an acme key
+    String acmeKey = createKey("acme", "submitter");
+    HttpResponse<String> uploaded = http.send(HttpRequest.newBuilder(URI.create(url("/api/v1/training/datasets?name=acme-only-records&kind=text")))
+        .header("X-Api-Key", acmeKey).header("Content-Type", "application/x-ndjson")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"1+1=2\"}\n")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(201);
+
+    // the provider accepts any port on the loopback address 127.0.0.1 as redirect (RFC 8252), not on localhost;
+    // that host also gives the browser a fresh gateway session, apart from the API key's on localhost
+    browser.get(loopbackUrl("/ui/sign-in"));
+    browser.findElement(By.id("signInWithProvider")).click();
+    waitFor(ExpectedConditions.urlContains(oidcProvider.issuer() + "/login"));
+    screenshot("oidc-provider-login");
+    browser.findElement(By.id("username")).sendKeys("alice");
+    browser.findElement(By.id("password")).sendKeys("alice-password");
+    browser.findElement(By.cssSelector("button[type=submit]")).click();
+    waitFor(ExpectedConditions.urlContains("/ui/jobs"));
+    assertThat(browser.findElement(By.id("tenant")).getText()).isEqualTo("acme");
+    assertThat(new Select(browser.findElement(By.id("tenantSelect"))).getOptions()).extracting(WebElement::getText)
+        .containsExactly("acme", "globex");
+
+    browser.get(loopbackUrl("/ui/datasets"));
+    assertThat(browser.findElement(By.id("datasets")).getText()).contains("acme-only-records");
+
+    new Select(browser.findElement(By.id("tenantSelect"))).selectByValue("globex");
+    browser.findElement(By.id("switchTenant")).click();
+    waitFor(ExpectedConditions.textToBe(By.id("tenant"), "globex"));
+    screenshot("tenant-switched");
+    browser.get(loopbackUrl("/ui/datasets"));
+    assertThat(browser.findElement(By.id("datasets")).getText()).as("acme's data after switching to globex")
+        .doesNotContain("acme-only-records");
+
+    // the selector offers only alice's tenants; a forged choice is refused and the session stays in globex
+    browser.executeScript("document.getElementById('tenantSelect').options[0].value = 'umbrella';");
+    new Select(browser.findElement(By.id("tenantSelect"))).selectByIndex(0);
+    browser.findElement(By.id("switchTenant")).click();
+    assertThat(waitFor(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[role=alert]"))).getText())
+        .contains("You cannot switch to tenant 'umbrella'", "acme, globex");
+    assertThat(browser.findElement(By.id("tenant")).getText()).isEqualTo("globex");
+  }
+
+  @Test
+  @Order(91)
+  void aProviderThatIsDownIsNamedOnTheSignInPage() throws Exception {
+    browser.get(loopbackUrl("/ui/jobs"));
+    browser.findElement(By.cssSelector("form[action$='/ui/sign-out'] button")).click();
+    waitFor(ExpectedConditions.urlContains("/ui/sign-in"));
+    oidcProvider.stop();
+    try {
+      browser.findElement(By.id("signInWithProvider")).click();
+      assertThat(waitFor(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[role=alert]"))).getText())
+          .contains("The sign-in provider " + PROVIDER_NAME, "does not answer", "API key");
+      assertThat(browser.getPageSource()).doesNotContain("Exception");
+    } finally {
+      oidcProvider.restart();
+    }
+  }
+
+  private String createKey(String tenant, String role) throws Exception {
+    HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(url("/api/v1/admin/api-keys")))
+        .header("X-Api-Key", Credentials.adminKey(platform)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(java.util.Map.of(
+            "name", tenant + "-" + role, "tenant", tenant, "roles", List.of(role))))).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    return json.readTree(created.body()).get("apiKey").asString();
+  }
+
+  private static String loopbackUrl(String path) {
+    return url(path).replaceFirst("^http://localhost:", "http://127.0.0.1:");
   }
 
   private void awaitSucceeded(String jobId) throws Exception {

@@ -360,6 +360,34 @@ class PythonBackendParityTest {
   }
 
   @Test
+  void aSequenceIdleLongerThanTheConfigsLimitLosesItsCache() throws IOException {
+    Path checkpoint = tmp.resolve("checkpoint");
+    Path repository = tmp.resolve("repository");
+    try (LlamaModel model = randomModel(config("llama"), 5)) {
+      model.save(checkpoint);
+    }
+    // max_sequence_idle_microseconds: 1 — any later request finds the sequence idle for longer
+    InferenceProperties properties = new InferenceProperties(tmp.resolve("data"), null, List.of(), null, repository,
+        java.time.Duration.ofNanos(1000), null, null, new InferenceProperties.EmbeddedServer(false, null, null, null, null), null, "python");
+    new RepositoryEntries(properties).write("lm", VERSION, ModelKind.LANGUAGE_MODEL, checkpoint);
+    String decoding = TritonNames.decoding("lm");
+    assertThat(readConfig(repository, decoding).getSequenceBatching().getMaxSequenceIdleMicroseconds()).isEqualTo(1);
+    JsonNode answers = runModel(repository, decoding, List.of(
+        List.of(step("gen-idle", new long[] {4, 5}, true, false)),
+        List.of(step("gen-idle", new long[] {6}, false, false))));
+    assertThat(answers.get(0).get(0).get("error").isNull()).isTrue();
+    assertThat(answers.get(1).get(0).get("error").asString()).contains("CORRID").contains("gen-idle").contains("idle");
+  }
+
+  @Test
+  void anUnknownTritonBackendIsRefusedNamingTheProperty() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new InferenceProperties(tmp, null, List.of(), null, tmp, null, null, null,
+            new InferenceProperties.EmbeddedServer(false, null, null, null, null), null, "onnxruntime"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("divergence.inference.triton-backend").hasMessageContaining("onnxruntime");
+  }
+
+  @Test
   void entriesForTheEmbeddedServerKeepItsOwnBackend() throws IOException {
     Path checkpoint = tmp.resolve("checkpoint");
     Path repository = tmp.resolve("repository");

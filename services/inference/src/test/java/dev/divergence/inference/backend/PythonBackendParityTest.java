@@ -45,8 +45,10 @@ import tools.jackson.databind.node.ObjectNode;
  * The Triton Python-backend model (libs/model-server's model.py, copied by {@link RepositoryEntries}
  * into each version folder when {@code divergence.inference.triton-backend=python}) run on CPU against
  * libs/model's logits for the same checkpoint: the stateless language-model entry (a padded batch and
- * a single row), the decoding entry (two interleaved sequences over several steps, with Triton's
- * sequence control inputs), MLP and CNN classifiers, and bad input.
+ * a single row, left padding), the decoding entry (two interleaved sequences over several steps, with
+ * Triton's sequence control inputs; for Llama their one-token steps share a batched forward over
+ * caches of different lengths, for Mistral's sliding window they run one by one), idle eviction, MLP
+ * and CNN classifiers, and bad input.
  *
  * <p>The model runs in Debian's /usr/bin/python3 with PyTorch; NVIDIA Triton itself is the outer edge
  * here: src/test/python/triton_python_backend_utils.py restates the few calls model.py makes on Triton's

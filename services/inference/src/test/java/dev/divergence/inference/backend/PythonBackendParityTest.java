@@ -45,8 +45,10 @@ import tools.jackson.databind.node.ObjectNode;
  * The Triton Python-backend model (libs/model-server's model.py, copied by {@link RepositoryEntries}
  * into each version folder when {@code divergence.inference.triton-backend=python}) run on CPU against
  * libs/model's logits for the same checkpoint: the stateless language-model entry (a padded batch and
- * a single row), the decoding entry (two interleaved sequences over several steps, with Triton's
- * sequence control inputs), MLP and CNN classifiers, and bad input.
+ * a single row, left padding), the decoding entry (two interleaved sequences over several steps, with
+ * Triton's sequence control inputs; for Llama their one-token steps share a batched forward over
+ * caches of different lengths, for Mistral's sliding window they run one by one), idle eviction, MLP
+ * and CNN classifiers, and bad input.
  *
  * <p>The model runs in Debian's /usr/bin/python3 with PyTorch; NVIDIA Triton itself is the outer edge
  * here: src/test/python/triton_python_backend_utils.py restates the few calls model.py makes on Triton's
@@ -357,6 +359,34 @@ class PythonBackendParityTest {
     floatInput(wrongWidth, "features", new long[] {1, 3}).add(1f).add(2f).add(3f);
     JsonNode clf = runModel(repository, "clf", List.of(List.of(wrongWidth))).get(0);
     assertThat(clf.get(0).get("error").asString()).startsWith("features:").contains("[batch, 4]");
+  }
+
+  @Test
+  void aSequenceIdleLongerThanTheConfigsLimitLosesItsCache() throws IOException {
+    Path checkpoint = tmp.resolve("checkpoint");
+    Path repository = tmp.resolve("repository");
+    try (LlamaModel model = randomModel(config("llama"), 5)) {
+      model.save(checkpoint);
+    }
+    // max_sequence_idle_microseconds: 1 — any later request finds the sequence idle for longer
+    InferenceProperties properties = new InferenceProperties(tmp.resolve("data"), null, List.of(), null, repository,
+        java.time.Duration.ofNanos(1000), null, null, new InferenceProperties.EmbeddedServer(false, null, null, null, null), null, "python");
+    new RepositoryEntries(properties).write("lm", VERSION, ModelKind.LANGUAGE_MODEL, checkpoint);
+    String decoding = TritonNames.decoding("lm");
+    assertThat(readConfig(repository, decoding).getSequenceBatching().getMaxSequenceIdleMicroseconds()).isEqualTo(1);
+    JsonNode answers = runModel(repository, decoding, List.of(
+        List.of(step("gen-idle", new long[] {4, 5}, true, false)),
+        List.of(step("gen-idle", new long[] {6}, false, false))));
+    assertThat(answers.get(0).get(0).get("error").isNull()).isTrue();
+    assertThat(answers.get(1).get(0).get("error").asString()).contains("CORRID").contains("gen-idle").contains("idle");
+  }
+
+  @Test
+  void anUnknownTritonBackendIsRefusedNamingTheProperty() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new InferenceProperties(tmp, null, List.of(), null, tmp, null, null, null,
+            new InferenceProperties.EmbeddedServer(false, null, null, null, null), null, "onnxruntime"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("divergence.inference.triton-backend").hasMessageContaining("onnxruntime");
   }
 
   @Test

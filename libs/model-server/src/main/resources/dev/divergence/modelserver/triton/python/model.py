@@ -16,8 +16,10 @@ computes, in float32 PyTorch:
   config declares say which sequence a request belongs to. A request with START opens a KV cache
   for its correlation id (the prompt), each later request appends its new tokens to that cache,
   END frees it; a cache idle longer than max_sequence_idle_microseconds is freed as well (Triton
-  does not tell the model when it drops an idle sequence). Steps of different sequences that
-  Triton hands to one execute() run one after another, each with its own cache.
+  does not tell the model when it drops an idle sequence). The one-token steps of different
+  sequences that Triton hands to one execute() run as one batched forward over their caches,
+  stacked with key padding (not with a sliding window, whose slots padding would shift: those
+  steps, prompts and ends run one by one, each on its own cache).
 * classifiers (model_type mlp or cnn): features FP32 [B, dim] to logits FP32 [B, classes] and
   labels BYTES [B, 1], the name of each row's highest-scoring class (first on ties).
 
@@ -199,6 +201,58 @@ class LanguageModel:
         return x @ self.head.T
 
 
+    def steps(self, tokens, caches):
+        """Next-token logits [B, vocab] of one new token per sequence (tokens [B]) after each cache, as one forward.
+
+        The caches are stacked right-padded to the longest, padded key slots masked, so each row
+        sees exactly its own keys (masked scores weigh exp(-1e30) = 0); each cache then gets its
+        row's new key and value appended."""
+        b = len(caches)
+        h, nh, nkv, d = self.hidden, self.heads, self.kv_heads, self.head_dim
+        lengths = [c.length() for c in caches]
+        longest = max(lengths)
+        key_mask = torch.zeros(b, longest + 1, dtype=torch.bool, device=self.device)
+        for i, c in enumerate(caches):
+            key_mask[i, :lengths[i]] = c.key_mask[0]
+        key_mask[:, longest] = True
+        positions = torch.cat([c.next_position for c in caches])
+        freqs = positions[:, None, None].float() * self.inv_freq[None, None, :]
+        emb = torch.cat((freqs, freqs), dim=-1)
+        cos, sin = emb.cos()[:, None], emb.sin()[:, None]
+        bias = torch.zeros(b, 1, 1, longest + 1, device=self.device).masked_fill(~key_mask[:, None, None, :], MASKED)
+
+        def stacked(tensors):
+            return torch.cat([torch.nn.functional.pad(t, (0, 0, 0, longest - t.shape[2])) for t in tensors], dim=0)
+
+        x = self.w["model.embed_tokens.weight"][tokens][:, None, :]
+        for layer in range(self.layers):
+            p = f"model.layers.{layer}."
+            xn = rms_norm(x, self.w[p + "input_layernorm.weight"], self.eps)
+            q = self.linear(p + "self_attn.q_proj", xn).view(b, 1, nh, d).transpose(1, 2)
+            k = self.linear(p + "self_attn.k_proj", xn).view(b, 1, nkv, d).transpose(1, 2)
+            v = self.linear(p + "self_attn.v_proj", xn).view(b, 1, nkv, d).transpose(1, 2)
+            q = q * cos + rotate_half(q) * sin
+            k = k * cos + rotate_half(k) * sin
+            keys = torch.cat((stacked([c.keys[layer] for c in caches]), k), dim=2)
+            values = torch.cat((stacked([c.values[layer] for c in caches]), v), dim=2)
+            for i, c in enumerate(caches):
+                c.keys[layer] = torch.cat((c.keys[layer], k[i:i + 1]), dim=2)
+                c.values[layer] = torch.cat((c.values[layer], v[i:i + 1]), dim=2)
+            keys = keys.repeat_interleave(nh // nkv, dim=1)
+            values = values.repeat_interleave(nh // nkv, dim=1)
+            scores = q @ keys.transpose(2, 3) / math.sqrt(d) + bias
+            attention = torch.softmax(scores, dim=-1) @ values
+            x = x + self.linear(p + "self_attn.o_proj", attention.transpose(1, 2).reshape(b, 1, nh * d))
+            xn = rms_norm(x, self.w[p + "post_attention_layernorm.weight"], self.eps)
+            gate = torch.nn.functional.silu(self.linear(p + "mlp.gate_proj", xn))
+            x = x + self.linear(p + "mlp.down_proj", gate * self.linear(p + "mlp.up_proj", xn))
+        for c in caches:
+            c.key_mask = torch.cat((c.key_mask, torch.ones(1, 1, dtype=torch.bool, device=self.device)), dim=1)
+            c.next_position = c.next_position + 1
+        x = rms_norm(x, self.w["model.norm.weight"], self.eps)
+        return (x @ self.head.T)[:, 0]
+
+
 class Classifier:
     """libs/model's Classifier: an MLP (ReLU hidden layers, linear head) or the 8x8-style CNN (two 3x3 convolutions, linear head)."""
 
@@ -276,6 +330,8 @@ class TritonPythonModel:
     def execute(self, requests):
         if self.sequential:
             self.evict_idle()
+            with torch.no_grad():
+                return self.execute_sequences(requests)
         responses = []
         with torch.no_grad():
             for request in requests:
@@ -285,6 +341,53 @@ class TritonPythonModel:
                 except InputError as e:
                     responses.append(pb_utils.InferenceResponse(output_tensors=[], error=pb_utils.TritonError(str(e))))
         return responses
+
+    def execute_sequences(self, requests):
+        """Prompts, ends and sliding-window models one by one; the other one-token steps as one batch."""
+        responses = [None] * len(requests)
+        batch = []  # (index, request, key, cache, token)
+        for i, request in enumerate(requests):
+            try:
+                step = self.joinable_step(request)
+                if step is not None and any(key == step[0] for _, _, key, _, _ in batch):
+                    step = None  # one batch holds one step per sequence
+                if step is None:
+                    responses[i] = pb_utils.InferenceResponse(output_tensors=self.run(request))
+                else:
+                    batch.append((i, request) + step)
+            except InputError as e:
+                responses[i] = pb_utils.InferenceResponse(output_tensors=[], error=pb_utils.TritonError(str(e)))
+        if batch:
+            tokens = torch.tensor([token for _, _, _, _, token in batch], dtype=torch.int64, device=self.device)
+            logits = self.model.steps(tokens, [cache for _, _, _, cache, _ in batch]).cpu()
+            now = time.monotonic()
+            for row, (i, request, _, cache, _) in enumerate(batch):
+                cache.last_used = now
+                next_token = logits[row:row + 1].numpy().astype(np.float32)
+                wanted = self.requested(request)
+                out = []
+                if "logits" in wanted:
+                    out.append(pb_utils.Tensor("logits", next_token))
+                if "all_logits" in wanted and "all_logits" in self.outputs:
+                    out.append(pb_utils.Tensor("all_logits", next_token[:, None, :]))
+                responses[i] = pb_utils.InferenceResponse(output_tensors=out)
+        return responses
+
+    def joinable_step(self, request):
+        """(sequence key, cache, token) of a request that can join a batched step, else None (it runs alone)."""
+        if self.model.window is not None or self.flag(request, self.start_input) or self.flag(request, self.end_input):
+            return None
+        ids = self.input(request, "input_ids", required=True)
+        if ids.shape != (1, 1) or not 0 <= int(ids[0, 0]) < self.model.vocab:
+            return None
+        mask = self.input(request, "attention_mask", required=False)
+        if mask is not None and (mask.shape != (1, 1) or mask[0, 0] == 0):
+            return None
+        key = self.correlation_id(request)
+        cache = self.sequences.get(key)
+        if cache is None or int(cache.next_position[0]) + 1 > self.model.max_positions:
+            return None  # run alone: it answers with the error
+        return key, cache, int(ids[0, 0])
 
     def finalize(self):
         if self.sequential:

@@ -62,7 +62,16 @@ class JobPagesController {
     page.addAttribute("job", JobView.of(job.body()));
     page.addAttribute("jobId", jobId);
     page.addAttribute("logs", logs(jobId));
+    history(jobId, page);
     return "job";
+  }
+
+  /** The attempts and checkpoints table alone, refreshed while the page is open. */
+  @GetMapping("/ui/jobs/{jobId}/history")
+  String historyFragment(@PathVariable String jobId, Model page) {
+    page.addAttribute("jobId", jobId);
+    history(jobId, page);
+    return "job :: history";
   }
 
   @GetMapping("/ui/jobs/{jobId}/logs")
@@ -183,6 +192,17 @@ class JobPagesController {
     }
     page.addAttribute("jobs", jobs);
     page.addAttribute("filter", new Filter(state, algorithm, model, divergence));
+  }
+
+  /** Every attempt a worker started, and the checkpoints the job keeps (a resumed attempt starts from the last). */
+  private void history(String jobId, Model page) {
+    List<JsonNode> attempts = new ArrayList<>();
+    services.get("training", "/api/v1/training/jobs/" + encode(jobId) + "/attempts").body().path("attempts").forEach(attempts::add);
+    List<JsonNode> checkpoints = new ArrayList<>();
+    services.get("training", "/api/v1/training/jobs/" + encode(jobId) + "/checkpoints").body().path("checkpoints")
+        .forEach(checkpoints::add);
+    page.addAttribute("attempts", attempts);
+    page.addAttribute("checkpoints", checkpoints);
   }
 
   private List<JsonNode> logs(String jobId) {

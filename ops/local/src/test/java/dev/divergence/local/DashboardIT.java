@@ -188,6 +188,20 @@ class DashboardIT {
     JsonNode retried = api("/api/v1/training/jobs/" + jobId);
     assertThat(retried.path("attempt").asInt()).isEqualTo(2);
     assertThat(retried.path("spec").path("budget").path("maxSteps").asLong()).isEqualTo(30);
+
+    // the attempts table follows the training API's attempts; attempt 2 shows once a worker starts it
+    new WebDriverWait(browser, JOB_LIMIT).until(driver -> {
+      List<String> shown = driver.findElements(By.cssSelector("#attempts tbody tr td:first-child")).stream()
+          .map(WebElement::getText).toList();
+      List<String> listed = new java.util.ArrayList<>();
+      try {
+        api("/api/v1/training/jobs/" + jobId + "/attempts").path("attempts").forEach(a -> listed.add(a.path("attempt").asString()));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+      return shown.contains("2") && shown.equals(listed);
+    });
+    assertThat(browser.findElement(By.id("checkpoints")).getText()).contains("Checkpoint step");
   }
 
   @Test

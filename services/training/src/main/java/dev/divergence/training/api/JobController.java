@@ -1,6 +1,8 @@
 package dev.divergence.training.api;
 
 import dev.divergence.platform.errors.InvalidArgumentException;
+import dev.divergence.training.checkpoint.CheckpointStore;
+import dev.divergence.training.checkpoint.JobCheckpoints;
 import dev.divergence.training.job.JobService;
 import dev.divergence.training.job.JobSpec;
 import dev.divergence.training.job.JobState;
@@ -27,10 +29,12 @@ public class JobController {
 
   private final JobService jobs;
   private final JobWatcher watcher;
+  private final JobCheckpoints checkpoints;
 
-  public JobController(JobService jobs, JobWatcher watcher) {
+  public JobController(JobService jobs, JobWatcher watcher, JobCheckpoints checkpoints) {
     this.jobs = jobs;
     this.watcher = watcher;
+    this.checkpoints = checkpoints;
   }
 
   /**
@@ -95,6 +99,21 @@ public class JobController {
   public MetricHistory metrics(@PathVariable String jobId, @RequestParam(name = "name", required = false) List<String> names) {
     Map<String, JobHistoryRepository.Series> series = jobs.metrics(jobId, names);
     return new MetricHistory(jobId, series);
+  }
+
+  /** Every attempt a worker started: state, worker, start and end, and why it ended. */
+  @GetMapping("/{jobId}/attempts")
+  public Map<String, List<JobHistoryRepository.Attempt>> attempts(@PathVariable String jobId) {
+    return Map.of("attempts", jobs.attempts(jobId));
+  }
+
+  /**
+   * The checkpoints the job keeps on the data volume (the newest two while it runs; none once its
+   * model is registered), oldest first; a resumed attempt starts from the last one.
+   */
+  @GetMapping("/{jobId}/checkpoints")
+  public Map<String, List<CheckpointStore.Listed>> checkpoints(@PathVariable String jobId) {
+    return Map.of("checkpoints", checkpoints.of(jobs.get(jobId).id()));
   }
 
   @GetMapping("/{jobId}/logs")

@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -30,6 +33,9 @@ public final class CheckpointStore {
   }
 
   public record Checkpoint(long step, Path dir) {}
+
+  /** A complete checkpoint as a listing shows it: its step, when it was written and its size on disk. */
+  public record Listed(long step, Instant writtenAt, long sizeBytes) {}
 
   /** Writes a checkpoint of {@code step}; {@code writer} fills the given (empty) folder. */
   public Checkpoint save(long step, CheckpointWriter writer) {
@@ -67,6 +73,39 @@ public final class CheckpointStore {
       return Optional.of(new Checkpoint(step, dir));
     } catch (IOException | NumberFormatException e) {
       return Optional.empty();
+    }
+  }
+
+  /**
+   * The complete checkpoints kept, oldest first. Only renamed-into-place folders count: one still
+   * being written lies under a hidden name.
+   */
+  public List<Listed> list() {
+    if (!Files.isDirectory(root)) {
+      return List.of();
+    }
+    List<Listed> listed = new ArrayList<>();
+    try (Stream<Path> entries = Files.list(root)) {
+      for (Path dir : entries.filter(p -> p.getFileName().toString().startsWith("step-") && Files.isDirectory(p))
+          .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList()) {
+        long step = Long.parseLong(dir.getFileName().toString().substring("step-".length()));
+        listed.add(new Listed(step, Files.getLastModifiedTime(dir).toInstant(), sizeOf(dir)));
+      }
+    } catch (NoSuchFileException e) {
+      return List.of(); // removed (the job's model registered) while we looked
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list the checkpoints under " + root, e);
+    }
+    return listed;
+  }
+
+  private static long sizeOf(Path dir) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      long total = 0;
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        total += Files.size(file);
+      }
+      return total;
     }
   }
 

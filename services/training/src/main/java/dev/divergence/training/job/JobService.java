@@ -177,6 +177,11 @@ public class JobService {
   }
 
   @Transactional(readOnly = true)
+  public List<JobHistoryRepository.Attempt> attempts(String jobId) {
+    return history.attempts(get(jobId).id());
+  }
+
+  @Transactional(readOnly = true)
   public List<JobHistoryRepository.LogLine> logs(String jobId, Integer limit) {
     int lines = limit == null || limit == 0 ? 200 : limit;
     if (lines < 1 || lines > 10_000) {

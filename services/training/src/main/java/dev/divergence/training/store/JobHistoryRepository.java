@@ -80,7 +80,22 @@ public class JobHistoryRepository {
     return lines;
   }
 
+  /** Every attempt of a job that a worker started, oldest first. */
+  public List<Attempt> attempts(UUID jobId) {
+    return jdbc.query("SELECT attempt, state, worker, started_at, finished_at, reason, message FROM job_attempt"
+        + " WHERE job_id = ? ORDER BY attempt", (rs, i) -> new Attempt(rs.getInt(1), rs.getString(2), rs.getString(3),
+            instant(rs.getTimestamp(4)), instant(rs.getTimestamp(5)), rs.getString(6), rs.getString(7)), jobId);
+  }
+
+  private static Instant instant(Timestamp timestamp) {
+    return timestamp == null ? null : timestamp.toInstant();
+  }
+
   public record Series(List<Long> steps, List<Double> values) {}
+
+  /** One run of a job by a worker: RUNNING while it runs, then how it ended and why. */
+  public record Attempt(int attempt, String state, String worker, Instant startedAt, Instant finishedAt, String reason,
+      String message) {}
 
   public record LogLine(Instant time, int attempt, String level, String message) {}
 }

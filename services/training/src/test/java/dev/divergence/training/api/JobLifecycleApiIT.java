@@ -3,15 +3,19 @@ package dev.divergence.training.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.divergence.platform.test.EmbeddedInfrastructure;
+import dev.divergence.training.checkpoint.CheckpointStore;
+import dev.divergence.training.config.TrainingProperties;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
@@ -36,6 +40,7 @@ class JobLifecycleApiIT {
   private final JsonMapper json = JsonMapper.builder().build();
 
   @LocalServerPort int port;
+  @Autowired TrainingProperties training;
 
   @Test
   void cancelAndRetryFollowTheLifecycle() throws Exception {
@@ -62,6 +67,29 @@ class JobLifecycleApiIT {
     String logs = get("/api/v1/training/jobs/" + id + "/logs").body();
     assertThat(logs).contains("submitted").contains("cancelled before it started").contains("retry requested");
     assertThat(get("/api/v1/training/jobs/" + id + "/metrics").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aJobListsItsAttemptsAndTheCheckpointsOnTheDataVolume() throws Exception {
+    String id = submit("checkpoints");
+    assertThat(json.readTree(get("/api/v1/training/jobs/" + id + "/attempts").body()).get("attempts"))
+        .as("no worker started it (workers are off)").isEmpty();
+    assertThat(json.readTree(get("/api/v1/training/jobs/" + id + "/checkpoints").body()).get("checkpoints")).isEmpty();
+
+    // checkpoints written where a worker writes them, by the store the worker uses
+    CheckpointStore store = new CheckpointStore(training.checkpointsDir().resolve(id), 2);
+    store.save(5, dir -> Files.write(dir.resolve("model.safetensors"), new byte[123]));
+    store.save(10, dir -> Files.write(dir.resolve("model.safetensors"), new byte[456]));
+    JsonNode listed = json.readTree(get("/api/v1/training/jobs/" + id + "/checkpoints").body()).get("checkpoints");
+    assertThat(listed).hasSize(2);
+    assertThat(listed.get(0).get("step").asLong()).isEqualTo(5);
+    assertThat(listed.get(0).get("sizeBytes").asLong()).isEqualTo(123);
+    assertThat(listed.get(1).get("step").asLong()).isEqualTo(10);
+    assertThat(listed.get(1).get("writtenAt").asString()).isNotBlank();
+
+    assertThat(get("/api/v1/training/jobs/" + UUID.randomUUID() + "/checkpoints").statusCode()).isEqualTo(404);
+    assertThat(get("/api/v1/training/jobs/" + UUID.randomUUID() + "/attempts").statusCode()).isEqualTo(404);
+    assertProblem(get("/api/v1/training/jobs/not-a-uuid/attempts"), 400, "jobId");
   }
 
   @Test

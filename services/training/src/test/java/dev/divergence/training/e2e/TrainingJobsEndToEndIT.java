@@ -90,6 +90,15 @@ class TrainingJobsEndToEndIT extends JobEndToEndSupport {
     awaitSucceeded(distillation);
     awaitSucceeded(fDpo);
 
+    // one attempt, by the local worker, ended SUCCEEDED; its checkpoints went once the model was registered
+    JsonNode attempts = json.readTree(get("/api/v1/training/jobs/" + distillation + "/attempts").body()).get("attempts");
+    assertThat(attempts).hasSize(1);
+    assertThat(attempts.get(0).get("attempt").asInt()).isEqualTo(1);
+    assertThat(attempts.get(0).get("state").asString()).isEqualTo("SUCCEEDED");
+    assertThat(attempts.get(0).get("worker").asString()).isNotBlank();
+    assertThat(attempts.get(0).get("finishedAt").asString()).isGreaterThanOrEqualTo(attempts.get(0).get("startedAt").asString());
+    assertThat(json.readTree(get("/api/v1/training/jobs/" + distillation + "/checkpoints").body()).get("checkpoints")).isEmpty();
+
     Map<String, List<Double>> distilled = allSeries(distillation);
     Map<String, List<Double>> aligned = allSeries(fDpo);
     // logEvery 2 over 60 steps: steps 2, 4, ..., 60; logEvery 1 over 30 steps: every step

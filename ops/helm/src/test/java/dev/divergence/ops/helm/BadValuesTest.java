@@ -30,6 +30,10 @@ class BadValuesTest {
       unknown runner                 | training: {runner: slurm}                                       | training.runner
       worker GPU count negative      | training: {worker: {resources: {cpu: '1', memory: 4Gi, gpu: -1}}} | training.worker.resources.gpu
       worker toleration effect typo  | training: {worker: {tolerations: [{key: gpu, effect: NoSchedul}]}} | training.worker.tolerations.0.effect
+      dashboard client without issuer | gateway: {dashboard: {oidc: {clientId: divergence-dashboard}}} | gateway.oidcIssuerUri
+      dashboard secret as a value    | gateway: {oidcIssuerUri: 'https://login.example.com', dashboard: {oidc: {clientId: d, clientSecret: s3cret}}} | clientSecret
+      dashboard Secret without client | gateway: {oidcIssuerUri: 'https://login.example.com', dashboard: {oidc: {existingSecret: dashboard-oidc}}} | gateway.dashboard.oidc.clientId
+      dashboard scopes without openid | gateway: {oidcIssuerUri: 'https://login.example.com', dashboard: {oidc: {clientId: d, scopes: [profile]}}} | gateway.dashboard.oidc.scopes
       """)
   void schemaRefusesTheValues(String what, String values, String named) throws Exception {
     assertThatThrownBy(() -> install(values)).as(what).isInstanceOf(IllegalStateException.class)
@@ -58,6 +62,20 @@ class BadValuesTest {
     Release release = install("ingress: {enabled: true}");
     assertThat(release.getOutput()).contains("Divergence", "REST API and dashboard: http://divergence.example.com/",
         "grpc.divergence.example.com:443");
+  }
+
+  @Test
+  void dashboardSignInPrintsTheRedirectUriToRegister() throws Exception {
+    Release release = install("""
+        ingress: {enabled: true, tls: [{secretName: divergence-tls, hosts: [divergence.example.com]}]}
+        gateway:
+          oidcIssuerUri: https://login.example.com/realms/divergence
+          dashboard: {oidc: {clientId: divergence-dashboard, existingSecret: dashboard-oidc}}
+        """);
+    assertThat(release.getOutput()).contains("The dashboard also signs in through https://login.example.com/realms/divergence",
+        "client divergence-dashboard, secret from Secret dashboard-oidc",
+        "https://divergence.example.com/ui/oauth2/code/oidc");
+    assertThat(install("ingress: {enabled: true}").getOutput()).doesNotContain("/ui/oauth2/code/oidc");
   }
 
   private static Release install(String valuesYaml) throws Exception {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -285,6 +286,82 @@ class RenderedManifestsTest {
         "grpc.divergence.acme.test -> " + PREFIX + "gateway:grpc");
     assertThat(rendered.one(Ingress.class, PREFIX + "gateway-grpc").getMetadata().getAnnotations())
         .containsEntry("nginx.ingress.kubernetes.io/backend-protocol", "GRPC");
+  }
+
+  @Test
+  void dashboardSignsInAtTheApisIssuerWithItsClientSecretFromASecret() {
+    Chart.Rendered rendered = Chart.render("everything");
+    Map<String, Object> gateway = springConfig(rendered, "gateway");
+    String issuer = "https://login.example.com/realms/divergence";
+    assertThat(at(gateway, "spring.security.oauth2.resourceserver.jwt.issuer-uri")).isEqualTo(issuer);
+    assertThat(at(gateway, "divergence.gateway.dashboard.oidc")).isEqualTo(Map.of("issuer-uri", issuer,
+        "client-id", "divergence-dashboard", "name", "Example Login", "scopes", List.of("openid", "profile")));
+    // the secret reaches the gateway only as an environment variable from the Secret, never through the ConfigMap
+    assertThat(rendered.one(ConfigMap.class, PREFIX + "gateway").getData().get("application.yaml")).doesNotContain("secret:");
+    assertThat(gatewayEnv(rendered)).filteredOn(e -> e.getName().equals("DIVERGENCE_GATEWAY_DASHBOARD_OIDC_CLIENT_SECRET"))
+        .singleElement().satisfies(e -> {
+          assertThat(e.getValue()).isNull();
+          assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("divergence-dashboard-oidc");
+          assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("client-secret");
+        });
+    for (String service : List.of("training", "inference", "evaluation", "merging")) {
+      assertThat(rendered.one(Deployment.class, PREFIX + service).getSpec().getTemplate().getSpec().getContainers()
+          .getFirst().getEnv()).as(service).noneMatch(e -> e.getName().startsWith("DIVERGENCE_GATEWAY_DASHBOARD"));
+    }
+    // off by default: the gateway's own defaults (API keys only on the sign-in page)
+    Chart.Rendered defaults = Chart.render("default");
+    assertThat(at(springConfig(defaults, "gateway"), "divergence.gateway.dashboard")).isNull();
+    assertThat(gatewayEnv(defaults)).noneMatch(e -> e.getName().startsWith("DIVERGENCE_GATEWAY_DASHBOARD"));
+  }
+
+  @Test
+  void aPublicDashboardClientHasNoSecretAndTheServicesDefaultName() throws Exception {
+    Chart.Rendered rendered = Chart.Rendered.parse("public client", Chart.templateWith("""
+        gateway:
+          oidcIssuerUri: https://login.example.com/realms/divergence
+          dashboard: {oidc: {clientId: divergence-dashboard}}
+        """));
+    assertThat(at(springConfig(rendered, "gateway"), "divergence.gateway.dashboard.oidc")).isEqualTo(Map.of(
+        "issuer-uri", "https://login.example.com/realms/divergence", "client-id", "divergence-dashboard",
+        "scopes", List.of("openid")));
+    assertThat(gatewayEnv(rendered)).noneMatch(e -> e.getName().startsWith("DIVERGENCE_GATEWAY_DASHBOARD"));
+  }
+
+  @Test
+  void ingressRoutesTheDashboardSignInToTheGateway() {
+    Chart.Rendered rendered = Chart.render("ingress");
+    // the browser starts the sign-in at /ui/oauth2/authorization/oidc and the provider returns it to /ui/oauth2/code/oidc
+    for (String path : List.of("/ui/sign-in", "/ui/oauth2/authorization/oidc", "/ui/oauth2/code/oidc")) {
+      String backend = null;
+      int longest = -1;
+      for (Ingress ingress : rendered.all(Ingress.class)) {
+        for (var rule : ingress.getSpec().getRules()) {
+          if (!"divergence.acme.test".equals(rule.getHost())) {
+            continue;
+          }
+          for (var candidate : rule.getHttp().getPaths()) {
+            if (prefixMatches(candidate.getPathType(), candidate.getPath(), path) && candidate.getPath().length() > longest) {
+              longest = candidate.getPath().length();
+              backend = candidate.getBackend().getService().getName() + ":" + candidate.getBackend().getService().getPort().getName();
+            }
+          }
+        }
+      }
+      assertThat(backend).as(path).isEqualTo(PREFIX + "gateway:http");
+    }
+  }
+
+  /** Kubernetes' path matching: Exact, or Prefix by whole path elements split at "/". */
+  private static boolean prefixMatches(String pathType, String rulePath, String path) {
+    if (pathType.equals("Exact")) {
+      return rulePath.equals(path);
+    }
+    String prefix = rulePath.endsWith("/") ? rulePath.substring(0, rulePath.length() - 1) : rulePath;
+    return prefix.isEmpty() || path.equals(prefix) || path.startsWith(prefix + "/");
+  }
+
+  private static List<EnvVar> gatewayEnv(Chart.Rendered rendered) {
+    return rendered.one(Deployment.class, PREFIX + "gateway").getSpec().getTemplate().getSpec().getContainers().getFirst().getEnv();
   }
 
   @Test

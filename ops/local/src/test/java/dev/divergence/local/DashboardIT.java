@@ -401,6 +401,8 @@ class DashboardIT {
     browser.findElement(By.id("sample-show")).click();
     waitFor(ExpectedConditions.urlContains("split=digits-noise-3"));
     assertSamplesTableIs(apiGet("/api/v1/merging/experiments/" + experimentId + "/samples?split=digits-noise-3&offset=25&limit=25"));
+    browser.executeScript("document.getElementById('samples').scrollIntoView();");
+    screenshot("merge-samples");
   }
 
   @Test

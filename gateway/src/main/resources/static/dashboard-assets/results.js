@@ -47,6 +47,29 @@
     }
   }
 
+  // the decoding comparison: per strategy, the mean rate of each measure the suite reported
+  var decoding = document.getElementById('decoding');
+  if (decoding) {
+    var comparison = JSON.parse(decoding.getAttribute('data-decoding'));
+    var strategies = Object.keys(comparison.strategies);
+    var measures = ['context_following', 'prior_following', 'true_answer'].filter(function (measure) {
+      return strategies.some(function (s) { return comparison.strategies[s][measure]; });
+    });
+    var decodingChart = echarts.init(document.getElementById('decoding-chart'));
+    decodingChart.setOption({
+      animation: false, tooltip: {trigger: 'axis'}, legend: {bottom: 0}, grid: {left: 50, right: 20, top: 20, bottom: 50},
+      xAxis: {type: 'category', name: 'strategy', data: strategies}, yAxis: {type: 'value', name: 'rate', min: 0, max: 1},
+      series: measures.map(function (measure) {
+        return {name: measure, type: 'bar', data: strategies.map(function (s) {
+          var estimate = comparison.strategies[s][measure];
+          return estimate && typeof estimate.mean === 'number' ? estimate.mean : null;
+        })};
+      })
+    });
+    document.getElementById('decoding-chart').setAttribute('data-series', String(measures.length));
+    window.addEventListener('resize', function () { decodingChart.resize(); });
+  }
+
   var lambda = document.getElementById('lambda-chart');
   var split = document.getElementById('lambda-split');
   if (lambda && split) {

@@ -34,7 +34,11 @@ import tools.jackson.databind.json.JsonMapper;
  * a distillation job through the wizard after correcting a field the training service refused, watch
  * it succeed with its chart holding every streamed point, cancel and retry a job with an edited
  * budget, compare runs, upload a dataset with a bad record, see a service that is down named on
- * the system page, and generate with AdaCAD in the playground with alpha_t on every token. A job named like a script renders as text. Screenshots of the pages go to
+ * the system page, and generate with AdaCAD in the playground with alpha_t on every token. A job named like a script renders as text.
+ * Then the result pages against their APIs: the compare page's alignment-diversity frontier of two distilled language
+ * models' evaluations (also reached by ticking runs on the evaluations page), a run's decoding comparison, and, with the
+ * merging service started, a merge experiment's page with its accuracies, lambda histograms and per-sample predictions.
+ * Screenshots of the pages go to
  * {@code target/dashboard-screenshots} (or the folder named by {@code -Ddashboard.screenshots}).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -49,6 +53,9 @@ class DashboardIT {
   /** The dashboard's OIDC provider: a real one (Spring Authorization Server), the outer edge of this test. */
   private static TestOidcProvider oidcProvider;
   private static final String PROVIDER_NAME = "Test IdP";
+  /** The automatic evaluations of the two distilled language models (the frontier test's). */
+  private static String klRun;
+  private static String jsRun;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final JsonMapper json = JsonMapper.builder().build();
 
@@ -60,16 +67,18 @@ class DashboardIT {
     oidcProvider = TestOidcProvider.start("divergence-dashboard", "dashboard-it-secret", List.of("/ui/oauth2/code/oidc"),
         List.of(new TestOidcProvider.Account("alice", "alice-password", java.util.Map.of(
             "tenant", "acme", "tenants", List.of("acme", "globex"), "roles", List.of("submitter")))));
-    // merging stays down: the system page must name it
+    // merging is part of the platform but stopped at once: the system and merges pages must name it as down;
+    // the later tests start it to open a real merge experiment (one platform start for both)
     platform = LocalPlatform.start(TestPlatforms.builder("dashboard", Component.KAFKA, Component.POSTGRES,
-            Component.TRAINING, Component.INFERENCE, Component.EVALUATION, Component.GATEWAY)
+            Component.TRAINING, Component.INFERENCE, Component.EVALUATION, Component.MERGING, Component.GATEWAY)
         .serviceJvmOptions(TestPlatforms.serviceJvm("-Ddivergence.training.built-in-budget=small",
-            "-Ddivergence.inference.built-in-budget=small",
+            "-Ddivergence.inference.built-in-budget=small", "-Ddivergence.merging.built-in-classifier-steps=40",
             "-Ddivergence.gateway.dashboard.oidc.issuer-uri=" + oidcProvider.issuer(),
             "-Ddivergence.gateway.dashboard.oidc.client-id=" + oidcProvider.clientId(),
             "-Ddivergence.gateway.dashboard.oidc.client-secret=" + oidcProvider.clientSecret(),
             "-Ddivergence.gateway.dashboard.oidc.name=" + PROVIDER_NAME,
             "-Dspring.security.oauth2.resourceserver.jwt.jwk-set-uri=" + oidcProvider.issuer() + "/oauth2/jwks")).build());
+    platform.stop(Component.MERGING);
     browser = HeadlessChromium.start(platform.config().dataDir().resolve("chromium-profile"));
     screenshots = Path.of(System.getProperty("dashboard.screenshots", "target/dashboard-screenshots")).toAbsolutePath();
     Files.createDirectories(screenshots);
@@ -341,6 +350,34 @@ class DashboardIT {
   }
 
   @Test
+  @Order(12)
+  void theCompareFrontierPlacesEachComparedJobsEvaluationAsTheFrontierApiDoes() throws Exception {
+    // two distilled language models, whose automatic evaluations carry the rewards, divergence and diversity suites
+    String kl = submitLmByApi("lm student kl", "kl");
+    String js = submitLmByApi("lm student js", "js");
+    klRun = awaitAutomaticEvaluation(kl);
+    jsRun = awaitAutomaticEvaluation(js);
+    JsonNode frontier = apiGet("/api/v1/evaluation/frontier?runId=" + klRun + "&runId=" + jsRun);
+    assertThat(frontier.path("points")).as(frontier.toString()).hasSize(2);
+
+    browser.get(url("/ui/jobs/compare?id=" + kl + "&id=" + js));
+    new WebDriverWait(browser, Duration.ofSeconds(30)).until(driver ->
+        !driver.findElements(By.cssSelector("#frontier-chart[data-points]")).isEmpty());
+    assertFrontierChartIs(frontier);
+    browser.executeScript("document.getElementById('frontier').scrollIntoView();");
+    screenshot("compare-frontier");
+
+    // the same runs ticked on the evaluations page
+    browser.get(url("/ui/evaluations"));
+    waitFor(ExpectedConditions.elementToBeClickable(By.id("frontier-" + klRun))).click();
+    browser.findElement(By.id("frontier-" + jsRun)).click();
+    browser.findElement(By.id("frontier-button")).click();
+    waitFor(ExpectedConditions.urlContains("/ui/evaluations/frontier"));
+    waitFor(ExpectedConditions.attributeToBeNotEmpty(browser.findElement(By.id("frontier-chart")), "data-points"));
+    assertFrontierChartIs(frontier);
+  }
+
+  @Test
   @Order(10)
   void unloadingAndLoadingTheWizardModelChangesItsServingStateAndTheInferenceApiAgrees() throws Exception {
     String name = api("/api/v1/training/jobs/" + succeededJob).path("outputModel").asString().replaceAll(":.*", "");
@@ -366,6 +403,46 @@ class DashboardIT {
   }
 
   @Test
+  @Order(13)
+  void aRunsDecodingComparisonShowsEveryStrategyAsTheRunReportsIt() throws Exception {
+    JsonNode created = apiPost("/api/v1/evaluation/runs", """
+        {"displayName":"decoding on conflicts","spec":{"model":"tiny-lm","suites":["decoding"],
+         "prompts":{"builtIn":"arithmetic-conflict","limit":8},"sampling":{"samples":2,"maxTokens":4},
+         "strategies":[{"name":"greedy"},{"name":"cad","alpha":1.0},{"name":"adacad"}]}}""");
+    String runId = created.path("runId").asString();
+    JsonNode run = awaitRunEnded(runId);
+    assertThat(run.path("state").asString()).as(run.toString()).isEqualTo("SUCCEEDED");
+    JsonNode metrics = run.at("/results/0/metrics");
+
+    browser.get(url("/ui/evaluations"));
+    waitFor(ExpectedConditions.elementToBeClickable(By.cssSelector("a.decoding-link[href*='" + runId + "']"))).click();
+    waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("decoding-table")));
+    List<String> strategies = browser.findElements(By.cssSelector("#decoding-table tbody tr")).stream()
+        .map(row -> row.getAttribute("data-strategy")).toList();
+    assertThat(strategies).containsExactly("greedy", "cad(alpha=1.0)", "adacad");
+    assertThat(browser.findElement(By.id("decoding")).getText()).contains(run.at("/results/0/details/conflicts").asLong() + " prompts");
+    // the chart: one bar series per measure, each strategy's bar the run's mean (null where the run has none)
+    List<?> series = (List<?>) browser.executeScript(
+        "return echarts.getInstanceByDom(document.getElementById('decoding-chart')).getOption().series"
+            + ".map(function (s) { return {name: s.name, data: s.data}; });");
+    assertThat(series).isNotEmpty();
+    for (Object one : series) {
+      var bars = (java.util.Map<?, ?>) one;
+      String measure = (String) bars.get("name");
+      List<?> data = (List<?>) bars.get("data");
+      for (int i = 0; i < strategies.size(); i++) {
+        JsonNode estimate = metrics.path(strategies.get(i) + "." + measure);
+        if (estimate.path("mean").isNumber()) {
+          assertThat(((Number) data.get(i)).doubleValue()).as(strategies.get(i) + " " + measure).isEqualTo(estimate.path("mean").asDouble());
+        } else {
+          assertThat(data.get(i)).as(strategies.get(i) + " " + measure).isNull();
+        }
+      }
+    }
+    screenshot("decoding");
+  }
+
+  @Test
   @Order(11)
   void theSystemPageShowsConsumerLagQueueLengthsAndTheModelServerAsMeasuredNumbers() throws Exception {
     browser.get(url("/ui/system"));
@@ -386,6 +463,196 @@ class DashboardIT {
     assertThat(browser.findElement(By.id("model-server-kind")).getText()).isEqualTo("embedded");
     assertThat(browser.findElement(By.id("model-server-loaded")).getText()).contains("tiny-lm");
     screenshot("system");
+  }
+
+  @Test
+  @Order(14)
+  void aMergeExperimentsPageShowsItsAccuraciesLambdaHistogramsAndPerSamplePredictions() throws Exception {
+    platform.start(Component.MERGING);
+    long deadline = System.nanoTime() + JOB_LIMIT.toNanos();
+    while (!apiGet("/api/v1/merging/built-in-models").path("allReady").asBoolean()) {
+      assertThat(System.nanoTime()).as("the built-in merging pairs became ready in time").isLessThan(deadline);
+      Thread.sleep(1000);
+    }
+    JsonNode created = apiPost("/api/v1/merging/experiments", """
+        {"displayName":"digits under noise","spec":{"generalist":"digits-cnn-generalist","expert":"digits-cnn-expert",
+         "methods":["t3","t3_batch","generalist","expert"],"splits":[{"name":"digits"},{"name":"digits-noise-3"}],"seeds":2}}""");
+    String experimentId = created.path("experimentId").asString();
+    JsonNode experiment = created;
+    while (!experiment.path("state").asString().matches("SUCCEEDED|FAILED|CANCELLED")) {
+      assertThat(System.nanoTime()).as("the merge experiment ended in time").isLessThan(deadline);
+      Thread.sleep(1000);
+      experiment = apiGet("/api/v1/merging/experiments/" + experimentId);
+    }
+    assertThat(experiment.path("state").asString()).as(experiment.toString()).isEqualTo("SUCCEEDED");
+
+    browser.get(url("/ui/merges"));
+    waitFor(ExpectedConditions.elementToBeClickable(By.linkText("digits under noise"))).click();
+    waitFor(ExpectedConditions.textToBe(By.id("experiment-state"), "SUCCEEDED"));
+    // accuracy per split and method, as the experiment's results give it
+    for (JsonNode split : experiment.at("/results/splits")) {
+      WebElement section = browser.findElement(By.cssSelector("section.split[aria-label='" + split.path("split").asString() + "']"));
+      for (JsonNode method : split.path("methods")) {
+        WebElement row = section.findElement(By.xpath(".//tr[th='" + method.path("method").asString() + "']"));
+        assertThat(row.getText()).contains(String.format(java.util.Locale.ROOT, "%.4f", method.at("/accuracy/mean").asDouble()));
+      }
+    }
+    // the lambda histogram of the first split: the bars are the results' bin counts
+    JsonNode firstSplit = experiment.at("/results/splits/0");
+    List<?> histogram = (List<?>) browser.executeScript(
+        "return echarts.getInstanceByDom(document.getElementById('lambda-chart')).getOption().series"
+            + ".map(function (s) { return {name: s.name, data: s.data}; });");
+    List<String> lambdaMethods = new java.util.ArrayList<>();
+    for (JsonNode method : firstSplit.path("methods")) {
+      if (method.at("/lambda/histogram").isArray()) {
+        lambdaMethods.add(method.path("method").asString());
+        var bars = histogram.stream().map(h -> (java.util.Map<?, ?>) h).filter(h -> h.get("name").equals(method.path("method").asString()))
+            .findFirst().orElseThrow();
+        List<Long> counts = ((List<?>) bars.get("data")).stream().map(n -> ((Number) n).longValue()).toList();
+        List<Long> expected = new java.util.ArrayList<>();
+        method.at("/lambda/histogram").forEach(n -> expected.add(n.asLong()));
+        assertThat(counts).as(method.path("method").asString()).isEqualTo(expected);
+      }
+    }
+    assertThat(histogram).hasSize(lambdaMethods.size());
+    assertSamplesTableIs(apiGet("/api/v1/merging/experiments/" + experimentId + "/samples?split=digits&offset=0&limit=25"));
+    screenshot("merge");
+
+    // another split and window, chosen on the page
+    new Select(browser.findElement(By.id("sample-split"))).selectByValue("digits-noise-3");
+    type("sample-offset", "25");
+    browser.findElement(By.id("sample-show")).click();
+    waitFor(ExpectedConditions.urlContains("split=digits-noise-3"));
+    assertSamplesTableIs(apiGet("/api/v1/merging/experiments/" + experimentId + "/samples?split=digits-noise-3&offset=25&limit=25"));
+    browser.executeScript("document.getElementById('samples').scrollIntoView();");
+    screenshot("merge-samples");
+  }
+
+  @Test
+  @Order(15)
+  void twoTickedEvaluationRunsAreComparedAsTheComparisonApiDoes() throws Exception {
+    assertThat(klRun).as("the frontier test evaluated two language models").isNotNull();
+    browser.get(url("/ui/evaluations"));
+    // one ticked run is refused with a message; two are compared, a the one listed first
+    waitFor(ExpectedConditions.elementToBeClickable(By.id("frontier-" + klRun))).click();
+    browser.findElement(By.id("comparison-button")).click();
+    assertThat(waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("comparison-error"))).getText()).contains("exactly two");
+    browser.get(url("/ui/evaluations"));
+    waitFor(ExpectedConditions.elementToBeClickable(By.id("frontier-" + klRun))).click();
+    browser.findElement(By.id("frontier-" + jsRun)).click();
+    browser.findElement(By.id("comparison-button")).click();
+    waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("comparison-table")));
+    String a = browser.findElement(By.id("run-a")).getAttribute("href").replaceAll(".*/", "");
+    assertThat(a).isIn(klRun, jsRun);
+    assertThat(browser.findElement(By.id("run-b")).getAttribute("href")).endsWith(a.equals(klRun) ? jsRun : klRun);
+    JsonNode comparison = apiGet("/api/v1/evaluation/comparison?a=" + a + "&b=" + (a.equals(klRun) ? jsRun : klRun));
+    List<WebElement> rows = browser.findElements(By.cssSelector("#comparison-table tbody tr"));
+    assertThat(rows).hasSize(comparison.path("metrics").size()).isNotEmpty();
+    for (int i = 0; i < rows.size(); i++) {
+      JsonNode metric = comparison.path("metrics").get(i);
+      assertThat(rows.get(i).getAttribute("data-metric")).isEqualTo(metric.path("suite").asString() + "/" + metric.path("metric").asString());
+      if (metric.path("difference").path("difference").isNumber()) {
+        assertThat(Double.parseDouble(rows.get(i).getAttribute("data-difference"))).isEqualTo(metric.path("difference").path("difference").asDouble());
+      }
+    }
+    screenshot("evaluation-comparison");
+  }
+
+  private void assertSamplesTableIs(JsonNode samples) {
+    List<WebElement> rows = browser.findElements(By.cssSelector("#samples-table tbody tr"));
+    assertThat(rows).hasSize(samples.path("rows").size()).isNotEmpty();
+    for (int i = 0; i < rows.size(); i++) {
+      JsonNode expected = samples.path("rows").get(i);
+      assertThat(rows.get(i).getAttribute("data-index")).isEqualTo(String.valueOf(expected.path("index").asInt()));
+      assertThat(rows.get(i).findElements(By.tagName("td")).get(0).getText()).isEqualTo(String.valueOf(expected.path("label").asInt()));
+      for (JsonNode method : samples.path("methods")) {
+        JsonNode prediction = expected.path("predictions").path(method.asString());
+        WebElement cell = rows.get(i).findElement(By.cssSelector("td[data-method='" + method.asString() + "']"));
+        assertThat(cell.getAttribute("data-predicted")).isEqualTo(String.valueOf(prediction.path("predictedClass").asInt()));
+        assertThat(Double.parseDouble(cell.getAttribute("data-confidence"))).isEqualTo(prediction.path("confidence").asDouble());
+        if (prediction.path("lambda").isNumber()) {
+          assertThat(Double.parseDouble(cell.getAttribute("data-lambda"))).isEqualTo(prediction.path("lambda").asDouble());
+        } else {
+          assertThat(cell.getAttribute("data-lambda")).as("a baseline has no lambda").isNullOrEmpty();
+        }
+        assertThat(cell.getAttribute("class")).contains(prediction.path("correct").asBoolean() ? "right" : "wrong");
+      }
+    }
+  }
+
+  /** The frontier chart holds the API's points (reward against the chosen axis) and its Pareto runs, on axes named as the API names them. */
+  private void assertFrontierChartIs(JsonNode frontier) {
+    for (String axis : List.of("divergence", "diversity")) {
+      new Select(browser.findElement(By.id("frontier-x"))).selectByValue(axis);
+      @SuppressWarnings("unchecked")
+      var option = (java.util.Map<String, Object>) browser.executeScript(
+          "var o = echarts.getInstanceByDom(document.getElementById('frontier-chart')).getOption();"
+              + " return {x: o.xAxis[0].name, y: o.yAxis[0].name, points: o.series[0].data, front: o.series[1].data};");
+      assertThat((String) option.get("x")).startsWith(frontier.path(axis).path("metric").asString());
+      assertThat((String) option.get("y")).startsWith(frontier.path("reward").path("metric").asString());
+      // the runs may be listed in another order (ticked on a page): each point is matched by its run id
+      java.util.Map<String, List<?>> points = new java.util.HashMap<>();
+      ((List<?>) option.get("points")).forEach(point -> points.put((String) ((List<?>) point).get(3), (List<?>) point));
+      assertThat(points).hasSize(frontier.path("points").size());
+      for (JsonNode expected : frontier.path("points")) {
+        List<?> point = points.get(expected.path("runId").asString());
+        assertThat(point).as("the point of run " + expected.path("runId").asString()).isNotNull();
+        assertThat(((Number) point.get(0)).doubleValue()).isEqualTo(expected.path(axis).path("mean").asDouble());
+        assertThat(((Number) point.get(1)).doubleValue()).isEqualTo(expected.path("reward").path("mean").asDouble());
+      }
+      List<String> front = ((List<?>) option.get("front")).stream().map(point -> (String) ((List<?>) point).get(3)).toList();
+      List<String> pareto = new java.util.ArrayList<>();
+      frontier.path("pareto").forEach(id -> pareto.add(id.asString()));
+      assertThat(front).containsExactlyInAnyOrderElementsOf(pareto);
+    }
+    assertThat(browser.findElements(By.cssSelector("#frontier-points tbody tr"))).hasSize(frontier.path("points").size());
+  }
+
+  private String submitLmByApi(String name, String divergence) throws Exception {
+    JsonNode job = apiPost("/api/v1/training/jobs", """
+        {"displayName":"%s","spec":{"algorithm":"distillation","model":"tiny-lm-student","dataset":"arithmetic",
+         "budget":{"maxSteps":5},"distillation":{"teacherModel":"tiny-lm","divergence":{"name":"%s"}}}}""".formatted(name, divergence));
+    return job.path("jobId").asString();
+  }
+
+  /** The job's automatic evaluation, once it succeeded. */
+  private String awaitAutomaticEvaluation(String jobId) throws Exception {
+    awaitSucceeded(jobId);
+    long deadline = System.nanoTime() + JOB_LIMIT.toNanos();
+    while (true) {
+      JsonNode runs = apiGet("/api/v1/evaluation/training-jobs/" + jobId + "/evaluations");
+      if (!runs.isEmpty() && runs.get(0).path("state").asString().matches("SUCCEEDED|FAILED|CANCELLED")) {
+        assertThat(runs.get(0).path("state").asString()).as(runs.get(0).toString()).isEqualTo("SUCCEEDED");
+        return runs.get(0).path("runId").asString();
+      }
+      assertThat(System.nanoTime()).as("the automatic evaluation of job " + jobId + " ended in time").isLessThan(deadline);
+      Thread.sleep(2000);
+    }
+  }
+
+  private JsonNode awaitRunEnded(String runId) throws Exception {
+    long deadline = System.nanoTime() + JOB_LIMIT.toNanos();
+    while (true) {
+      JsonNode run = apiGet("/api/v1/evaluation/runs/" + runId);
+      if (run.path("state").asString().matches("SUCCEEDED|FAILED|CANCELLED")) {
+        return run;
+      }
+      assertThat(System.nanoTime()).as("evaluation run " + runId + " ended in time").isLessThan(deadline);
+      Thread.sleep(2000);
+    }
+  }
+
+  private JsonNode apiGet(String path) throws Exception {
+    return api(path);
+  }
+
+  private JsonNode apiPost(String path, String body) throws Exception {
+    HttpResponse<String> response = http.send(Credentials.as(platform, Component.GATEWAY,
+            HttpRequest.newBuilder(URI.create(platform.httpUrl(Component.GATEWAY) + path)))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isBetween(200, 201);
+    return json.readTree(response.body());
   }
 
   private boolean tinyLmReady() throws Exception {

@@ -3,6 +3,7 @@ package dev.divergence.merging.api;
 import dev.divergence.merging.api.ExperimentApiModels.CreateExperimentRequest;
 import dev.divergence.merging.api.ExperimentApiModels.ExperimentPage;
 import dev.divergence.merging.api.ExperimentApiModels.ExperimentResponse;
+import dev.divergence.merging.experiment.ExperimentSamples;
 import dev.divergence.merging.experiment.ExperimentService;
 import dev.divergence.merging.experiment.MergeExperiment;
 import dev.divergence.platform.errors.InvalidArgumentException;
@@ -28,10 +29,12 @@ public class ExperimentController {
 
   private final ExperimentService experiments;
   private final ExperimentWatcher watcher;
+  private final ExperimentSamples samples;
 
-  public ExperimentController(ExperimentService experiments, ExperimentWatcher watcher) {
+  public ExperimentController(ExperimentService experiments, ExperimentWatcher watcher, ExperimentSamples samples) {
     this.experiments = experiments;
     this.watcher = watcher;
+    this.samples = samples;
   }
 
   /** Queues an experiment (201), or returns the earlier one with the same idempotency key (200); header or body. */
@@ -67,6 +70,16 @@ public class ExperimentController {
   @PostMapping("/{experimentId}/cancel")
   public ExperimentResponse cancel(@PathVariable String experimentId) {
     return ExperimentResponse.of(experiments.cancel(TenantContext.current(), experimentId));
+  }
+
+  /**
+   * Per-sample inspection: a window of one split's rows with each method's prediction, confidence and (T³, T³_B)
+   * lambda; 400 naming {@code split}, {@code offset} or {@code limit}.
+   */
+  @GetMapping("/{experimentId}/samples")
+  public ExperimentSamples.Page samples(@PathVariable String experimentId, @RequestParam(required = false) String split,
+      @RequestParam(required = false) Integer offset, @RequestParam(required = false) Integer limit) {
+    return samples.read(TenantContext.current(), experimentId, split, offset, limit);
   }
 
   /** Server-sent events: {@code experiment} with the experiment on every change; the stream ends when the experiment does. */

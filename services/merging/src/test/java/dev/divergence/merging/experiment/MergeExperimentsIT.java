@@ -387,6 +387,74 @@ class MergeExperimentsIT {
   }
 
   @Test
+  void anExperimentsSamplesAreInspectedWithEveryMethodsPredictionAsPredictGivesIt() throws Exception {
+    // ten held-out digits in batches of 4: the window [3, 8) spans the batches [0, 4) and [4, 8), as T³_B sees them
+    LabeledData test = Datasets.digits().split(TinyAssets.TRAIN_FRACTION, 20251126L)[1];
+    float[][] rows = java.util.Arrays.copyOf(test.features(), 10);
+    int[] labels = java.util.Arrays.copyOf(test.labels(), 10);
+    List<String> methods = List.of("t3", "t3_batch", "generalist", "expert", "wise_ft_sweep");
+    String id = create(Map.of("generalist", TinyAssets.DIGITS_GENERALIST, "expert", TinyAssets.DIGITS_EXPERT, "methods", methods,
+        "seeds", 1, "batchSize", 4, "splits", List.of(Map.of("name", "ten-digits", "inputs", rows, "labels", labels))));
+    await().atMost(Duration.ofMinutes(2)).until(() -> state(id).equals("SUCCEEDED"));
+    double sweepAlpha = json.readTree(get("/api/v1/merging/experiments/" + id).body()).at("/results/splits/0/methods/4/bestAlpha").asDouble();
+
+    HttpResponse<String> read = get("/api/v1/merging/experiments/" + id + "/samples?split=ten-digits&offset=3&limit=5");
+    assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+    JsonNode page = json.readTree(read.body());
+    assertThat(page.get("samples").asInt()).isEqualTo(10);
+    assertThat(page.get("batchSize").asInt()).isEqualTo(4);
+    assertThat(strings(page.get("methods"))).containsExactlyElementsOf(methods);
+    assertThat(page.get("sweepAlpha").asDouble()).isEqualTo(sweepAlpha);
+    assertThat(page.get("rows")).hasSize(5);
+
+    // every method's prediction is Predict's for a merge of that method on the same batches
+    for (String method : methods) {
+      Map<String, Object> merge = method.equals("wise_ft_sweep")
+          ? Map.of("generalist", TinyAssets.DIGITS_GENERALIST, "expert", TinyAssets.DIGITS_EXPERT, "method", "wise_ft",
+              "parameters", Map.of("alpha", sweepAlpha))
+          : Map.of("generalist", TinyAssets.DIGITS_GENERALIST, "expert", TinyAssets.DIGITS_EXPERT, "method", method);
+      HttpResponse<String> created = post("/api/v1/merging/merges", merge);
+      assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+      String mergeId = json.readTree(created.body()).get("mergeId").asString();
+      List<JsonNode> predicted = new ArrayList<>();
+      for (int from = 0; from < 8; from += 4) {
+        HttpResponse<String> predict = post("/api/v1/merging/merges/" + mergeId + "/predict",
+            Map.of("inputs", java.util.Arrays.copyOfRange(rows, from, from + 4)));
+        assertThat(predict.statusCode()).as(predict.body()).isEqualTo(200);
+        json.readTree(predict.body()).get("predictions").forEach(predicted::add);
+      }
+      for (int i = 0; i < 5; i++) {
+        JsonNode row = page.get("rows").get(i);
+        JsonNode expected = predicted.get(3 + i);
+        JsonNode actual = row.get("predictions").get(method);
+        assertThat(row.get("index").asInt()).isEqualTo(3 + i);
+        assertThat(row.get("label").asInt()).isEqualTo(labels[3 + i]);
+        int k = expected.get("predictedClass").asInt();
+        assertThat(actual.get("predictedClass").asInt()).as(method + " row " + (3 + i)).isEqualTo(k);
+        // the same computation on the same batch: equal to the last bit
+        assertThat(actual.get("confidence").asDouble()).isEqualTo(expected.get("probabilities").get(k).asDouble());
+        assertThat(actual.get("correct").asBoolean()).isEqualTo(k == labels[3 + i]);
+        if (method.startsWith("t3")) {
+          assertThat(actual.get("lambda").asDouble()).isEqualTo(expected.get("lambda").asDouble());
+        } else {
+          assertThat(actual.get("lambda").isNull()).as("a baseline has no lambda of its own").isTrue();
+        }
+      }
+    }
+
+    // a window past the end is empty; bad parameters are 400 naming them; another tenant's experiment is 404
+    assertThat(json.readTree(get("/api/v1/merging/experiments/" + id + "/samples?split=ten-digits&offset=10").body()).get("rows")).isEmpty();
+    assertProblem(get("/api/v1/merging/experiments/" + id + "/samples?split=digits"), 400, "split");
+    assertProblem(get("/api/v1/merging/experiments/" + id + "/samples"), 400, "split");
+    assertProblem(get("/api/v1/merging/experiments/" + id + "/samples?split=ten-digits&offset=-1"), 400, "offset");
+    assertProblem(get("/api/v1/merging/experiments/" + id + "/samples?split=ten-digits&limit=0"), 400, "limit");
+    assertProblem(get("/api/v1/merging/experiments/" + id + "/samples?split=ten-digits&limit=201"), 400, "limit");
+    HttpResponse<String> foreign = http.send(HttpRequest.newBuilder(URI.create(url("/api/v1/merging/experiments/" + id
+        + "/samples?split=ten-digits"))).header("X-Tenant-Id", "lab-b").GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(foreign.statusCode()).isEqualTo(404);
+  }
+
+  @Test
   void badSpecsAreRejectedNamingTheField() throws Exception {
     Map<String, Object> pair = Map.of("generalist", TinyAssets.DIGITS_GENERALIST, "expert", TinyAssets.DIGITS_EXPERT);
     assertProblem(post("/api/v1/merging/experiments", Map.of("spec", Map.of("mergeId", UUID.randomUUID().toString()))), 400, "spec.mergeId");

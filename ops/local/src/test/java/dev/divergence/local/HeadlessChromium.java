@@ -1,11 +1,10 @@
 package dev.divergence.local;
 
+import dev.divergence.platform.test.tools.DebianPackages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -23,19 +22,15 @@ final class HeadlessChromium {
 
   private HeadlessChromium() {}
 
-  static synchronized void ensureInstalled() throws IOException, InterruptedException {
+  static synchronized void ensureInstalled() {
     if (Files.isExecutable(BROWSER) && Files.isExecutable(DRIVER)) {
       return;
     }
-    List<String> installChromium = List.of("apt-get", "install", "-y", "--no-install-recommends", "chromium", "chromium-driver");
-    for (int attempt = 1; attempt <= 3 && install(installChromium) != 0; attempt++) {
-      // another apt run may hold the dpkg lock for a while, and a fresh machine may have no package lists yet
-      Thread.sleep(10_000L * attempt);
-      install(List.of("apt-get", "update"));
-    }
+    StringBuilder log = new StringBuilder();
+    DebianPackages.install(log, "chromium", "chromium-driver");
     if (!Files.isExecutable(BROWSER) || !Files.isExecutable(DRIVER)) {
       throw new IllegalStateException("browser tests need Debian's chromium and chromium-driver (" + BROWSER + ", " + DRIVER
-          + "); installing them with apt-get failed: install them as root and run again");
+          + "); installing them with apt-get failed: install them as root and run again\n" + log);
     }
   }
 
@@ -51,15 +46,5 @@ final class HeadlessChromium {
     ChromeDriver driver = new ChromeDriver(service, options);
     driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60)).scriptTimeout(Duration.ofSeconds(30));
     return driver;
-  }
-
-  private static int install(List<String> command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(Path.of("target", "apt-chromium.log").toFile())).start();
-    if (!process.waitFor(10, TimeUnit.MINUTES)) {
-      process.destroyForcibly();
-      return -1;
-    }
-    return process.exitValue();
   }
 }

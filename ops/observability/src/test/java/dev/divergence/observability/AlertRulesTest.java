@@ -2,6 +2,7 @@ package dev.divergence.observability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.divergence.platform.test.tools.DebianPackages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ class AlertRulesTest {
   @Test
   void promtoolCheckRulesAcceptsEveryRuleFile() {
     for (Path file : Repo.files(Repo.RULES, ".yml")) {
-      Promtool.Result result = Promtool.run("check", "rules", file.toString());
+      DebianPackages.Result result = Promtool.run("check", "rules", file.toString());
       assertThat(result.exitCode()).as("promtool check rules %s:\n%s", Repo.relative(file), result.output()).isZero();
     }
   }
@@ -55,7 +56,7 @@ class AlertRulesTest {
   void promtoolUnitTestsOfTheRulesPass() {
     List<String> args = new ArrayList<>(List.of("test", "rules"));
     Repo.files(Repo.RULE_TESTS, ".yml").forEach(f -> args.add(f.toString()));
-    Promtool.Result result = Promtool.run(args.toArray(String[]::new));
+    DebianPackages.Result result = Promtool.run(args.toArray(String[]::new));
     assertThat(result.exitCode()).as("promtool test rules:\n%s", result.output()).isZero();
   }
 

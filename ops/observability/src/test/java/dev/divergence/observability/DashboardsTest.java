@@ -2,6 +2,7 @@ package dev.divergence.observability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.divergence.platform.test.tools.DebianPackages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -152,7 +153,7 @@ class DashboardsTest {
       }
       Path scratch = dir.resolve(file.getFileName() + ".rules.yml");
       Files.writeString(scratch, rules);
-      Promtool.Result result = Promtool.run("check", "rules", scratch.toString());
+      DebianPackages.Result result = Promtool.run("check", "rules", scratch.toString());
       assertThat(result.exitCode()).as("promtool parses the queries of %s:\n%s\n%s", Repo.relative(file), result.output(), rules)
           .isZero();
     }

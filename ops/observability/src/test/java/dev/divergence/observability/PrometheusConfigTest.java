@@ -2,6 +2,7 @@ package dev.divergence.observability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.divergence.platform.test.tools.DebianPackages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,7 +102,7 @@ class PrometheusConfigTest {
     Files.writeString(secrets.resolve("gateway-api-key"), "dvg_stand-in");
     Path copy = dir.resolve("prometheus.yml");
     Files.writeString(copy, Files.readString(CONFIG).replace("/etc/prometheus/", dir + "/").replace("/run/secrets/", secrets + "/"));
-    Promtool.Result result = Promtool.run("check", "config", copy.toString());
+    DebianPackages.Result result = Promtool.run("check", "config", copy.toString());
     assertThat(result.exitCode()).as("promtool check config:\n%s", result.output()).isZero();
     // every rule file is loaded by the config's rule_files glob
     assertThat(result.output()).contains("SUCCESS: " + Repo.files(Repo.RULES, ".yml").size() + " rule files found");

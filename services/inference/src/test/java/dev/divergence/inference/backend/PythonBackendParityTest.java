@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.google.protobuf.TextFormat;
 import com.google.protobuf.util.JsonFormat;
+import dev.divergence.platform.test.tools.DebianPackages;
 import dev.divergence.inference.config.InferenceProperties;
 import dev.divergence.inference.models.ModelKind;
 import dev.divergence.inference.models.TritonNames;
@@ -421,9 +422,9 @@ class PythonBackendParityTest {
     Path answersFile = tmp.resolve(entry + ".answers.json");
     JSON.writeValue(callsFile.toFile(), root);
     StringBuilder log = new StringBuilder();
-    PythonTorch.Result result = PythonTorch.run(log, List.of(PythonTorch.PYTHON.toString(), PYTHON_DIR.resolve("run_python_backend.py").toString(),
-        model.toString(), Integer.toString(VERSION), configJson.toString(), callsFile.toString(), answersFile.toString()),
-        "PYTHONPATH", PYTHON_DIR.toString());
+    DebianPackages.Result result = DebianPackages.run(log, List.of(PythonTorch.PYTHON.toString(),
+        PYTHON_DIR.resolve("run_python_backend.py").toString(), model.toString(), Integer.toString(VERSION), configJson.toString(),
+        callsFile.toString(), answersFile.toString()), Map.of("PYTHONPATH", PYTHON_DIR.toString()));
     assertThat(result.exitCode()).as("model.py under the Python backend stand-in:\n%s", log).isZero();
     return JSON.readTree(answersFile.toFile()).get("calls");
   }

@@ -445,7 +445,12 @@ class DashboardIT {
   @Test
   @Order(11)
   void theSystemPageShowsConsumerLagQueueLengthsAndTheModelServerAsMeasuredNumbers() throws Exception {
-    browser.get(url("/ui/system"));
+    // a consumer's lag meter exists once it has fetched from its partitions and Micrometer's periodic
+    // rescan of the Kafka client's metrics has bound it (every minute): until then the page says none reports
+    new WebDriverWait(browser, Duration.ofMinutes(3), Duration.ofSeconds(5)).until(driver -> {
+      driver.get(url("/ui/system"));
+      return !driver.findElements(By.id("consumer-lag")).isEmpty();
+    });
     List<WebElement> lags = waitFor(ExpectedConditions.visibilityOfElementLocated(By.id("consumer-lag")))
         .findElements(By.cssSelector("td.figure"));
     assertThat(lags).as("the services' Kafka consumers report their lag").isNotEmpty();

@@ -73,7 +73,7 @@ public class ExperimentController {
   }
 
   /**
-   * Per-sample inspection: a window of one split's rows with each method's prediction, confidence and (T³, T³_B)
+   * Per-sample inspection: a window of one split's rows (the first when none is named) with each method's prediction, confidence and (T³, T³_B)
    * lambda; 400 naming {@code split}, {@code offset} or {@code limit}.
    */
   @GetMapping("/{experimentId}/samples")

@@ -58,11 +58,10 @@ public class ExperimentSamples {
     MergeExperiment experiment = experiments.get(tenant, experimentId);
     ExperimentSpec spec = experiment.spec();
     List<String> names = spec.splits().stream().map(ExperimentSpec.Split::name).toList();
-    if (split == null || split.isBlank()) {
-      throw new InvalidArgumentException("split", "is required: one of the experiment's splits " + names);
-    }
-    ExperimentSpec.Split chosen = spec.splits().stream().filter(s -> s.name().equals(split.strip())).findFirst()
-        .orElseThrow(() -> new InvalidArgumentException("split", "is not a split of this experiment: '" + split + "'; one of " + names));
+    // no split named: the experiment's first, as a page opens on it
+    ExperimentSpec.Split chosen = split == null || split.isBlank() ? spec.splits().getFirst()
+        : spec.splits().stream().filter(s -> s.name().equals(split.strip())).findFirst()
+            .orElseThrow(() -> new InvalidArgumentException("split", "is not a split of this experiment: '" + split + "'; one of " + names));
     int from = offset == null ? 0 : offset;
     if (from < 0) {
       throw new InvalidArgumentException("offset", "must be at least 0, got " + offset);

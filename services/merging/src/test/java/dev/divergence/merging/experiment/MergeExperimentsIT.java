@@ -445,7 +445,9 @@ class MergeExperimentsIT {
     // a window past the end is empty; bad parameters are 400 naming them; another tenant's experiment is 404
     assertThat(json.readTree(get("/api/v1/merging/experiments/" + id + "/samples?split=ten-digits&offset=10").body()).get("rows")).isEmpty();
     assertProblem(get("/api/v1/merging/experiments/" + id + "/samples?split=digits"), 400, "split");
-    assertProblem(get("/api/v1/merging/experiments/" + id + "/samples"), 400, "split");
+    JsonNode firstSplit = json.readTree(get("/api/v1/merging/experiments/" + id + "/samples?limit=2").body());
+    assertThat(firstSplit.get("split").asString()).as("no split named: the first").isEqualTo("ten-digits");
+    assertThat(firstSplit.get("rows")).hasSize(2);
     assertProblem(get("/api/v1/merging/experiments/" + id + "/samples?split=ten-digits&offset=-1"), 400, "offset");
     assertProblem(get("/api/v1/merging/experiments/" + id + "/samples?split=ten-digits&limit=0"), 400, "limit");
     assertProblem(get("/api/v1/merging/experiments/" + id + "/samples?split=ten-digits&limit=201"), 400, "limit");

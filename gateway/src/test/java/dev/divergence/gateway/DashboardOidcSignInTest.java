@@ -12,8 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,7 +25,6 @@ import org.junit.jupiter.api.Test;
  */
 class DashboardOidcSignInTest extends GatewayTestBase {
 
-  private static final Pattern CSRF = Pattern.compile("name=\"_csrf\"[^>]*?value=\"([^\"]+)\"");
 
   private final HttpClient browser = HttpClient.newBuilder().cookieHandler(new CookieManager())
       .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
@@ -48,7 +45,7 @@ class DashboardOidcSignInTest extends GatewayTestBase {
     assertThat(lastCallerSeenByTraining()).isEqualTo(new CallerIdentity("jwt:alice", "acme", Set.of("submitter")));
 
     // switching: every later call is made for globex
-    String token = csrf(jobs.body());
+    String token = FormBrowser.csrf(jobs.body());
     HttpResponse<String> switched = browse(form("/ui/tenant", "tenant", "globex", "_csrf", token));
     assertThat(switched.statusCode()).as(switched.body()).isEqualTo(302);
     HttpResponse<String> afterSwitch = browse(gateway("/ui/jobs"));
@@ -56,7 +53,7 @@ class DashboardOidcSignInTest extends GatewayTestBase {
     assertThat(lastCallerSeenByTraining()).isEqualTo(new CallerIdentity("jwt:alice", "globex", Set.of("submitter")));
 
     // a tenant alice is not a member of: refused with a message, the session stays in globex
-    HttpResponse<String> refused = browse(form("/ui/tenant", "tenant", "umbrella", "_csrf", csrf(afterSwitch.body())));
+    HttpResponse<String> refused = browse(form("/ui/tenant", "tenant", "umbrella", "_csrf", FormBrowser.csrf(afterSwitch.body())));
     assertThat(refused.statusCode()).isEqualTo(403);
     assertThat(refused.body()).contains("You cannot switch to tenant &#39;umbrella&#39;", "acme, globex").doesNotContain("Exception");
     browse(gateway("/ui/jobs"));
@@ -77,7 +74,7 @@ class DashboardOidcSignInTest extends GatewayTestBase {
     assertThat(authorize).startsWith(OIDC_PROVIDER.issuer() + "/oauth2/authorize?")
         .contains("code_challenge=", "code_challenge_method=S256", "scope=openid", "client_id=divergence-dashboard");
 
-    HttpResponse<String> keyUser = browse(form("/ui/sign-in", "apiKey", ADMIN_KEY, "_csrf", csrf(browse(gateway("/ui/sign-in")).body())));
+    HttpResponse<String> keyUser = browse(form("/ui/sign-in", "apiKey", ADMIN_KEY, "_csrf", FormBrowser.csrf(browse(gateway("/ui/sign-in")).body())));
     assertThat(keyUser.statusCode()).isEqualTo(302);
     HttpResponse<String> jobs = browse(gateway("/ui/jobs"));
     assertThat(jobs.body()).contains("id=\"tenant\">default<").doesNotContain("tenantSelect");
@@ -133,7 +130,7 @@ class DashboardOidcSignInTest extends GatewayTestBase {
     HttpResponse<String> login = browse(next);
     HttpResponse<String> posted = browser.send(HttpRequest.newBuilder(next)
         .header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(HttpRequest.BodyPublishers.ofString(encode("username", username, "password", password, "_csrf", csrf(login.body()))))
+        .POST(HttpRequest.BodyPublishers.ofString(encode("username", username, "password", password, "_csrf", FormBrowser.csrf(login.body()))))
         .build(), HttpResponse.BodyHandlers.ofString());
     assertThat(posted.statusCode()).as(posted.body()).isEqualTo(302);
     URI authorize = resolve(next, posted.headers().firstValue("Location").orElseThrow());
@@ -177,11 +174,5 @@ class DashboardOidcSignInTest extends GatewayTestBase {
       body.append(body.isEmpty() ? "" : "&").append(pairs[i]).append('=').append(URLEncoder.encode(pairs[i + 1], StandardCharsets.UTF_8));
     }
     return body.toString();
-  }
-
-  private static String csrf(String html) {
-    Matcher token = CSRF.matcher(html);
-    assertThat(token.find()).as(html).isTrue();
-    return token.group(1);
   }
 }

@@ -196,20 +196,13 @@ class JobPagesController {
 
   /** Every attempt a worker started, and the checkpoints the job keeps (a resumed attempt starts from the last). */
   private void history(String jobId, Model page) {
-    List<JsonNode> attempts = new ArrayList<>();
-    services.get("training", "/api/v1/training/jobs/" + encode(jobId) + "/attempts").body().path("attempts").forEach(attempts::add);
-    List<JsonNode> checkpoints = new ArrayList<>();
-    services.get("training", "/api/v1/training/jobs/" + encode(jobId) + "/checkpoints").body().path("checkpoints")
-        .forEach(checkpoints::add);
-    page.addAttribute("attempts", attempts);
-    page.addAttribute("checkpoints", checkpoints);
+    String job = "/api/v1/training/jobs/" + encode(jobId);
+    page.addAttribute("attempts", services.get("training", job + "/attempts").items("attempts"));
+    page.addAttribute("checkpoints", services.get("training", job + "/checkpoints").items("checkpoints"));
   }
 
   private List<JsonNode> logs(String jobId) {
-    ServiceClient.Answer answer = services.get("training", "/api/v1/training/jobs/" + encode(jobId) + "/logs?limit=200");
-    List<JsonNode> lines = new ArrayList<>();
-    answer.body().forEach(lines::add);
-    return lines;
+    return services.get("training", "/api/v1/training/jobs/" + encode(jobId) + "/logs?limit=200").items();
   }
 
   private static JsonNode parseNumber(String text) {

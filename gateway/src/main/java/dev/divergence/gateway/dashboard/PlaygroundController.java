@@ -10,7 +10,6 @@ import org.springframework.util.MultiValueMap;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -69,9 +68,7 @@ class PlaygroundController {
       ServiceClient.Answer answer = services.post("inference", "/api/v1/inference/generate", request.toString());
       if (answer.ok()) {
         page.addAttribute("result", answer.body());
-        List<JsonNode> tokens = new ArrayList<>();
-        answer.body().path("tokens").forEach(tokens::add);
-        page.addAttribute("tokens", tokens);
+        page.addAttribute("tokens", answer.items("tokens"));
       } else {
         page.addAttribute("problem", Problems.detail(answer));
         errors.putAll(Problems.fieldMessages(answer));

@@ -31,8 +31,7 @@ class RegistryPagesController {
   @GetMapping("/ui/models")
   String models(Model page) {
     ServiceClient.Answer answer = services.get("training", "/api/v1/training/models");
-    List<JsonNode> models = new ArrayList<>();
-    answer.body().path("models").forEach(models::add);
+    List<JsonNode> models = answer.items("models");
     List<String> builtIn = new ArrayList<>();
     answer.body().path("builtIn").forEach(name -> builtIn.add(name.asString()));
     page.addAttribute("models", models);
@@ -50,7 +49,7 @@ class RegistryPagesController {
     try {
       ServiceClient.Answer answer = services.get("inference", "/api/v1/inference/models");
       if (answer.ok() && answer.body().isArray()) {
-        answer.body().forEach(served::add);
+        served.addAll(answer.items());
       } else {
         page.addAttribute("servingError", Problems.detail(answer));
       }
@@ -114,9 +113,7 @@ class RegistryPagesController {
 
   private void fillDatasets(Model page) {
     ServiceClient.Answer answer = services.get("training", "/api/v1/training/datasets");
-    List<JsonNode> datasets = new ArrayList<>();
-    answer.body().forEach(datasets::add);
-    page.addAttribute("datasets", datasets);
+    page.addAttribute("datasets", answer.items());
     page.addAttribute("kinds", DATASET_KINDS);
   }
 }

@@ -36,7 +36,7 @@ class ResultPagesController {
   @GetMapping("/ui/evaluations")
   String evaluations(Model page) {
     ServiceClient.Answer answer = services.get("evaluation", "/api/v1/evaluation/runs?pageSize=100");
-    page.addAttribute("runs", list(answer.body().path("runs")));
+    page.addAttribute("runs", answer.items("runs"));
     if (!answer.ok()) {
       page.addAttribute("error", Problems.detail(answer));
     }
@@ -51,7 +51,7 @@ class ResultPagesController {
       return "not-found";
     }
     page.addAttribute("run", run.body());
-    page.addAttribute("suites", list(run.body().path("results")));
+    page.addAttribute("suites", run.items("results"));
     page.addAttribute("chartsJson", evaluationCharts(run.body().path("results")).toString());
     ObjectNode decoding = decodingComparison(run.body().path("results"));
     if (decoding != null) {
@@ -91,10 +91,10 @@ class ResultPagesController {
       return "comparison";
     }
     page.addAttribute("comparison", comparison.body());
-    page.addAttribute("compared", list(comparison.body().path("metrics")));
-    page.addAttribute("onlyInA", list(comparison.body().path("onlyInA")));
-    page.addAttribute("onlyInB", list(comparison.body().path("onlyInB")));
-    page.addAttribute("warnings", list(comparison.body().path("warnings")));
+    page.addAttribute("compared", comparison.items("metrics"));
+    page.addAttribute("onlyInA", comparison.items("onlyInA"));
+    page.addAttribute("onlyInB", comparison.items("onlyInB"));
+    page.addAttribute("warnings", comparison.items("warnings"));
     return "comparison";
   }
 
@@ -140,15 +140,15 @@ class ResultPagesController {
       return;
     }
     page.addAttribute("frontier", frontier.body());
-    page.addAttribute("points", list(frontier.body().path("points")));
-    page.addAttribute("skipped", list(frontier.body().path("skipped")));
+    page.addAttribute("points", frontier.items("points"));
+    page.addAttribute("skipped", frontier.items("skipped"));
     page.addAttribute("frontierJson", frontier.body().toString());
   }
 
   @GetMapping("/ui/merges")
   String merges(Model page) {
     ServiceClient.Answer answer = services.get("merging", "/api/v1/merging/experiments?pageSize=100");
-    page.addAttribute("experiments", list(answer.body().path("experiments")));
+    page.addAttribute("experiments", answer.items("experiments"));
     if (!answer.ok()) {
       page.addAttribute("error", Problems.detail(answer));
     }
@@ -164,7 +164,7 @@ class ResultPagesController {
       return "not-found";
     }
     page.addAttribute("experiment", experiment.body());
-    page.addAttribute("splits", list(experiment.body().path("results").path("splits")));
+    page.addAttribute("splits", ServiceClient.elements(experiment.body().path("results").path("splits")));
     page.addAttribute("lambdaJson", lambdaHistograms(experiment.body().path("results").path("splits")).toString());
     fillSamples(experimentId, experiment.body(), split, offset, page);
     return "merge";
@@ -192,8 +192,8 @@ class ResultPagesController {
       return;
     }
     page.addAttribute("samples", samples.body());
-    page.addAttribute("sampleMethods", list(samples.body().path("methods")).stream().map(JsonNode::asString).toList());
-    page.addAttribute("sampleRows", list(samples.body().path("rows")));
+    page.addAttribute("sampleMethods", samples.items("methods").stream().map(JsonNode::asString).toList());
+    page.addAttribute("sampleRows", samples.items("rows"));
     int start = samples.body().path("offset").asInt();
     int total = samples.body().path("samples").asInt();
     page.addAttribute("samplePrevious", start > 0 ? Math.max(0, start - SAMPLE_PAGE) : null);
@@ -271,9 +271,4 @@ class ResultPagesController {
     return out;
   }
 
-  private static List<JsonNode> list(JsonNode array) {
-    List<JsonNode> out = new ArrayList<>();
-    array.forEach(out::add);
-    return out;
-  }
 }

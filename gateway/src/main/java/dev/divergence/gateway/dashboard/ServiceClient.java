@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -30,6 +31,23 @@ public class ServiceClient {
     public boolean ok() {
       return status >= 200 && status < 300;
     }
+
+    /** The elements of the body's array {@code field} (none when it is missing), for a page to list. */
+    public List<JsonNode> items(String field) {
+      return elements(body.path(field));
+    }
+
+    /** The elements of the body itself when it is an array. */
+    public List<JsonNode> items() {
+      return elements(body);
+    }
+  }
+
+  /** The elements of a JSON array as a list (empty for anything else). */
+  static List<JsonNode> elements(JsonNode array) {
+    List<JsonNode> out = new java.util.ArrayList<>();
+    array.forEach(out::add);
+    return out;
   }
 
   /** The service gave no answer at all (down, refusing connections, timing out). */

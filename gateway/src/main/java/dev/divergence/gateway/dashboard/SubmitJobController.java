@@ -120,7 +120,7 @@ class SubmitJobController {
   }
 
   /** The form's fields (in the error vocabulary of {@link #formField}) that have an error slot on the page. */
-  private List<String> formFields(Map<String, String> values) {
+  private static List<String> formFields(Map<String, String> values) {
     String algorithm = values.getOrDefault("algorithm", "");
     List<String> fields = new ArrayList<>(List.of("displayName", "model", "dataset", "budget.maxSteps", "budget.batchSize",
         "budget.learningRate"));
@@ -129,11 +129,10 @@ class SubmitJobController {
       case "f_dpo" -> fields.addAll(List.of("method.referenceModel", "method.divergence", "method.beta"));
       default -> fields.add("method");
     }
+    // the chosen divergence's parameter inputs are in the posted form (htmx sends empty ones too), so
+    // the registry need not be asked again on every keystroke
     if (GUIDED.contains(algorithm)) {
-      JsonNode chosen = divergences().get(values.getOrDefault("divergence", ""));
-      if (chosen != null) {
-        chosen.path("parameters").forEach(p -> fields.add("method.divergence." + p.path("name").asString()));
-      }
+      values.keySet().stream().filter(name -> name.startsWith("divergence.")).forEach(name -> fields.add("method." + name));
     }
     return fields;
   }

@@ -11,8 +11,8 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
@@ -49,9 +49,16 @@ public class JobWatcher implements DisposableBean {
    * terminal. Returns a handle that stops watching.
    */
   public Runnable watch(UUID jobId, Consumer<Update> onUpdate, Runnable onEnd, Consumer<Throwable> onError) {
-    ScheduledFuture<?>[] task = new ScheduledFuture<?>[1];
+    // Each round schedules the next one. A task that cancelled its own periodic future could run before
+    // the future was assigned (a job already ended is seen at once), fail on it, and end silently,
+    // leaving the watcher without its end.
+    AtomicBoolean stopped = new AtomicBoolean();
     Instant[] seen = {null};
-    task[0] = poller.scheduleWithFixedDelay(() -> {
+    Runnable[] round = new Runnable[1];
+    round[0] = () -> {
+      if (stopped.get()) {
+        return;
+      }
       try {
         Job job = jobs.find(jobId).orElseThrow();
         if (!Objects.equals(seen[0], job.updatedAt())) {
@@ -59,15 +66,18 @@ public class JobWatcher implements DisposableBean {
           onUpdate.accept(new Update(job, service.latestMetrics(jobId)));
         }
         if (job.isTerminal()) {
-          task[0].cancel(false);
+          stopped.set(true);
           onEnd.run();
+          return;
         }
+        poller.schedule(round[0], POLL.toMillis(), TimeUnit.MILLISECONDS);
       } catch (RuntimeException e) {
-        task[0].cancel(false);
+        stopped.set(true);
         onError.accept(e);
       }
-    }, 0, POLL.toMillis(), TimeUnit.MILLISECONDS);
-    return () -> task[0].cancel(false);
+    };
+    poller.execute(round[0]);
+    return () -> stopped.set(true);
   }
 
   SseEmitter sse(UUID jobId) {

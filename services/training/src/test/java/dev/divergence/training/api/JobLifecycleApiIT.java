@@ -133,6 +133,13 @@ class JobLifecycleApiIT {
         .timeout(Duration.ofSeconds(30)).header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofString());
     assertThat(stream.statusCode()).isEqualTo(200);
     assertThat(stream.body()).contains("event:job").contains("\"state\":\"CANCELLED\"");
+    // a watch of a job that has already ended sees it at once; each stream must still end (many in a
+    // row, since the watcher once lost the end when its first round ran before it knew its own handle)
+    for (int i = 0; i < 50; i++) {
+      HttpResponse<String> again = http.send(HttpRequest.newBuilder(uri("/api/v1/training/jobs/" + id + "/events"))
+          .timeout(Duration.ofSeconds(30)).header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(again.body()).as("watch %d", i).contains("\"state\":\"CANCELLED\"");
+    }
   }
 
   @Test
